@@ -1,0 +1,84 @@
+"""The errors Aether raises, each with a message, a hint and an exit code.
+
+The library never prints or exits; it raises one of these and the CLI turns it into one
+line (``error: <message>`` and ``hint: <hint>``) and the exit code on the class.
+
+    AetherError                      exit 2: bad input unless said otherwise
+    ├── ConfigError                  conf/ files, parameters, --params, environments
+    │   └── CredentialsError         a missing credentials file or key
+    ├── CatalogError                 catalog entries, dataset types
+    ├── DataSetError                 loading, saving or probing one dataset (exit 1)
+    ├── PipelineError                pipeline.yml, nodes, selection, transformations
+    │   └── CycleError               the DAG has a cycle
+    ├── NodeFailedError              a transformation raised or returned bad outputs (exit 1)
+    ├── CheckFailedError             an error-level data-quality check failed (exit 1)
+    ├── StateError                   the state store (.aether/state.db)
+    └── LockError                    another run holds the project lock (exit 1)
+"""
+
+from __future__ import annotations
+
+
+class AetherError(Exception):
+    """Base of every error Aether raises on purpose.
+
+    ``message`` says what failed and where; ``hint`` says what to do about it.
+    """
+
+    exit_code: int = 2
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} ({self.hint})"
+
+
+class ConfigError(AetherError):
+    """A configuration file or override is wrong."""
+
+
+class CredentialsError(ConfigError):
+    """A dataset names credentials that cannot be found."""
+
+
+class CatalogError(AetherError):
+    """A catalog entry is wrong: unknown type, bad arguments."""
+
+
+class DataSetError(AetherError):
+    """Loading, saving or probing a dataset failed."""
+
+    exit_code = 1
+
+
+class PipelineError(AetherError):
+    """pipeline.yml, a node, a node selection or a transformation is wrong."""
+
+
+class CycleError(PipelineError):
+    """The pipeline's nodes depend on each other in a cycle."""
+
+
+class NodeFailedError(AetherError):
+    """A node's transformation raised, or returned outputs that do not match its declaration."""
+
+    exit_code = 1
+
+
+class CheckFailedError(AetherError):
+    """An error-level data-quality check failed, so the output was not published."""
+
+    exit_code = 1
+
+
+class StateError(AetherError):
+    """The state store cannot be read or written."""
+
+
+class LockError(AetherError):
+    """Another run holds the project lock."""
+
+    exit_code = 1

@@ -1,0 +1,1 @@
+"""The bundled Aether example: orders CSV -> clean Parquet -> daily revenue report."""

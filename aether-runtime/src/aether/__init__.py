@@ -1,0 +1,94 @@
+"""Aether: asset-centric data pipelines that know what is stale and why.
+
+The public API is what ``__all__`` lists; everything else is internal and may change.
+Names are imported on first use, so ``import aether`` stays fast and pulls in no pandas.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "AbstractDataSet": "aether.datasets.base",
+    "AbstractTransformation": "aether.transformation",
+    "AetherContext": "aether.project",
+    "AetherError": "aether.errors",
+    "CatalogError": "aether.errors",
+    "CheckFailedError": "aether.errors",
+    "ConfigError": "aether.errors",
+    "CredentialsError": "aether.errors",
+    "CycleError": "aether.errors",
+    "DataCatalog": "aether.catalog",
+    "DataSetError": "aether.errors",
+    "DataSetFactory": "aether.catalog",
+    "LockError": "aether.errors",
+    "Node": "aether.pipeline",
+    "NodeFailedError": "aether.errors",
+    "Pipeline": "aether.pipeline",
+    "PipelineError": "aether.errors",
+    "StateError": "aether.errors",
+    "node": "aether.pipeline",
+    "run_pipeline": "aether.run",
+}
+
+__all__ = [
+    "AbstractDataSet",
+    "AbstractTransformation",
+    "AetherContext",
+    "AetherError",
+    "CatalogError",
+    "CheckFailedError",
+    "ConfigError",
+    "CredentialsError",
+    "CycleError",
+    "DataCatalog",
+    "DataSetError",
+    "DataSetFactory",
+    "LockError",
+    "Node",
+    "NodeFailedError",
+    "Pipeline",
+    "PipelineError",
+    "StateError",
+    "__version__",
+    "node",
+    "run_pipeline",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aether' has no attribute '{name}'")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:
+    from aether.catalog import DataCatalog, DataSetFactory
+    from aether.datasets.base import AbstractDataSet
+    from aether.errors import (
+        AetherError,
+        CatalogError,
+        CheckFailedError,
+        ConfigError,
+        CredentialsError,
+        CycleError,
+        DataSetError,
+        LockError,
+        NodeFailedError,
+        PipelineError,
+        StateError,
+    )
+    from aether.pipeline import Node, Pipeline, node
+    from aether.project import AetherContext
+    from aether.run import run_pipeline
+    from aether.transformation import AbstractTransformation

@@ -32,6 +32,11 @@ class AetherError(Exception):
         self.message = message
         self.hint = hint
 
+    def __reduce__(self) -> tuple[type, tuple[str, str | None], dict]:
+        # Errors cross process boundaries (parallel runner): keep the hint and any details
+        # (such as a worker's traceback text) when pickled.
+        return (type(self), (self.message, self.hint), dict(self.__dict__))
+
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message} ({self.hint})"
 

@@ -1,0 +1,3 @@
+from aether.cli.app import main
+
+main()

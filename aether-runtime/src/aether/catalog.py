@@ -1,0 +1,334 @@
+"""The data catalog: catalog.yml entries turned into datasets, by name.
+
+``DataSetFactory`` resolves an entry's ``type:`` (a registered short name, a dotted path, or
+a name registered by another package under the ``aether.datasets`` entry-point group) and
+builds the dataset; ``DataCatalog`` holds the entries and builds datasets on first use.
+Names a pipeline uses but the catalog does not declare are in-memory datasets.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aether.datasets import BUILTIN_DATASETS
+from aether.datasets.base import AbstractDataSet
+from aether.errors import CatalogError, CredentialsError
+
+ENTRY_POINT_GROUP = "aether.datasets"
+# Keys of a catalog entry that describe the asset rather than configure the dataset class.
+ASSET_KEYS = ("type", "metadata", "checks", "freshness", "credentials", "layer")
+_LOCAL_PATH_KEYS = ("filepath", "path")
+_SECRET_WORDS = ("password", "secret", "token", "key", "credential", "auth")
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One catalog.yml entry, split into what builds the dataset and what describes it."""
+
+    name: str
+    type_name: str
+    arguments: Mapping[str, Any]
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    checks: tuple[Any, ...] = ()
+    freshness: Mapping[str, Any] | None = None
+    credentials_ref: str | None = None
+    where: str = "conf/base/catalog.yml"
+
+
+class DataSetFactory:
+    """Builds datasets from catalog entries. Register extra types with :meth:`register`."""
+
+    def __init__(self, project_path: Path | None = None) -> None:
+        self.project_path = project_path
+        self._types: dict[str, Any] = dict(BUILTIN_DATASETS)
+        self._plugins_loaded = False
+
+    def register(self, name: str, cls: type[AbstractDataSet] | str) -> None:
+        self._types[name] = cls
+
+    def known_types(self) -> list[str]:
+        self._load_plugins()
+        return sorted(self._types)
+
+    def resolve_type(self, type_name: str, dataset: str, where: str) -> type[AbstractDataSet]:
+        target = self._types.get(type_name)
+        if target is None and "." not in type_name:
+            self._load_plugins()
+            target = self._types.get(type_name)
+        if target is None and "." not in type_name:
+            close = difflib.get_close_matches(type_name, self.known_types(), n=1, cutoff=0.5)
+            raise CatalogError(
+                f"Dataset '{dataset}' ({where}): unknown type '{type_name}'",
+                hint=f"did you mean '{close[0]}'?"
+                if close
+                else "use a registered name (aether catalog types) or a dotted path",
+            )
+        target = target or type_name
+        if isinstance(target, str):
+            target = self._import(target, dataset, where)
+            self._types[type_name] = target
+        if not (inspect.isclass(target) and issubclass(target, AbstractDataSet)):
+            raise CatalogError(
+                f"Dataset '{dataset}' ({where}): type '{type_name}' is not an AbstractDataSet",
+                hint="subclass aether.AbstractDataSet and implement _load/_save/_exists/_describe",
+            )
+        return target
+
+    def create(self, entry: CatalogEntry, credentials: Mapping[str, Any] | None) -> AbstractDataSet:
+        cls = self.resolve_type(entry.type_name, entry.name, entry.where)
+        arguments = dict(entry.arguments)
+        if self.project_path is not None:
+            for key in _LOCAL_PATH_KEYS:
+                if isinstance(arguments.get(key), str):
+                    arguments[key] = _absolute(arguments[key], self.project_path)
+        if credentials is not None:
+            arguments["credentials"] = dict(credentials)
+        _check_arguments(cls, arguments, entry)
+        try:
+            dataset = cls(**arguments)
+        except CatalogError:
+            raise
+        except Exception as exc:
+            raise CatalogError(
+                f"Dataset '{entry.name}' ({entry.where}): {cls.__name__} rejected its "
+                f"arguments: {type(exc).__name__}: {_scrub(str(exc), credentials)}",
+                hint="fix the catalog entry",
+            ) from None
+        dataset.name = entry.name
+        return dataset
+
+    def _import(self, dotted: str, dataset: str, where: str) -> Any:
+        from aether.transformation import import_object
+
+        try:
+            return import_object(dotted)
+        except (ImportError, AttributeError) as exc:
+            raise CatalogError(
+                f"Dataset '{dataset}' ({where}): cannot import type '{dotted}': {exc}",
+                hint="check the dotted path; project code is looked up in src/",
+            ) from None
+
+    def _load_plugins(self) -> None:
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        from importlib.metadata import entry_points
+
+        for point in entry_points(group=ENTRY_POINT_GROUP):
+            self._types.setdefault(point.name, point.value.replace(":", "."))
+
+
+class DataCatalog:
+    """Datasets by name. Built from catalog.yml (:meth:`from_config`) or from objects."""
+
+    def __init__(
+        self,
+        datasets: Mapping[str, AbstractDataSet] | None = None,
+        *,
+        entries: Mapping[str, CatalogEntry] | None = None,
+        credentials: Mapping[str, Any] | None = None,
+        credentials_file: str = "conf/local/credentials.yml",
+        factory: DataSetFactory | None = None,
+    ) -> None:
+        self._datasets: dict[str, AbstractDataSet] = {}
+        for name, dataset in (datasets or {}).items():
+            dataset.name = name
+            self._datasets[name] = dataset
+        self.entries: dict[str, CatalogEntry] = dict(entries or {})
+        self._credentials = credentials
+        self._credentials_file = credentials_file
+        self.factory = factory or DataSetFactory()
+
+    @classmethod
+    def from_config(
+        cls,
+        catalog: Mapping[str, Any],
+        *,
+        credentials: Mapping[str, Any] | None = None,
+        credentials_file: str = "conf/local/credentials.yml",
+        project_path: Path | None = None,
+        where: Mapping[str, str] | None = None,
+    ) -> DataCatalog:
+        """A catalog from the merged content of catalog.yml (entries are built lazily)."""
+        locations = where or {}
+        entries = {
+            str(name): parse_entry(str(name), raw, locations.get(str(name), "catalog.yml"))
+            for name, raw in catalog.items()
+            if not str(name).startswith("_")  # `_anchors:` hold YAML anchors, not datasets
+        }
+        return cls(
+            entries=entries,
+            credentials=credentials,
+            credentials_file=credentials_file,
+            factory=DataSetFactory(project_path),
+        )
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._datasets or name in self.entries
+
+    def list(self) -> list[str]:
+        return sorted(set(self._datasets) | set(self.entries))
+
+    def is_declared(self, name: str) -> bool:
+        """Whether the dataset is persisted by a catalog entry (not an implicit memory one)."""
+        return name in self.entries or (
+            name in self._datasets and type(self._datasets[name]).__name__ != "MemoryDataSet"
+        )
+
+    def get(self, name: str) -> AbstractDataSet:
+        """The dataset called ``name``; undeclared names become in-memory datasets."""
+        dataset = self._datasets.get(name)
+        if dataset is None:
+            entry = self.entries.get(name)
+            if entry is None:
+                from aether.datasets.memory import MemoryDataSet
+
+                dataset = MemoryDataSet()
+                dataset.name = name
+            else:
+                dataset = self.factory.create(entry, self._resolve_credentials(entry))
+            self._datasets[name] = dataset
+        return dataset
+
+    def add(self, name: str, dataset: AbstractDataSet, *, replace: bool = False) -> None:
+        if name in self._datasets and not replace:
+            raise CatalogError(f"Dataset '{name}' is already in the catalog")
+        dataset.name = name
+        self._datasets[name] = dataset
+
+    def load(self, name: str) -> Any:
+        return self.get(name).load()
+
+    def save(self, name: str, data: Any) -> None:
+        self.get(name).save(data)
+
+    def exists(self, name: str) -> bool:
+        return self.get(name).exists()
+
+    def validate(self, names: Iterable[str] | None = None) -> None:
+        """Build every (or the named) declared dataset, surfacing config errors early."""
+        for name in sorted(names if names is not None else self.entries):
+            if name in self.entries:
+                self.get(name)
+
+    def describe(self, name: str) -> dict[str, Any]:
+        """Type, location, metadata, checks and freshness of a dataset; never its secrets."""
+        entry = self.entries.get(name)
+        described = self.get(name).describe()
+        if entry is None:
+            return {"name": name, **described}
+        return {
+            "name": name,
+            **described,
+            "type": entry.type_name,
+            "metadata": dict(entry.metadata),
+            "checks": list(entry.checks),
+            "freshness": dict(entry.freshness) if entry.freshness else None,
+            "credentials": entry.credentials_ref and f"<{entry.credentials_ref}: hidden>",
+            "defined_in": entry.where,
+        }
+
+    def _resolve_credentials(self, entry: CatalogEntry) -> Mapping[str, Any] | None:
+        ref = entry.credentials_ref
+        if ref is None:
+            return None
+        if self._credentials is None:
+            raise CredentialsError(
+                f"Dataset '{entry.name}' uses credentials '{ref}', but "
+                f"{self._credentials_file} does not exist",
+                hint=f"create {self._credentials_file} with a '{ref}:' entry "
+                "(copy credentials.example.yml if the project has one)",
+            )
+        found = self._credentials.get(ref)
+        if not isinstance(found, Mapping):
+            known = ", ".join(sorted(self._credentials)) or "none"
+            raise CredentialsError(
+                f"Dataset '{entry.name}' uses credentials '{ref}', which "
+                f"{self._credentials_file} does not define",
+                hint=f"add a '{ref}:' mapping to that file (defined there: {known})",
+            )
+        return found
+
+
+def parse_entry(name: str, raw: Any, where: str) -> CatalogEntry:
+    """Validate one catalog.yml entry's shape (not its type's arguments)."""
+    if not isinstance(raw, Mapping):
+        raise CatalogError(
+            f"Dataset '{name}' ({where}): the entry must be a mapping with a `type:`",
+            hint="e.g. {type: PandasCsvDataSet, filepath: data/01_raw/x.csv}",
+        )
+    type_name = raw.get("type")
+    if not isinstance(type_name, str) or not type_name:
+        raise CatalogError(
+            f"Dataset '{name}' ({where}) has no `type:`",
+            hint="add e.g. `type: PandasParquetDataSet`",
+        )
+    checks = raw.get("checks") or []
+    if not isinstance(checks, list):
+        raise CatalogError(f"Dataset '{name}' ({where}): `checks:` must be a list")
+    freshness = raw.get("freshness")
+    if freshness is not None and not isinstance(freshness, Mapping):
+        raise CatalogError(
+            f"Dataset '{name}' ({where}): `freshness:` must be a mapping",
+            hint="e.g. freshness: {warn_after: 1h, error_after: 1d}",
+        )
+    credentials = raw.get("credentials")
+    if credentials is not None and not isinstance(credentials, str):
+        raise CatalogError(
+            f"Dataset '{name}' ({where}): `credentials:` must name an entry of credentials.yml",
+            hint="move the secret values to conf/local/credentials.yml and reference its key",
+        )
+    metadata = raw.get("metadata") or {}
+    if not isinstance(metadata, Mapping):
+        raise CatalogError(f"Dataset '{name}' ({where}): `metadata:` must be a mapping")
+    return CatalogEntry(
+        name=name,
+        type_name=type_name,
+        arguments={k: v for k, v in raw.items() if k not in ASSET_KEYS},
+        metadata=metadata,
+        checks=tuple(checks),
+        freshness=freshness,
+        credentials_ref=credentials,
+        where=where,
+    )
+
+
+def looks_secret(key: str) -> bool:
+    lowered = key.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
+
+
+def _check_arguments(cls: type, arguments: Mapping[str, Any], entry: CatalogEntry) -> None:
+    try:
+        parameters = inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    for key in arguments:
+        if key not in parameters:
+            accepted = [p for p in parameters if p != "self"]
+            close = difflib.get_close_matches(key, accepted, n=1)
+            raise CatalogError(
+                f"Dataset '{entry.name}' ({entry.where}): {cls.__name__} has no argument '{key}'",
+                hint=f"did you mean '{close[0]}'?" if close else f"it accepts: {accepted}",
+            )
+
+
+def _absolute(path: str, root: Path) -> str:
+    if "://" in path or path.startswith(("/", "~")):
+        return path
+    return str(root / path)
+
+
+def _scrub(text: str, credentials: Mapping[str, Any] | None) -> str:
+    """Remove credential values from a message that a third-party constructor produced."""
+    for value in (credentials or {}).values():
+        if isinstance(value, str) and value:
+            text = text.replace(value, "***")
+    return text

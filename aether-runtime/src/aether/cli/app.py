@@ -1,0 +1,162 @@
+"""The ``aether`` command: Typer wiring only.
+
+Commands import what they need when they run, so ``aether --help`` stays fast and imports
+no pandas. This package is the only place that prints or exits: the library raises
+AetherErrors and :func:`main` turns them into one line and an exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+from aether import __version__
+
+app = typer.Typer(
+    name="aether",
+    help="Aether: data pipelines that know which data is stale and why.\n\n"
+    "Example: aether run --pipeline orders --env prod",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+catalog_app = typer.Typer(
+    help="The data catalog: list datasets, describe one.\n\nExample: aether catalog describe raw_orders",
+    no_args_is_help=True,
+)
+app.add_typer(catalog_app, name="catalog")
+
+ProjectOption = typer.Option(
+    None, "--project", "-p", help="Project folder (default: nearest folder with conf/base/)."
+)
+EnvOption = typer.Option(
+    None, "--env", "-e", help="Configuration environment (default: $AETHER_ENV or local)."
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"aether {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+) -> None:
+    if debug:
+        os.environ["AETHER_DEBUG"] = "1"
+
+
+@app.command()
+def run(
+    pipeline: str | None = typer.Option(None, "--pipeline", help="Pipeline to run (default: `default:`)."),
+    env: str | None = EnvOption,
+    params: str | None = typer.Option(
+        None, "--params", help='Override parameters: "cleaning.min_amount=10,report.currency=EUR".'
+    ),
+    nodes: str | None = typer.Option(None, "--nodes", help="Only these nodes (comma-separated)."),
+    from_nodes: str | None = typer.Option(None, "--from-nodes", help="These nodes and everything downstream."),
+    to_nodes: str | None = typer.Option(None, "--to-nodes", help="These nodes and everything upstream."),
+    tags: str | None = typer.Option(None, "--tags", help="Only nodes with any of these tags."),
+    force: bool = typer.Option(False, "--force", help="Rebuild every selected node."),
+    runner: str = typer.Option("sequential", "--runner", help="sequential or parallel."),
+    workers: int | None = typer.Option(None, "--workers", help="Processes for --runner parallel."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; run nothing."),
+    project: Path | None = ProjectOption,
+) -> None:
+    """Materialize the pipeline's assets, in topological order.
+
+    Example: aether run --pipeline orders --params "cleaning.min_amount=10"
+    """
+    from aether.cli.run_command import run_command
+
+    raise typer.Exit(
+        run_command(
+            project=project, pipeline=pipeline, env=env, params=params, nodes=nodes,
+            from_nodes=from_nodes, to_nodes=to_nodes, tags=tags, force=force,
+            runner=runner, workers=workers, dry_run=dry_run,
+        )
+    )  # fmt: skip
+
+
+@app.command()
+def validate(project: Path | None = ProjectOption, env: str | None = EnvOption) -> None:
+    """Check the whole configuration without running anything.
+
+    YAML syntax, dataset types and arguments, credentials, missing inputs, cycles,
+    transformations that do not import, missing parameters, secrets committed in conf/base.
+
+    Example: aether validate --env prod
+    """
+    from aether.cli.validate_command import validate_command
+
+    raise typer.Exit(validate_command(project, env))
+
+
+@catalog_app.command("list")
+def catalog_list(
+    project: Path | None = ProjectOption,
+    env: str | None = EnvOption,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the catalog's datasets: type, location, owner, description.
+
+    Example: aether catalog list --json
+    """
+    from aether.cli.catalog_command import list_command
+
+    list_command(project, env, as_json)
+
+
+@catalog_app.command("describe")
+def catalog_describe(
+    name: str = typer.Argument(..., help="Dataset name."),
+    project: Path | None = ProjectOption,
+    env: str | None = EnvOption,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Everything known about one dataset (never its secrets).
+
+    Example: aether catalog describe raw_orders
+    """
+    from aether.cli.catalog_command import describe_command
+
+    describe_command(name, project, env, as_json)
+
+
+@catalog_app.command("types")
+def catalog_types(project: Path | None = ProjectOption) -> None:
+    """List the dataset types usable as `type:` in catalog.yml.
+
+    Example: aether catalog types
+    """
+    from aether.cli.catalog_command import types_command
+
+    types_command()
+
+
+def main() -> None:
+    """Console entry point: run the app, turn AetherErrors into one line and an exit code."""
+    from aether.errors import AetherError
+
+    try:
+        app()
+    except AetherError as error:
+        if os.environ.get("AETHER_DEBUG"):
+            raise
+        from aether.cli.output import print_error
+
+        print_error(error)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)

@@ -1,0 +1,74 @@
+"""``aether catalog list|describe|types``."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from aether.cli.output import console, print_json, table
+from aether.errors import CatalogError
+
+
+def list_command(project: Path | None, env: str | None, as_json: bool) -> None:
+    from aether.project import load_context
+
+    catalog = load_context(project, env=env).catalog
+    rows = []
+    for name in catalog.list():
+        entry = catalog.entries[name]
+        rows.append(
+            {
+                "name": name,
+                "type": entry.type_name,
+                "location": _location(entry.arguments),
+                "owner": entry.metadata.get("owner"),
+                "description": entry.metadata.get("description"),
+                "checks": len(entry.checks),
+            }
+        )
+    if as_json:
+        print_json({"datasets": rows})
+        return
+    columns = ["name", "type", "location", "owner", "description"]
+    console().print(table(None, columns, [[r[c] for c in columns] for r in rows]))
+
+
+def describe_command(name: str, project: Path | None, env: str | None, as_json: bool) -> None:
+    from aether.project import load_context
+
+    catalog = load_context(project, env=env).catalog
+    if name not in catalog.entries:
+        close = difflib.get_close_matches(name, catalog.list(), n=1)
+        raise CatalogError(
+            f"The catalog has no dataset '{name}'",
+            hint=f"did you mean '{close[0]}'?" if close else "list them: aether catalog list",
+        )
+    described = catalog.describe(name)
+    if as_json:
+        print_json(described)
+        return
+    rows = [[key, _show(value)] for key, value in described.items() if value not in (None, [], {})]
+    console().print(table(f"Dataset {name}", ["field", "value"], rows))
+
+
+def types_command() -> None:
+    from aether.catalog import DataSetFactory
+
+    for name in DataSetFactory().known_types():
+        console().print(name)
+
+
+def _location(arguments: Any) -> str | None:
+    for key in ("filepath", "path", "table_name", "url"):
+        if key in arguments:
+            return str(arguments[key])
+    return None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "; ".join(_show(v) for v in value)
+    return str(value)

@@ -1,0 +1,168 @@
+"""``aether run``: parse options, run, draw progress, print the summary and how to resume."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from aether.cli.output import console, table
+from aether.orchestrator import NodeResult, Plan, RunResult
+from aether.pipeline import Node
+
+_STATUS_STYLE = {
+    "succeeded": "green",
+    "failed": "red",
+    "skipped": "yellow",
+    "fresh": "dim",
+}
+
+
+def run_command(
+    *,
+    project: Path | None,
+    pipeline: str | None,
+    env: str | None,
+    params: str | None,
+    nodes: str | None,
+    from_nodes: str | None,
+    to_nodes: str | None,
+    tags: str | None,
+    force: bool,
+    runner: str,
+    workers: int | None,
+    dry_run: bool,
+) -> int:
+    from aether.config import parse_params_overrides
+    from aether.run import run_pipeline
+
+    overrides = parse_params_overrides(params) if params else None
+    reporter = ProgressReporter()
+    outcome = run_pipeline(
+        project,
+        pipeline,
+        env=env,
+        params=overrides,
+        runner=runner,
+        max_workers=workers,
+        nodes=_split(nodes),
+        from_nodes=_split(from_nodes),
+        to_nodes=_split(to_nodes),
+        tags=_split(tags),
+        force=force,
+        dry_run=dry_run,
+        reporter=reporter,
+    )
+    if isinstance(outcome, Plan):
+        print_plan(outcome)
+        return 0
+    print_summary(outcome)
+    if not outcome.succeeded:
+        print_resume_hint(outcome, pipeline, env, params)
+    return outcome.exit_code
+
+
+def print_plan(plan: Plan) -> None:
+    rows = [[p.node.name, "run", p.reason] for p in plan.to_run]
+    rows += [[p.node.name, "skip", p.reason] for p in plan.skipped]
+    title = f"Plan for pipeline '{plan.pipeline.name}': {len(plan.to_run)} to run"
+    console().print(table(title, ["node", "action", "reason"], rows))
+
+
+def print_summary(result: RunResult) -> None:
+    rows = []
+    for item in result.results:
+        style = _STATUS_STYLE.get(item.status, "")
+        detail = item.error.message if item.error else (item.reason or ", ".join(item.outputs))
+        duration = f"{item.duration:.2f}s" if item.status == "succeeded" else ""
+        rows.append([item.name, f"[{style}]{item.status}[/]", duration, detail])
+    counts: dict[str, int] = {}
+    for item in result.results:
+        counts[item.status] = counts.get(item.status, 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "nothing to run"
+    title = f"Run {result.run_id} of '{result.pipeline}': {summary} in {result.duration:.2f}s"
+    console().print(table(title, ["node", "status", "time", "detail"], rows))
+
+
+def print_resume_hint(
+    result: RunResult, pipeline: str | None, env: str | None, params: str | None
+) -> None:
+    failed = [item.name for item in result.failed]
+    command = ["aether", "run"]
+    if pipeline:
+        command += ["--pipeline", pipeline]
+    if env:
+        command += ["--env", env]
+    if params:
+        command += ["--params", params]
+    command += ["--from-nodes", ",".join(failed)]
+    console().print(f"Resume from the failed node(s) with: {shlex.join(command)}", markup=False)
+
+
+class ProgressReporter:
+    """Per-node progress: live bars on a terminal, one plain line per node elsewhere.
+
+    The display refreshes on events only (no refresh thread), which keeps forking worker
+    processes safe.
+    """
+
+    def __init__(self) -> None:
+        self.interactive = sys.stdout.isatty()
+        self._progress: Any = None
+        self._overall: Any = None
+        self._tasks: dict[str, Any] = {}
+        self._done = 0
+        self._total = 0
+
+    def run_started(self, plan: Plan) -> None:
+        self._total = len(plan.to_run)
+        if not self.interactive or not self._total:
+            return
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=console(),
+            auto_refresh=False,
+            transient=True,
+        )
+        self._progress.start()
+        self._overall = self._progress.add_task(f"pipeline {plan.pipeline.name}", total=self._total)
+        self._progress.refresh()
+
+    def node_started(self, node: Node) -> None:
+        if self._progress is not None:
+            self._tasks[node.name] = self._progress.add_task(node.name, total=1)
+            self._progress.refresh()
+
+    def node_finished(self, result: NodeResult) -> None:
+        self._done += 1
+        if self._progress is not None:
+            task = self._tasks.pop(result.name, None)
+            if task is not None:
+                self._progress.remove_task(task)
+            self._progress.advance(self._overall)
+            self._progress.refresh()
+            return
+        status = result.status
+        detail = f" in {result.duration:.2f}s" if status == "succeeded" else ""
+        if result.error is not None:
+            detail = f": {result.error.message}"
+        elif result.reason:
+            detail = f": {result.reason}"
+        console().print(
+            f"[{self._done}/{self._total}] {result.name} {status}{detail}", markup=False
+        )
+
+    def run_finished(self, result: RunResult) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()] if value else []

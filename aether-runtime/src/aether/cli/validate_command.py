@@ -1,0 +1,74 @@
+"""``aether validate``: every configuration check, no node run, every problem listed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from aether.cli.output import console, print_error
+from aether.errors import AetherError, ConfigError
+
+_SECRET_KEY = re.compile(r"(password|passwd|secret|token|api[_-]?key|access[_-]?key)", re.I)
+
+
+def validate_command(project: Path | None, env: str | None) -> int:
+    from aether.orchestrator import validate_pipeline
+    from aether.project import check_parameters, load_context
+
+    context = load_context(project, env=env)
+    problems: list[AetherError] = []
+    for name, pipeline in context.pipelines.items():
+        for check in (
+            lambda p=pipeline: check_parameters(p, context.params),
+            lambda p=pipeline: validate_pipeline(p, context.catalog),
+        ):
+            try:
+                check()
+            except AetherError as error:
+                error.message = f"[pipeline {name}] {error.message}"
+                problems.append(error)
+    for name in context.catalog.entries:
+        try:
+            context.catalog.get(name)
+        except AetherError as error:
+            problems.append(error)
+    problems.extend(find_committed_secrets(context.project_path / "conf" / "base"))
+    unique = {p.message: p for p in problems}
+    for problem in unique.values():
+        print_error(problem)
+    if unique:
+        return 2
+    nodes = sum(len(p) for p in context.pipelines.values())
+    console().print(
+        f"Configuration is valid: {len(context.pipelines)} pipeline(s), {nodes} node(s), "
+        f"{len(context.catalog.entries)} catalog entries (env {context.env}).",
+        markup=False,
+    )
+    return 0
+
+
+def find_committed_secrets(base: Path) -> list[ConfigError]:
+    """Literal secret-looking values in conf/base, which is committed to git."""
+    found = []
+    for path in sorted(base.glob("*.y*ml")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            match = re.match(r"^\s*([\w\-]+)\s*:\s*(\S.*?)\s*$", line)
+            if not match or line.lstrip().startswith("#"):
+                continue
+            key, value = match.groups()
+            if _SECRET_KEY.search(key) and not value.startswith(("${", "{", "[", "#")):
+                found.append(
+                    ConfigError(
+                        f"conf/base/{path.name}:{number}: '{key}' holds a literal secret in "
+                        "conf/base, which is committed",
+                        hint="move it to conf/local/credentials.yml or use ${env:NAME}",
+                    )
+                )
+        if path.name == "credentials.yml":
+            found.append(
+                ConfigError(
+                    "conf/base/credentials.yml exists: credentials in conf/base are committed",
+                    hint="move it to conf/local/credentials.yml (gitignored)",
+                )
+            )
+    return found

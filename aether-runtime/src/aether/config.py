@@ -1,0 +1,285 @@
+"""Reading a project's ``conf/`` folder: two layers, merge rules, interpolation, ``--params``.
+
+Exactly two layers are read: ``conf/base/`` and the selected environment's folder. A file in
+the environment overrides the same file in ``base`` key by key at the top level (a catalog
+entry in ``local`` replaces the whole base entry); ``parameters.yml`` is merged deeply.
+``${env:NAME}`` and ``${env:NAME,default}`` are replaced anywhere; ``${params:a.b}`` is
+replaced in the catalog (see :func:`interpolate_params`).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aether.errors import ConfigError
+
+DEFAULT_ENV = "local"
+BASE_ENV = "base"
+
+_ENV_PATTERN = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?:,([^}]*))?\}")
+_PARAMS_PATTERN = re.compile(r"\$\{params:([A-Za-z0-9_.\-]+)\}")
+_MISSING = object()
+
+
+def load_yaml(path: Path, *, shown_as: str | None = None) -> Any:
+    """Parse one YAML file; a syntax error becomes a ConfigError with file, line and column."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    shown = shown_as or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {shown}: {exc.strerror}") from None
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(
+            f"Malformed YAML in {where}: {problem}",
+            hint="fix the syntax at that line (indentation, a missing ':' or quote)",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"Malformed YAML in {shown}: {exc}") from None
+
+
+def top_level_lines(path: Path) -> dict[str, int]:
+    """Line number of each top-level key in a YAML file, for error messages."""
+    lines: dict[str, int] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return lines
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r"""^(["']?)([^\s#'"][^:]*?)\1\s*:""", line)
+        if match:
+            lines.setdefault(match.group(2), number)
+    return lines
+
+
+@dataclass
+class ConfigLayer:
+    """One merged config file: its data and, per top-level key, the file it came from."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    origins: dict[str, Path] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+    def where(self, key: str, project_path: Path | None = None) -> str:
+        """``conf/base/catalog.yml:12`` for a top-level key, as precisely as known."""
+        origin = self.origins.get(key)
+        if origin is None:
+            return self.files[-1].name if self.files else "conf/"
+        shown = _relative(origin, project_path)
+        line = top_level_lines(origin).get(key)
+        return f"{shown}:{line}" if line else shown
+
+
+class ConfigLoader:
+    """Reads ``conf/base`` and ``conf/<env>``; ``get(name)`` merges one file of both layers."""
+
+    def __init__(self, conf_path: Path, env: str | None = None) -> None:
+        self.conf_path = conf_path
+        self.env = env or DEFAULT_ENV
+        self._cache: dict[str, ConfigLayer] = {}
+        if self.env == BASE_ENV:
+            raise ConfigError(
+                "Environment 'base' cannot be selected: it is always read",
+                hint="pick another environment, e.g. --env local or --env prod",
+            )
+        env_dir = conf_path / self.env
+        if self.env != DEFAULT_ENV and not env_dir.is_dir():
+            known = sorted(p.name for p in conf_path.iterdir() if p.is_dir() and p.name != "base")
+            raise ConfigError(
+                f"Environment '{self.env}' has no folder {env_dir}",
+                hint=f"create conf/{self.env}/ or pick one of: {', '.join(known) or 'local'}",
+            )
+
+    def layer_files(self, name: str) -> list[Path]:
+        return [
+            path
+            for path in (self.conf_path / BASE_ENV / name, self.conf_path / self.env / name)
+            if path.is_file()
+        ]
+
+    def get(self, name: str, *, deep: bool = False) -> ConfigLayer:
+        """The merged content of ``name`` (e.g. ``catalog.yml``) over both layers."""
+        key = f"{name}:{deep}"
+        if key not in self._cache:
+            self._cache[key] = self._merge(name, deep)
+        return self._cache[key]
+
+    def _merge(self, name: str, deep: bool) -> ConfigLayer:
+        layer = ConfigLayer()
+        for path in self.layer_files(name):
+            shown = _relative(path, self.conf_path.parent)
+            data = load_yaml(path, shown_as=shown)
+            if data is None:
+                continue
+            if not isinstance(data, dict):
+                raise ConfigError(
+                    f"{shown} must hold a mapping at the top level, not a {type(data).__name__}",
+                    hint="write it as `key: value` entries",
+                )
+            data = interpolate_env(data, shown)
+            layer.files.append(path)
+            for top_key, value in data.items():
+                if deep and isinstance(layer.data.get(top_key), dict) and isinstance(value, dict):
+                    layer.data[top_key] = deep_merge(layer.data[top_key], value)
+                else:
+                    layer.data[top_key] = value
+                layer.origins[top_key] = path
+        return layer
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """A new dict: ``override`` merged into ``base``, recursively for nested mappings."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(merged.get(key), Mapping) and isinstance(value, Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def interpolate_env(value: Any, where: str, environ: Mapping[str, str] | None = None) -> Any:
+    """Replace ``${env:NAME}`` and ``${env:NAME,default}`` in every string of ``value``."""
+    env = os.environ if environ is None else environ
+
+    def replace(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default.strip()
+        raise ConfigError(
+            f"Environment variable {name} is not set (used in {where})",
+            hint=f"export {name}=... or give a default: ${{env:{name},value}}",
+        )
+
+    return _map_strings(value, lambda text: _ENV_PATTERN.sub(replace, text))
+
+
+def interpolate_params(value: Any, params: Mapping[str, Any], where: str) -> Any:
+    """Replace ``${params:a.b}``; a string that is only the reference takes the value's type."""
+
+    def resolve(key: str) -> Any:
+        found = get_dotted(params, key)
+        if found is _MISSING:
+            raise ConfigError(
+                f"Parameter '{key}' is not defined (used in {where})",
+                hint="add it to conf/base/parameters.yml or pass --params " + f"{key}=...",
+            )
+        return found
+
+    def replace(text: str) -> Any:
+        whole = _PARAMS_PATTERN.fullmatch(text)
+        if whole:
+            return resolve(whole.group(1))
+        return _PARAMS_PATTERN.sub(lambda m: str(resolve(m.group(1))), text)
+
+    return _map_strings(value, replace)
+
+
+def _map_strings(value: Any, func: Any) -> Any:
+    if isinstance(value, str):
+        return func(value) if "${" in value else value
+    if isinstance(value, dict):
+        return {key: _map_strings(item, func) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_map_strings(item, func) for item in value]
+    return value
+
+
+def get_dotted(mapping: Mapping[str, Any], dotted: str) -> Any:
+    """``mapping['a']['b']`` for ``'a.b'``, or the module's ``_MISSING`` marker."""
+    current: Any = mapping
+    for part in dotted.split("."):
+        if not isinstance(current, Mapping) or part not in current:
+            return _MISSING
+        current = current[part]
+    return current
+
+
+def is_missing(value: Any) -> bool:
+    return value is _MISSING
+
+
+def parse_params_overrides(text: str) -> dict[str, Any]:
+    """Parse ``--params "a.b=10,c=EUR"`` into ``{"a.b": 10, "c": "EUR"}``; values are YAML-typed.
+
+    Commas inside brackets, braces or quotes do not split: ``tags=[a,b]`` is one override.
+    """
+    import yaml
+
+    overrides: dict[str, Any] = {}
+    for item in _split_top_level(text):
+        if not item.strip():
+            continue
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key or not re.fullmatch(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*", key):
+            raise ConfigError(
+                f"Malformed --params item {item.strip()!r}: expected key=value",
+                hint='write --params "cleaning.min_amount=10,report.currency=EUR"',
+            )
+        try:
+            overrides[key] = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            raise ConfigError(
+                f"Malformed value in --params item {item.strip()!r}",
+                hint="quote the value, e.g. --params \"name='a: b'\"",
+            ) from None
+    return overrides
+
+
+def _split_top_level(text: str) -> list[str]:
+    items, depth, quote, current = [], 0, "", []
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[{(":
+            depth += 1
+        elif char in "]})":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    items.append("".join(current))
+    return items
+
+
+def apply_overrides(params: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of ``params`` with dotted-key overrides set (creating missing levels)."""
+    result = copy.deepcopy(dict(params))
+    for dotted, value in overrides.items():
+        current = result
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            if not isinstance(current.get(part), dict):
+                current[part] = {}
+            current = current[part]
+        current[parts[-1]] = value
+    return result
+
+
+def _relative(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(path.relative_to(root))
+        except ValueError:
+            pass
+    return str(path)

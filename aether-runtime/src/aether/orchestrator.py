@@ -1,0 +1,269 @@
+"""Plan and run a pipeline: validate the DAG, decide what to run, hand it to a runner.
+
+The orchestrator depends only on abstractions it is given: a catalog, a runner, a reporter
+(and, through the planner, the state store). Tests pass fakes; the CLI passes real ones.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import logging
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aether.catalog import DataCatalog
+from aether.errors import AetherError, PipelineError
+from aether.execution import NodeOutcome, NodeTask, execute_node
+from aether.pipeline import Node, Pipeline
+from aether.runners import Runner, SequentialRunner, init_worker
+from aether.transformation import check_arguments, resolve_callable
+
+logger = logging.getLogger("aether.run")
+
+
+@dataclass(frozen=True)
+class PlannedNode:
+    """A node the run will execute, and why."""
+
+    node: Node
+    reason: str
+
+
+@dataclass
+class Plan:
+    """The nodes to run (in topological order) and those left alone, each with a reason."""
+
+    pipeline: Pipeline
+    to_run: list[PlannedNode]
+    skipped: list[PlannedNode] = field(default_factory=list)
+
+    @property
+    def nodes(self) -> list[Node]:
+        return [planned.node for planned in self.to_run]
+
+
+@dataclass
+class NodeResult:
+    name: str
+    status: str  # succeeded | failed | skipped (upstream failed) | fresh (nothing to do)
+    duration: float = 0.0
+    reason: str | None = None
+    error: AetherError | None = None
+    outputs: tuple[str, ...] = ()
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    pipeline: str
+    results: list[NodeResult]
+    duration: float = 0.0
+
+    @property
+    def failed(self) -> list[NodeResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def succeeded(self) -> bool:
+        return not self.failed
+
+    @property
+    def exit_code(self) -> int:
+        if not self.failed:
+            return 0
+        return max(r.error.exit_code if r.error else 1 for r in self.failed)
+
+
+class RunReporter(Protocol):
+    """Receives progress events; the CLI draws them, tests record them."""
+
+    def run_started(self, plan: Plan) -> None: ...
+
+    def node_started(self, node: Node) -> None: ...
+
+    def node_finished(self, result: NodeResult) -> None: ...
+
+    def run_finished(self, result: RunResult) -> None: ...
+
+
+class SilentReporter:
+    def run_started(self, plan: Plan) -> None:
+        pass
+
+    def node_started(self, node: Node) -> None:
+        pass
+
+    def node_finished(self, result: NodeResult) -> None:
+        pass
+
+    def run_finished(self, result: RunResult) -> None:
+        pass
+
+
+def validate_pipeline(pipeline: Pipeline, catalog: DataCatalog, *, import_code: bool = True) -> None:
+    """Check everything that can be checked before running: raises the first problem found.
+
+    Cycles, inputs nobody produces, catalog entries (types, arguments, credentials) and,
+    when ``import_code``, that every transformation imports and accepts the node's inputs.
+    """
+    pipeline.toposorted()
+    for name in sorted(pipeline.free_inputs()):
+        if name not in catalog:
+            reader = next(n.name for n in pipeline.nodes if name in n.dataset_inputs)
+            candidates = sorted(set(catalog.list()) | set(pipeline.producers))
+            close = difflib.get_close_matches(name, candidates, n=1)
+            raise PipelineError(
+                f"Node '{reader}' reads '{name}', which no node produces and the catalog "
+                "does not declare",
+                hint=f"did you mean '{close[0]}'?"
+                if close
+                else "add it to conf/base/catalog.yml or produce it with a node",
+            )
+    catalog.validate()
+    if import_code:
+        for item in pipeline.nodes:
+            func = resolve_callable(item.transformation, dict(item.options), item.name)
+            check_arguments(func, item.name, [i.arg for i in item.inputs])
+
+
+def check_selection(selected: Pipeline, full: Pipeline, catalog: DataCatalog) -> None:
+    """A selected node cannot read an in-memory dataset made by a node left out."""
+    for item in selected.nodes:
+        for name in item.dataset_inputs:
+            producer = full.producers.get(name)
+            if producer and producer not in selected and not catalog.is_declared(name):
+                raise PipelineError(
+                    f"Node '{item.name}' reads '{name}', an in-memory dataset made by node "
+                    f"'{producer}', which is not selected",
+                    hint=f"select '{producer}' too (e.g. --to-nodes {item.name}) or declare "
+                    f"'{name}' in the catalog so it is stored",
+                )
+
+
+def plan_all(pipeline: Pipeline, reason: str = "run requested") -> Plan:
+    """The simplest plan: every selected node runs."""
+    return Plan(pipeline, [PlannedNode(n, reason) for n in pipeline.toposorted()])
+
+
+class Orchestrator:
+    """Runs a plan: topological order, in-memory data handed between nodes, failures
+    contained (downstream of a failure is skipped; independent branches go on)."""
+
+    def __init__(
+        self,
+        catalog: DataCatalog,
+        params: Mapping[str, Any],
+        *,
+        runner: Runner | None = None,
+        reporter: RunReporter | None = None,
+        catalog_factory: Any = None,
+    ) -> None:
+        self.catalog = catalog
+        self.params = params
+        self.runner = runner or SequentialRunner()
+        self.reporter = reporter or SilentReporter()
+        # How a worker process rebuilds the catalog (configs cross, live datasets do not).
+        self.catalog_factory = catalog_factory or functools.partial(_copy_of, catalog)
+
+    def run(self, plan: Plan, run_id: str) -> RunResult:
+        started = time.perf_counter()
+        work = _RunWork(self, plan)
+        self.reporter.run_started(plan)
+        self.runner.run(plan.nodes, work)
+        results = [*(NodeResult(p.node.name, "fresh", reason=p.reason) for p in plan.skipped)]
+        results += [work.results[n.name] for n in plan.nodes if n.name in work.results]
+        result = RunResult(run_id, plan.pipeline.name, results, time.perf_counter() - started)
+        self.reporter.run_finished(result)
+        return result
+
+
+class _RunWork:
+    """The orchestrator's half of a run, driven by the runner (see runners.NodeWork)."""
+
+    def __init__(self, orchestrator: Orchestrator, plan: Plan) -> None:
+        self.o = orchestrator
+        self.plan = plan
+        self.results: dict[str, NodeResult] = {}
+        self.broken: set[str] = set()  # datasets that a failed or skipped node did not make
+        catalog = orchestrator.catalog
+        self.memory = {out for n in plan.nodes for out in n.outputs if not catalog.is_declared(out)}
+        # Consumers left per in-memory dataset, to free memory as soon as nobody needs it.
+        self.readers: dict[str, int] = {}
+        for n in plan.nodes:
+            for name in n.dataset_inputs:
+                if name in self.memory:
+                    self.readers[name] = self.readers.get(name, 0) + 1
+
+    def blocked(self, node: Node) -> bool:
+        return any(name in self.broken for name in node.dataset_inputs)
+
+    def skip(self, node: Node) -> None:
+        culprit = next(name for name in node.dataset_inputs if name in self.broken)
+        self.broken.update(node.outputs)
+        result = NodeResult(node.name, "skipped", reason=f"upstream failed ({culprit})")
+        self._record(node, result)
+
+    def prepare(self, node: Node, *, in_worker: bool) -> NodeTask:
+        self.o.reporter.node_started(node)
+        memory_inputs = {}
+        if in_worker:
+            catalog = self.o.catalog
+            memory_inputs = {
+                name: catalog.load(name)
+                for name in node.dataset_inputs
+                if not catalog.is_declared(name)
+            }
+        return NodeTask(
+            node=node,
+            params=self.o.params,
+            memory_inputs=memory_inputs,
+            memory_outputs=frozenset(set(node.outputs) & self.memory),
+            return_memory=in_worker,
+        )
+
+    def execute(self, task: NodeTask) -> NodeOutcome:
+        return execute_node(task, self.o.catalog)
+
+    def finish(self, node: Node, outcome: NodeOutcome) -> None:
+        for name, data in outcome.memory_data.items():
+            self.o.catalog.save(name, data)
+        self._release_inputs(node)
+        self._record(
+            node, NodeResult(node.name, "succeeded", outcome.duration, outputs=node.outputs)
+        )
+
+    def fail(self, node: Node, error: AetherError) -> None:
+        self.broken.update(node.outputs)
+        self._release_inputs(node)
+        logger.debug("node %s failed", node.name, exc_info=error)
+        self._record(node, NodeResult(node.name, "failed", error=error))
+
+    def worker_setup(self) -> tuple[Any, tuple[Any, ...]]:
+        return init_worker, (self.o.catalog_factory, list(sys.path))
+
+    def _release_inputs(self, node: Node) -> None:
+        for name in node.dataset_inputs:
+            if name in self.readers:
+                self.readers[name] -= 1
+                if self.readers[name] == 0:
+                    release = getattr(self.o.catalog.get(name), "release", None)
+                    if release is not None:
+                        release()
+
+    def _record(self, node: Node, result: NodeResult) -> None:
+        self.results[node.name] = result
+        self.o.reporter.node_finished(result)
+
+
+def _copy_of(catalog: DataCatalog) -> DataCatalog:
+    """A fresh catalog with the same entries and no live datasets (for worker processes)."""
+    return DataCatalog(
+        entries=catalog.entries,
+        credentials=catalog._credentials,
+        credentials_file=catalog._credentials_file,
+        factory=catalog.factory,
+    )

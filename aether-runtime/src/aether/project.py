@@ -1,0 +1,210 @@
+"""Finding a project and building its context: config, parameters, catalog, pipelines.
+
+The project root is the nearest folder, from the current directory upward, that holds
+``conf/base/``. Its ``src/`` folder is put on the import path so transformations and custom
+datasets are found by dotted path without installing the project.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from aether.catalog import DataCatalog
+from aether.config import (
+    ConfigLoader,
+    apply_overrides,
+    get_dotted,
+    interpolate_params,
+    is_missing,
+    load_yaml,
+)
+from aether.errors import AetherError, ConfigError, PipelineError
+from aether.pipeline import Pipeline, parse_pipelines
+
+ENV_VARIABLE = "AETHER_ENV"
+_current: AetherContext | None = None
+
+
+@dataclass
+class AetherContext:
+    """Everything one run needs, built once: paths, environment, config, catalog, pipelines.
+
+    Code receives it as an argument; :func:`get_current_context` exists for the few places
+    that cannot (e.g. a custom dataset that needs the project path).
+    """
+
+    project_path: Path
+    env: str
+    config: ConfigLoader
+    params: dict[str, Any]
+    catalog: DataCatalog
+    pipelines: dict[str, Pipeline]
+    default_pipeline: str | None
+    settings: dict[str, Any] = field(default_factory=dict)
+    run_id: str = field(default_factory=lambda: new_run_id())
+    logger: logging.Logger = field(default_factory=lambda: logging.getLogger("aether"))
+
+    @property
+    def state_path(self) -> Path:
+        return self.project_path / ".aether"
+
+    def pipeline(self, name: str | None = None) -> Pipeline:
+        """The named pipeline, or the default one."""
+        chosen = name or self.default_pipeline
+        if chosen is None:
+            raise PipelineError(
+                "No pipeline selected and pipeline.yml sets no `default:`",
+                hint=f"pass --pipeline with one of: {', '.join(self.pipelines)}",
+            )
+        if chosen not in self.pipelines:
+            import difflib
+
+            close = difflib.get_close_matches(chosen, list(self.pipelines), n=1)
+            raise PipelineError(
+                f"Unknown pipeline '{chosen}'",
+                hint=f"did you mean '{close[0]}'?"
+                if close
+                else f"pipelines in pipeline.yml: {', '.join(self.pipelines)}",
+            )
+        return self.pipelines[chosen]
+
+
+def new_run_id() -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """The nearest folder from ``start`` (default: cwd) upward that holds ``conf/base/``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "conf" / "base").is_dir():
+            return folder
+    raise ConfigError(
+        f"No Aether project found in {here} or above it (no conf/base/ folder)",
+        hint="cd into a project, pass --project PATH, or create one with `aether new`",
+    )
+
+
+def load_context(
+    project: str | Path | None = None,
+    *,
+    env: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    run_id: str | None = None,
+) -> AetherContext:
+    """Build the context of the project at (or above) ``project``; the global one is set."""
+    global _current
+    if project is not None and not (Path(project) / "conf" / "base").is_dir():
+        raise ConfigError(
+            f"{project} is not an Aether project (it has no conf/base/ folder)",
+            hint="point --project at the folder that holds conf/",
+        )
+    root = find_project_root(Path(project) if project is not None else None)
+    settings = read_settings(root)
+    chosen_env = env or os.environ.get(ENV_VARIABLE) or settings.get("default_env")
+    loader = ConfigLoader(root / "conf", chosen_env)
+    add_source_path(root / str(settings.get("source_dir", "src")))
+
+    parameters = apply_overrides(loader.get("parameters.yml", deep=True).data, params or {})
+    catalog = build_catalog(root, loader, parameters)
+    pipelines, default = read_pipelines(root, loader)
+    context = AetherContext(
+        project_path=root,
+        env=loader.env,
+        config=loader,
+        params=parameters,
+        catalog=catalog,
+        pipelines=pipelines,
+        default_pipeline=default,
+        settings=settings,
+    )
+    if run_id:
+        context.run_id = run_id
+    _current = context
+    return context
+
+
+def get_current_context() -> AetherContext:
+    """The context of the run in progress (for code that cannot receive it as an argument)."""
+    if _current is None:
+        raise AetherError(
+            "No Aether context is loaded",
+            hint="call aether.project.load_context() or run through `aether run`",
+        )
+    return _current
+
+
+def build_catalog(root: Path, loader: ConfigLoader, params: Mapping[str, Any]) -> DataCatalog:
+    layer = loader.get("catalog.yml")
+    where = {name: layer.where(name, root) for name in layer.data}
+    catalog_cfg = {
+        name: interpolate_params(entry, params, where[name]) for name, entry in layer.data.items()
+    }
+    credentials_files = loader.layer_files("credentials.yml")
+    credentials = loader.get("credentials.yml").data if credentials_files else None
+    return DataCatalog.from_config(
+        catalog_cfg,
+        credentials=credentials,
+        credentials_file=f"conf/{loader.env}/credentials.yml",
+        project_path=root,
+        where=where,
+    )
+
+
+def read_pipelines(root: Path, loader: ConfigLoader) -> tuple[dict[str, Pipeline], str | None]:
+    files = loader.layer_files("pipeline.yml")
+    if not files:
+        raise PipelineError(
+            f"No pipeline.yml in {root / 'conf' / 'base'}",
+            hint="declare your pipelines in conf/base/pipeline.yml",
+        )
+    shown = ", ".join(str(path.relative_to(root)) for path in files)
+    return parse_pipelines(loader.get("pipeline.yml").data, shown)
+
+
+def check_parameters(pipeline: Pipeline, params: Mapping[str, Any]) -> None:
+    """Every ``params:a.b`` a node reads must exist."""
+    for item in pipeline.nodes:
+        for key in item.param_keys:
+            if key != "*" and is_missing(get_dotted(params, key)):
+                raise ConfigError(
+                    f"Node '{item.name}' reads parameter '{key}', which is not defined",
+                    hint=f"add it to conf/base/parameters.yml or pass --params {key}=...",
+                )
+
+
+def read_settings(root: Path) -> dict[str, Any]:
+    """``[tool.aether]`` of the project's pyproject.toml (all optional)."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Malformed TOML in {pyproject}: {exc}") from None
+    settings = data.get("tool", {}).get("aether", {})
+    return dict(settings) if isinstance(settings, dict) else {}
+
+
+def add_source_path(source: Path) -> None:
+    text = str(source)
+    if source.is_dir() and text not in sys.path:
+        sys.path.insert(0, text)
+
+
+def read_logging_config(loader: ConfigLoader) -> dict[str, Any] | None:
+    files = loader.layer_files("logging.yml")
+    return load_yaml(files[-1]) if files else None

@@ -1,0 +1,184 @@
+"""Runners decide where and in what order planned nodes execute.
+
+A runner receives the nodes to run (topologically sorted) and a :class:`NodeWork`, which
+knows how to prepare, execute and finish one node. The runner only schedules: it never
+touches the catalog or the state store itself.
+
+- :class:`SequentialRunner` runs nodes one after the other in this process.
+- :class:`ParallelRunner` runs independent nodes at the same time in worker processes
+  (one per core). Workers rebuild the catalog from its configuration; in-memory inputs and
+  outputs are sent as data, so no live dataset object is ever pickled.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import traceback
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Protocol
+
+from aether.errors import AetherError, NodeFailedError, PipelineError
+from aether.execution import NodeOutcome, NodeTask, execute_node
+from aether.pipeline import Node
+
+RUNNER_NAMES = ("sequential", "parallel")
+
+
+class NodeWork(Protocol):
+    """The orchestrator's side of a run, as seen by a runner."""
+
+    def blocked(self, node: Node) -> bool:
+        """True when an upstream node failed or was skipped (then call :meth:`skip`)."""
+
+    def skip(self, node: Node) -> None: ...
+
+    def prepare(self, node: Node, *, in_worker: bool) -> NodeTask: ...
+
+    def execute(self, task: NodeTask) -> NodeOutcome: ...
+
+    def finish(self, node: Node, outcome: NodeOutcome) -> None: ...
+
+    def fail(self, node: Node, error: AetherError) -> None: ...
+
+    def worker_setup(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
+        """A picklable initializer (and its arguments) that prepares a worker process."""
+
+
+class Runner(ABC):
+    @abstractmethod
+    def run(self, nodes: Sequence[Node], work: NodeWork) -> None: ...
+
+
+class SequentialRunner(Runner):
+    """Runs nodes one at a time, in topological order, in this process."""
+
+    def run(self, nodes: Sequence[Node], work: NodeWork) -> None:
+        for node in nodes:
+            if work.blocked(node):
+                work.skip(node)
+                continue
+            try:
+                outcome = work.execute(work.prepare(node, in_worker=False))
+            except AetherError as error:
+                work.fail(node, error)
+            else:
+                work.finish(node, outcome)
+
+
+class ParallelRunner(Runner):
+    """Runs independent nodes concurrently in ``max_workers`` processes (default: all cores)."""
+
+    def __init__(self, max_workers: int | None = None) -> None:
+        self.max_workers = max_workers or os.cpu_count() or 1
+
+    def run(self, nodes: Sequence[Node], work: NodeWork) -> None:
+        names = {n.name for n in nodes}
+        producers = {out: n.name for n in nodes for out in n.outputs}
+        waiting_on = {
+            n.name: {producers[d] for d in n.dataset_inputs if d in producers} & names
+            for n in nodes
+        }
+        children: dict[str, list[Node]] = {n.name: [] for n in nodes}
+        for n in nodes:
+            for parent in waiting_on[n.name]:
+                children[parent].append(n)
+        ready = [n for n in nodes if not waiting_on[n.name]]
+        initializer, initargs = work.worker_setup()
+        workers = min(self.max_workers, max(1, len(nodes)))
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=_process_context(),
+            initializer=initializer,
+            initargs=initargs,
+        ) as pool:
+            running: dict[Future[NodeOutcome], Node] = {}
+            while ready or running:
+                for node in ready:
+                    if work.blocked(node):
+                        work.skip(node)
+                        ready.extend(self._release(node, waiting_on, children))
+                        continue
+                    try:
+                        task = work.prepare(node, in_worker=True)
+                    except AetherError as error:
+                        work.fail(node, error)
+                        ready.extend(self._release(node, waiting_on, children))
+                        continue
+                    running[pool.submit(run_in_worker, task)] = node
+                ready = []
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    node = running.pop(future)
+                    try:
+                        work.finish(node, future.result())
+                    except AetherError as error:
+                        work.fail(node, error)
+                    except Exception as exc:  # e.g. a worker died (BrokenProcessPool)
+                        work.fail(node, _worker_crash(node, exc))
+                    ready.extend(self._release(node, waiting_on, children))
+
+    @staticmethod
+    def _release(
+        node: Node, waiting_on: dict[str, set[str]], children: dict[str, list[Node]]
+    ) -> list[Node]:
+        unblocked = []
+        for child in children[node.name]:
+            waiting_on[child.name].discard(node.name)
+            if not waiting_on[child.name]:
+                unblocked.append(child)
+        return unblocked
+
+
+def create_runner(name: str, max_workers: int | None = None) -> Runner:
+    if name == "sequential":
+        return SequentialRunner()
+    if name == "parallel":
+        return ParallelRunner(max_workers)
+    raise PipelineError(
+        f"Unknown runner '{name}'", hint=f"use one of: {', '.join(RUNNER_NAMES)}"
+    )
+
+
+# Worker side -----------------------------------------------------------------------------
+_worker_catalog: Any = None
+
+
+def init_worker(catalog_factory: Callable[[], Any], sys_path: list[str]) -> None:
+    """Runs once in each worker: same import path as the parent, a catalog of its own."""
+    global _worker_catalog
+    for entry in reversed(sys_path):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    _worker_catalog = catalog_factory()
+
+
+def run_in_worker(task: NodeTask) -> NodeOutcome:
+    try:
+        return execute_node(task, _worker_catalog)
+    except AetherError as error:
+        cause = error.__cause__
+        if cause is not None:
+            error.details = getattr(cause, "aether_traceback", None) or "".join(  # type: ignore[attr-defined]
+                traceback.format_exception(type(cause), cause, cause.__traceback__)
+            )
+        raise
+
+
+def _process_context() -> multiprocessing.context.BaseContext:
+    # fork starts workers in milliseconds and inherits imported modules. It is safe here
+    # because Aether starts no threads of its own (the progress display refreshes on events,
+    # not from a thread). Elsewhere use the platform's default.
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _worker_crash(node: Node, exc: BaseException) -> NodeFailedError:
+    return NodeFailedError(
+        f"Node '{node.name}' failed: its worker process stopped ({type(exc).__name__}: {exc})",
+        hint="it may have run out of memory or crashed; try --runner sequential to see why",
+    )

@@ -14,7 +14,7 @@ from typing import Any
 
 from aether.catalog import DataCatalog
 from aether.config import get_dotted
-from aether.errors import AetherError, NodeFailedError, PipelineError
+from aether.errors import AetherError, CheckFailedError, NodeFailedError, PipelineError
 from aether.pipeline import Node
 from aether.transformation import resolve_callable
 
@@ -28,6 +28,10 @@ class NodeTask:
     memory_inputs: dict[str, Any] = field(default_factory=dict)
     memory_outputs: frozenset[str] = frozenset()
     return_memory: bool = False
+    # Data-quality checks per output (aether.checks.CheckSpec), run before publishing.
+    checks: dict[str, list[Any]] = field(default_factory=dict)
+    # The node's fingerprint: the version of outputs whose content cannot be hashed.
+    fingerprint: str | None = None
 
 
 @dataclass
@@ -38,6 +42,9 @@ class NodeOutcome:
     duration: float
     saved: tuple[str, ...] = ()
     memory_data: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    signatures: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    check_results: list[Any] = field(default_factory=list)
 
 
 def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
@@ -56,15 +63,52 @@ def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
             hint="see the traceback with --debug; fix the transformation or its inputs",
         ) from _with_traceback_note(exc)
     outputs = map_outputs(node, returned)
-    memory: dict[str, Any] = {}
+    check_results = audit_outputs(task, outputs)
+    outcome = NodeOutcome(node.name, 0.0, check_results=check_results)
     saved = []
     for name, data in outputs.items():
-        if name in task.memory_outputs and task.return_memory:
-            memory[name] = data
-        else:
-            catalog.save(name, data)
-            saved.append(name)
-    return NodeOutcome(node.name, time.perf_counter() - started, tuple(saved), memory)
+        if name in task.memory_outputs:
+            if task.return_memory:
+                outcome.memory_data[name] = data
+            else:
+                catalog.save(name, data)
+            continue
+        dataset = catalog.get(name)
+        dataset.save(data)
+        saved.append(name)
+        outcome.signatures[name] = dataset.signature()
+        outcome.versions[name] = dataset.content_hash() or f"fingerprint:{task.fingerprint}"
+    outcome.saved = tuple(saved)
+    outcome.duration = time.perf_counter() - started
+    return outcome
+
+
+def audit_outputs(task: NodeTask, outputs: Mapping[str, Any]) -> list[Any]:
+    """Run the outputs' checks on the in-memory data, before anything is published.
+
+    A failed error-level check raises CheckFailedError (carrying every result), so the
+    previous good version stays in place (write-audit-publish).
+    """
+    if not task.checks:
+        return []
+    from aether.checks import failed_errors, run_checks
+
+    results = []
+    for name, specs in task.checks.items():
+        if name in outputs and specs:
+            results.extend(run_checks(name, outputs[name], specs))
+    blocking = failed_errors(results)
+    if blocking:
+        first = blocking[0]
+        more = f" (and {len(blocking) - 1} more)" if len(blocking) > 1 else ""
+        error = CheckFailedError(
+            f"Node '{task.node.name}': check {first.check} on '{first.asset}' failed: "
+            f"{first.message}{more}; the previous version was kept",
+            hint="fix the data or the transformation, or make the check `severity: warn`",
+        )
+        error.check_results = results  # type: ignore[attr-defined]
+        raise error
+    return results
 
 
 def _gather_inputs(task: NodeTask, catalog: DataCatalog) -> tuple[list[Any], dict[str, Any]]:
@@ -106,7 +150,7 @@ def map_outputs(node: Node, returned: Any) -> dict[str, Any]:
                 f"{list(node.outputs)} but its transformation returned {got}",
                 hint="return a tuple with one value per output, in the declared order",
             )
-        return dict(zip(node.outputs, returned))
+        return dict(zip(node.outputs, returned, strict=True))
     if not isinstance(returned, Mapping):
         raise PipelineError(
             f"Node '{node.name}' declares outputs as a mapping but its transformation "
@@ -122,7 +166,9 @@ def map_outputs(node: Node, returned: Any) -> dict[str, Any]:
             + (f" (unexpected {extra})" if extra else ""),
             hint="make the returned dict's keys match `outputs:` in pipeline.yml",
         )
-    return {dataset: returned[key] for key, dataset in zip(node.output_keys, node.outputs)}
+    return {
+        dataset: returned[key] for key, dataset in zip(node.output_keys, node.outputs, strict=True)
+    }
 
 
 def _with_traceback_note(exc: BaseException) -> BaseException:

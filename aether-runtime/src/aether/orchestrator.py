@@ -27,10 +27,12 @@ logger = logging.getLogger("aether.run")
 
 @dataclass(frozen=True)
 class PlannedNode:
-    """A node the run will execute, and why."""
+    """A node the run will execute, and why. ``cutoff``: it runs only because something
+    upstream runs, so it is skipped if its inputs come out unchanged (early cutoff)."""
 
     node: Node
     reason: str
+    cutoff: bool = False
 
 
 @dataclass
@@ -62,6 +64,10 @@ class RunResult:
     pipeline: str
     results: list[NodeResult]
     duration: float = 0.0
+    # Checks re-run on stored data (new or changed specs) that failed at error level.
+    check_failures: list[str] = field(default_factory=list)
+    # Asset statuses after the run (aether.assets.AssetStatus by name), when tracked.
+    statuses: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[NodeResult]:
@@ -69,13 +75,13 @@ class RunResult:
 
     @property
     def succeeded(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.check_failures
 
     @property
     def exit_code(self) -> int:
-        if not self.failed:
+        if self.succeeded:
             return 0
-        return max(r.error.exit_code if r.error else 1 for r in self.failed)
+        return max([r.error.exit_code if r.error else 1 for r in self.failed] + [1])
 
 
 class RunReporter(Protocol):
@@ -88,6 +94,30 @@ class RunReporter(Protocol):
     def node_finished(self, result: NodeResult) -> None: ...
 
     def run_finished(self, result: RunResult) -> None: ...
+
+
+class Tracker(Protocol):
+    """Records what a run does (the state store's side); see aether.tracking."""
+
+    def start(self, planned: PlannedNode, task: NodeTask) -> str | None:
+        """Fill ``task`` before it runs; return a reason instead to skip the node (cutoff)."""
+
+    def succeeded(self, node: Node, outcome: NodeOutcome) -> None: ...
+
+    def failed(self, node: Node, error: AetherError) -> None: ...
+
+
+class NullTracker:
+    """Remembers nothing: every planned node runs."""
+
+    def start(self, planned: PlannedNode, task: NodeTask) -> str | None:
+        return None
+
+    def succeeded(self, node: Node, outcome: NodeOutcome) -> None:
+        pass
+
+    def failed(self, node: Node, error: AetherError) -> None:
+        pass
 
 
 class SilentReporter:
@@ -104,7 +134,9 @@ class SilentReporter:
         pass
 
 
-def validate_pipeline(pipeline: Pipeline, catalog: DataCatalog, *, import_code: bool = True) -> None:
+def validate_pipeline(
+    pipeline: Pipeline, catalog: DataCatalog, *, import_code: bool = True
+) -> None:
     """Check everything that can be checked before running: raises the first problem found.
 
     Cycles, inputs nobody produces, catalog entries (types, arguments, credentials) and,
@@ -160,12 +192,14 @@ class Orchestrator:
         *,
         runner: Runner | None = None,
         reporter: RunReporter | None = None,
+        tracker: Tracker | None = None,
         catalog_factory: Any = None,
     ) -> None:
         self.catalog = catalog
         self.params = params
         self.runner = runner or SequentialRunner()
         self.reporter = reporter or SilentReporter()
+        self.tracker = tracker or NullTracker()
         # How a worker process rebuilds the catalog (configs cross, live datasets do not).
         self.catalog_factory = catalog_factory or functools.partial(_copy_of, catalog)
 
@@ -189,6 +223,7 @@ class _RunWork:
         self.plan = plan
         self.results: dict[str, NodeResult] = {}
         self.broken: set[str] = set()  # datasets that a failed or skipped node did not make
+        self.planned = {p.node.name: p for p in plan.to_run}
         catalog = orchestrator.catalog
         self.memory = {out for n in plan.nodes for out in n.outputs if not catalog.is_declared(out)}
         # Consumers left per in-memory dataset, to free memory as soon as nobody needs it.
@@ -207,8 +242,7 @@ class _RunWork:
         result = NodeResult(node.name, "skipped", reason=f"upstream failed ({culprit})")
         self._record(node, result)
 
-    def prepare(self, node: Node, *, in_worker: bool) -> NodeTask:
-        self.o.reporter.node_started(node)
+    def prepare(self, node: Node, *, in_worker: bool) -> NodeTask | None:
         memory_inputs = {}
         if in_worker:
             catalog = self.o.catalog
@@ -217,13 +251,20 @@ class _RunWork:
                 for name in node.dataset_inputs
                 if not catalog.is_declared(name)
             }
-        return NodeTask(
+        task = NodeTask(
             node=node,
             params=self.o.params,
             memory_inputs=memory_inputs,
             memory_outputs=frozenset(set(node.outputs) & self.memory),
             return_memory=in_worker,
         )
+        cut = self.o.tracker.start(self.planned[node.name], task)
+        if cut is not None:
+            self._release_inputs(node)
+            self._record(node, NodeResult(node.name, "fresh", reason=cut))
+            return None
+        self.o.reporter.node_started(node)
+        return task
 
     def execute(self, task: NodeTask) -> NodeOutcome:
         return execute_node(task, self.o.catalog)
@@ -231,6 +272,7 @@ class _RunWork:
     def finish(self, node: Node, outcome: NodeOutcome) -> None:
         for name, data in outcome.memory_data.items():
             self.o.catalog.save(name, data)
+        self.o.tracker.succeeded(node, outcome)
         self._release_inputs(node)
         self._record(
             node, NodeResult(node.name, "succeeded", outcome.duration, outputs=node.outputs)
@@ -238,6 +280,7 @@ class _RunWork:
 
     def fail(self, node: Node, error: AetherError) -> None:
         self.broken.update(node.outputs)
+        self.o.tracker.failed(node, error)
         self._release_inputs(node)
         logger.debug("node %s failed", node.name, exc_info=error)
         self._record(node, NodeResult(node.name, "failed", error=error))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import graphlib
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -192,12 +193,13 @@ class Pipeline:
         return self._order
 
     def _describe_cycle(self, cycle: list[str]) -> str:
-        # graphlib reports [a, b, ..., a] with each element depending on the next; print it
-        # in data-flow order, naming the datasets that close the loop.
-        flow = list(reversed(cycle))
+        # graphlib lists the cycle's nodes with each one's successor after it, first and last
+        # the same: print that data flow, naming the datasets that link each step.
+        flow = list(cycle)
         steps = [flow[0]]
-        for before, after in zip(flow, flow[1:]):
-            shared = sorted(set(self._by_name[before].outputs) & set(self._by_name[after].dataset_inputs))
+        for before, after in itertools.pairwise(flow):
+            made = set(self._by_name[before].outputs)
+            shared = sorted(made & set(self._by_name[after].dataset_inputs))
             steps.append(f"[{', '.join(shared)}] -> {after}" if shared else after)
         return " -> ".join(steps)
 

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 import logging.config
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from aether.assets import AssetEvaluator
 from aether.errors import PipelineError
+from aether.lock import ProjectLock
 from aether.orchestrator import (
     Orchestrator,
     Plan,
+    PlannedNode,
     RunReporter,
     RunResult,
     check_selection,
@@ -23,8 +26,11 @@ from aether.orchestrator import (
     validate_pipeline,
 )
 from aether.pipeline import Pipeline
+from aether.planner import plan_stale
 from aether.project import AetherContext, check_parameters, load_context, read_logging_config
 from aether.runners import create_runner
+from aether.state.sqlite import SQLiteStateStore
+from aether.tracking import AssetTracker, record_transitions
 
 
 def run_pipeline(
@@ -41,12 +47,17 @@ def run_pipeline(
     tags: Iterable[str] = (),
     force: bool = False,
     dry_run: bool = False,
+    track: bool = True,
+    wait_for_lock: bool = True,
+    on_lock_wait: Callable[[Any], None] | None = None,
     reporter: RunReporter | None = None,
     context: AetherContext | None = None,
 ) -> RunResult | Plan:
     """Run a project's pipeline; returns a :class:`RunResult` (or the :class:`Plan` if dry).
 
-    ``params`` overrides parameters by dotted key, as ``--params`` does::
+    Only missing, stale or failed assets are rebuilt (``force`` rebuilds every selected
+    node); ``track=False`` runs everything and remembers nothing. ``params`` overrides
+    parameters by dotted key, as ``--params`` does::
 
         result = run_pipeline("path/to/project", "orders", params={"cleaning.min_amount": 10})
         assert result.succeeded
@@ -57,17 +68,64 @@ def run_pipeline(
     check_parameters(selected, ctx.params)
     validate_pipeline(full, ctx.catalog)
     check_selection(selected, full, ctx.catalog)
-    plan = plan_all(selected, "forced" if force else "run requested")
-    if dry_run:
-        return plan
+    if not track:
+        plan = plan_all(selected, "forced" if force else "run requested")
+        return plan if dry_run else _execute(ctx, plan, runner, max_workers, reporter, None)
+    with open_state_store(ctx) as store:
+        evaluator = AssetEvaluator(selected, ctx.catalog, store, ctx.params, ctx.project_path)
+        if dry_run:
+            return plan_stale(selected, evaluator, force=force)
+        lock = ProjectLock.for_project(
+            ctx.project_path, ctx.run_id, wait=wait_for_lock, on_wait=on_lock_wait
+        )
+        with lock:
+            aborted = {attempt.node for attempt in store.abort_running_attempts()}
+            plan = plan_stale(selected, evaluator, force=force)
+            plan.to_run = [_mention_abort(p, aborted) for p in plan.to_run]
+            evaluator.record_observations()
+            tracker = AssetTracker(evaluator, store, ctx.run_id)
+            result = _execute(ctx, plan, runner, max_workers, reporter, tracker)
+            after = AssetEvaluator(selected, ctx.catalog, store, ctx.params, ctx.project_path)
+            statuses = after.evaluate()
+            result.check_failures = tracker.rerun_changed_checks(statuses.values())
+            if result.check_failures:
+                statuses = AssetEvaluator(
+                    selected, ctx.catalog, store, ctx.params, ctx.project_path
+                ).evaluate()
+            record_transitions(store, statuses.values(), after.now)
+            result.statuses = statuses
+            return result
+
+
+def open_state_store(ctx: AetherContext) -> SQLiteStateStore:
+    """The project's state store, ``.aether/state.db``."""
+    return SQLiteStateStore(ctx.state_path / "state.db")
+
+
+def _execute(
+    ctx: AetherContext,
+    plan: Plan,
+    runner: str,
+    max_workers: int | None,
+    reporter: RunReporter | None,
+    tracker: Any,
+) -> RunResult:
     configure_logging(ctx)
     orchestrator = Orchestrator(
         ctx.catalog,
         ctx.params,
         runner=create_runner(runner, max_workers),
         reporter=reporter,
+        tracker=tracker,
     )
     return orchestrator.run(plan, ctx.run_id)
+
+
+def _mention_abort(planned: PlannedNode, aborted: set[str]) -> PlannedNode:
+    if planned.node.name not in aborted:
+        return planned
+    reason = f"its last attempt was aborted; {planned.reason}"
+    return PlannedNode(planned.node, reason, cutoff=False)
 
 
 def select_nodes(

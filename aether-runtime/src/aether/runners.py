@@ -36,7 +36,8 @@ class NodeWork(Protocol):
 
     def skip(self, node: Node) -> None: ...
 
-    def prepare(self, node: Node, *, in_worker: bool) -> NodeTask: ...
+    def prepare(self, node: Node, *, in_worker: bool) -> NodeTask | None:
+        """The task to execute, or None when the node turned out to need no run."""
 
     def execute(self, task: NodeTask) -> NodeOutcome: ...
 
@@ -62,7 +63,10 @@ class SequentialRunner(Runner):
                 work.skip(node)
                 continue
             try:
-                outcome = work.execute(work.prepare(node, in_worker=False))
+                task = work.prepare(node, in_worker=False)
+                if task is None:
+                    continue
+                outcome = work.execute(task)
             except AetherError as error:
                 work.fail(node, error)
             else:
@@ -106,6 +110,8 @@ class ParallelRunner(Runner):
                         task = work.prepare(node, in_worker=True)
                     except AetherError as error:
                         work.fail(node, error)
+                        task = None
+                    if task is None:
                         ready.extend(self._release(node, waiting_on, children))
                         continue
                     running[pool.submit(run_in_worker, task)] = node
@@ -138,9 +144,7 @@ def create_runner(name: str, max_workers: int | None = None) -> Runner:
         return SequentialRunner()
     if name == "parallel":
         return ParallelRunner(max_workers)
-    raise PipelineError(
-        f"Unknown runner '{name}'", hint=f"use one of: {', '.join(RUNNER_NAMES)}"
-    )
+    raise PipelineError(f"Unknown runner '{name}'", hint=f"use one of: {', '.join(RUNNER_NAMES)}")
 
 
 # Worker side -----------------------------------------------------------------------------

@@ -26,7 +26,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 catalog_app = typer.Typer(
-    help="The data catalog: list datasets, describe one.\n\nExample: aether catalog describe raw_orders",
+    help="The data catalog: list datasets, describe one.\n\n"
+    "Example: aether catalog describe raw_orders",
     no_args_is_help=True,
 )
 app.add_typer(catalog_app, name="catalog")
@@ -58,14 +59,20 @@ def _root(
 
 @app.command()
 def run(
-    pipeline: str | None = typer.Option(None, "--pipeline", help="Pipeline to run (default: `default:`)."),
+    pipeline: str | None = typer.Option(
+        None, "--pipeline", help="Pipeline to run (default: `default:` of pipeline.yml)."
+    ),
     env: str | None = EnvOption,
     params: str | None = typer.Option(
         None, "--params", help='Override parameters: "cleaning.min_amount=10,report.currency=EUR".'
     ),
     nodes: str | None = typer.Option(None, "--nodes", help="Only these nodes (comma-separated)."),
-    from_nodes: str | None = typer.Option(None, "--from-nodes", help="These nodes and everything downstream."),
-    to_nodes: str | None = typer.Option(None, "--to-nodes", help="These nodes and everything upstream."),
+    from_nodes: str | None = typer.Option(
+        None, "--from-nodes", help="These nodes and everything downstream."
+    ),
+    to_nodes: str | None = typer.Option(
+        None, "--to-nodes", help="These nodes and everything upstream."
+    ),
     tags: str | None = typer.Option(None, "--tags", help="Only nodes with any of these tags."),
     force: bool = typer.Option(False, "--force", help="Rebuild every selected node."),
     runner: str = typer.Option("sequential", "--runner", help="sequential or parallel."),

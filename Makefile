@@ -1,0 +1,62 @@
+# Every task of the Aether monorepo. CI calls these same targets (.ci/run).
+# `make` alone lists them. uv is used when on PATH; otherwise it is installed into .tools/.
+
+SHELL := bash
+.DEFAULT_GOAL := help
+.SHELLFLAGS := -eu -o pipefail -c
+
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+# uv never downloads interpreters here: it uses the machine's python3 (>= 3.10).
+export UV_PYTHON_DOWNLOADS ?= never
+export UV_PYTHON ?= python3
+RUN := $(UV) run --frozen
+
+.PHONY: help install lint format test test-fast bench docs docs-serve demo clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(CURDIR)/.tools/bin/uv:
+	@echo "uv not found on PATH: installing it into .tools/ (python3 -m venv + pip)"
+	python3 -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+.venv/.installed: $(UV) pyproject.toml aether-runtime/pyproject.toml uv.lock
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/.installed ## Create .venv with the runtime (editable) and the dev tools
+
+lint: install ## Ruff lint and format check
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: install ## Format and auto-fix with ruff
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+test: install ## Run every test: runtime, template (slow ones included)
+	$(RUN) pytest
+
+test-fast: install ## Run the tests that are not marked slow
+	$(RUN) pytest -m "not slow"
+
+bench: install ## Run the benchmarks and rewrite docs/benchmarks.md
+	$(RUN) python benchmarks/run.py
+
+docs: install ## Build the documentation site strictly (into site/)
+	$(RUN) mkdocs build --strict
+
+docs-serve: install ## Serve the documentation with live reload
+	$(RUN) mkdocs serve
+
+demo: install ## Run the example pipeline end to end and show what it produced
+	@rm -rf demo && mkdir -p demo && cp -r examples/orders/. demo/
+	cd demo && $(RUN) --project $(CURDIR) aether run
+	@echo
+	@echo "Outputs of the demo pipeline (in demo/):"
+	@find demo/data -type f ! -name '.gitkeep' | sort | sed 's/^/  /'
+
+clean: ## Remove build outputs, caches and the demo
+	rm -rf demo site .bench .pytest_cache .ruff_cache .mypy_cache dist
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

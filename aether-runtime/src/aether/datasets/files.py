@@ -1,0 +1,378 @@
+"""What every file-backed dataset shares: paths, fsspec, atomic saves, signatures, hashes.
+
+A file dataset subclasses :class:`AbstractFileDataSet` and implements two hooks:
+
+- ``_read(source)`` returns the data from ``source``;
+- ``_write(data, target)`` writes ``data`` to ``target``;
+
+where ``source``/``target`` is a local path (``str``) for local files, so pandas and pyarrow
+use their fast native I/O, or an open binary file for remote filesystems. pandas readers and
+writers accept either; :func:`binary_stream` turns both into a file for the others.
+
+The base class does the rest: the save goes to a temporary sibling (``.<name>.tmp-<random>``)
+that is renamed into place only once complete, so a crash never leaves a half-written file
+under the real name; the content hash of a local file is computed right after writing and
+cached against the file's signature, so the staleness engine never rereads what we just wrote.
+
+Example::
+
+    class TextDataSet(AbstractFileDataSet):
+        def _read(self, source):
+            with binary_stream(source, "rb") as file:
+                return file.read().decode()
+
+        def _write(self, data, target):
+            with binary_stream(target, "wb") as file:
+                file.write(data.encode())
+
+.. code-block:: yaml
+
+    notes:
+      type: my_project.datasets.TextDataSet
+      filepath: data/01_raw/notes.txt
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import posixpath
+import re
+import secrets
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any
+from urllib.request import url2pathname
+
+from aether.datasets.base import AbstractDataSet
+from aether.errors import CatalogError, DataSetError
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
+logger = logging.getLogger("aether.datasets")
+
+# Files larger than this are not hashed: the staleness engine then relies on the signature
+# and the producing fingerprint. Read at call time so tests and settings can lower it.
+CONTENT_HASH_MAX_BYTES = 256 * 1024**2
+
+_CHUNK_BYTES = 1024**2
+_LOCAL_PROTOCOLS = ("file", "local")
+# Keys of load/save args whose values may hold secrets (pandas' storage_options, tokens...).
+_SECRET_ARG = re.compile(r"storage_options|credential|password|passwd|secret|token", re.I)
+# user:password@ in a URL; the password is replaced, the user kept for recognisability.
+_URL_PASSWORD = re.compile(r"(://[^/:@]*):[^/@]*@")
+# fs.info() keys that identify a remote object's version, per filesystem family.
+_REMOTE_SIGNATURE_KEYS = {
+    "etag": ("ETag", "etag", "md5Hash", "content_md5"),
+    "version_id": ("VersionId", "version_id", "generation"),
+    "mtime": ("mtime", "LastModified", "last_modified", "updated", "created"),
+}
+
+
+def resolve_filepath(filepath: str) -> tuple[str, str]:
+    """Split ``filepath`` into ``(protocol, path)``; local paths become absolute.
+
+    ``"data/x.csv"`` and ``"file:///srv/x.csv"`` give ``("file", "/abs/data/x.csv")`` and
+    ``("file", "/srv/x.csv")``; ``"s3://bucket/x.csv"`` gives ``("s3", "bucket/x.csv")``.
+    """
+    filepath = os.fspath(filepath)
+    if "://" not in filepath:
+        # Plain local path: skip importing fsspec, which costs ~0.1 s on a cold start.
+        return "file", os.path.abspath(filepath)
+    from fsspec.core import split_protocol
+
+    protocol, path = split_protocol(filepath)
+    if protocol is None or protocol in _LOCAL_PROTOCOLS:
+        return "file", os.path.abspath(url2pathname(path))
+    return protocol, path
+
+
+def binary_stream(
+    target: str | IO[bytes], mode: str
+) -> contextlib.AbstractContextManager[IO[bytes]]:
+    """Open ``target`` in binary ``mode`` if it is a path; pass an open file through as is."""
+    if isinstance(target, str):
+        return open(target, mode)  # closed by the caller's `with`
+    return contextlib.nullcontext(target)
+
+
+class AbstractFileDataSet(AbstractDataSet):
+    """Base of datasets stored as one file, locally or on any fsspec filesystem.
+
+    Subclasses set ``DEFAULT_LOAD_ARGS``/``DEFAULT_SAVE_ARGS`` (user arguments override them
+    key by key) and implement ``_read(source)`` and ``_write(data, target)``.
+
+    ``credentials`` and ``fs_args`` go to ``fsspec.filesystem(protocol, ...)`` for remote paths
+    (local files use the OS directly); neither is ever shown by ``describe()`` or ``repr()``.
+
+    .. code-block:: yaml
+
+        orders_copy:
+          type: PandasParquetDataSet
+          filepath: s3://reports/orders.parquet
+          credentials: s3_reports          # a key in conf/local/credentials.yml
+          fs_args: {client_kwargs: {region_name: eu-west-1}}
+    """
+
+    DEFAULT_LOAD_ARGS: dict[str, Any] = {}
+    DEFAULT_SAVE_ARGS: dict[str, Any] = {}
+
+    def __init__(
+        self,
+        filepath: str,
+        load_args: dict[str, Any] | None = None,
+        save_args: dict[str, Any] | None = None,
+        credentials: dict[str, Any] | None = None,
+        fs_args: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(filepath, (str, os.PathLike)) or not os.fspath(filepath):
+            raise CatalogError(
+                f"{type(self).__name__} needs a non-empty 'filepath', got {filepath!r}",
+                hint="set `filepath:` in the catalog entry, e.g. data/01_raw/orders.csv",
+            )
+        self._protocol, self._path = resolve_filepath(os.fspath(filepath))
+        self._load_args = {**self.DEFAULT_LOAD_ARGS, **(load_args or {})}
+        self._save_args = {**self.DEFAULT_SAVE_ARGS, **(save_args or {})}
+        self._credentials = dict(credentials or {})
+        self._fs_args = dict(fs_args or {})
+        self.metadata = dict(metadata or {})
+        self._fs: AbstractFileSystem | None = None
+        # (signature, content hash) of the last version we wrote or hashed.
+        self._known_hash: tuple[dict[str, Any], str | None] | None = None
+
+    # -- hooks for subclasses -----------------------------------------------------------
+
+    def _read(self, source: str | IO[bytes]) -> Any:
+        raise NotImplementedError
+
+    def _write(self, data: Any, target: str | IO[bytes]) -> None:
+        raise NotImplementedError
+
+    def _validate(self, data: Any) -> None:
+        """Raise DataSetError for data this dataset cannot store, before touching any file."""
+
+    # -- properties ---------------------------------------------------------------------
+
+    @property
+    def filepath(self) -> str:
+        """The full location: an absolute local path, or ``protocol://path``."""
+        return self._path if self._is_local else f"{self._protocol}://{self._path}"
+
+    @property
+    def _is_local(self) -> bool:
+        return self._protocol == "file"
+
+    def _filesystem(self) -> AbstractFileSystem:
+        if self._fs is None:
+            import fsspec
+
+            self._fs = fsspec.filesystem(self._protocol, **self._fs_args, **self._credentials)
+        return self._fs
+
+    # -- the AbstractDataSet contract ---------------------------------------------------
+
+    def _load(self) -> Any:
+        try:
+            if self._is_local:
+                return self._read(self._path)
+            with self._filesystem().open(self._path, "rb") as file:
+                return self._read(file)
+        except Exception:
+            # Readers report a missing file in many ways (FileNotFoundError, ValueError...);
+            # only a probe tells, and it is paid on the error path only.
+            if self._is_missing():
+                raise self._missing_error() from None
+            raise
+
+    def _save(self, data: Any) -> None:
+        self._validate(data)
+        if self._is_local:
+            self._save_local(data)
+        else:
+            self._save_remote(data)
+
+    def _exists(self) -> bool:
+        if self._is_local:
+            return os.path.isfile(self._path)
+        fs = self._filesystem()
+        fs.invalidate_cache(self._path)  # listings are cached; we must see outside changes
+        return bool(fs.exists(self._path))
+
+    def _describe(self) -> dict[str, Any]:
+        described: dict[str, Any] = {
+            "filepath": _URL_PASSWORD.sub(r"\1:***@", self.filepath),
+            "load_args": _redact(self._load_args),
+            "save_args": _redact(self._save_args),
+        }
+        if self._fs_args:
+            described["fs_args"] = sorted(self._fs_args)  # keys only: values may be secrets
+        return described
+
+    # -- signature and content hash -----------------------------------------------------
+
+    def signature(self) -> dict[str, Any] | None:
+        """``{size, mtime_ns, inode}`` locally, ``{size, etag/version_id/mtime}`` remotely.
+
+        None when the file does not exist.
+        """
+        try:
+            if self._is_local:
+                return _local_signature(os.stat(self._path))
+            fs = self._filesystem()
+            fs.invalidate_cache(self._path)
+            return _remote_signature(fs.info(self._path))
+        except FileNotFoundError:
+            return None
+        except Exception as exc:
+            raise DataSetError(
+                f"Cannot read the signature of dataset '{self.name}' at {self.filepath}: {exc}",
+                hint="check that the location is reachable and the credentials allow reading",
+            ) from exc
+
+    def content_hash(self) -> str | None:
+        """``"sha256:<hex>"`` of the stored file, or None if missing or too large to hash.
+
+        The hash computed while saving is reused as long as the signature is unchanged, so a
+        ``touch`` costs one rehash and an unchanged file costs one ``stat``.
+        """
+        signature = self.signature()
+        if signature is None:
+            return None
+        if self._known_hash is not None and self._known_hash[0] == signature:
+            return self._known_hash[1]
+        digest = self._hash_stored_file(signature)
+        self._known_hash = (signature, digest)
+        return digest
+
+    def _hash_stored_file(self, signature: dict[str, Any]) -> str | None:
+        size = signature.get("size")
+        if not isinstance(size, int) or size > CONTENT_HASH_MAX_BYTES:
+            return None
+        try:
+            if self._is_local:
+                with open(self._path, "rb") as file:
+                    return _sha256(file)
+            with self._filesystem().open(self._path, "rb") as file:
+                return _sha256(file)
+        except FileNotFoundError:
+            return None
+
+    # -- atomic saves -------------------------------------------------------------------
+
+    def _save_local(self, data: Any) -> None:
+        directory, name = os.path.split(self._path)
+        os.makedirs(directory, exist_ok=True)
+        temporary = os.path.join(directory, _temporary_name(name))
+        try:
+            self._write(data, temporary)
+            signature, digest = _sync_and_hash(temporary)
+            os.replace(temporary, self._path)
+        except BaseException:
+            _remove_quietly(temporary)
+            raise
+        _sync_directory(directory)
+        # rename keeps size, mtime and inode, so the temporary's signature is the file's.
+        self._known_hash = (signature, digest)
+
+    def _save_remote(self, data: Any) -> None:
+        fs = self._filesystem()
+        directory, name = posixpath.split(self._path)
+        temporary = posixpath.join(directory, _temporary_name(name))
+        try:
+            with _open_for_writing(fs, temporary) as file:
+                self._write(data, file)
+            fs.mv(temporary, self._path)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                fs.rm(temporary)
+            raise
+        self._known_hash = None  # hashed on demand: rereading a remote file costs a download
+
+    def _is_missing(self) -> bool:
+        try:
+            return not self._exists()
+        except Exception:
+            return False  # cannot tell: the reader's own error is the better report
+
+    def _missing_error(self) -> DataSetError:
+        return DataSetError(
+            f"Dataset '{self.name}' ({type(self).__name__}) has no file at {self.filepath}",
+            hint="is it produced by a node that has not run yet? `aether status` shows "
+            "what is missing; otherwise fix `filepath:` in the catalog",
+        )
+
+
+def _temporary_name(name: str) -> str:
+    # Hidden and in the same directory: the rename stays on one filesystem (atomic), and
+    # globbing for `*.csv` never picks up a file being written.
+    return f".{name}.tmp-{secrets.token_hex(4)}"
+
+
+def _local_signature(stat: os.stat_result) -> dict[str, Any]:
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "inode": stat.st_ino}
+
+
+def _remote_signature(info: dict[str, Any]) -> dict[str, Any]:
+    signature: dict[str, Any] = {"size": info.get("size")}
+    for field, candidates in _REMOTE_SIGNATURE_KEYS.items():
+        for key in candidates:
+            if info.get(key) is not None:
+                value = info[key]
+                # The state store keeps signatures as JSON: datetimes and the like as text.
+                signature[field] = value if isinstance(value, (str, int, float)) else str(value)
+                break
+    return signature
+
+
+def _sha256(file: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    while chunk := file.read(_CHUNK_BYTES):
+        digest.update(chunk)
+    return f"sha256:{digest.hexdigest()}"
+
+
+def _sync_and_hash(path: str) -> tuple[dict[str, Any], str | None]:
+    """Flush ``path`` to disk and hash it while it is still in the page cache."""
+    # r+b, not rb: Windows refuses to fsync a read-only handle.
+    with open(path, "r+b") as file:
+        size = os.fstat(file.fileno()).st_size
+        digest = _sha256(file) if size <= CONTENT_HASH_MAX_BYTES else None
+        os.fsync(file.fileno())
+        return _local_signature(os.fstat(file.fileno())), digest
+
+
+def _sync_directory(directory: str) -> None:
+    # Makes the rename itself durable. POSIX only: Windows cannot open a directory.
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _remove_quietly(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+
+
+@contextlib.contextmanager
+def _open_for_writing(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes]]:
+    try:
+        file = fs.open(path, "wb")
+    except FileNotFoundError:
+        # Only filesystems with real directories get here; object stores (S3, GCS) have no
+        # directories, and creating them there could mean creating a bucket.
+        fs.makedirs(posixpath.dirname(path), exist_ok=True)
+        file = fs.open(path, "wb")
+    with file:
+        yield file
+
+
+def _redact(args: dict[str, Any]) -> dict[str, Any]:
+    return {key: "***" if _SECRET_ARG.search(key) else value for key, value in args.items()}

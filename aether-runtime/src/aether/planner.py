@@ -1,0 +1,67 @@
+"""Deciding which nodes a run executes, and why.
+
+A node runs when one of its stored outputs is missing, stale or failed; when a node it
+depends on runs (then it may be *cut off* at run time if its inputs come out unchanged);
+when a node that runs needs its in-memory output; or always when it stores nothing and
+feeds nobody (a sink). ``--force`` runs every selected node.
+"""
+
+from __future__ import annotations
+
+from aether.assets import FRESH, AssetEvaluator
+from aether.orchestrator import Plan, PlannedNode
+from aether.pipeline import Pipeline
+
+
+def plan_stale(pipeline: Pipeline, evaluator: AssetEvaluator, *, force: bool = False) -> Plan:
+    """The plan for ``pipeline`` given the asset statuses ``evaluator`` computes."""
+    evaluator.evaluate()
+    order = pipeline.toposorted()
+    if force:
+        return Plan(pipeline, [PlannedNode(n, "forced (--force)") for n in order])
+    stored = set(evaluator.assets)
+    children = pipeline.children_map()
+    reasons: dict[str, str] = {}
+    cutoff: set[str] = set()  # planned only because something upstream runs
+    for item in order:
+        state = evaluator.nodes[item.name]
+        keeps = [o for o in item.outputs if o in stored]
+        if state.status != FRESH:
+            reasons[item.name] = f"{state.status}: {state.reason}"
+            if state.upstream_only:
+                cutoff.add(item.name)
+        elif not keeps and not children[item.name]:
+            reasons[item.name] = "stores no output (runs every time)"
+        else:
+            parent = next((p for p in sorted(pipeline.parents(item)) if p in reasons), None)
+            if parent is not None:
+                reasons[item.name] = f"upstream node {parent} runs"
+                cutoff.add(item.name)
+    _add_memory_producers(pipeline, stored, reasons, cutoff)
+    to_run = [
+        PlannedNode(n, reasons[n.name], cutoff=n.name in cutoff)
+        for n in order
+        if n.name in reasons
+    ]
+    skipped = [PlannedNode(n, "fresh") for n in order if n.name not in reasons]
+    return Plan(pipeline, to_run, skipped)
+
+
+def _add_memory_producers(
+    pipeline: Pipeline, stored: set[str], reasons: dict[str, str], cutoff: set[str]
+) -> None:
+    """A node that runs needs its in-memory inputs: their producers run too (no cutoff)."""
+    changed = True
+    while changed:
+        changed = False
+        for item in reversed(pipeline.toposorted()):
+            if item.name not in reasons:
+                continue
+            for name in item.dataset_inputs:
+                producer = pipeline.producers.get(name)
+                if producer is None or name in stored:
+                    continue
+                if producer not in reasons or producer in cutoff:
+                    reasons[producer] = f"its in-memory output {name} is needed by {item.name}"
+                    cutoff.discard(producer)
+                    changed = True

@@ -1,0 +1,222 @@
+"""The state store contract: what Aether remembers about assets between runs.
+
+A run begins an *attempt* per node, then either commits the node's materializations (one
+transaction: materializations written, heads moved, check results stored, attempt succeeded)
+or fails it (heads marked failed, the previous good materialization kept so its version stays
+known). Status reads heads in one bulk call. Times are UTC epoch seconds (``time.time()``).
+
+Implementations: :class:`~aether.state.sqlite.SQLiteStateStore` (``.aether/state.db``) and
+:class:`~aether.state.memory.InMemoryStateStore` (tests). Both pass the same behavioural suite.
+
+Example::
+
+    with SQLiteStateStore(root / ".aether" / "state.db") as store:
+        store.abort_running_attempts()          # leftovers of a killed run
+        attempt = store.begin_attempt(run_id, "clean_orders")
+        store.commit_node(attempt, [materialization], check_results)
+        store.heads(["clean_orders"])["clean_orders"].materialization.version
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Literal, TypeVar
+
+HeadStatus = Literal["ok", "failed"]
+AttemptStatus = Literal["running", "succeeded", "failed", "aborted"]
+
+_Store = TypeVar("_Store", bound="StateStore")
+
+ABORTED_MESSAGE = "aborted: the process running it stopped before finishing (killed?)"
+
+
+@dataclass(frozen=True)
+class Materialization:
+    """One output written by one successful node run.
+
+    ``parts`` holds what the fingerprint was computed from (``code_hash``, ``options_hash``,
+    ``params`` {key: value}, ``inputs`` {asset: version}) so a later status can say *why* it
+    changed. ``version`` is the content hash, or the fingerprint when the content was not
+    hashed. ``data_time`` is the oldest data time among the inputs consumed.
+    """
+
+    asset: str
+    node: str
+    run_id: str
+    started_at: float
+    finished_at: float
+    fingerprint: str
+    parts: dict[str, Any]
+    version: str
+    signature: dict[str, Any] | None = None
+    data_time: float | None = None
+
+
+@dataclass(frozen=True)
+class Head:
+    """The current state of one asset.
+
+    ``materialization`` is the last *good* one: after a failure it is kept (``status`` is
+    ``failed`` and ``error`` says why), and it is None only if the asset never succeeded.
+    """
+
+    asset: str
+    status: HeadStatus
+    materialization: Materialization | None
+    error: str | None
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one data-quality check on one asset."""
+
+    asset: str
+    check: str
+    severity: str
+    passed: bool
+    message: str
+    checked_at: float
+    spec_hash: str
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An asset's status changed (for history and downtime)."""
+
+    asset: str
+    status: str
+    reason: str | None
+    at: float
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at running one node in one run."""
+
+    id: int
+    run_id: str
+    node: str
+    started_at: float
+    finished_at: float | None
+    status: AttemptStatus
+    error: str | None
+
+
+@dataclass(frozen=True)
+class SourceObservation:
+    """What was last seen of a source asset (one nobody produces).
+
+    ``first_seen`` is when this ``version`` was first seen: the source's data time.
+    """
+
+    asset: str
+    version: str
+    signature: dict[str, Any] | None
+    first_seen: float
+    observed_at: float
+
+
+class StateStore(ABC):
+    """Where Aether remembers materializations, heads, checks, attempts and history."""
+
+    @abstractmethod
+    def begin_attempt(self, run_id: str, node: str) -> int:
+        """Record that ``node`` starts running in ``run_id``; return the attempt id."""
+
+    @abstractmethod
+    def commit_node(
+        self,
+        attempt_id: int,
+        materializations: Sequence[Materialization],
+        check_results: Sequence[CheckResult] = (),
+    ) -> None:
+        """In one transaction: store the materializations and check results, point the
+        assets' heads at them (status ``ok``) and mark the attempt succeeded.
+
+        Raises StateError, with nothing written, if any part fails or the attempt is not
+        running (for example it was aborted meanwhile).
+        """
+
+    @abstractmethod
+    def fail_node(
+        self,
+        attempt_id: int,
+        assets: Iterable[str],
+        error: str,
+        check_results: Sequence[CheckResult] = (),
+    ) -> None:
+        """Mark the attempt failed and the assets' heads ``failed`` with ``error``, keeping
+        each head's previous good materialization; store the check results (usually the
+        error-level ones that blocked publishing)."""
+
+    @abstractmethod
+    def heads(self, assets: Iterable[str] | None = None) -> dict[str, Head]:
+        """The heads of ``assets`` (all when None) in one bulk read; unknown assets are
+        absent from the result."""
+
+    @abstractmethod
+    def record_transitions(self, transitions: Sequence[Transition]) -> None:
+        """Append status changes to the history."""
+
+    @abstractmethod
+    def transitions(self, asset: str | None = None, since: float | None = None) -> list[Transition]:
+        """The history, oldest first, optionally for one asset and from ``since`` on."""
+
+    @abstractmethod
+    def abort_running_attempts(self) -> list[Attempt]:
+        """Mark every ``running`` attempt ``aborted`` and return them (as now aborted).
+
+        Call at the start of a run while holding the project lock: any attempt still
+        running then belongs to a process that died.
+        """
+
+    @abstractmethod
+    def attempts(self, run_id: str | None = None) -> list[Attempt]:
+        """Attempts in the order they began, optionally of one run."""
+
+    @abstractmethod
+    def record_check_results(self, check_results: Sequence[CheckResult]) -> None:
+        """Store results of checks re-run on already stored data (no new materialization)."""
+
+    @abstractmethod
+    def latest_check_results(self, asset: str) -> list[CheckResult]:
+        """The most recent result per check spec (``spec_hash``) of ``asset``.
+
+        Results of specs no longer configured are included; callers match them against the
+        current specs' hashes, and a current spec with no result needs to be run.
+        """
+
+    @abstractmethod
+    def record_source_observation(
+        self,
+        asset: str,
+        version: str,
+        signature: dict[str, Any] | None,
+        first_seen: float,
+        observed_at: float | None = None,
+    ) -> None:
+        """Remember the source's current version and signature (replacing the previous)."""
+
+    @abstractmethod
+    def source_observations(
+        self, assets: Iterable[str] | None = None
+    ) -> dict[str, SourceObservation]:
+        """The last observation per source asset (all when ``assets`` is None)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+        """Release the store's resources."""
+
+    def __enter__(self: _Store) -> _Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

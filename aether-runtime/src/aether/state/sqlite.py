@@ -1,0 +1,408 @@
+"""The state store in one SQLite file, ``.aether/state.db``.
+
+WAL journal so ``aether status`` reads while a run writes; every write is one
+``BEGIN IMMEDIATE`` transaction so two processes (each with its own connection) never
+interleave half a node; a 30 s busy timeout absorbs short waits for the write lock. The
+``meta`` table records the schema version so an older Aether refuses a newer file instead of
+corrupting it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from aether.errors import StateError
+from aether.state.base import (
+    ABORTED_MESSAGE,
+    Attempt,
+    CheckResult,
+    Head,
+    Materialization,
+    SourceObservation,
+    StateStore,
+    Transition,
+)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL, node TEXT NOT NULL,
+    started_at REAL NOT NULL, finished_at REAL,
+    status TEXT NOT NULL, error TEXT
+);
+CREATE INDEX IF NOT EXISTS attempts_status ON attempts (status);
+CREATE INDEX IF NOT EXISTS attempts_run ON attempts (run_id);
+CREATE TABLE IF NOT EXISTS materializations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    attempt_id INTEGER NOT NULL REFERENCES attempts (id),
+    asset TEXT NOT NULL, node TEXT NOT NULL, run_id TEXT NOT NULL,
+    started_at REAL NOT NULL, finished_at REAL NOT NULL,
+    fingerprint TEXT NOT NULL, parts TEXT NOT NULL, version TEXT NOT NULL,
+    signature TEXT, data_time REAL
+);
+CREATE INDEX IF NOT EXISTS materializations_asset ON materializations (asset);
+CREATE TABLE IF NOT EXISTS heads (
+    asset TEXT PRIMARY KEY,
+    materialization_id INTEGER REFERENCES materializations (id),
+    status TEXT NOT NULL, error TEXT, updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS check_results (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    attempt_id INTEGER REFERENCES attempts (id),
+    asset TEXT NOT NULL, check_name TEXT NOT NULL, severity TEXT NOT NULL,
+    passed INTEGER NOT NULL, message TEXT NOT NULL,
+    checked_at REAL NOT NULL, spec_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS check_results_asset ON check_results (asset, spec_hash, id);
+CREATE TABLE IF NOT EXISTS transitions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    asset TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS transitions_asset ON transitions (asset, at);
+CREATE INDEX IF NOT EXISTS transitions_at ON transitions (at);
+CREATE TABLE IF NOT EXISTS sources (
+    asset TEXT PRIMARY KEY, version TEXT NOT NULL, signature TEXT,
+    first_seen REAL NOT NULL, observed_at REAL NOT NULL
+);
+"""
+
+_HEADS_QUERY = """
+SELECT h.asset, h.status, h.error, h.updated_at,
+       m.asset, m.node, m.run_id, m.started_at, m.finished_at, m.fingerprint, m.parts,
+       m.version, m.signature, m.data_time
+FROM heads h LEFT JOIN materializations m ON m.id = h.materialization_id
+"""
+
+_ATTEMPT_COLUMNS = "id, run_id, node, started_at, finished_at, status, error"
+
+
+class SQLiteStateStore(StateStore):
+    """The state store in the SQLite file at ``path`` (its folder is created).
+
+    Thread-safe within a process (one connection behind a lock); safe across processes.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise StateError(
+                f"Cannot open the state store {self.path}: {exc}",
+                hint="check that the folder is writable",
+            ) from exc
+        try:
+            self._prepare()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _prepare(self) -> None:
+        try:
+            self._conn.execute("PRAGMA busy_timeout = 30000")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            with self._write() as cur:
+                self._check_version(cur)
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        cur.execute(statement)
+        except sqlite3.DatabaseError as exc:
+            raise StateError(
+                f"{self.path} is not a usable Aether state database ({exc})",
+                hint=f"move it aside (mv {self.path} {self.path}.broken) and run again; "
+                "Aether then starts a new state and rebuilds what it cannot trust",
+            ) from None
+
+    def _check_version(self, cur: sqlite3.Cursor) -> None:
+        cur.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            cur.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+            )
+            return
+        if int(row[0]) > SCHEMA_VERSION:
+            raise StateError(
+                f"{self.path} was written by a newer Aether (schema {int(row[0])}); "
+                "upgrade aether-runtime",
+                hint=f"this aether-runtime understands schema {SCHEMA_VERSION}: "
+                "pip install -U aether-runtime",
+            )
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Cursor]:
+        """One ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on error."""
+        with self._lock:
+            cur = self._conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                yield cur
+            except BaseException:
+                self._conn.rollback()
+                raise
+            else:
+                cur.execute("COMMIT")
+            finally:
+                cur.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Cursor]:
+        with self._lock:
+            cur = self._conn.cursor()
+            try:
+                yield cur
+            except sqlite3.Error as exc:
+                raise _state_error(self.path, exc) from exc
+            finally:
+                cur.close()
+
+    def begin_attempt(self, run_id: str, node: str) -> int:
+        with self._guard(), self._write() as cur:
+            cur.execute(
+                "INSERT INTO attempts (run_id, node, started_at, status) "
+                "VALUES (?, ?, ?, 'running')",
+                (run_id, node, time.time()),
+            )
+            return int(cur.lastrowid or 0)
+
+    def commit_node(
+        self,
+        attempt_id: int,
+        materializations: Sequence[Materialization],
+        check_results: Sequence[CheckResult] = (),
+    ) -> None:
+        now = time.time()
+        with self._guard(), self._write() as cur:
+            self._require_running(cur, attempt_id)
+            for m in materializations:
+                cur.execute(
+                    "INSERT INTO materializations (attempt_id, asset, node, run_id, started_at, "
+                    "finished_at, fingerprint, parts, version, signature, data_time) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (attempt_id, m.asset, m.node, m.run_id, m.started_at, m.finished_at,
+                     m.fingerprint, _dumps(m.parts, m.asset), m.version,
+                     _dumps(m.signature, m.asset), m.data_time),
+                )  # fmt: skip
+                cur.execute(
+                    "INSERT OR REPLACE INTO heads (asset, materialization_id, status, error, "
+                    "updated_at) VALUES (?, ?, 'ok', NULL, ?)",
+                    (m.asset, cur.lastrowid, now),
+                )
+            _insert_checks(cur, attempt_id, check_results)
+            _finish_attempt(cur, attempt_id, "succeeded", None, now)
+
+    def fail_node(
+        self,
+        attempt_id: int,
+        assets: Iterable[str],
+        error: str,
+        check_results: Sequence[CheckResult] = (),
+    ) -> None:
+        now = time.time()
+        with self._guard(), self._write() as cur:
+            self._require_running(cur, attempt_id)
+            for asset in assets:
+                # Upsert that keeps materialization_id: the last good version stays known.
+                cur.execute(
+                    "INSERT INTO heads (asset, materialization_id, status, error, updated_at) "
+                    "VALUES (?, NULL, 'failed', ?, ?) ON CONFLICT (asset) DO UPDATE SET "
+                    "status = 'failed', error = excluded.error, updated_at = excluded.updated_at",
+                    (asset, error, now),
+                )
+            _insert_checks(cur, attempt_id, check_results)
+            _finish_attempt(cur, attempt_id, "failed", error, now)
+
+    def heads(self, assets: Iterable[str] | None = None) -> dict[str, Head]:
+        with self._read() as cur:
+            if assets is None:
+                rows = cur.execute(_HEADS_QUERY).fetchall()
+            else:
+                names = json.dumps(list(assets))
+                rows = cur.execute(
+                    _HEADS_QUERY + " WHERE h.asset IN (SELECT value FROM json_each(?))", (names,)
+                ).fetchall()
+        return {row[0]: _head(row) for row in rows}
+
+    def record_transitions(self, transitions: Sequence[Transition]) -> None:
+        with self._guard(), self._write() as cur:
+            cur.executemany(
+                "INSERT INTO transitions (asset, status, reason, at) VALUES (?, ?, ?, ?)",
+                [(t.asset, t.status, t.reason, t.at) for t in transitions],
+            )
+
+    def transitions(self, asset: str | None = None, since: float | None = None) -> list[Transition]:
+        query = "SELECT asset, status, reason, at FROM transitions WHERE 1 = 1"
+        args: list[Any] = []
+        if asset is not None:
+            query += " AND asset = ?"
+            args.append(asset)
+        if since is not None:
+            query += " AND at >= ?"
+            args.append(since)
+        with self._read() as cur:
+            rows = cur.execute(query + " ORDER BY at, id", args).fetchall()
+        return [Transition(*row) for row in rows]
+
+    def abort_running_attempts(self) -> list[Attempt]:
+        now = time.time()
+        with self._guard(), self._write() as cur:
+            ids = [r[0] for r in cur.execute("SELECT id FROM attempts WHERE status = 'running'")]
+            for attempt_id in ids:
+                _finish_attempt(cur, attempt_id, "aborted", ABORTED_MESSAGE, now)
+            rows = cur.execute(
+                f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE id IN "
+                "(SELECT value FROM json_each(?)) ORDER BY id",
+                (json.dumps(ids),),
+            ).fetchall()
+        return [Attempt(*row) for row in rows]
+
+    def attempts(self, run_id: str | None = None) -> list[Attempt]:
+        query = f"SELECT {_ATTEMPT_COLUMNS} FROM attempts"
+        with self._read() as cur:
+            if run_id is None:
+                rows = cur.execute(query + " ORDER BY id").fetchall()
+            else:
+                rows = cur.execute(query + " WHERE run_id = ? ORDER BY id", (run_id,)).fetchall()
+        return [Attempt(*row) for row in rows]
+
+    def record_check_results(self, check_results: Sequence[CheckResult]) -> None:
+        with self._guard(), self._write() as cur:
+            _insert_checks(cur, None, check_results)
+
+    def latest_check_results(self, asset: str) -> list[CheckResult]:
+        with self._read() as cur:
+            rows = cur.execute(
+                "SELECT asset, check_name, severity, passed, message, checked_at, spec_hash "
+                "FROM check_results WHERE id IN (SELECT max(id) FROM check_results "
+                "WHERE asset = ? GROUP BY spec_hash) ORDER BY id",
+                (asset,),
+            ).fetchall()
+        return [CheckResult(a, c, s, bool(p), msg, at, h) for (a, c, s, p, msg, at, h) in rows]
+
+    def record_source_observation(
+        self,
+        asset: str,
+        version: str,
+        signature: dict[str, Any] | None,
+        first_seen: float,
+        observed_at: float | None = None,
+    ) -> None:
+        seen = time.time() if observed_at is None else observed_at
+        with self._guard(), self._write() as cur:
+            cur.execute(
+                "INSERT OR REPLACE INTO sources (asset, version, signature, first_seen, "
+                "observed_at) VALUES (?, ?, ?, ?, ?)",
+                (asset, version, _dumps(signature, asset), first_seen, seen),
+            )
+
+    def source_observations(
+        self, assets: Iterable[str] | None = None
+    ) -> dict[str, SourceObservation]:
+        query = "SELECT asset, version, signature, first_seen, observed_at FROM sources"
+        with self._read() as cur:
+            if assets is None:
+                rows = cur.execute(query).fetchall()
+            else:
+                rows = cur.execute(
+                    query + " WHERE asset IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(assets)),),
+                ).fetchall()
+        return {
+            a: SourceObservation(a, v, _loads(sig), first, seen)
+            for (a, v, sig, first, seen) in rows
+        }
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn SQLite errors into StateError naming the file."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise _state_error(self.path, exc) from exc
+
+    @staticmethod
+    def _require_running(cur: sqlite3.Cursor, attempt_id: int) -> None:
+        row = cur.execute("SELECT status FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+        if row is None or row[0] != "running":
+            status = "unknown" if row is None else row[0]
+            raise StateError(
+                f"Attempt {attempt_id} is {status}, not running; its results were not recorded",
+                hint="run again; a run that was taken for dead had its attempts aborted",
+            )
+
+
+def _head(row: tuple[Any, ...]) -> Head:
+    asset, status, error, updated_at = row[:4]
+    m = None
+    if row[4] is not None:
+        m_asset, node, run_id, started, finished, fingerprint, parts, version, sig, dt = row[4:]
+        m = Materialization(
+            m_asset, node, run_id, started, finished, fingerprint, json.loads(parts), version,
+            _loads(sig), dt,
+        )  # fmt: skip
+    return Head(asset, status, m, error, updated_at)
+
+
+def _insert_checks(
+    cur: sqlite3.Cursor, attempt_id: int | None, results: Sequence[CheckResult]
+) -> None:
+    cur.executemany(
+        "INSERT INTO check_results (attempt_id, asset, check_name, severity, passed, message, "
+        "checked_at, spec_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (attempt_id, r.asset, r.check, r.severity, int(r.passed), r.message, r.checked_at,
+             r.spec_hash)
+            for r in results
+        ],
+    )  # fmt: skip
+
+
+def _finish_attempt(
+    cur: sqlite3.Cursor, attempt_id: int, status: str, error: str | None, now: float
+) -> None:
+    cur.execute(
+        "UPDATE attempts SET status = ?, error = ?, finished_at = ? WHERE id = ?",
+        (status, error, now, attempt_id),
+    )
+
+
+def _dumps(value: Any, asset: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise StateError(
+            f"State for '{asset}' cannot be stored: {exc}",
+            hint="fingerprint parts and signatures must be JSON values (str, number, list, dict)",
+        ) from None
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _state_error(path: Path, exc: sqlite3.Error) -> StateError:
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        hint = "another process held the state store for over 30 s; try again"
+    else:
+        hint = f"if {path} is damaged, move it aside and run again"
+    return StateError(f"State store {path} failed: {exc}", hint=hint)

@@ -1,0 +1,143 @@
+"""Recording a run in the state store: attempts, materializations, checks, transitions.
+
+:class:`AssetTracker` is the orchestrator's ``Tracker``: before a node runs it fixes the
+fingerprint the outputs will carry (from the input versions *as read when the node starts*)
+and may cut the node off when its inputs came out unchanged; after it runs it commits all of
+the node's outputs in one transaction, or marks them failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from aether.assets import FRESH, AssetEvaluator, AssetStatus
+from aether.errors import AetherError
+from aether.execution import NodeOutcome, NodeTask
+from aether.orchestrator import PlannedNode
+from aether.pipeline import Node
+from aether.state.base import Materialization, StateStore, Transition
+
+logger = logging.getLogger("aether.run")
+
+
+@dataclass
+class _Started:
+    attempt: int
+    fingerprint: str
+    parts: dict
+    data_time: float | None
+    started_at: float
+
+
+class AssetTracker:
+    """Connects a run to the state store through an :class:`AssetEvaluator`."""
+
+    def __init__(self, evaluator: AssetEvaluator, store: StateStore, run_id: str) -> None:
+        self.evaluator = evaluator
+        self.store = store
+        self.run_id = run_id
+        self._started: dict[str, _Started] = {}
+        self.rebuilt: set[str] = set()
+
+    def start(self, planned: PlannedNode, task: NodeTask) -> str | None:
+        node = planned.node
+        evaluator = self.evaluator
+        evaluator.refresh(node.dataset_inputs)
+        state = evaluator.node_state(node)
+        evaluator.nodes[node.name] = state  # consumers of its in-memory outputs see this one
+        if planned.cutoff and self._outputs_current(node, state.fingerprint):
+            return "early cutoff: its inputs came out unchanged"
+        stored = [o for o in node.outputs if o in evaluator.assets]
+        task.fingerprint = state.fingerprint
+        task.checks = {o: evaluator.checks_for(o) for o in stored if evaluator.checks_for(o)}
+        attempt = self.store.begin_attempt(self.run_id, node.name)
+        self._started[node.name] = _Started(
+            attempt, state.fingerprint, state.parts, state.data_time, time.time()
+        )
+        return None
+
+    def succeeded(self, node: Node, outcome: NodeOutcome) -> None:
+        started = self._started.pop(node.name)
+        finished = time.time()
+        materializations = [
+            Materialization(
+                asset=name,
+                node=node.name,
+                run_id=self.run_id,
+                started_at=started.started_at,
+                finished_at=finished,
+                fingerprint=started.fingerprint,
+                parts=started.parts,
+                version=outcome.versions[name],
+                signature=outcome.signatures.get(name),
+                data_time=started.data_time if started.data_time is not None else finished,
+            )
+            for name in outcome.saved
+            if name in self.evaluator.assets
+        ]
+        self.store.commit_node(started.attempt, materializations, outcome.check_results)
+        self.rebuilt.update(outcome.saved)
+        self.evaluator.refresh(outcome.saved)
+
+    def failed(self, node: Node, error: AetherError) -> None:
+        started = self._started.pop(node.name, None)
+        if started is None:
+            return
+        stored = [o for o in node.outputs if o in self.evaluator.assets]
+        results = getattr(error, "check_results", ())
+        self.store.fail_node(started.attempt, stored, error.message, results)
+        self.evaluator.refresh(stored)
+
+    def rerun_changed_checks(self, statuses: Iterable[AssetStatus]) -> list[str]:
+        """Run new or changed checks on stored data (no rebuild); returns failures."""
+        from aether.checks import run_checks
+
+        failures = []
+        for status in statuses:
+            if not status.checks_pending or status.name in self.rebuilt:
+                continue
+            if status.status not in (FRESH,) and not status.is_source:
+                continue
+            data = self.evaluator.catalog.load(status.name)
+            results = run_checks(status.name, data, status.checks_pending)
+            self.store.record_check_results(results)
+            failures += [
+                f"check {r.check} on '{r.asset}' failed: {r.message}"
+                for r in results
+                if not r.passed and r.severity == "error"
+            ]
+        return failures
+
+    def _outputs_current(self, node: Node, fingerprint: str) -> bool:
+        stored = [o for o in node.outputs if o in self.evaluator.assets]
+        if not stored or len(stored) != len(node.outputs):
+            return False
+        for name in stored:
+            head = self.evaluator.heads.get(name)
+            materialization = head.materialization if head else None
+            if head is None or head.status != "ok" or materialization is None:
+                return False
+            if materialization.fingerprint != fingerprint:
+                return False
+            current = self.evaluator.catalog.get(name).signature()
+            if current is None or current != materialization.signature:
+                return False
+        return True
+
+
+def record_transitions(store: StateStore, statuses: Iterable[AssetStatus], now: float) -> int:
+    """Append a transition for every asset whose status changed since last recorded."""
+    last: dict[str, str] = {}
+    for transition in store.transitions():
+        last[transition.asset] = transition.status
+    changes = [
+        Transition(s.name, s.status, s.reason, now)
+        for s in statuses
+        if last.get(s.name) != s.status
+    ]
+    if changes:
+        store.record_transitions(changes)
+    return len(changes)

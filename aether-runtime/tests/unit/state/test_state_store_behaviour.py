@@ -1,0 +1,234 @@
+"""The behaviour every state store shares, run against the SQLite and the in-memory store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aether.errors import StateError
+from aether.state import (
+    CheckResult,
+    InMemoryStateStore,
+    Materialization,
+    SQLiteStateStore,
+    StateStore,
+    Transition,
+)
+
+
+@pytest.fixture(params=["sqlite", "memory"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
+    made: StateStore = (
+        SQLiteStateStore(tmp_path / ".aether" / "state.db")
+        if request.param == "sqlite"
+        else InMemoryStateStore()
+    )
+    with made:
+        yield made
+
+
+def mat(
+    asset: str, version: str = "v1", run_id: str = "run-1", **changes: object
+) -> Materialization:
+    fields: dict[str, object] = {
+        "asset": asset,
+        "node": f"make_{asset}",
+        "run_id": run_id,
+        "started_at": 100.0,
+        "finished_at": 101.0,
+        "fingerprint": f"fp-{version}",
+        "parts": {
+            "code_hash": "sha256:c",
+            "options_hash": "sha256:o",
+            "params": {"cleaning.min_amount": 10},
+            "inputs": {"raw": "sha256:r"},
+        },
+        "version": version,
+        "signature": {"size": 10, "mtime_ns": 5, "inode": 7},
+        "data_time": 50.0,
+    }
+    fields.update(changes)
+    return Materialization(**fields)  # type: ignore[arg-type]
+
+
+def check(asset: str, spec_hash: str, passed: bool = True, at: float = 1.0) -> CheckResult:
+    return CheckResult(asset, "not_null(amount)", "error", passed, "msg", at, spec_hash)
+
+
+def commit(store: StateStore, *materializations: Materialization) -> int:
+    attempt = store.begin_attempt(materializations[0].run_id, materializations[0].node)
+    store.commit_node(attempt, list(materializations), [])
+    return attempt
+
+
+def test_commit_moves_heads_and_round_trips_every_field(store: StateStore) -> None:
+    original = mat("orders", signature={"etag": "x"}, data_time=None)
+    commit(store, original, mat("summary"))
+
+    heads = store.heads()
+
+    assert set(heads) == {"orders", "summary"}
+    assert heads["orders"].status == "ok"
+    assert heads["orders"].error is None
+    assert heads["orders"].materialization == original
+
+
+def test_newer_commit_replaces_the_head(store: StateStore) -> None:
+    commit(store, mat("orders", "v1"))
+    commit(store, mat("orders", "v2", run_id="run-2"))
+
+    head = store.heads(["orders"])["orders"]
+
+    assert head.materialization is not None
+    assert (head.materialization.version, head.materialization.run_id) == ("v2", "run-2")
+
+
+def test_heads_filters_by_asset_and_skips_unknown(store: StateStore) -> None:
+    commit(store, mat("a"), mat("b"), mat("c"))
+
+    assert set(store.heads(["a", "c", "never"])) == {"a", "c"}
+    assert store.heads([]) == {}
+
+
+def test_commit_marks_attempt_succeeded(store: StateStore) -> None:
+    attempt = commit(store, mat("orders"))
+
+    (recorded,) = store.attempts("run-1")
+
+    assert (recorded.id, recorded.status, recorded.node) == (attempt, "succeeded", "make_orders")
+    assert recorded.finished_at is not None and recorded.finished_at >= recorded.started_at
+
+
+def test_fail_keeps_previous_good_materialization(store: StateStore) -> None:
+    commit(store, mat("orders", "v1"))
+    attempt = store.begin_attempt("run-2", "make_orders")
+
+    store.fail_node(attempt, ["orders"], "ValueError: boom", [check("orders", "h1", False)])
+
+    head = store.heads()["orders"]
+    assert (head.status, head.error) == ("failed", "ValueError: boom")
+    assert head.materialization is not None and head.materialization.version == "v1"
+    assert store.attempts("run-2")[0].status == "failed"
+    assert store.attempts("run-2")[0].error == "ValueError: boom"
+    assert [r.passed for r in store.latest_check_results("orders")] == [False]
+
+
+def test_fail_of_never_built_asset_has_no_materialization(store: StateStore) -> None:
+    attempt = store.begin_attempt("run-1", "make_orders")
+    store.fail_node(attempt, ["orders"], "boom")
+
+    head = store.heads()["orders"]
+
+    assert (head.status, head.materialization) == ("failed", None)
+
+
+def test_success_after_failure_clears_the_error(store: StateStore) -> None:
+    store.fail_node(store.begin_attempt("run-1", "make_orders"), ["orders"], "boom")
+    commit(store, mat("orders", "v2", run_id="run-2"))
+
+    head = store.heads()["orders"]
+
+    assert (head.status, head.error) == ("ok", None)
+
+
+def test_failed_commit_writes_nothing(store: StateStore) -> None:
+    """The second output cannot be stored (no version): the first must not be either."""
+    commit(store, mat("a", "v1"), mat("b", "v1"))
+    before = store.heads()
+    attempt = store.begin_attempt("run-2", "make_ab")
+
+    with pytest.raises(StateError):
+        store.commit_node(
+            attempt,
+            [mat("a", "v2"), mat("b", None)],
+            [check("a", "h1")],  # type: ignore[arg-type]
+        )
+
+    assert store.heads() == before
+    assert store.latest_check_results("a") == []
+    assert store.attempts("run-2")[0].status == "running"
+
+
+def test_unserializable_parts_are_refused_without_writing(store: StateStore) -> None:
+    attempt = store.begin_attempt("run-1", "make_a")
+
+    with pytest.raises(StateError, match="cannot be stored"):
+        store.commit_node(attempt, [mat("ok", "v1"), mat("a", parts={"x": object()})], [])
+
+    assert store.heads() == {}
+
+
+def test_commit_of_an_aborted_attempt_is_refused(store: StateStore) -> None:
+    attempt = store.begin_attempt("run-1", "make_a")
+    store.abort_running_attempts()
+
+    with pytest.raises(StateError, match="aborted, not running"):
+        store.commit_node(attempt, [mat("a")], [])
+
+    assert store.heads() == {}
+
+
+def test_abort_running_attempts_returns_only_running_ones(store: StateStore) -> None:
+    commit(store, mat("done"))
+    left = store.begin_attempt("run-1", "make_left")
+
+    aborted = store.abort_running_attempts()
+
+    assert [(a.id, a.status) for a in aborted] == [(left, "aborted")]
+    assert aborted[0].error and "aborted" in aborted[0].error
+    assert store.abort_running_attempts() == []
+
+
+def test_latest_check_results_keeps_newest_per_spec(store: StateStore) -> None:
+    attempt = store.begin_attempt("run-1", "make_orders")
+    store.commit_node(attempt, [mat("orders")], [check("orders", "h1", True, at=1.0)])
+    store.record_check_results([check("orders", "h1", False, at=2.0), check("orders", "h2")])
+    store.record_check_results([check("other", "h1", True)])
+
+    latest = {r.spec_hash: r for r in store.latest_check_results("orders")}
+
+    assert set(latest) == {"h1", "h2"}
+    assert (latest["h1"].passed, latest["h1"].checked_at) == (False, 2.0)
+
+
+def test_transitions_filter_by_asset_and_time(store: StateStore) -> None:
+    store.record_transitions(
+        [
+            Transition("orders", "fresh", None, 10.0),
+            Transition("orders", "stale", "code changed in clean", 30.0),
+            Transition("report", "failed", "boom", 20.0),
+        ]
+    )
+
+    assert [t.at for t in store.transitions()] == [10.0, 20.0, 30.0]
+    assert [t.status for t in store.transitions("orders")] == ["fresh", "stale"]
+    assert store.transitions("orders", since=20.0) == [
+        Transition("orders", "stale", "code changed in clean", 30.0)
+    ]
+
+
+def test_source_observations_are_replaced(store: StateStore) -> None:
+    store.record_source_observation("raw", "sha256:1", {"size": 1}, first_seen=5.0)
+    store.record_source_observation("raw", "sha256:2", {"size": 2}, first_seen=9.0, observed_at=9.5)
+    store.record_source_observation("other", "sha256:x", None, first_seen=1.0)
+
+    seen = store.source_observations(["raw", "missing"])
+
+    assert list(seen) == ["raw"]
+    raw = seen["raw"]
+    assert (raw.version, raw.signature, raw.first_seen, raw.observed_at) == (
+        "sha256:2",
+        {"size": 2},
+        9.0,
+        9.5,
+    )
+    assert set(store.source_observations()) == {"raw", "other"}
+
+
+def test_attempts_are_listed_in_start_order(store: StateStore) -> None:
+    first = store.begin_attempt("run-1", "a")
+    second = store.begin_attempt("run-2", "b")
+
+    assert [a.id for a in store.attempts()] == [first, second]
+    assert [a.node for a in store.attempts("run-2")] == ["b"]

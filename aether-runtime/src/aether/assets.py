@@ -63,6 +63,7 @@ class AssetStatus:
     warnings: list[str] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
     checks_pending: list[CheckSpec] = field(default_factory=list)
+    overdue: bool = False
 
     @property
     def is_source(self) -> bool:
@@ -312,7 +313,7 @@ class AssetEvaluator:
     def _upstream_problem(self, item: Node) -> str | None:
         for name in item.dataset_inputs:
             upstream = self.statuses.get(name)
-            if upstream is not None and upstream.status != FRESH:
+            if upstream is not None and upstream.status != FRESH and not upstream.overdue:
                 return upstream.root_cause or f"{name}: {upstream.reason}"
             producer = self.pipeline.producers.get(name)
             if upstream is None and producer is not None:  # in memory: look through it
@@ -362,6 +363,7 @@ class AssetEvaluator:
             limit = format_age(error_after)
             status.reason = f"overdue: data is {format_age(age)} old (error_after {limit})"
             status.root_cause = f"{status.name}: {status.reason}"
+            status.overdue = True
         elif warn_after is not None and age > warn_after:
             status.warnings.append(
                 f"data is {format_age(age)} old (warn_after {format_age(warn_after)})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aether.assets import FRESH, AssetEvaluator
 from aether.orchestrator import Plan, PlannedNode
-from aether.pipeline import Pipeline
+from aether.pipeline import Node, Pipeline
 
 
 def plan_stale(pipeline: Pipeline, evaluator: AssetEvaluator, *, force: bool = False) -> Plan:
@@ -26,7 +26,7 @@ def plan_stale(pipeline: Pipeline, evaluator: AssetEvaluator, *, force: bool = F
     for item in order:
         state = evaluator.nodes[item.name]
         keeps = [o for o in item.outputs if o in stored]
-        if state.status != FRESH:
+        if state.status != FRESH and not _only_overdue(evaluator, item):
             reasons[item.name] = f"{state.status}: {state.reason}"
             if state.upstream_only:
                 cutoff.add(item.name)
@@ -39,12 +39,17 @@ def plan_stale(pipeline: Pipeline, evaluator: AssetEvaluator, *, force: bool = F
                 cutoff.add(item.name)
     _add_memory_producers(pipeline, stored, reasons, cutoff)
     to_run = [
-        PlannedNode(n, reasons[n.name], cutoff=n.name in cutoff)
-        for n in order
-        if n.name in reasons
+        PlannedNode(n, reasons[n.name], cutoff=n.name in cutoff) for n in order if n.name in reasons
     ]
     skipped = [PlannedNode(n, "fresh") for n in order if n.name not in reasons]
     return Plan(pipeline, to_run, skipped)
+
+
+def _only_overdue(evaluator: AssetEvaluator, item: Node) -> bool:
+    """Overdue outputs whose inputs did not change: rebuilding would change nothing."""
+    statuses = [evaluator.statuses[o] for o in item.outputs if o in evaluator.statuses]
+    unwell = [s for s in statuses if s.status != FRESH]
+    return bool(unwell) and all(s.overdue for s in unwell)
 
 
 def _add_memory_producers(

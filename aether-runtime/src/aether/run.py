@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from aether.alerts import parse_webhook, send_alerts
 from aether.assets import AssetEvaluator
 from aether.errors import PipelineError
 from aether.lock import ProjectLock
@@ -92,9 +93,16 @@ def run_pipeline(
                 statuses = AssetEvaluator(
                     selected, ctx.catalog, store, ctx.params, ctx.project_path
                 ).evaluate()
-            record_transitions(store, statuses.values(), after.now)
+            changes = record_transitions(store, statuses.values(), after.now)
+            send_alerts(changes, read_webhook(ctx), ctx.project_path.name)
             result.statuses = statuses
             return result
+
+
+def read_webhook(ctx: AetherContext) -> tuple[str, tuple[str, ...]] | None:
+    """The alert webhook of ``conf/<env>/alerts.yml`` (or base), if any."""
+    layer = ctx.config.get("alerts.yml")
+    return parse_webhook(layer.data, "alerts.yml") if layer.files else None
 
 
 def open_state_store(ctx: AetherContext) -> SQLiteStateStore:

@@ -128,7 +128,9 @@ class AssetTracker:
         return True
 
 
-def record_transitions(store: StateStore, statuses: Iterable[AssetStatus], now: float) -> int:
+def record_transitions(
+    store: StateStore, statuses: Iterable[AssetStatus], now: float
+) -> list[Transition]:
     """Append a transition for every asset whose status changed since last recorded."""
     last: dict[str, str] = {}
     for transition in store.transitions():
@@ -140,4 +142,4 @@ def record_transitions(store: StateStore, statuses: Iterable[AssetStatus], now: 
     ]
     if changes:
         store.record_transitions(changes)
-    return len(changes)
+    return changes

@@ -78,6 +78,9 @@ def run(
     runner: str = typer.Option("sequential", "--runner", help="sequential or parallel."),
     workers: int | None = typer.Option(None, "--workers", help="Processes for --runner parallel."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; run nothing."),
+    no_wait: bool = typer.Option(
+        False, "--no-wait", help="Fail at once if another run holds the project lock."
+    ),
     project: Path | None = ProjectOption,
 ) -> None:
     """Materialize the pipeline's assets, in topological order.
@@ -90,7 +93,7 @@ def run(
         run_command(
             project=project, pipeline=pipeline, env=env, params=params, nodes=nodes,
             from_nodes=from_nodes, to_nodes=to_nodes, tags=tags, force=force,
-            runner=runner, workers=workers, dry_run=dry_run,
+            runner=runner, workers=workers, dry_run=dry_run, no_wait=no_wait,
         )
     )  # fmt: skip
 
@@ -107,6 +110,66 @@ def validate(project: Path | None = ProjectOption, env: str | None = EnvOption) 
     from aether.cli.validate_command import validate_command
 
     raise typer.Exit(validate_command(project, env))
+
+
+@app.command()
+def status(
+    pipeline: str | None = typer.Option(None, "--pipeline", help="Pipeline (default: `default:`)."),
+    env: str | None = EnvOption,
+    as_json: bool = typer.Option(False, "--json", help='Print {"assets": [...]} as JSON.'),
+    exit_code: bool = typer.Option(
+        False, "--exit-code", help="Exit 1 when any asset is not fresh (for CI)."
+    ),
+    history: bool = typer.Option(
+        False, "--history", help="Incidents, downtime and time to recover per asset."
+    ),
+    window: str = typer.Option("7d", "--window", help="History window: 1h, 7d, 4w..."),
+    project: Path | None = ProjectOption,
+) -> None:
+    """Every asset: fresh, stale (and why), missing or failed.
+
+    Example: aether status --json --exit-code
+    """
+    from aether.cli.status_command import status_command
+
+    raise typer.Exit(status_command(project, env, pipeline, as_json, exit_code, history, window))
+
+
+@app.command()
+def lineage(
+    asset: str = typer.Argument(..., help="Dataset name."),
+    downstream: bool = typer.Option(
+        False, "--downstream/--upstream", help="What depends on it, or (default) its sources."
+    ),
+    pipeline: str | None = typer.Option(None, "--pipeline", help="Pipeline (default: `default:`)."),
+    env: str | None = EnvOption,
+    as_json: bool = typer.Option(False, "--json", help="Print the tree as JSON."),
+    project: Path | None = ProjectOption,
+) -> None:
+    """An asset's lineage as a tree: where it comes from, or what depends on it.
+
+    Example: aether lineage daily_revenue --upstream
+    """
+    from aether.cli.lineage_command import lineage_command
+
+    lineage_command(asset, project, env, pipeline, downstream, as_json)
+
+
+@app.command()
+def reconcile(
+    interval: str = typer.Option("5m", "--interval", help="Time between passes: 30s, 5m, 1h."),
+    once: bool = typer.Option(False, "--once", help="One pass, then exit with the run's code."),
+    pipeline: str | None = typer.Option(None, "--pipeline", help="Pipeline (default: `default:`)."),
+    env: str | None = EnvOption,
+    project: Path | None = ProjectOption,
+) -> None:
+    """Keep assets current: rebuild what is stale on an interval; Ctrl-C stops cleanly.
+
+    Example: aether reconcile --interval 10m
+    """
+    from aether.cli.reconcile_command import reconcile_command
+
+    raise typer.Exit(reconcile_command(project, env, pipeline, interval, once))
 
 
 @catalog_app.command("list")

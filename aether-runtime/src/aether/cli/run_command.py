@@ -33,6 +33,7 @@ def run_command(
     runner: str,
     workers: int | None,
     dry_run: bool,
+    no_wait: bool = False,
 ) -> int:
     from aether.config import parse_params_overrides
     from aether.run import run_pipeline
@@ -52,13 +53,19 @@ def run_command(
         tags=_split(tags),
         force=force,
         dry_run=dry_run,
+        wait_for_lock=not no_wait,
+        on_lock_wait=lambda holder: console().print(
+            f"waiting for {holder.describe()} to finish (Ctrl-C to give up)", markup=False
+        ),
         reporter=reporter,
     )
     if isinstance(outcome, Plan):
         print_plan(outcome)
         return 0
     print_summary(outcome)
-    if not outcome.succeeded:
+    for failure in outcome.check_failures:
+        console().print(f"[red]{failure}[/] (re-run on stored data after a check changed)")
+    if outcome.failed:
         print_resume_hint(outcome, pipeline, env, params)
     return outcome.exit_code
 
@@ -82,6 +89,8 @@ def print_summary(result: RunResult) -> None:
         counts[item.status] = counts.get(item.status, 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "nothing to run"
     title = f"Run {result.run_id} of '{result.pipeline}': {summary} in {result.duration:.2f}s"
+    if result.results and all(r.status == "fresh" for r in result.results):
+        title += " (everything is fresh; --force rebuilds)"
     console().print(table(title, ["node", "status", "time", "detail"], rows))
 
 

@@ -1,0 +1,104 @@
+"""Alerts: a log line for every asset that goes down, and an optional webhook.
+
+Configured in ``conf/<env>/alerts.yml`` (or ``conf/base``)::
+
+    webhook:
+      url: ${env:AETHER_ALERT_WEBHOOK}   # keep the URL out of git: it often holds a token
+      on: [failed, missing, overdue]     # the default; add `stale` or `recovered` if wanted
+
+The webhook receives one JSON POST per run with the transitions that match. A webhook that
+fails is logged (without its URL) and never fails the run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aether.errors import ConfigError
+from aether.state.base import Transition
+
+logger = logging.getLogger("aether.alerts")
+DEFAULT_EVENTS = ("failed", "missing", "overdue")
+KNOWN_EVENTS = ("failed", "missing", "overdue", "stale", "recovered")
+
+
+def event_of(transition: Transition) -> str:
+    if transition.status == "fresh":
+        return "recovered"
+    if transition.status == "stale" and (transition.reason or "").startswith("overdue"):
+        return "overdue"
+    return transition.status
+
+
+def parse_webhook(config: Mapping[str, Any], where: str) -> tuple[str, tuple[str, ...]] | None:
+    """``(url, events)`` from the content of alerts.yml, or None when no webhook is set."""
+    webhook = config.get("webhook")
+    if webhook is None:
+        return None
+    if not isinstance(webhook, Mapping) or not isinstance(webhook.get("url"), str):
+        raise ConfigError(
+            f"{where}: `webhook:` needs a `url:`",
+            hint="e.g. webhook: {url: ${env:AETHER_ALERT_WEBHOOK}}",
+        )
+    events = tuple(webhook.get("on") or DEFAULT_EVENTS)
+    unknown = [e for e in events if e not in KNOWN_EVENTS]
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown alert event(s) {unknown}",
+            hint=f"use any of: {', '.join(KNOWN_EVENTS)}",
+        )
+    return webhook["url"], events
+
+
+def send_alerts(
+    transitions: Sequence[Transition],
+    webhook: tuple[str, tuple[str, ...]] | None,
+    project: str,
+    *,
+    timeout: float = 5.0,
+) -> bool:
+    """Log the transitions that went down; POST the matching ones. True if a POST succeeded."""
+    for transition in transitions:
+        if event_of(transition) in ("failed", "missing", "overdue"):
+            logger.warning(
+                "asset %s is %s: %s", transition.asset, transition.status, transition.reason
+            )
+    if webhook is None:
+        return False
+    url, events = webhook
+    matching = [t for t in transitions if event_of(t) in events]
+    if not matching:
+        return False
+    body = json.dumps(
+        {
+            "project": project,
+            "alerts": [
+                {
+                    "asset": t.asset,
+                    "event": event_of(t),
+                    "status": t.status,
+                    "reason": t.reason,
+                    "at": t.at,
+                }
+                for t in matching
+            ],
+        }
+    ).encode()
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return 200 <= response.status < 300
+    except urllib.error.HTTPError as exc:
+        logger.warning("alert webhook answered HTTP %s; alerts not delivered", exc.code)
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        kind = type(reason).__name__
+        logger.warning("alert webhook unreachable (%s); alerts not delivered", kind)
+    return False

@@ -1,0 +1,142 @@
+"""Asset status, history and downtime for a project: the library side of ``aether status``.
+
+Status needs no lock and imports no user transformation: it reads the state store and the
+physical signatures of the data (hashing only what changed).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aether.assets import FRESH, AssetEvaluator, AssetStatus, format_age
+from aether.pipeline import Pipeline
+from aether.project import AetherContext
+from aether.state.base import StateStore, Transition
+from aether.state.sqlite import SQLiteStateStore
+
+DOWN_STATUSES = ("missing", "failed")
+
+
+def open_store(ctx: AetherContext) -> SQLiteStateStore:
+    """The project's state store, ``.aether/state.db`` (created on first use)."""
+    return SQLiteStateStore(ctx.state_path / "state.db")
+
+
+def evaluate(ctx: AetherContext, pipeline: Pipeline, store: StateStore) -> AssetEvaluator:
+    evaluator = AssetEvaluator(pipeline, ctx.catalog, store, ctx.params, ctx.project_path)
+    evaluator.evaluate()
+    return evaluator
+
+
+def pipeline_status(ctx: AetherContext, pipeline_name: str | None = None) -> list[AssetStatus]:
+    """Every asset of the pipeline with its status, sources first, then in run order."""
+    pipeline = ctx.pipeline(pipeline_name)
+    with open_store(ctx) as store:
+        evaluator = evaluate(ctx, pipeline, store)
+        evaluator.record_observations()
+    return list(evaluator.statuses.values())
+
+
+def waiting_on(evaluator: AssetEvaluator, asset: str) -> list[str]:
+    """For an overdue asset: its upstream sources and how long each has been unchanged."""
+    pipeline = evaluator.pipeline
+    seen, stack, sources = set(), [asset], []
+    while stack:
+        name = stack.pop()
+        producer = pipeline.producers.get(name)
+        if producer is None:
+            if name != asset and name in evaluator.statuses:
+                sources.append(name)
+            continue
+        for parent in pipeline.node(producer).dataset_inputs:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    waits = []
+    for name in sorted(sources):
+        data_time = evaluator.statuses[name].data_time
+        age = f"unchanged {format_age(evaluator.now - data_time)}" if data_time else "unseen"
+        waits.append(f"{name} ({age})")
+    return waits
+
+
+@dataclass
+class Incident:
+    asset: str
+    status: str
+    reason: str | None
+    started: float
+    ended: float | None
+
+    @property
+    def duration(self) -> float:
+        return (self.ended or time.time()) - self.started
+
+
+@dataclass
+class AssetHistory:
+    asset: str
+    incidents: list[Incident] = field(default_factory=list)
+    downtime: float = 0.0
+
+    @property
+    def mean_time_to_recover(self) -> float | None:
+        closed = [i.duration for i in self.incidents if i.ended is not None]
+        return sum(closed) / len(closed) if closed else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "asset": self.asset,
+            "downtime_seconds": round(self.downtime, 3),
+            "incidents": [
+                {
+                    "status": i.status,
+                    "reason": i.reason,
+                    "started": i.started,
+                    "ended": i.ended,
+                    "seconds": round(i.duration, 3),
+                }
+                for i in self.incidents
+            ],
+            "mean_time_to_recover_seconds": self.mean_time_to_recover,
+        }
+
+
+def history(
+    transitions: Iterable[Transition], window: float, now: float | None = None
+) -> dict[str, AssetHistory]:
+    """Incidents and downtime per asset over the last ``window`` seconds.
+
+    Downtime is time spent missing, failed or overdue; an incident runs from the transition
+    that left ``fresh`` to the one that came back (open if it has not yet).
+    """
+    now = time.time() if now is None else now
+    start = now - window
+    by_asset: dict[str, list[Transition]] = {}
+    for transition in transitions:
+        by_asset.setdefault(transition.asset, []).append(transition)
+    result = {}
+    for asset, items in by_asset.items():
+        record = AssetHistory(asset)
+        items.sort(key=lambda t: t.at)
+        for current, following in zip(items, [*items[1:], None], strict=True):
+            if not _is_down(current):
+                continue
+            ended = following.at if following is not None else None
+            incident = Incident(asset, current.status, current.reason, current.at, ended)
+            end = ended if ended is not None else now
+            if end <= start:
+                continue
+            record.incidents.append(incident)
+            record.downtime += end - max(current.at, start)
+        result[asset] = record
+    return result
+
+
+def _is_down(transition: Transition) -> bool:
+    if transition.status in DOWN_STATUSES:
+        return True
+    return transition.status != FRESH and (transition.reason or "").startswith("overdue")

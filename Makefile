@@ -9,6 +9,8 @@ UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 # uv never downloads interpreters here: it uses the machine's python3 (>= 3.10).
 export UV_PYTHON_DOWNLOADS ?= never
 export UV_PYTHON ?= python3
+# Compile .pyc at install time: start-up stays fast even where PYTHONDONTWRITEBYTECODE is set.
+export UV_COMPILE_BYTECODE ?= 1
 RUN := $(UV) run --frozen
 
 .PHONY: help install lint format test test-fast bench docs docs-serve demo clean

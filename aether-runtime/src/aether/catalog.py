@@ -9,6 +9,7 @@ Names a pipeline uses but the catalog does not declare are in-memory datasets.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -303,12 +304,21 @@ def looks_secret(key: str) -> bool:
     return any(word in lowered for word in _SECRET_WORDS)
 
 
-def _check_arguments(cls: type, arguments: Mapping[str, Any], entry: CatalogEntry) -> None:
+@functools.lru_cache(maxsize=256)
+def _accepted_arguments(cls: type) -> tuple[str, ...] | None:
+    """The keyword arguments ``cls`` accepts; None when it takes any (``**kwargs``)."""
     try:
         parameters = inspect.signature(cls).parameters
     except (TypeError, ValueError):
-        return
+        return None
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return None
+    return tuple(parameters)
+
+
+def _check_arguments(cls: type, arguments: Mapping[str, Any], entry: CatalogEntry) -> None:
+    parameters = _accepted_arguments(cls)
+    if parameters is None:
         return
     for key in arguments:
         if key not in parameters:

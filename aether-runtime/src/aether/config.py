@@ -72,6 +72,7 @@ class ConfigLayer:
     data: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, Path] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    _lines: dict[Path, dict[str, int]] = field(default_factory=dict, repr=False)
 
     def where(self, key: str, project_path: Path | None = None) -> str:
         """``conf/base/catalog.yml:12`` for a top-level key, as precisely as known."""
@@ -79,7 +80,9 @@ class ConfigLayer:
         if origin is None:
             return self.files[-1].name if self.files else "conf/"
         shown = _relative(origin, project_path)
-        line = top_level_lines(origin).get(key)
+        if origin not in self._lines:
+            self._lines[origin] = top_level_lines(origin)
+        line = self._lines[origin].get(key)
         return f"{shown}:{line}" if line else shown
 
 

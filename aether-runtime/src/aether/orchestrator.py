@@ -11,7 +11,7 @@ import functools
 import logging
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -157,9 +157,14 @@ def validate_pipeline(
             )
     catalog.validate()
     if import_code:
-        for item in pipeline.nodes:
-            func = resolve_callable(item.transformation, dict(item.options), item.name)
-            check_arguments(func, item.name, [i.arg for i in item.inputs])
+        check_transformations(pipeline.nodes)
+
+
+def check_transformations(nodes: Iterable[Node]) -> None:
+    """Every transformation imports, takes its options, and accepts the node's inputs."""
+    for item in nodes:
+        func = resolve_callable(item.transformation, dict(item.options), item.name)
+        check_arguments(func, item.name, [i.arg for i in item.inputs])
 
 
 def check_selection(selected: Pipeline, full: Pipeline, catalog: DataCatalog) -> None:

@@ -23,6 +23,7 @@ from aether.orchestrator import (
     RunReporter,
     RunResult,
     check_selection,
+    check_transformations,
     plan_all,
     validate_pipeline,
 )
@@ -67,15 +68,20 @@ def run_pipeline(
     full = ctx.pipeline(pipeline)
     selected = select_nodes(full, nodes=nodes, from_nodes=from_nodes, to_nodes=to_nodes, tags=tags)
     check_parameters(selected, ctx.params)
-    validate_pipeline(full, ctx.catalog)
+    # Transformations are imported only for the nodes that will run (after planning), so a
+    # run with nothing to do never pays for importing pandas and the project's code.
+    validate_pipeline(full, ctx.catalog, import_code=False)
     check_selection(selected, full, ctx.catalog)
     if not track:
         plan = plan_all(selected, "forced" if force else "run requested")
+        check_transformations(plan.nodes)
         return plan if dry_run else _execute(ctx, plan, runner, max_workers, reporter, None)
     with open_state_store(ctx) as store:
         evaluator = AssetEvaluator(selected, ctx.catalog, store, ctx.params, ctx.project_path)
         if dry_run:
-            return plan_stale(selected, evaluator, force=force)
+            plan = plan_stale(selected, evaluator, force=force)
+            check_transformations(plan.nodes)
+            return plan
         lock = ProjectLock.for_project(
             ctx.project_path, ctx.run_id, wait=wait_for_lock, on_wait=on_lock_wait
         )
@@ -83,6 +89,7 @@ def run_pipeline(
             aborted = {attempt.node for attempt in store.abort_running_attempts()}
             plan = plan_stale(selected, evaluator, force=force)
             plan.to_run = [_mention_abort(p, aborted) for p in plan.to_run]
+            check_transformations(plan.nodes)
             evaluator.record_observations()
             tracker = AssetTracker(evaluator, store, ctx.run_id)
             result = _execute(ctx, plan, runner, max_workers, reporter, tracker)

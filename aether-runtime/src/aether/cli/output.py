@@ -47,6 +47,46 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
+_ANSI = {"green": "32", "yellow": "33", "red": "31", "magenta": "35", "dim": "2", "bold": "1"}
+
+
+def print_table(
+    title: str | None,
+    columns: list[str],
+    rows: list[list[Any]],
+    styles: dict[int, dict[str, str]] | None = None,
+) -> None:
+    """Print aligned columns fast (thousands of rows in milliseconds, unlike a rich Table).
+
+    ``styles`` maps a column index to {cell value: colour}; colours only on a terminal.
+    """
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
+    widths = [len(name) for name in columns]
+    for row in cells:
+        for index, cell in enumerate(row[:-1]):
+            widths[index] = max(widths[index], len(cell))
+    lines = [title] if title else []
+    lines.append(_join(columns, widths, None, bold=colour))
+    for row in cells:
+        lines.append(_join(row, widths, styles if colour else None))
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _join(
+    row: list[str], widths: list[int], styles: dict[int, dict[str, str]] | None, bold: bool = False
+) -> str:
+    parts = []
+    for index, cell in enumerate(row):
+        padded = cell if index == len(row) - 1 else cell.ljust(widths[index])
+        style = (styles or {}).get(index, {}).get(cell.split(" ")[0])
+        if style:
+            padded = f"\033[{_ANSI[style]}m{padded}\033[0m"
+        parts.append(padded)
+    line = "  ".join(parts).rstrip()
+    return f"\033[1m{line}\033[0m" if bold else line
+
+
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Any:
     from rich.table import Table
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aether.cli.output import console, table
+from aether.cli.output import console, print_table
 from aether.orchestrator import NodeResult, Plan, RunResult
 from aether.pipeline import Node
 
@@ -72,18 +72,24 @@ def run_command(
 
 def print_plan(plan: Plan) -> None:
     rows = [[p.node.name, "run", p.reason] for p in plan.to_run]
-    rows += [[p.node.name, "skip", p.reason] for p in plan.skipped]
-    title = f"Plan for pipeline '{plan.pipeline.name}': {len(plan.to_run)} to run"
-    console().print(table(title, ["node", "action", "reason"], rows))
+    title = (
+        f"Plan for pipeline '{plan.pipeline.name}': {len(plan.to_run)} to run, "
+        f"{len(plan.skipped)} fresh (left alone)"
+    )
+    if not rows:
+        console().print(title + ": nothing to do.", markup=False)
+        return
+    print_table(title, ["node", "action", "reason"], rows)
 
 
 def print_summary(result: RunResult) -> None:
     rows = []
     for item in result.results:
-        style = _STATUS_STYLE.get(item.status, "")
+        if item.status == "fresh" and item.reason == "fresh":
+            continue  # counted in the title; listing thousands of untouched nodes helps nobody
         detail = item.error.message if item.error else (item.reason or ", ".join(item.outputs))
         duration = f"{item.duration:.2f}s" if item.status == "succeeded" else ""
-        rows.append([item.name, f"[{style}]{item.status}[/]", duration, detail])
+        rows.append([item.name, item.status, duration, detail])
     counts: dict[str, int] = {}
     for item in result.results:
         counts[item.status] = counts.get(item.status, 0) + 1
@@ -91,7 +97,10 @@ def print_summary(result: RunResult) -> None:
     title = f"Run {result.run_id} of '{result.pipeline}': {summary} in {result.duration:.2f}s"
     if result.results and all(r.status == "fresh" for r in result.results):
         title += " (everything is fresh; --force rebuilds)"
-    console().print(table(title, ["node", "status", "time", "detail"], rows))
+    if not rows:
+        console().print(title, markup=False)
+        return
+    print_table(title, ["node", "status", "time", "detail"], rows, {1: _STATUS_STYLE})
 
 
 def print_resume_hint(

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from aether.cli.output import console, print_json, table
+from aether.cli.output import console, print_json, print_table, table
 
 _STYLE = {"fresh": "green", "stale": "yellow", "missing": "magenta", "failed": "red"}
 
@@ -32,8 +32,7 @@ def status_command(
     else:
         rows = []
         for s in statuses:
-            style = _STYLE.get(s.status, "")
-            label = f"[{style}]{s.status}[/]" + (" (source)" if s.is_source else "")
+            label = s.status + (" (source)" if s.is_source else "")
             detail = s.reason or ""
             if s.warnings:
                 detail = "; ".join(filter(None, [detail, *(f"warn: {w}" for w in s.warnings)]))
@@ -42,7 +41,8 @@ def status_command(
         for s in statuses:
             counts[s.status] = counts.get(s.status, 0) + 1
         title = f"{len(statuses)} assets: " + ", ".join(f"{n} {k}" for k, n in counts.items())
-        console().print(table(title, ["asset", "status", "materialized (UTC)", "run", "why"], rows))
+        columns = ["asset", "status", "materialized (UTC)", "run", "why"]
+        print_table(title, columns, rows, {1: _STYLE})
     if exit_code and any(s.status != "fresh" for s in statuses):
         return 1
     return 0

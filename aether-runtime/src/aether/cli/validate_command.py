@@ -9,11 +9,16 @@ from aether.cli.output import console, print_error
 from aether.errors import AetherError, ConfigError
 
 _SECRET_KEY = re.compile(r"(password|passwd|secret|token|api[_-]?key|access[_-]?key)", re.I)
+# Unquoted YAML scalars that cannot be secrets (max_tokens: 512, use_token: true).
+_NOT_SECRET = re.compile(r"-?[\d_.]+|true|false|yes|no|on|off|null|~", re.I)
 
 
 def validate_command(project: Path | None, env: str | None) -> int:
+    from aether.assets import parse_duration
+    from aether.checks import parse_checks
     from aether.orchestrator import validate_pipeline
     from aether.project import check_parameters, load_context
+    from aether.run import read_webhook
 
     context = load_context(project, env=env)
     problems: list[AetherError] = []
@@ -27,11 +32,21 @@ def validate_command(project: Path | None, env: str | None) -> int:
             except AetherError as error:
                 error.message = f"[pipeline {name}] {error.message}"
                 problems.append(error)
-    for name in context.catalog.entries:
+    for name, entry in context.catalog.entries.items():
         try:
             context.catalog.get(name)
+            parse_checks(name, list(entry.checks), entry.where)
+            if entry.freshness:
+                for key in ("warn_after", "error_after"):
+                    parse_duration(entry.freshness.get(key), name, entry.where)
         except AetherError as error:
-            problems.append(error)
+            # validate_pipeline already reported it, prefixed with the pipeline: once is enough.
+            if not any(p.message.endswith(error.message) for p in problems):
+                problems.append(error)
+    try:
+        read_webhook(context)
+    except AetherError as error:
+        problems.append(error)
     problems.extend(find_committed_secrets(context.project_path / "conf" / "base"))
     unique = {p.message: p for p in problems}
     for problem in unique.values():
@@ -56,7 +71,7 @@ def find_committed_secrets(base: Path) -> list[ConfigError]:
             if not match or line.lstrip().startswith("#"):
                 continue
             key, value = match.groups()
-            if _SECRET_KEY.search(key) and not value.startswith(("${", "{", "[", "#")):
+            if _SECRET_KEY.search(key) and _literal_value(value):
                 found.append(
                     ConfigError(
                         f"conf/base/{path.name}:{number}: '{key}' holds a literal secret in "
@@ -72,3 +87,11 @@ def find_committed_secrets(base: Path) -> list[ConfigError]:
                 )
             )
     return found
+
+
+def _literal_value(value: str) -> bool:
+    """Whether a YAML value is a literal string, not a reference, a nested block or a number."""
+    unquoted = value.strip("'\"")
+    if not unquoted or unquoted.startswith(("${", "{", "[", "#")):
+        return False
+    return unquoted != value or not _NOT_SECRET.fullmatch(value)

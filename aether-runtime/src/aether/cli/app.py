@@ -172,6 +172,30 @@ def reconcile(
     raise typer.Exit(reconcile_command(project, env, pipeline, interval, once))
 
 
+@app.command()
+def new(
+    destination: Path = typer.Argument(..., help="Folder to create the project in."),
+    template: str | None = typer.Option(
+        None, "--template", help="Template source (default: this checkout, else the public one)."
+    ),
+    data: list[str] = typer.Option(
+        [], "--data", "-d", help="Answer a template question: key=value (repeatable)."
+    ),
+    defaults: bool = typer.Option(False, "--defaults", help="Take every default; ask nothing."),
+) -> None:
+    """Start a project from the Aether template (copier underneath).
+
+    Example: aether new sales-data --defaults --data project_name="Sales data"
+    """
+    from aether.cli.output import console
+    from aether.scaffold import new_project, parse_data
+
+    folder = new_project(destination, template=template, data=parse_data(data), defaults=defaults)
+    console().print(
+        f"Created {folder}. Next: cd {folder} && git init && make install run test", markup=False
+    )
+
+
 @catalog_app.command("list")
 def catalog_list(
     project: Path | None = ProjectOption,

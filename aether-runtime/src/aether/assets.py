@@ -306,9 +306,20 @@ class AssetEvaluator:
             return STALE, "output modified outside Aether"
         if materialization.fingerprint != state.fingerprint:
             reasons = explain_changes(materialization.parts, state.parts) or ["inputs changed"]
+            # An input that is itself missing/failed/stale is reported as the upstream cause.
+            reasons = [r for r in reasons if not self._unwell_input_reason(item, r)]
+            if not reasons:
+                return None
             shown = [f"code changed in {item.name}" if r == "code changed" else r for r in reasons]
             return STALE, "; ".join(shown)
         return None
+
+    def _unwell_input_reason(self, item: Node, reason: str) -> bool:
+        for name in item.dataset_inputs:
+            if reason == f"input {name} has a new version":
+                upstream = self.statuses.get(name)
+                return upstream is not None and upstream.status != FRESH and not upstream.overdue
+        return False
 
     def _upstream_problem(self, item: Node) -> str | None:
         for name in item.dataset_inputs:

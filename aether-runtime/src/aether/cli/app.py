@@ -173,6 +173,25 @@ def reconcile(
 
 
 @app.command()
+def viz(
+    fmt: str = typer.Option("html", "--format", "-f", help="json, html or mermaid."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write (html default: data/08_reporting/dag.html)."
+    ),
+    pipeline: str | None = typer.Option(None, "--pipeline", help="Pipeline (default: `default:`)."),
+    env: str | None = EnvOption,
+    project: Path | None = ProjectOption,
+) -> None:
+    """Draw the DAG with each asset's status: one offline HTML page, Mermaid, or JSON.
+
+    Example: aether viz --format html --output dag.html
+    """
+    from aether.cli.viz_command import viz_command
+
+    viz_command(project, env, pipeline, fmt, output)
+
+
+@app.command()
 def new(
     destination: Path = typer.Argument(..., help="Folder to create the project in."),
     template: str | None = typer.Option(

@@ -1,0 +1,42 @@
+"""``aether viz``: the DAG with statuses, as JSON, Mermaid or one HTML page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aether.cli.output import console
+from aether.errors import ConfigError
+
+FORMATS = ("json", "html", "mermaid")
+
+
+def viz_command(
+    project: Path | None, env: str | None, pipeline: str | None, fmt: str, output: Path | None
+) -> None:
+    from aether.project import load_context
+    from aether.status import evaluate, open_store
+    from aether.viz import dag_json, to_html, to_mermaid
+
+    if fmt not in FORMATS:
+        raise ConfigError(f"Unknown format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
+    ctx = load_context(project, env=env)
+    selected = ctx.pipeline(pipeline)
+    with open_store(ctx) as store:
+        evaluator = evaluate(ctx, selected, store)
+    dag = dag_json(selected, ctx.catalog, evaluator.statuses, evaluator.nodes, ctx.project_path)
+    if fmt == "json":
+        text = json.dumps(dag, indent=2, sort_keys=True) + "\n"
+    elif fmt == "mermaid":
+        text = to_mermaid(dag)
+    else:
+        text = to_html(dag)
+    if output is None:
+        if fmt == "html":
+            output = ctx.project_path / "data" / "08_reporting" / "dag.html"
+        else:
+            console().file.write(text)
+            return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    console().print(f"Wrote {output}", markup=False)

@@ -1,0 +1,153 @@
+"""The DAG as data (``aether.dag/v1`` JSON), as Mermaid, or as one self-contained HTML page.
+
+The JSON is the contract for tools (the VS Code extension draws it): nodes are datasets,
+sources, tasks and parameters with their status; edges follow the data. Output is sorted so
+it diffs cleanly.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from aether.assets import AssetStatus, NodeState
+from aether.catalog import DataCatalog
+from aether.errors import AetherError
+from aether.pipeline import Pipeline
+
+SCHEMA = "aether.dag/v1"
+MERMAID_MAX_EDGES = 500
+
+
+def dag_json(
+    pipeline: Pipeline,
+    catalog: DataCatalog,
+    statuses: dict[str, AssetStatus],
+    node_states: dict[str, NodeState],
+    project_path: Path,
+) -> dict[str, Any]:
+    """The pipeline as ``{"schema", "pipeline", "nodes": [...], "edges": [...]}``."""
+    nodes: dict[str, dict[str, Any]] = {}
+    edges: set[tuple[str, str]] = set()
+    for item in pipeline.nodes:
+        task = f"task:{item.name}"
+        state = node_states.get(item.name)
+        nodes[task] = {
+            "id": task,
+            "kind": "task",
+            "name": item.name,
+            "type": item.transformation_path,
+            "tags": sorted(item.tags),
+            "location": code_location(item.transformation_path, project_path),
+            "status": state.status if state else None,
+            "reason": state.reason if state else None,
+        }
+        for put in item.inputs:
+            if put.is_param:
+                source = f"param:{put.param_key}"
+                nodes.setdefault(source, {"id": source, "kind": "param", "name": put.source})
+            else:
+                source = f"dataset:{put.source}"
+                nodes.setdefault(source, _dataset(put.source, pipeline, catalog, statuses))
+            edges.add((source, task))
+        for output in item.outputs:
+            target = f"dataset:{output}"
+            nodes.setdefault(target, _dataset(output, pipeline, catalog, statuses))
+            edges.add((task, target))
+    return {
+        "schema": SCHEMA,
+        "pipeline": pipeline.name,
+        "nodes": [nodes[key] for key in sorted(nodes)],
+        "edges": [{"source": s, "target": t} for s, t in sorted(edges)],
+    }
+
+
+def _dataset(
+    name: str, pipeline: Pipeline, catalog: DataCatalog, statuses: dict[str, AssetStatus]
+) -> dict[str, Any]:
+    entry = catalog.entries.get(name)
+    status = statuses.get(name)
+    return {
+        "id": f"dataset:{name}",
+        "kind": "dataset" if name in pipeline.producers else "source",
+        "name": name,
+        "type": entry.type_name if entry else "MemoryDataSet",
+        "group": (entry.metadata.get("domain") or entry.metadata.get("layer")) if entry else None,
+        "owner": entry.metadata.get("owner") if entry else None,
+        "description": entry.metadata.get("description") if entry else None,
+        "status": status.status if status else None,
+        "reason": status.reason if status else None,
+        "last_run": status.run_id if status else None,
+    }
+
+
+def code_location(dotted: str, project_path: Path) -> str | None:
+    """``src/pkg/module.py:12`` for a transformation, found by reading files (no import)."""
+    module, _, name = dotted.rpartition(".")
+    top = name
+    for base in (project_path / "src", project_path):
+        for candidate in (module, module.rpartition(".")[0]):
+            if not candidate:
+                continue
+            if candidate != module:
+                top = dotted[len(candidate) + 1 :].split(".")[0]
+            path = base / (candidate.replace(".", "/") + ".py")
+            if path.is_file():
+                line = _definition_line(path, top)
+                relative = path.relative_to(project_path)
+                return f"{relative}:{line}" if line else str(relative)
+    return None
+
+
+def _definition_line(path: Path, name: str) -> int | None:
+    pattern = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b")
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def to_mermaid(dag: dict[str, Any]) -> str:
+    """A ``flowchart LR`` with a class per kind and status (MkDocs Material renders it)."""
+    if len(dag["edges"]) > MERMAID_MAX_EDGES:
+        raise AetherError(
+            f"The DAG has {len(dag['edges'])} edges, more than Mermaid draws "
+            f"({MERMAID_MAX_EDGES})",
+            hint="use --format html, or --focus NODE --depth 2 to draw a neighbourhood",
+        )
+    ids = {node["id"]: f"n{index}" for index, node in enumerate(dag["nodes"])}
+    lines = ["flowchart LR"]
+    for node in dag["nodes"]:
+        label = node["name"].replace('"', "#quot;")
+        shape = '(["{}"])' if node["kind"] == "task" else '[("{}")]'
+        if node["kind"] == "param":
+            shape = '>"{}"]'
+        classes = [node["kind"], *([node["status"]] if node.get("status") else [])]
+        lines.append(f"    {ids[node['id']]}{shape.format(label)}:::{classes[-1]}")
+    for edge in dag["edges"]:
+        lines.append(f"    {ids[edge['source']]} --> {ids[edge['target']]}")
+    lines += [
+        "    classDef fresh fill:#e6f4ea,stroke:#1e8e3e",
+        "    classDef stale fill:#fef7e0,stroke:#e37400",
+        "    classDef missing fill:#f3e8fd,stroke:#9334e6",
+        "    classDef failed fill:#fce8e6,stroke:#d93025",
+        "    classDef param fill:#f1f3f4,stroke:#80868b",
+        "    classDef source fill:#e8f0fe,stroke:#1a73e8",
+        "    classDef dataset fill:#ffffff,stroke:#5f6368",
+        "    classDef task fill:#ffffff,stroke:#202124",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def to_html(dag: dict[str, Any]) -> str:
+    """One self-contained page: the viewer inlined, the DAG as JSON, no network."""
+    viewer = resources.files("aether").joinpath("viz_viewer.html").read_text(encoding="utf-8")
+    data = json.dumps(dag, sort_keys=True).replace("<", "\\u003c")
+    title = html.escape(f"Aether — {dag['pipeline']}")
+    values = {"TITLE": title, "DAG_JSON": data}
+    # One pass, so nothing in the data can be mistaken for a placeholder.
+    return re.sub(r"__(TITLE|DAG_JSON)__", lambda m: values[m.group(1)], viewer)

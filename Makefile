@@ -32,6 +32,7 @@ install: .venv/.installed ## Create .venv with the runtime (editable) and the de
 lint: install ## Ruff lint and format check
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) mypy
 
 format: install ## Format and auto-fix with ruff
 	$(RUN) ruff format .

@@ -246,7 +246,9 @@ def parse_params_overrides(text: str) -> dict[str, Any]:
 
 
 def _split_top_level(text: str) -> list[str]:
-    items, depth, quote, current = [], 0, "", []
+    items: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
     for char in text:
         if quote:
             quote = "" if char == quote else quote

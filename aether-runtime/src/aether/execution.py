@@ -157,11 +157,12 @@ def map_outputs(node: Node, returned: Any) -> dict[str, Any]:
             f"returned a {type(returned).__name__}",
             hint=f"return a dict with the keys {list(node.output_keys)}",
         )
-    expected, got = set(node.output_keys), set(returned)
-    if expected != got:
-        missing, extra = sorted(expected - got), sorted(got - expected)
+    expected, keys = set(node.output_keys), {str(key) for key in returned}
+    if expected != keys:
+        missing = sorted(expected - keys)
+        extra = sorted(keys - expected)
         raise PipelineError(
-            f"Node '{node.name}' returned keys {sorted(got)}, expected {sorted(expected)}"
+            f"Node '{node.name}' returned keys {sorted(keys)}, expected {sorted(expected)}"
             + (f" (missing {missing})" if missing else "")
             + (f" (unexpected {extra})" if extra else ""),
             hint="make the returned dict's keys match `outputs:` in pipeline.yml",

@@ -66,7 +66,7 @@ def resolve_callable(target: str | Callable[..., Any], options: dict[str, Any], 
                 f"{obj.__qualname__}{_signature(obj)}: {exc}",
                 hint="fix `options:` of the node in conf/base/pipeline.yml",
             ) from None
-        return instance.run
+        return instance.run  # type: ignore[attr-defined]  # checked above: the class has run
     if isinstance(obj, AbstractTransformation):
         return obj.run
     if not callable(obj):

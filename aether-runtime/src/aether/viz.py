@@ -115,8 +115,7 @@ def to_mermaid(dag: dict[str, Any]) -> str:
     """A ``flowchart LR`` with a class per kind and status (MkDocs Material renders it)."""
     if len(dag["edges"]) > MERMAID_MAX_EDGES:
         raise AetherError(
-            f"The DAG has {len(dag['edges'])} edges, more than Mermaid draws "
-            f"({MERMAID_MAX_EDGES})",
+            f"The DAG has {len(dag['edges'])} edges, more than Mermaid draws ({MERMAID_MAX_EDGES})",
             hint="use --format html, or --focus NODE --depth 2 to draw a neighbourhood",
         )
     ids = {node["id"]: f"n{index}" for index, node in enumerate(dag["nodes"])}

@@ -1,0 +1,142 @@
+"""`aether viz`: the JSON contract, Mermaid, and the offline HTML page in a real browser."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "orders"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    target = tmp_path / "orders"
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("02_*", "08_*", ".aether"))
+    return target
+
+
+def aether(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "aether", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_json_lists_tasks_datasets_params_and_data_flow_edges(project: Path) -> None:
+    result = aether(project, "viz", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    dag = json.loads(result.stdout)
+    assert dag["schema"] == "aether.dag/v1"
+    kinds = {node["id"]: node["kind"] for node in dag["nodes"]}
+    assert kinds == {
+        "dataset:clean_orders": "dataset",
+        "dataset:daily_revenue": "dataset",
+        "dataset:raw_orders": "source",
+        "param:cleaning.min_amount": "param",
+        "param:report.currency": "param",
+        "task:clean_orders": "task",
+        "task:daily_revenue": "task",
+    }
+    edges = {(e["source"], e["target"]) for e in dag["edges"]}
+    assert ("dataset:raw_orders", "task:clean_orders") in edges
+    assert ("task:clean_orders", "dataset:clean_orders") in edges
+    assert ("dataset:clean_orders", "task:daily_revenue") in edges
+    task = next(n for n in dag["nodes"] if n["id"] == "task:clean_orders")
+    assert task["location"] == "src/orders_demo/nodes/orders.py:10"
+    assert dag["nodes"] == sorted(dag["nodes"], key=lambda n: n["id"])
+
+
+def test_json_statuses_follow_runs(project: Path) -> None:
+    before = json.loads(aether(project, "viz", "--format", "json").stdout)
+    statuses = {n["id"]: n.get("status") for n in before["nodes"]}
+    assert statuses["dataset:clean_orders"] == "missing"
+    assert aether(project, "run").returncode == 0
+    after = json.loads(aether(project, "viz", "--format", "json").stdout)
+    statuses = {n["id"]: n.get("status") for n in after["nodes"]}
+    assert statuses["dataset:clean_orders"] == "fresh"
+    assert statuses["task:daily_revenue"] == "fresh"
+
+
+def test_mermaid_is_a_left_to_right_flowchart_with_status_classes(project: Path) -> None:
+    result = aether(project, "viz", "--format", "mermaid")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "flowchart LR"
+    assert sum("-->" in line for line in lines) == 6
+    assert any(line.endswith(":::missing") for line in lines)
+    assert "classDef missing" in result.stdout
+
+
+def test_unknown_format_is_bad_input(project: Path) -> None:
+    result = aether(project, "viz", "--format", "png")
+    assert result.returncode == 2
+    assert "Unknown format 'png'" in result.stderr
+
+
+def test_html_is_self_contained_and_escapes_the_data(project: Path, tmp_path: Path) -> None:
+    catalog = project / "conf" / "base" / "catalog.yml"
+    catalog.write_text(
+        catalog.read_text().replace(
+            "Orders exported nightly by the shop", "'</script><script>alert(1)</script>'"
+        )
+    )
+    page = tmp_path / "dag.html"
+    result = aether(project, "viz", "--output", str(page))
+    assert result.returncode == 0, result.stderr
+    text = page.read_text()
+    assert not re.search(r"""(src|href)=["']?https?:""", text)
+    assert "</script><script>alert(1)" not in text
+    payload = re.search(
+        r'<script type="application/json" id="aether-dag">(.*?)</script>', text, re.S
+    )
+    assert payload is not None
+    dag = json.loads(payload.group(1))
+    raw = next(n for n in dag["nodes"] if n["id"] == "dataset:raw_orders")
+    assert raw["description"] == "</script><script>alert(1)</script>"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (.ci/run installs it)")
+def test_html_draws_every_node_in_headless_chromium(project: Path, tmp_path: Path) -> None:
+    page = tmp_path / "dag.html"
+    assert aether(project, "viz", "--output", str(page)).returncode == 0
+    profile = tmp_path / "profile"
+    dom = subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    assert 'data-ready="true"' in dom
+    assert len(re.findall(r'<g class="node ', dom)) == 7
+    assert len(re.findall(r'<path [^>]*class="edge"', dom)) == 6
+    # Left to right: a task sits right of the dataset it reads.
+    x = {
+        m.group(2): float(m.group(1))
+        for m in re.finditer(r'transform="translate\(([-\d.]+),[-\d.]+\)" data-id="([^"]+)"', dom)
+    }
+    assert x["dataset:raw_orders"] < x["task:clean_orders"] < x["dataset:clean_orders"]

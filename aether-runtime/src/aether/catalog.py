@@ -70,6 +70,9 @@ class DataSetFactory:
                 else "use a registered name (aether catalog types) or a dotted path",
             )
         target = target or type_name
+        if hasattr(target, "load") and hasattr(target, "group"):  # an entry point
+            target = target.load()
+            self._types[type_name] = target
         if isinstance(target, str):
             target = self._import(target, dataset, where)
             self._types[type_name] = target
@@ -121,7 +124,7 @@ class DataSetFactory:
         from importlib.metadata import entry_points
 
         for point in entry_points(group=ENTRY_POINT_GROUP):
-            self._types.setdefault(point.name, point.value.replace(":", "."))
+            self._types.setdefault(point.name, point)  # loaded on first use
 
 
 class DataCatalog:

@@ -1,16 +1,17 @@
 """The errors Aether raises, each with a message, a hint and an exit code.
 
 The library never prints or exits; it raises one of these and the CLI turns it into one
-line (``error: <message>`` and ``hint: <hint>``) and the exit code on the class.
+line (``error: <message> — <hint>``) and the exit code on the class.
 
     AetherError                      exit 2: bad input unless said otherwise
     ├── ConfigError                  conf/ files, parameters, --params, environments
     │   └── CredentialsError         a missing credentials file or key
     ├── CatalogError                 catalog entries, dataset types
     ├── DataSetError                 loading, saving or probing one dataset (exit 1)
-    ├── PipelineError                pipeline.yml, nodes, selection, transformations
+    ├── PipelineError                pipeline.yml, nodes, selection, transformations, and
+    │                                a node returning outputs that do not match pipeline.yml
     │   └── CycleError               the DAG has a cycle
-    ├── NodeFailedError              a transformation raised or returned bad outputs (exit 1)
+    ├── NodeFailedError              a transformation raised (exit 1)
     ├── CheckFailedError             an error-level data-quality check failed (exit 1)
     ├── StateError                   the state store (.aether/state.db)
     └── LockError                    another run holds the project lock (exit 1)
@@ -68,7 +69,7 @@ class CycleError(PipelineError):
 
 
 class NodeFailedError(AetherError):
-    """A node's transformation raised, or returned outputs that do not match its declaration."""
+    """A node's transformation raised."""
 
     exit_code = 1
 

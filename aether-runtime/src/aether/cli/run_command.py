@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aether.cli.output import console, print_table
+from aether.cli.output import console, print_error, print_table
 from aether.orchestrator import NodeResult, Plan, RunResult
 from aether.pipeline import Node
 
@@ -63,6 +63,9 @@ def run_command(
         print_plan(outcome)
         return 0
     print_summary(outcome)
+    if outcome.exit_code == 2:  # a node broke its contract with pipeline.yml: bad input
+        error = next(r.error for r in outcome.failed if r.error and r.error.exit_code == 2)
+        print_error(error)
     for failure in outcome.check_failures:
         console().print(f"[red]{failure}[/] (re-run on stored data after a check changed)")
     if outcome.failed:

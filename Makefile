@@ -53,12 +53,20 @@ docs: install ## Build the documentation site strictly (into site/)
 docs-serve: install ## Serve the documentation with live reload
 	$(RUN) mkdocs serve
 
-demo: install ## Run the example pipeline end to end and show what it produced
-	@rm -rf demo && mkdir -p demo && cp -r examples/orders/. demo/
-	cd demo && $(RUN) --project $(CURDIR) aether run
+DEMO_DIR := demo/orders-demo
+
+demo: install ## Generate a project from the template into demo/, install it, run its pipeline
+	@rm -rf $(DEMO_DIR)
+	$(RUN) copier copy --quiet --defaults --vcs-ref HEAD \
+		--data project_name="Orders Demo" \
+		--data aether_runtime_path="$(CURDIR)/aether-runtime" \
+		. $(DEMO_DIR)
+	env -u VIRTUAL_ENV -u UV_COMPILE_BYTECODE $(MAKE) --no-print-directory -C $(DEMO_DIR) install run viz
 	@echo
-	@echo "Outputs of the demo pipeline (in demo/):"
-	@find demo/data -type f ! -name '.gitkeep' | sort | sed 's/^/  /'
+	@echo "Generated project: $(DEMO_DIR)  (cd $(DEMO_DIR) && make help)"
+	@echo "Produced:"
+	@cd $(DEMO_DIR) && find data -type f ! -path 'data/01_raw/*' ! -name '.gitkeep' | sort | sed 's/^/  /'
+	@echo "DAG page: $(DEMO_DIR)/data/08_reporting/pipeline.html (open it in a browser)"
 
 clean: ## Remove build outputs, caches and the demo
 	rm -rf demo site .bench .pytest_cache .ruff_cache .mypy_cache dist

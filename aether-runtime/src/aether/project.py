@@ -154,7 +154,9 @@ def build_catalog(root: Path, loader: ConfigLoader, params: Mapping[str, Any]) -
     return DataCatalog.from_config(
         catalog_cfg,
         credentials=credentials,
-        credentials_file=f"conf/{loader.env}/credentials.yml",
+        credentials_file=str(credentials_files[-1].relative_to(root))
+        if credentials_files
+        else f"conf/{loader.env}/credentials.yml",
         project_path=root,
         where=where,
     )

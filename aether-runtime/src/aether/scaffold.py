@@ -81,6 +81,9 @@ def new_project(
                 defaults=defaults,
                 unsafe=False,
                 quiet=True,
+                # A checkout renders its working tree, not its newest tag: the runtime it
+                # points the project at is the working tree's too.
+                vcs_ref="HEAD" if template is None and monorepo is not None else None,
             )
     except (copier.errors.UserMessageError, ValueError) as exc:
         raise ConfigError(f"The template rejected an answer: {exc}") from None

@@ -1,0 +1,1 @@
+"""The project's code: the transformations its pipelines run are in ``nodes``."""

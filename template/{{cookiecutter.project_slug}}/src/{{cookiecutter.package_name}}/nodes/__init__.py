@@ -1,0 +1,1 @@
+"""The transformations that conf/base/pipeline.yml wires into pipelines."""

@@ -45,7 +45,8 @@ def parse_webhook(config: Mapping[str, Any], where: str) -> tuple[str, tuple[str
             f"{where}: `webhook:` needs a `url:`",
             hint="e.g. webhook: {url: ${env:AETHER_ALERT_WEBHOOK}}",
         )
-    events = tuple(webhook.get("on") or DEFAULT_EVENTS)
+    # YAML 1.1 reads an unquoted `on:` key as the boolean True.
+    events = tuple(webhook.get("on", webhook.get(True)) or DEFAULT_EVENTS)
     unknown = [e for e in events if e not in KNOWN_EVENTS]
     if unknown:
         raise ConfigError(

@@ -248,18 +248,9 @@ class _RunWork:
         self._record(node, result)
 
     def prepare(self, node: Node, *, in_worker: bool) -> NodeTask | None:
-        memory_inputs = {}
-        if in_worker:
-            catalog = self.o.catalog
-            memory_inputs = {
-                name: catalog.load(name)
-                for name in node.dataset_inputs
-                if not catalog.is_declared(name)
-            }
         task = NodeTask(
             node=node,
             params=self.o.params,
-            memory_inputs=memory_inputs,
             memory_outputs=frozenset(set(node.outputs) & self.memory),
             return_memory=in_worker,
         )
@@ -268,6 +259,13 @@ class _RunWork:
             self._release_inputs(node)
             self._record(node, NodeResult(node.name, "fresh", reason=cut))
             return None
+        if in_worker:  # a worker has no in-memory data of its own: send what it reads
+            catalog = self.o.catalog
+            task.memory_inputs = {
+                name: catalog.load(name)
+                for name in node.dataset_inputs
+                if not catalog.is_declared(name)
+            }
         self.o.reporter.node_started(node)
         return task
 

@@ -66,11 +66,9 @@ class SequentialRunner(Runner):
                 task = work.prepare(node, in_worker=False)
                 if task is None:
                     continue
-                outcome = work.execute(task)
+                work.finish(node, work.execute(task))
             except AetherError as error:
                 work.fail(node, error)
-            else:
-                work.finish(node, outcome)
 
 
 class ParallelRunner(Runner):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,8 @@ def run_pipeline(
         check_transformations(plan.nodes)
         return plan if dry_run else _execute(ctx, plan, runner, max_workers, reporter, None)
     with open_state_store(ctx) as store:
-        evaluator = AssetEvaluator(selected, ctx.catalog, store, ctx.params, ctx.project_path)
         if dry_run:
+            evaluator = AssetEvaluator(selected, ctx.catalog, store, ctx.params, ctx.project_path)
             plan = plan_stale(selected, evaluator, force=force)
             check_transformations(plan.nodes)
             return plan
@@ -86,6 +87,8 @@ def run_pipeline(
             ctx.project_path, ctx.run_id, wait=wait_for_lock, on_wait=on_lock_wait
         )
         with lock:
+            # Read the state only once the lock is ours: a run we waited for changed it.
+            evaluator = AssetEvaluator(selected, ctx.catalog, store, ctx.params, ctx.project_path)
             aborted = {attempt.node for attempt in store.abort_running_attempts()}
             plan = plan_stale(selected, evaluator, force=force)
             plan.to_run = [_mention_abort(p, aborted) for p in plan.to_run]
@@ -93,14 +96,11 @@ def run_pipeline(
             evaluator.record_observations()
             tracker = AssetTracker(evaluator, store, ctx.run_id)
             result = _execute(ctx, plan, runner, max_workers, reporter, tracker)
-            after = AssetEvaluator(selected, ctx.catalog, store, ctx.params, ctx.project_path)
-            statuses = after.evaluate()
+            statuses = _statuses_after(ctx, selected, store)
             result.check_failures = tracker.rerun_changed_checks(statuses.values())
             if result.check_failures:
-                statuses = AssetEvaluator(
-                    selected, ctx.catalog, store, ctx.params, ctx.project_path
-                ).evaluate()
-            changes = record_transitions(store, statuses.values(), after.now)
+                statuses = _statuses_after(ctx, selected, store)
+            changes = record_transitions(store, statuses.values(), time.time())
             send_alerts(changes, read_webhook(ctx), ctx.project_path.name)
             result.statuses = statuses
             return result
@@ -110,6 +110,10 @@ def read_webhook(ctx: AetherContext) -> tuple[str, tuple[str, ...]] | None:
     """The alert webhook of ``conf/<env>/alerts.yml`` (or base), if any."""
     layer = ctx.config.get("alerts.yml")
     return parse_webhook(layer.data, "alerts.yml") if layer.files else None
+
+
+def _statuses_after(ctx: AetherContext, pipeline: Pipeline, store: Any) -> dict[str, Any]:
+    return AssetEvaluator(pipeline, ctx.catalog, store, ctx.params, ctx.project_path).evaluate()
 
 
 def open_state_store(ctx: AetherContext) -> SQLiteStateStore:

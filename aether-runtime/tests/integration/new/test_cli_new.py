@@ -11,7 +11,11 @@ import yaml
 
 def aether(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "aether", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "aether", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

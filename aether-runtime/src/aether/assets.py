@@ -139,6 +139,7 @@ class AssetEvaluator:
         self.statuses: dict[str, AssetStatus] = {}
         self.nodes: dict[str, NodeState] = {}
         self._code_hashes: dict[str, str] = {}
+        self._observed: dict[str, Observation] = {}
         self._checks: dict[str, list[CheckSpec]] = {}
 
     # Public -------------------------------------------------------------------------------
@@ -200,6 +201,11 @@ class AssetEvaluator:
 
     def observe_source(self, name: str) -> Observation:
         """The source's version: the recorded one while its signature holds, else hashed."""
+        if name not in self._observed:
+            self._observed[name] = self._observe(name)
+        return self._observed[name]
+
+    def _observe(self, name: str) -> Observation:
         dataset = self.catalog.get(name)
         signature = dataset.signature()
         previous = self.observations.get(name)

@@ -277,9 +277,9 @@ class _RunWork:
             self.o.catalog.save(name, data)
         self.o.tracker.succeeded(node, outcome)
         self._release_inputs(node)
-        self._record(
-            node, NodeResult(node.name, "succeeded", outcome.duration, outputs=node.outputs)
-        )
+        why = self.planned[node.name].reason
+        result = NodeResult(node.name, "succeeded", outcome.duration, why, outputs=node.outputs)
+        self._record(node, result)
 
     def fail(self, node: Node, error: AetherError) -> None:
         self.broken.update(node.outputs)

@@ -170,11 +170,12 @@ class ProgressReporter:
             self._progress.refresh()
             return
         status = result.status
-        detail = f" in {result.duration:.2f}s" if status == "succeeded" else ""
-        if result.error is not None:
+        if status == "succeeded":
+            detail = f" in {result.duration:.2f}s"
+        elif result.error is not None:
             detail = f": {result.error.message}"
-        elif result.reason:
-            detail = f": {result.reason}"
+        else:
+            detail = f": {result.reason}" if result.reason else ""
         console().print(
             f"[{self._done}/{self._total}] {result.name} {status}{detail}", markup=False
         )

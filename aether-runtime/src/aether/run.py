@@ -7,7 +7,6 @@ AetherErrors, and never prints.
 from __future__ import annotations
 
 import logging
-import logging.config
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -180,6 +179,8 @@ def configure_logging(ctx: AetherContext) -> None:
     """Apply conf/<env>/logging.yml if the project has one; else a plain default."""
     config = read_logging_config(ctx.config)
     if config:
-        logging.config.dictConfig(config)
+        from logging.config import dictConfig  # imported here: most projects have none
+
+        dictConfig(config)
     elif not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

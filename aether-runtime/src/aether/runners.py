@@ -12,18 +12,20 @@ touches the catalog or the state store itself.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aether.errors import AetherError, NodeFailedError, PipelineError
 from aether.execution import NodeOutcome, NodeTask, execute_node
 from aether.pipeline import Node
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import Future
 
 RUNNER_NAMES = ("sequential", "parallel")
 
@@ -78,6 +80,8 @@ class ParallelRunner(Runner):
         self.max_workers = max_workers or os.cpu_count() or 1
 
     def run(self, nodes: Sequence[Node], work: NodeWork) -> None:
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
         names = {n.name for n in nodes}
         producers = {out: n.name for n in nodes for out in n.outputs}
         waiting_on = {
@@ -171,6 +175,8 @@ def run_in_worker(task: NodeTask) -> NodeOutcome:
 
 
 def _process_context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     # fork starts workers in milliseconds and inherits imported modules. It is safe here
     # because Aether starts no threads of its own (the progress display refreshes on events,
     # not from a thread). Elsewhere use the platform's default.

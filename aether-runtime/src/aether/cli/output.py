@@ -32,6 +32,11 @@ def err_console() -> Any:
     return _err_console
 
 
+def say(text: str) -> None:
+    """Print a plain line (no markup, no rich import: this is on every command's path)."""
+    sys.stdout.write(text + "\n")
+
+
 def print_error(error: AetherError) -> None:
     """``error: <what, where> — <what to do>`` on one line, on stderr."""
     line = f"error: {error.message}"
@@ -40,7 +45,9 @@ def print_error(error: AetherError) -> None:
     details = getattr(error, "details", None)
     if details and os.environ.get("AETHER_DEBUG"):
         line += "\n" + details
-    err_console().print(line, markup=False, style="red")
+    if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
+        line = f"\033[31m{line}\033[0m"
+    sys.stderr.write(line + "\n")
 
 
 def print_json(data: Any) -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aether.cli.output import console, print_error, print_table
+from aether.cli.output import console, print_error, print_table, say
 from aether.orchestrator import NodeResult, Plan, RunResult
 from aether.pipeline import Node
 
@@ -54,8 +54,8 @@ def run_command(
         force=force,
         dry_run=dry_run,
         wait_for_lock=not no_wait,
-        on_lock_wait=lambda holder: console().print(
-            f"waiting for {holder.describe()} to finish (Ctrl-C to give up)", markup=False
+        on_lock_wait=lambda holder: say(
+            f"waiting for {holder.describe()} to finish (Ctrl-C to give up)"
         ),
         reporter=reporter,
     )
@@ -67,7 +67,7 @@ def run_command(
         error = next(r.error for r in outcome.failed if r.error and r.error.exit_code == 2)
         print_error(error)
     for failure in outcome.check_failures:
-        console().print(f"[red]{failure}[/] (re-run on stored data after a check changed)")
+        say(f"{failure} (re-run on stored data after a check changed)")
     if outcome.failed:
         print_resume_hint(outcome, pipeline, env, params)
     return outcome.exit_code
@@ -80,7 +80,7 @@ def print_plan(plan: Plan) -> None:
         f"{len(plan.skipped)} fresh (left alone)"
     )
     if not rows:
-        console().print(title + ": nothing to do.", markup=False)
+        say(title + ": nothing to do.")
         return
     print_table(title, ["node", "action", "reason"], rows)
 
@@ -101,7 +101,7 @@ def print_summary(result: RunResult) -> None:
     if result.results and all(r.status == "fresh" for r in result.results):
         title += " (everything is fresh; --force rebuilds)"
     if not rows:
-        console().print(title, markup=False)
+        say(title)
         return
     print_table(title, ["node", "status", "time", "detail"], rows, {1: _STATUS_STYLE})
 
@@ -118,7 +118,7 @@ def print_resume_hint(
     if params:
         command += ["--params", params]
     command += ["--from-nodes", ",".join(failed)]
-    console().print(f"Resume from the failed node(s) with: {shlex.join(command)}", markup=False)
+    say(f"Resume from the failed node(s) with: {shlex.join(command)}")
 
 
 class ProgressReporter:
@@ -176,9 +176,7 @@ class ProgressReporter:
             detail = f": {result.error.message}"
         else:
             detail = f": {result.reason}" if result.reason else ""
-        console().print(
-            f"[{self._done}/{self._total}] {result.name} {status}{detail}", markup=False
-        )
+        say(f"[{self._done}/{self._total}] {result.name} {status}{detail}")
 
     def run_finished(self, result: RunResult) -> None:
         if self._progress is not None:

@@ -52,6 +52,8 @@ class AssetTracker:
             return "early cutoff: its inputs came out unchanged"
         stored = [o for o in node.outputs if o in evaluator.assets]
         task.fingerprint = state.fingerprint
+        if not stored:  # nothing to publish, so nothing to record or recover
+            return None
         task.checks = {o: evaluator.checks_for(o) for o in stored if evaluator.checks_for(o)}
         attempt = self.store.begin_attempt(self.run_id, node.name)
         self._started[node.name] = _Started(
@@ -60,7 +62,9 @@ class AssetTracker:
         return None
 
     def succeeded(self, node: Node, outcome: NodeOutcome) -> None:
-        started = self._started.pop(node.name)
+        started = self._started.pop(node.name, None)
+        if started is None:  # a node that stores nothing
+            return
         finished = time.time()
         materializations = [
             Materialization(

@@ -1,0 +1,1 @@
+"""One module per benchmark; ``run.py`` discovers them. See ``benchmarks/README.md``."""

@@ -215,6 +215,51 @@ def new(
     )
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def test(ctx: typer.Context, project: Path | None = ProjectOption) -> None:
+    """Run the project's tests (pytest; extra arguments are passed on).
+
+    Example: aether test -k orders -x
+    """
+    from aether.cli.tools_command import run_tool
+
+    raise typer.Exit(run_tool("pytest", list(ctx.args), project, "pytest"))
+
+
+@app.command()
+def lint(
+    fix: bool = typer.Option(False, "--fix", help="Let ruff fix and format what it can."),
+    env: str | None = EnvOption,
+    project: Path | None = ProjectOption,
+) -> None:
+    """Lint the project: ruff (check and format) and `aether validate`.
+
+    Example: aether lint --fix
+    """
+    from aether.cli.tools_command import lint_command
+
+    raise typer.Exit(lint_command(project, env, fix))
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def docs(
+    ctx: typer.Context,
+    action: str = typer.Argument("build", help="build (strict) or serve."),
+    project: Path | None = ProjectOption,
+) -> None:
+    """Build (strictly) or serve the project's MkDocs site.
+
+    Example: aether docs serve
+    """
+    from aether.cli.tools_command import run_tool
+    from aether.errors import ConfigError
+
+    if action not in ("build", "serve"):
+        raise ConfigError(f"Unknown docs action '{action}'", hint="use build or serve")
+    args = [action, "--strict", *ctx.args] if action == "build" else [action, *ctx.args]
+    raise typer.Exit(run_tool("mkdocs", args, project, "mkdocs"))
+
+
 @catalog_app.command("list")
 def catalog_list(
     project: Path | None = ProjectOption,

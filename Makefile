@@ -48,7 +48,7 @@ bench: install ## Run the benchmarks and rewrite docs/benchmarks.md
 	$(RUN) python benchmarks/run.py
 
 docs: install ## Build the documentation site strictly (into site/)
-	$(RUN) mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict
 
 docs-serve: install ## Serve the documentation with live reload
 	$(RUN) mkdocs serve

@@ -131,15 +131,18 @@ class AssetEvaluator:
         self.project_path = project_path
         self.now = time.time() if now is None else now
         names = pipeline.datasets()
-        self.assets = sorted(n for n in names if catalog.is_declared(n))
-        self.heads: dict[str, Head] = store.heads(self.assets)
-        sources = [n for n in self.assets if n not in pipeline.producers]
+        # The stored (catalog-declared) datasets: a set, as membership is asked per input.
+        self.assets: set[str] = {n for n in names if catalog.is_declared(n)}
+        # Parts are decoded only for the few heads whose fingerprint differs (see _why).
+        self.heads: dict[str, Head] = store.heads(sorted(self.assets), include_parts=False)
+        sources = sorted(n for n in self.assets if n not in pipeline.producers)
         self.observations: dict[str, SourceObservation] = store.source_observations(sources)
         self.pending_observations: dict[str, tuple[str, dict[str, Any] | None, float]] = {}
         self.statuses: dict[str, AssetStatus] = {}
         self.nodes: dict[str, NodeState] = {}
         self._code_hashes: dict[str, str] = {}
         self._observed: dict[str, Observation] = {}
+        self._signatures: dict[str, dict[str, Any] | None] = {}
         self._checks: dict[str, list[CheckSpec]] = {}
 
     # Public -------------------------------------------------------------------------------
@@ -207,7 +210,7 @@ class AssetEvaluator:
 
     def _observe(self, name: str) -> Observation:
         dataset = self.catalog.get(name)
-        signature = dataset.signature()
+        signature = self.signature(name)
         previous = self.observations.get(name)
         if signature is None and not dataset.exists():
             return Observation(None, None)
@@ -254,8 +257,16 @@ class AssetEvaluator:
     def refresh(self, names: Iterable[str]) -> None:
         """Re-read the heads of ``names`` (after a node committed them during a run)."""
         wanted = [n for n in names if n in self.assets]
+        for name in wanted:
+            self._signatures.pop(name, None)
         if wanted:
-            self.heads.update(self.store.heads(wanted))
+            self.heads.update(self.store.heads(wanted, include_parts=False))
+
+    def signature(self, name: str) -> dict[str, Any] | None:
+        """The dataset's physical signature, read once per pass (one stat for a file)."""
+        if name not in self._signatures:
+            self._signatures[name] = self.catalog.get(name).signature()
+        return self._signatures[name]
 
     # Statuses -----------------------------------------------------------------------------
     def _source_status(self, name: str) -> AssetStatus:
@@ -299,7 +310,7 @@ class AssetEvaluator:
     ) -> tuple[str, str] | None:
         materialization = head.materialization if head else None
         dataset = self.catalog.get(name)
-        signature = dataset.signature()
+        signature = self.signature(name)
         if signature is None and not dataset.exists():
             gone = materialization is not None
             return MISSING, "the data is gone" if gone else "never materialized"
@@ -311,7 +322,9 @@ class AssetEvaluator:
         if stored != materialization.version:
             return STALE, "output modified outside Aether"
         if materialization.fingerprint != state.fingerprint:
-            reasons = explain_changes(materialization.parts, state.parts) or ["inputs changed"]
+            full = self.store.heads([name])[name].materialization
+            stored_parts = full.parts if full is not None else {}
+            reasons = explain_changes(stored_parts, state.parts) or ["inputs changed"]
             # An input that is itself missing/failed/stale is reported as the upstream cause.
             reasons = [r for r in reasons if not self._unwell_input_reason(item, r)]
             if not reasons:
@@ -390,7 +403,7 @@ class AssetEvaluator:
         self, name: str, version: str, signature: dict[str, Any] | None
     ) -> str | None:
         dataset = self.catalog.get(name)
-        current = dataset.signature()
+        current = self.signature(name)
         if current is not None and current == signature:
             return version
         if current is None and not dataset.exists():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,16 +48,26 @@ class DataSetFactory:
     def __init__(self, project_path: Path | None = None) -> None:
         self.project_path = project_path
         self._types: dict[str, Any] = dict(BUILTIN_DATASETS)
+        self._resolved: dict[str, type[AbstractDataSet]] = {}
         self._plugins_loaded = False
 
     def register(self, name: str, cls: type[AbstractDataSet] | str) -> None:
         self._types[name] = cls
+        self._resolved.pop(name, None)
 
     def known_types(self) -> list[str]:
         self._load_plugins()
         return sorted(self._types)
 
     def resolve_type(self, type_name: str, dataset: str, where: str) -> type[AbstractDataSet]:
+        resolved = self._resolved.get(type_name)
+        if resolved is not None:  # thousands of entries share a handful of types
+            return resolved
+        resolved = self._resolve(type_name, dataset, where)
+        self._resolved[type_name] = resolved
+        return resolved
+
+    def _resolve(self, type_name: str, dataset: str, where: str) -> type[AbstractDataSet]:
         target = self._types.get(type_name)
         if target is None and "." not in type_name:
             self._load_plugins()
@@ -336,7 +347,7 @@ def _check_arguments(cls: type, arguments: Mapping[str, Any], entry: CatalogEntr
 def _absolute(path: str, root: Path) -> str:
     if "://" in path or path.startswith(("/", "~")):
         return path
-    return str(root / path)
+    return os.path.join(root, path)  # os.path: ~10x cheaper than pathlib, per catalog entry
 
 
 def _scrub(text: str, credentials: Mapping[str, Any] | None) -> str:

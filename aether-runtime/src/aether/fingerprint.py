@@ -59,6 +59,9 @@ def _canonical(value: Any) -> bytes:
     return text.encode()
 
 
+_EMPTY_OPTIONS_HASH = _sha256(_canonical({}))
+
+
 # --------------------------------------------------------------------------- source parsing
 
 
@@ -431,10 +434,12 @@ def node_parts(
     input_versions: Mapping[str, str],
 ) -> dict[str, Any]:
     """What a node's fingerprint is made of, as stored with each materialization."""
+    # Most nodes have no options and read few parameters: skip encoding what is empty
+    # (status on 10,000 nodes computes this 10,000 times).
     return {
         "code_hash": code_hash,
-        "options_hash": _sha256(_canonical(dict(options))),
-        "params": json.loads(_canonical(dict(params))),
+        "options_hash": _sha256(_canonical(dict(options))) if options else _EMPTY_OPTIONS_HASH,
+        "params": json.loads(_canonical(dict(params))) if params else {},
         "inputs": dict(sorted(input_versions.items())),
     }
 

@@ -111,7 +111,7 @@ def load_context(
     root = find_project_root(Path(project) if project is not None else None)
     settings = read_settings(root)
     chosen_env = env or os.environ.get(ENV_VARIABLE) or settings.get("default_env")
-    loader = ConfigLoader(root / "conf", chosen_env)
+    loader = ConfigLoader(root / "conf", chosen_env, cache_dir=root / ".aether" / "cache")
     add_source_path(root / str(settings.get("source_dir", "src")))
 
     parameters = apply_overrides(loader.get("parameters.yml", deep=True).data, params or {})
@@ -146,8 +146,10 @@ def get_current_context() -> AetherContext:
 def build_catalog(root: Path, loader: ConfigLoader, params: Mapping[str, Any]) -> DataCatalog:
     layer = loader.get("catalog.yml")
     where = {name: layer.where(name, root) for name in layer.data}
+    uses_params = any("${params:" in path.read_text(encoding="utf-8") for path in layer.files)
     catalog_cfg = {
-        name: interpolate_params(entry, params, where[name]) for name, entry in layer.data.items()
+        name: interpolate_params(entry, params, where[name]) if uses_params else entry
+        for name, entry in layer.data.items()
     }
     credentials_files = loader.layer_files("credentials.yml")
     credentials = loader.get("credentials.yml").data if credentials_files else None

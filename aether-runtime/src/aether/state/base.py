@@ -154,9 +154,12 @@ class StateStore(ABC):
         error-level ones that blocked publishing)."""
 
     @abstractmethod
-    def heads(self, assets: Iterable[str] | None = None) -> dict[str, Head]:
+    def heads(
+        self, assets: Iterable[str] | None = None, *, include_parts: bool = True
+    ) -> dict[str, Head]:
         """The heads of ``assets`` (all when None) in one bulk read; unknown assets are
-        absent from the result."""
+        absent from the result. ``include_parts=False`` leaves each materialization's
+        ``parts`` empty, which is cheaper when only fingerprints are compared."""
 
     @abstractmethod
     def record_transitions(self, transitions: Sequence[Transition]) -> None:

@@ -226,7 +226,9 @@ class SQLiteStateStore(StateStore):
             _insert_checks(cur, attempt_id, check_results)
             _finish_attempt(cur, attempt_id, "failed", error, now)
 
-    def heads(self, assets: Iterable[str] | None = None) -> dict[str, Head]:
+    def heads(
+        self, assets: Iterable[str] | None = None, *, include_parts: bool = True
+    ) -> dict[str, Head]:
         with self._read() as cur:
             if assets is None:
                 rows = cur.execute(_HEADS_QUERY).fetchall()
@@ -235,7 +237,7 @@ class SQLiteStateStore(StateStore):
                 rows = cur.execute(
                     _HEADS_QUERY + " WHERE h.asset IN (SELECT value FROM json_each(?))", (names,)
                 ).fetchall()
-        return {row[0]: _head(row) for row in rows}
+        return {row[0]: _head(row, include_parts) for row in rows}
 
     def record_transitions(self, transitions: Sequence[Transition]) -> None:
         with self._guard(), self._write() as cur:
@@ -349,13 +351,14 @@ class SQLiteStateStore(StateStore):
             )
 
 
-def _head(row: tuple[Any, ...]) -> Head:
+def _head(row: tuple[Any, ...], include_parts: bool = True) -> Head:
     asset, status, error, updated_at = row[:4]
     m = None
     if row[4] is not None:
         m_asset, node, run_id, started, finished, fingerprint, parts, version, sig, dt = row[4:]
         m = Materialization(
-            m_asset, node, run_id, started, finished, fingerprint, json.loads(parts), version,
+            m_asset, node, run_id, started, finished, fingerprint,
+            json.loads(parts) if include_parts else {}, version,
             _loads(sig), dt,
         )  # fmt: skip
     return Head(asset, status, m, error, updated_at)

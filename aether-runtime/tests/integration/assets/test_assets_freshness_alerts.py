@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import time
 
-from aether.state.sqlite import SQLiteStateStore
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from aether.state.sqlite import SQLiteStateStore
 
 RAW = "data/01_raw/orders.csv"
 REVENUE = "data/08_reporting/daily_revenue.csv"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from aether.assets import format_age, parse_duration
 from aether.errors import ConfigError
 from aether.state.base import Transition

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from aether.errors import PipelineError
 from aether.lineage import lineage
 from aether.pipeline import Pipeline, node

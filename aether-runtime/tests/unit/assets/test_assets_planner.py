@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from aether.assets import AssetEvaluator
 from aether.catalog import DataCatalog
 from aether.datasets.json import JsonDataSet

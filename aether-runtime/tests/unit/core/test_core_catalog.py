@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from aether.catalog import DataCatalog, DataSetFactory, parse_entry
 from aether.datasets.base import AbstractDataSet
 from aether.datasets.memory import MemoryDataSet

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+
 from aether.catalog import DataCatalog
 from aether.datasets.memory import MemoryDataSet
 from aether.errors import CycleError, NodeFailedError, PipelineError

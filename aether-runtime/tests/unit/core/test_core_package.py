@@ -6,8 +6,9 @@ import json
 import subprocess
 import sys
 
-import aether
 import pytest
+
+import aether
 
 HEAVY_MODULES = ("pandas", "pyarrow", "numpy", "fsspec", "typer", "click", "rich", "yaml")
 

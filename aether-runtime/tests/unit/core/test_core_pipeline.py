@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from aether.errors import CycleError, PipelineError
 from aether.pipeline import Input, Node, Pipeline, node, parse_pipelines
 from aether.run import select_nodes

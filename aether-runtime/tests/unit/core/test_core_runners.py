@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from aether.catalog import DataCatalog
 from aether.datasets.memory import MemoryDataSet
 from aether.errors import PipelineError

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from aether.errors import PipelineError
 from aether.transformation import (
     AbstractTransformation,

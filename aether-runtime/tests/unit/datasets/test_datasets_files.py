@@ -14,6 +14,7 @@ from typing import Any
 import fsspec
 import pandas as pd
 import pytest
+
 from aether.datasets import files
 from aether.datasets.files import AbstractFileDataSet, resolve_filepath
 from aether.datasets.json import JsonDataSet

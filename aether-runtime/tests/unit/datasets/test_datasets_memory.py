@@ -6,6 +6,7 @@ import threading
 
 import pandas as pd
 import pytest
+
 from aether.datasets.memory import MemoryDataSet
 from aether.errors import CatalogError, DataSetError
 

@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import aether
 import aether.datasets
-import pytest
 from aether.datasets.base import AbstractDataSet
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+
 from aether.datasets.pandas import PandasCsvDataSet, PandasJsonDataSet, PandasParquetDataSet
 from aether.errors import DataSetError
 

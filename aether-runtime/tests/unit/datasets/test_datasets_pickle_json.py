@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from aether.datasets.json import JsonDataSet
 from aether.datasets.pickle import PickleDataSet
 from aether.errors import DataSetError

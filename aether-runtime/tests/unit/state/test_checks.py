@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from aether.checks import CheckSpec, failed_errors, parse_checks, run_checks
 from aether.errors import ConfigError
 

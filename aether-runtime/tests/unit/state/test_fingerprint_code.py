@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from aether import fingerprint
 from aether.fingerprint import code_hash, code_hash_from_dotted, code_hash_from_source
 

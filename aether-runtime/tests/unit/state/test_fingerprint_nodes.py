@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from aether.errors import ConfigError
 from aether.fingerprint import (
     explain_changes,

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from aether.errors import LockError
 from aether.lock import LockHolder, ProjectLock
 

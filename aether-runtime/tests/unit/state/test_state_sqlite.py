@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from aether.errors import StateError
 from aether.state import SCHEMA_VERSION, Materialization, SQLiteStateStore
 

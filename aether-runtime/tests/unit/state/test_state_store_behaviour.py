@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from aether.errors import StateError
 from aether.state import (
     CheckResult,

@@ -140,7 +140,10 @@ def project_env(**extra: str) -> dict[str, str]:
     Offline-friendly: uv must use this machine's interpreter, never download one; the monorepo's
     virtualenv must not leak into the project's.
     """
-    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    # Nor the monorepo's make: a parent `make test` exports MAKEFLAGS (-w prints
+    # "Entering directory" lines), which a user running make in the project never has.
+    leaks = {"VIRTUAL_ENV", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}
+    env = {key: value for key, value in os.environ.items() if key not in leaks}
     env.update(
         UV_PYTHON_DOWNLOADS="never",
         UV_PYTHON=env.get("UV_PYTHON", sys.executable),

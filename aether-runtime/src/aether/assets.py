@@ -147,7 +147,12 @@ class AssetEvaluator:
 
     # Public -------------------------------------------------------------------------------
     def evaluate(self) -> dict[str, AssetStatus]:
-        """Every asset's status (sources and produced ones), in one topological pass."""
+        """Every asset's status (sources and produced ones), in one topological pass.
+
+        Calling it again re-evaluates from the current heads (see :meth:`refresh`), reusing
+        what cannot have changed: code hashes, source observations, untouched signatures.
+        """
+        self.statuses, self.nodes = {}, {}
         for source in sorted(self.pipeline.free_inputs()):
             if source in self.assets:
                 self.statuses[source] = self._source_status(source)

@@ -95,10 +95,10 @@ def run_pipeline(
             evaluator.record_observations()
             tracker = AssetTracker(evaluator, store, ctx.run_id)
             result = _execute(ctx, plan, runner, max_workers, reporter, tracker)
-            statuses = _statuses_after(ctx, selected, store)
+            statuses = evaluator.evaluate()  # after the run: heads were refreshed as it went
             result.check_failures = tracker.rerun_changed_checks(statuses.values())
             if result.check_failures:
-                statuses = _statuses_after(ctx, selected, store)
+                statuses = evaluator.evaluate()
             changes = record_transitions(store, statuses.values(), time.time())
             send_alerts(changes, read_webhook(ctx), ctx.project_path.name)
             result.statuses = statuses
@@ -109,10 +109,6 @@ def read_webhook(ctx: AetherContext) -> tuple[str, tuple[str, ...]] | None:
     """The alert webhook of ``conf/<env>/alerts.yml`` (or base), if any."""
     layer = ctx.config.get("alerts.yml")
     return parse_webhook(layer.data, "alerts.yml") if layer.files else None
-
-
-def _statuses_after(ctx: AetherContext, pipeline: Pipeline, store: Any) -> dict[str, Any]:
-    return AssetEvaluator(pipeline, ctx.catalog, store, ctx.params, ctx.project_path).evaluate()
 
 
 def open_state_store(ctx: AetherContext) -> SQLiteStateStore:

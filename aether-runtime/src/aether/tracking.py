@@ -136,9 +136,7 @@ def record_transitions(
     store: StateStore, statuses: Iterable[AssetStatus], now: float
 ) -> list[Transition]:
     """Append a transition for every asset whose status changed since last recorded."""
-    last: dict[str, str] = {}
-    for transition in store.transitions():
-        last[transition.asset] = transition.status
+    last = store.last_statuses()
     changes = [
         Transition(s.name, s.status, s.reason, now)
         for s in statuses

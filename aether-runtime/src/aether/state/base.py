@@ -170,6 +170,10 @@ class StateStore(ABC):
         """The history, oldest first, optionally for one asset and from ``since`` on."""
 
     @abstractmethod
+    def last_statuses(self) -> dict[str, str]:
+        """The most recent recorded status of every asset that has a history (one query)."""
+
+    @abstractmethod
     def abort_running_attempts(self) -> list[Attempt]:
         """Mark every ``running`` attempt ``aborted`` and return them (as now aborted).
 

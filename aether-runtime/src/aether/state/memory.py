@@ -103,6 +103,10 @@ class InMemoryStateStore(StateStore):
             ]
         return sorted(found, key=lambda t: t.at)
 
+    def last_statuses(self) -> dict[str, str]:
+        with self._lock:
+            return {t.asset: t.status for t in self._transitions}
+
     def abort_running_attempts(self) -> list[Attempt]:
         with self._lock:
             running = [a for a in self._attempts.values() if a.status == "running"]

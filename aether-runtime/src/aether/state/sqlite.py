@@ -259,6 +259,14 @@ class SQLiteStateStore(StateStore):
             rows = cur.execute(query + " ORDER BY at, id", args).fetchall()
         return [Transition(*row) for row in rows]
 
+    def last_statuses(self) -> dict[str, str]:
+        query = (
+            "SELECT asset, status FROM transitions WHERE id IN "
+            "(SELECT MAX(id) FROM transitions GROUP BY asset)"
+        )
+        with self._read() as cur:
+            return dict(cur.execute(query).fetchall())
+
     def abort_running_attempts(self) -> list[Attempt]:
         now = time.time()
         with self._guard(), self._write() as cur:

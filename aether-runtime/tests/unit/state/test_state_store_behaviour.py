@@ -233,3 +233,15 @@ def test_attempts_are_listed_in_start_order(store: StateStore) -> None:
 
     assert [a.id for a in store.attempts()] == [first, second]
     assert [a.node for a in store.attempts("run-2")] == ["b"]
+
+
+def test_last_statuses_gives_each_assets_latest_transition(store: StateStore) -> None:
+    store.record_transitions(
+        [
+            Transition("orders", "missing", "never materialized", 1.0),
+            Transition("report", "missing", "never materialized", 1.0),
+            Transition("orders", "fresh", None, 2.0),
+        ]
+    )
+    store.record_transitions([Transition("orders", "failed", "check failed", 3.0)])
+    assert store.last_statuses() == {"orders": "failed", "report": "missing"}

@@ -5,7 +5,11 @@ SHELL := bash
 .DEFAULT_GOAL := help
 .SHELLFLAGS := -eu -o pipefail -c
 
-UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+TOOLS := $(CURDIR)/.tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/uv-bin/uv)
+# A uv bootstrapped here is on PATH for every recipe, so generated projects (make demo, the
+# template tests) use it too instead of installing their own.
+export PATH := $(TOOLS)/uv-bin:$(PATH)
 # uv never downloads interpreters here: it uses the machine's python3 (>= 3.10).
 export UV_PYTHON_DOWNLOADS ?= never
 export UV_PYTHON ?= python3
@@ -18,10 +22,11 @@ RUN := $(UV) run --frozen
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(CURDIR)/.tools/bin/uv:
+$(TOOLS)/uv-bin/uv:
 	@echo "uv not found on PATH: installing it into .tools/ (python3 -m venv + pip)"
-	python3 -m venv .tools
-	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv
+	@mkdir -p $(TOOLS)/uv-bin && ln -sf ../bin/uv $(TOOLS)/uv-bin/uv
 
 .venv/.installed: $(UV) pyproject.toml aether-runtime/pyproject.toml uv.lock
 	$(UV) sync --frozen

@@ -44,14 +44,22 @@ def parse_webhook(config: Mapping[str, Any], where: str) -> tuple[str, tuple[str
             hint="e.g. webhook: {url: ${env:AETHER_ALERT_WEBHOOK}}",
         )
     # YAML 1.1 reads an unquoted `on:` key as the boolean True.
-    events = tuple(webhook.get("on", webhook.get(True)) or DEFAULT_EVENTS)
+    url = webhook["url"]
+    if not url.lower().startswith(("http://", "https://")):
+        raise ConfigError(
+            f"{where}: the webhook `url:` must start with http:// or https://",
+            hint="check the value (it is not shown here: webhook URLs often hold a token)",
+        )
+    # YAML reads a bare `on` key as the boolean true.
+    events_raw = webhook.get("on", webhook.get(True)) or DEFAULT_EVENTS
+    events = (events_raw,) if isinstance(events_raw, str) else tuple(events_raw)
     unknown = [e for e in events if e not in KNOWN_EVENTS]
     if unknown:
         raise ConfigError(
             f"{where}: unknown alert event(s) {unknown}",
             hint=f"use any of: {', '.join(KNOWN_EVENTS)}",
         )
-    return webhook["url"], events
+    return url, events
 
 
 def send_alerts(
@@ -99,6 +107,8 @@ def send_alerts(
             return 200 <= response.status < 300
     except urllib.error.HTTPError as exc:
         logger.warning("alert webhook answered HTTP %s; alerts not delivered", exc.code)
+    except ValueError:  # a malformed URL: its text may hold the token, so never echo it
+        logger.warning("alert webhook URL is malformed; alerts not delivered")
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         kind = type(reason).__name__

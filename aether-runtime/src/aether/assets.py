@@ -282,7 +282,7 @@ class AssetEvaluator:
             status.root_cause = f"{name}: {status.reason}"
             return status
         self._apply_freshness(status)
-        self._apply_checks(status, run_on_missing=False)
+        self._apply_checks(status, valid_since=observed.data_time)
         return status
 
     def _output_status(self, item: Node, state: NodeState, name: str) -> AssetStatus:
@@ -305,7 +305,8 @@ class AssetEvaluator:
             status.reason = f"upstream: {upstream}"
             status.root_cause = upstream
             return status
-        self._apply_checks(status, run_on_missing=True)
+        started = materialization.started_at if materialization is not None else None
+        self._apply_checks(status, valid_since=started)
         if status.status == FRESH:
             self._apply_freshness(status)
         return status
@@ -368,13 +369,17 @@ class AssetEvaluator:
                     return wanted, f"{status.name}: {status.reason}"
         return FRESH, None
 
-    def _apply_checks(self, status: AssetStatus, *, run_on_missing: bool) -> None:
+    def _apply_checks(self, status: AssetStatus, *, valid_since: float | None) -> None:
+        """Current check results decide; a result older than the data it should judge
+        (``valid_since``: when this version appeared) does not count: the check is pending."""
         specs = self.checks_for(status.name)
         if not specs:
             return
         latest = {r.spec_hash: r for r in self.store.latest_check_results(status.name)}
         for spec in specs:
             result = latest.get(spec.spec_hash)
+            if result is not None and valid_since is not None and result.checked_at < valid_since:
+                result = None
             if result is None:
                 status.checks_pending.append(spec)
                 continue

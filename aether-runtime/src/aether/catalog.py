@@ -190,10 +190,14 @@ class DataCatalog:
         return sorted(set(self._datasets) | set(self.entries))
 
     def is_declared(self, name: str) -> bool:
-        """Whether the dataset is persisted by a catalog entry (not an implicit memory one)."""
-        return name in self.entries or (
-            name in self._datasets and type(self._datasets[name]).__name__ != "MemoryDataSet"
-        )
+        """Whether the dataset is stored (an asset), not held in memory for one run.
+
+        A catalog entry of ``type: MemoryDataSet`` is in memory too: it only documents it.
+        """
+        entry = self.entries.get(name)
+        if entry is not None:
+            return entry.type_name.rsplit(".", 1)[-1] != "MemoryDataSet"
+        return name in self._datasets and type(self._datasets[name]).__name__ != "MemoryDataSet"
 
     def get(self, name: str) -> AbstractDataSet:
         """The dataset called ``name``; undeclared names become in-memory datasets."""
@@ -345,14 +349,23 @@ def _check_arguments(cls: type, arguments: Mapping[str, Any], entry: CatalogEntr
 
 
 def _absolute(path: str, root: Path) -> str:
-    if "://" in path or path.startswith(("/", "~")):
+    if path.startswith("~"):
+        return os.path.expanduser(path)
+    if "://" in path or path.startswith("/"):
         return path
     return os.path.join(root, path)  # os.path: ~10x cheaper than pathlib, per catalog entry
 
 
-def _scrub(text: str, credentials: Mapping[str, Any] | None) -> str:
-    """Remove credential values from a message that a third-party constructor produced."""
-    for value in (credentials or {}).values():
-        if isinstance(value, str) and value:
-            text = text.replace(value, "***")
+def _scrub(text: str, credentials: Any) -> str:
+    """Remove credential values (at any depth) from a message a constructor produced."""
+    if isinstance(credentials, Mapping):
+        for value in credentials.values():
+            text = _scrub(text, value)
+    elif isinstance(credentials, (list, tuple)):
+        for value in credentials:
+            text = _scrub(text, value)
+    elif credentials is not None and not isinstance(credentials, bool):
+        secret = str(credentials)
+        if len(secret) >= 3:  # masking "1" or "a" would garble the message, not protect it
+            text = text.replace(secret, "***")
     return text

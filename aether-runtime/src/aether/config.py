@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import os
-import pickle
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ BASE_ENV = "base"
 _ENV_PATTERN = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?:,([^}]*))?\}")
 _PARAMS_PATTERN = re.compile(r"\$\{params:([A-Za-z0-9_.\-]+)\}")
 _MISSING = object()
+_NEVER_CACHED = frozenset({"credentials.yml", "credentials.yaml"})
 
 
 def load_yaml(path: Path, *, shown_as: str | None = None, cache_dir: Path | None = None) -> Any:
@@ -41,11 +42,13 @@ def load_yaml(path: Path, *, shown_as: str | None = None, cache_dir: Path | None
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"Cannot read {shown}: {exc.strerror}") from None
-    cached = _cache_file(cache_dir, path, raw) if cache_dir is not None else None
+    # Never cache credentials: the cache is a plain file that nobody thinks of as secret.
+    use_cache = cache_dir is not None and path.name not in _NEVER_CACHED
+    cached = _cache_file(cache_dir, path, raw) if use_cache and cache_dir else None
     if cached is not None:
         try:
-            return pickle.loads(cached.read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            return json.loads(cached.read_bytes())
+        except (OSError, ValueError):
             pass
     data = _parse_yaml(raw, shown)
     if cached is not None:
@@ -76,20 +79,27 @@ def _parse_yaml(raw: bytes, shown: str) -> Any:
 def _cache_file(cache_dir: Path, path: Path, raw: bytes) -> Path:
     which = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
     content = hashlib.sha256(raw).hexdigest()[:32]
-    return cache_dir / f"yaml-{which}-{content}.pickle"
+    return cache_dir / f"yaml-{which}-{content}.json"
 
 
 def _store_cache(target: Path, data: Any) -> None:
-    """Write atomically, replacing older entries for the same file; never fail the caller."""
+    """Write atomically, replacing older entries for the same file; never fail the caller.
+
+    JSON, not pickle (loading a planted cache file must not run code); YAML that JSON
+    cannot hold exactly (dates, integer keys, sets) is simply not cached.
+    """
     try:
+        text = json.dumps(data, separators=(",", ":"))
+        if json.loads(text) != data:
+            return
         target.parent.mkdir(parents=True, exist_ok=True)
         prefix = target.name.rsplit("-", 1)[0]
-        for old in target.parent.glob(f"{prefix}-*.pickle"):
+        for old in target.parent.glob(f"{prefix}-*.json"):
             old.unlink(missing_ok=True)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, target)
-    except OSError:
+    except (OSError, TypeError, ValueError):
         pass
 
 

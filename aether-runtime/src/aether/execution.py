@@ -58,10 +58,15 @@ def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
     except AetherError:
         raise
     except Exception as exc:
-        raise NodeFailedError(
+        error = NodeFailedError(
             f"Node '{node.name}' failed: {type(exc).__name__}: {exc}",
             hint="see the traceback with --debug; fix the transformation or its inputs",
-        ) from _with_traceback_note(exc)
+        )
+        # Kept as text: it must survive pickling back from a worker process.
+        error.details = "".join(  # type: ignore[attr-defined]
+            traceback.format_exception(type(exc), exc, exc.__traceback__)
+        )
+        raise error from exc
     outputs = map_outputs(node, returned)
     check_results = audit_outputs(task, outputs)
     outcome = NodeOutcome(node.name, 0.0, check_results=check_results)
@@ -170,11 +175,3 @@ def map_outputs(node: Node, returned: Any) -> dict[str, Any]:
     return {
         dataset: returned[key] for key, dataset in zip(node.output_keys, node.outputs, strict=True)
     }
-
-
-def _with_traceback_note(exc: BaseException) -> BaseException:
-    # A traceback does not survive pickling to the parent process; keep its text.
-    exc.aether_traceback = "".join(  # type: ignore[attr-defined]
-        traceback.format_exception(type(exc), exc, exc.__traceback__)
-    )
-    return exc

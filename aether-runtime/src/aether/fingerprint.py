@@ -196,13 +196,25 @@ class _Scope:
             return False
         return not {"site-packages", "dist-packages"} & set(path.parts)
 
+    def _source_roots(self) -> list[Path]:
+        """Where project modules live: src/, the root, and any import path inside the
+        project (a custom ``[tool.aether] source_dir`` is put on sys.path)."""
+        assert self.root is not None
+        roots = [self.root / "src", self.root]
+        for entry in filter(None, sys.path):
+            path = Path(entry)
+            inside = path.is_absolute() and path.is_relative_to(self.root)
+            if inside and path not in roots and self.is_project(path / "x.py"):
+                roots.append(path)
+        return roots
+
     def find_module(self, dotted: str, level: int = 0, importer: Path | None = None) -> Path | None:
         if level and importer is not None:
             if level > len(importer.parents):
                 return None
             bases = [importer.parents[level - 1]]
         else:
-            bases = [self.root / "src", self.root] if self.root else [self.own_file.parent]
+            bases = self._source_roots() if self.root else [self.own_file.parent]
         parts = [p for p in dotted.split(".") if p]
         for base in bases:
             stem = base.joinpath(*parts)

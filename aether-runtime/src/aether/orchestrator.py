@@ -42,6 +42,8 @@ class Plan:
     pipeline: Pipeline
     to_run: list[PlannedNode]
     skipped: list[PlannedNode] = field(default_factory=list)
+    # Not run because a source they read failed an error-level check.
+    blocked: list[PlannedNode] = field(default_factory=list)
 
     @property
     def nodes(self) -> list[Node]:
@@ -214,6 +216,7 @@ class Orchestrator:
         self.reporter.run_started(plan)
         self.runner.run(plan.nodes, work)
         results = [*(NodeResult(p.node.name, "fresh", reason=p.reason) for p in plan.skipped)]
+        results += [NodeResult(p.node.name, "skipped", reason=p.reason) for p in plan.blocked]
         results += [work.results[n.name] for n in plan.nodes if n.name in work.results]
         result = RunResult(run_id, plan.pipeline.name, results, time.perf_counter() - started)
         self.reporter.run_finished(result)

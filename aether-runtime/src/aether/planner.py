@@ -8,22 +8,24 @@ feeds nobody (a sink). ``--force`` runs every selected node.
 
 from __future__ import annotations
 
-from aether.assets import FRESH, AssetEvaluator
+from aether.assets import FAILED, FRESH, AssetEvaluator
 from aether.orchestrator import Plan, PlannedNode
 from aether.pipeline import Node, Pipeline
 
 
-def plan_stale(pipeline: Pipeline, evaluator: AssetEvaluator, *, force: bool = False) -> Plan:
-    """The plan for ``pipeline`` given the asset statuses ``evaluator`` computes."""
-    evaluator.evaluate()
+def plan_stale(
+    pipeline: Pipeline, evaluator: AssetEvaluator, *, force: bool = False, evaluate: bool = True
+) -> Plan:
+    """The plan for ``pipeline`` given the asset statuses ``evaluator`` computes
+    (``evaluate=False``: it has just evaluated, reuse that)."""
+    if evaluate or not evaluator.statuses:
+        evaluator.evaluate()
     order = pipeline.toposorted()
-    if force:
-        return Plan(pipeline, [PlannedNode(n, "forced (--force)") for n in order])
     stored = set(evaluator.assets)
     children = pipeline.children_map()
-    reasons: dict[str, str] = {}
+    reasons: dict[str, str] = {n.name: "forced (--force)" for n in order} if force else {}
     cutoff: set[str] = set()  # planned only because something upstream runs
-    for item in order:
+    for item in order if not force else ():
         state = evaluator.nodes[item.name]
         keeps = [o for o in item.outputs if o in stored]
         if state.status != FRESH and not _only_overdue(evaluator, item):
@@ -38,11 +40,35 @@ def plan_stale(pipeline: Pipeline, evaluator: AssetEvaluator, *, force: bool = F
                 reasons[item.name] = f"upstream node {parent} runs"
                 cutoff.add(item.name)
     _add_memory_producers(pipeline, stored, reasons, cutoff)
+    blocked = _blocked_by_failed_sources(pipeline, evaluator, reasons)
     to_run = [
-        PlannedNode(n, reasons[n.name], cutoff=n.name in cutoff) for n in order if n.name in reasons
+        PlannedNode(n, reasons[n.name], cutoff=n.name in cutoff)
+        for n in order
+        if n.name in reasons and n.name not in blocked
     ]
     skipped = [PlannedNode(n, "fresh") for n in order if n.name not in reasons]
-    return Plan(pipeline, to_run, skipped)
+    held = [PlannedNode(n, blocked[n.name]) for n in order if n.name in blocked]
+    return Plan(pipeline, to_run, skipped, held)
+
+
+def _blocked_by_failed_sources(
+    pipeline: Pipeline, evaluator: AssetEvaluator, reasons: dict[str, str]
+) -> dict[str, str]:
+    """Nodes that would run on a source failing an error-level check, and all below them."""
+    blocked: dict[str, str] = {}
+    for item in pipeline.toposorted():
+        if item.name not in reasons:
+            continue
+        for name in item.dataset_inputs:
+            status = evaluator.statuses.get(name)
+            if status is not None and status.is_source and status.status == FAILED:
+                blocked[item.name] = f"source {name} failed: {status.reason}"
+                break
+            producer = pipeline.producers.get(name)
+            if producer in blocked:
+                blocked[item.name] = blocked[producer]
+                break
+    return blocked
 
 
 def _only_overdue(evaluator: AssetEvaluator, item: Node) -> bool:

@@ -199,8 +199,14 @@ def read_settings(root: Path) -> dict[str, Any]:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Malformed TOML in {pyproject}: {exc}") from None
-    settings = data.get("tool", {}).get("aether", {})
-    return dict(settings) if isinstance(settings, dict) else {}
+    tool = data.get("tool")
+    settings = tool.get("aether", {}) if isinstance(tool, dict) else {}
+    if not isinstance(settings, dict):
+        raise ConfigError(
+            f"[tool.aether] in {pyproject} must be a table",
+            hint='write it as a section: [tool.aether] then source_dir = "src"',
+        )
+    return dict(settings)
 
 
 def add_source_path(source: Path) -> None:

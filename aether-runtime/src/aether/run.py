@@ -14,7 +14,7 @@ from typing import Any
 
 from aether.alerts import parse_webhook, send_alerts
 from aether.assets import AssetEvaluator
-from aether.errors import PipelineError
+from aether.errors import ConfigError, PipelineError
 from aether.lock import ProjectLock
 from aether.orchestrator import (
     Orchestrator,
@@ -78,7 +78,7 @@ def run_pipeline(
         return plan if dry_run else _execute(ctx, plan, runner, max_workers, reporter, None)
     with open_state_store(ctx) as store:
         if dry_run:
-            evaluator = AssetEvaluator(selected, ctx.catalog, store, ctx.params, ctx.project_path)
+            evaluator = AssetEvaluator(full, ctx.catalog, store, ctx.params, ctx.project_path)
             plan = plan_stale(selected, evaluator, force=force)
             check_transformations(plan.nodes)
             return plan
@@ -87,19 +87,34 @@ def run_pipeline(
         )
         with lock:
             # Read the state only once the lock is ours: a run we waited for changed it.
-            evaluator = AssetEvaluator(selected, ctx.catalog, store, ctx.params, ctx.project_path)
+            evaluator = AssetEvaluator(full, ctx.catalog, store, ctx.params, ctx.project_path)
             aborted = {attempt.node for attempt in store.abort_running_attempts()}
-            plan = plan_stale(selected, evaluator, force=force)
+            tracker = AssetTracker(evaluator, store, ctx.run_id)
+            # Audit new source data first: a source failing an error-level check blocks
+            # every node that reads it (they are not run on bad data).
+            statuses = evaluator.evaluate()
+            pending = any(s.is_source and s.checks_pending for s in statuses.values())
+            source_failures = (
+                tracker.rerun_changed_checks(statuses.values(), sources_only=True)
+                if pending
+                else []
+            )
+            plan = plan_stale(selected, evaluator, force=force, evaluate=pending)
             plan.to_run = [_mention_abort(p, aborted) for p in plan.to_run]
             check_transformations(plan.nodes)
             evaluator.record_observations()
-            tracker = AssetTracker(evaluator, store, ctx.run_id)
             result = _execute(ctx, plan, runner, max_workers, reporter, tracker)
-            statuses = evaluator.evaluate()  # after the run: heads were refreshed as it went
-            result.check_failures = tracker.rerun_changed_checks(statuses.values())
+            result.check_failures += source_failures
+            if plan.blocked:
+                names = ", ".join(p.node.name for p in plan.blocked)
+                result.check_failures.append(f"not run on failing source data: {names}")
+            # Statuses after the run (heads were refreshed as it went), on a clock read now.
+            evaluator.now = time.time()
+            statuses = evaluator.evaluate()
+            result.check_failures += tracker.rerun_changed_checks(statuses.values())
             if result.check_failures:
                 statuses = evaluator.evaluate()
-            changes = record_transitions(store, statuses.values(), time.time())
+            changes = record_transitions(store, statuses.values(), evaluator.now)
             send_alerts(changes, read_webhook(ctx), ctx.project_path.name)
             result.statuses = statuses
             return result
@@ -177,6 +192,12 @@ def configure_logging(ctx: AetherContext) -> None:
     if config:
         from logging.config import dictConfig  # imported here: most projects have none
 
-        dictConfig(config)
+        try:
+            dictConfig(config)
+        except (ValueError, TypeError, AttributeError, ImportError) as exc:
+            raise ConfigError(
+                f"logging.yml is not a valid logging configuration: {exc}",
+                hint="see the schema of logging.config.dictConfig (version: 1, handlers, ...)",
+            ) from None
     elif not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
@@ -144,6 +143,11 @@ class ParallelRunner(Runner):
 def create_runner(name: str, max_workers: int | None = None) -> Runner:
     if name == "sequential":
         return SequentialRunner()
+    if max_workers is not None and max_workers < 1:
+        raise PipelineError(
+            f"--workers must be 1 or more, not {max_workers}",
+            hint="leave it out to use every core",
+        )
     if name == "parallel":
         return ParallelRunner(max_workers)
     raise PipelineError(f"Unknown runner '{name}'", hint=f"use one of: {', '.join(RUNNER_NAMES)}")
@@ -163,23 +167,17 @@ def init_worker(catalog_factory: Callable[[], Any], sys_path: list[str]) -> None
 
 
 def run_in_worker(task: NodeTask) -> NodeOutcome:
-    try:
-        return execute_node(task, _worker_catalog)
-    except AetherError as error:
-        cause = error.__cause__
-        if cause is not None:
-            error.details = getattr(cause, "aether_traceback", None) or "".join(  # type: ignore[attr-defined]
-                traceback.format_exception(type(cause), cause, cause.__traceback__)
-            )
-        raise
+    return execute_node(task, _worker_catalog)
 
 
 def _process_context() -> multiprocessing.context.BaseContext:
     import multiprocessing
 
-    # fork starts workers in milliseconds and inherits imported modules. It is safe here
-    # because Aether starts no threads of its own (the progress display refreshes on events,
-    # not from a thread). Elsewhere use the platform's default.
+    # fork starts workers in milliseconds and inherits imported modules. Workers are forked
+    # when the pool starts, before its manager thread, and Aether's progress display has no
+    # refresh thread. A child never touches the parent's SQLite connection and leaves with
+    # os._exit, so the connection is neither used nor closed across the fork.
+    # Elsewhere (macOS, Windows) use the platform's default.
     if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()

@@ -95,21 +95,26 @@ class AssetTracker:
         self.store.fail_node(started.attempt, stored, error.message, results)
         self.evaluator.refresh(stored)
 
-    def rerun_changed_checks(self, statuses: Iterable[AssetStatus]) -> list[str]:
-        """Run new or changed checks on stored data (no rebuild); returns failures."""
+    def rerun_changed_checks(
+        self, statuses: Iterable[AssetStatus], *, sources_only: bool = False
+    ) -> list[str]:
+        """Run pending checks (new or changed specs, new source data) on stored data, with
+        no rebuild; returns the error-level failures."""
         from aether.checks import run_checks
 
         failures = []
         for status in statuses:
             if not status.checks_pending or status.name in self.rebuilt:
                 continue
-            if status.status not in (FRESH,) and not status.is_source:
+            if sources_only and not status.is_source:
+                continue
+            if status.status != FRESH and not status.is_source:
                 continue
             data = self.evaluator.catalog.load(status.name)
             results = run_checks(status.name, data, status.checks_pending)
             self.store.record_check_results(results)
             failures += [
-                f"check {r.check} on '{r.asset}' failed: {r.message}"
+                f"check {r.check} on '{r.asset}' failed (re-run on stored data): {r.message}"
                 for r in results
                 if not r.passed and r.severity == "error"
             ]

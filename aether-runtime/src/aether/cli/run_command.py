@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -63,11 +64,16 @@ def run_command(
         print_plan(outcome)
         return 0
     print_summary(outcome)
+    if os.environ.get("AETHER_DEBUG"):
+        for failed in outcome.failed:
+            details = getattr(failed.error, "details", None)
+            if details:
+                sys.stderr.write(f"--- traceback of node {failed.name} ---\n{details}")
     if outcome.exit_code == 2:  # a node broke its contract with pipeline.yml: bad input
         error = next(r.error for r in outcome.failed if r.error and r.error.exit_code == 2)
         print_error(error)
     for failure in outcome.check_failures:
-        say(f"{failure} (re-run on stored data after a check changed)")
+        say(failure)
     if outcome.failed:
         print_resume_hint(outcome, pipeline, env, params)
     return outcome.exit_code

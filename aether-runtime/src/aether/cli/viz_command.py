@@ -37,6 +37,11 @@ def viz_command(
         else:
             console().file.write(text)
             return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot write {output}: {exc.strerror}", hint="pick another --output path"
+        ) from None
     console().print(f"Wrote {output}", markup=False)

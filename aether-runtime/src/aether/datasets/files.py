@@ -63,6 +63,13 @@ _LOCAL_PROTOCOLS = ("file", "local")
 _SECRET_ARG = re.compile(r"storage_options|credential|password|passwd|secret|token", re.I)
 # user:password@ in a URL; the password is replaced, the user kept for recognisability.
 _URL_PASSWORD = re.compile(r"(://[^/:@]*):[^/@]*@")
+
+
+def redact_url(text: str) -> str:
+    """``ftp://bob:***@host/x`` for ``ftp://bob:secret@host/x``, wherever it appears."""
+    return _URL_PASSWORD.sub(r"\1:***@", text)
+
+
 # fs.info() keys that identify a remote object's version, per filesystem family.
 _REMOTE_SIGNATURE_KEYS = {
     "etag": ("ETag", "etag", "md5Hash", "content_md5"),
@@ -162,6 +169,11 @@ class AbstractFileDataSet(AbstractDataSet):
         return self._path if self._is_local else f"{self._protocol}://{self._path}"
 
     @property
+    def location(self) -> str:
+        """The file path for messages and display: any password in a URL masked."""
+        return redact_url(self.filepath)
+
+    @property
     def _is_local(self) -> bool:
         return self._protocol == "file"
 
@@ -203,7 +215,7 @@ class AbstractFileDataSet(AbstractDataSet):
 
     def _describe(self) -> dict[str, Any]:
         described: dict[str, Any] = {
-            "filepath": _URL_PASSWORD.sub(r"\1:***@", self.filepath),
+            "filepath": self.location,
             "load_args": _redact(self._load_args),
             "save_args": _redact(self._save_args),
         }
@@ -228,7 +240,8 @@ class AbstractFileDataSet(AbstractDataSet):
             return None
         except Exception as exc:
             raise DataSetError(
-                f"Cannot read the signature of dataset '{self.name}' at {self.filepath}: {exc}",
+                f"Cannot read the signature of dataset '{self.name}' at {self.location}: "
+                f"{redact_url(str(exc))}",
                 hint="check that the location is reachable and the credentials allow reading",
             ) from exc
 
@@ -299,7 +312,7 @@ class AbstractFileDataSet(AbstractDataSet):
 
     def _missing_error(self) -> DataSetError:
         return DataSetError(
-            f"Dataset '{self.name}' ({type(self).__name__}) has no file at {self.filepath}",
+            f"Dataset '{self.name}' ({type(self).__name__}) has no file at {self.location}",
             hint="is it produced by a node that has not run yet? `aether status` shows "
             "what is missing; otherwise fix `filepath:` in the catalog",
         )

@@ -25,7 +25,6 @@ ENTRY_POINT_GROUP = "aether.datasets"
 # Keys of a catalog entry that describe the asset rather than configure the dataset class.
 ASSET_KEYS = ("type", "metadata", "checks", "freshness", "credentials", "layer")
 _LOCAL_PATH_KEYS = ("filepath", "path")
-_SECRET_WORDS = ("password", "secret", "token", "key", "credential", "auth")
 
 
 @dataclass(frozen=True)
@@ -315,11 +314,6 @@ def parse_entry(name: str, raw: Any, where: str) -> CatalogEntry:
         credentials_ref=credentials,
         where=where,
     )
-
-
-def looks_secret(key: str) -> bool:
-    lowered = key.lower()
-    return any(word in lowered for word in _SECRET_WORDS)
 
 
 @functools.lru_cache(maxsize=256)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aether.catalog import DataCatalog
 from aether.config import (
@@ -28,6 +28,9 @@ from aether.config import (
 )
 from aether.errors import AetherError, ConfigError, PipelineError
 from aether.pipeline import Pipeline, parse_pipelines
+
+if TYPE_CHECKING:
+    from aether.state.sqlite import SQLiteStateStore
 
 ENV_VARIABLE = "AETHER_ENV"
 _current: AetherContext | None = None
@@ -55,6 +58,12 @@ class AetherContext:
     @property
     def state_path(self) -> Path:
         return self.project_path / ".aether"
+
+    def state_store(self) -> SQLiteStateStore:
+        """The project's state store, ``.aether/state.db`` (created on first use)."""
+        from aether.state.sqlite import SQLiteStateStore
+
+        return SQLiteStateStore(self.state_path / "state.db")
 
     def pipeline(self, name: str | None = None) -> Pipeline:
         """The named pipeline, or the default one."""

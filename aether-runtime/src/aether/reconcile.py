@@ -20,7 +20,7 @@ from types import FrameType
 
 from aether.planner import plan_stale
 from aether.project import load_context
-from aether.status import evaluate, open_store, waiting_on
+from aether.status import evaluate, waiting_on
 
 
 @dataclass
@@ -43,7 +43,7 @@ def reconcile_once(
     tick = Tick(time.time())
     ctx = load_context(project, env=env)
     selected = ctx.pipeline(pipeline)
-    with open_store(ctx) as store:
+    with ctx.state_store() as store:
         evaluator = evaluate(ctx, selected, store)
         evaluator.record_observations()
         plan = plan_stale(selected, evaluator)

@@ -31,7 +31,6 @@ from aether.pipeline import Pipeline
 from aether.planner import plan_stale
 from aether.project import AetherContext, check_parameters, load_context, read_logging_config
 from aether.runners import create_runner
-from aether.state.sqlite import SQLiteStateStore
 from aether.tracking import AssetTracker, record_transitions
 
 
@@ -76,7 +75,7 @@ def run_pipeline(
         plan = plan_all(selected, "forced" if force else "run requested")
         check_transformations(plan.nodes)
         return plan if dry_run else _execute(ctx, plan, runner, max_workers, reporter, None)
-    with open_state_store(ctx) as store:
+    with ctx.state_store() as store:
         if dry_run:
             evaluator = AssetEvaluator(full, ctx.catalog, store, ctx.params, ctx.project_path)
             plan = plan_stale(selected, evaluator, force=force)
@@ -124,11 +123,6 @@ def read_webhook(ctx: AetherContext) -> tuple[str, tuple[str, ...]] | None:
     """The alert webhook of ``conf/<env>/alerts.yml`` (or base), if any."""
     layer = ctx.config.get("alerts.yml")
     return parse_webhook(layer.data, "alerts.yml") if layer.files else None
-
-
-def open_state_store(ctx: AetherContext) -> SQLiteStateStore:
-    """The project's state store, ``.aether/state.db``."""
-    return SQLiteStateStore(ctx.state_path / "state.db")
 
 
 def _execute(

@@ -15,14 +15,8 @@ from aether.assets import FRESH, AssetEvaluator, AssetStatus, format_age
 from aether.pipeline import Pipeline
 from aether.project import AetherContext
 from aether.state.base import StateStore, Transition
-from aether.state.sqlite import SQLiteStateStore
 
 DOWN_STATUSES = ("missing", "failed")
-
-
-def open_store(ctx: AetherContext) -> SQLiteStateStore:
-    """The project's state store, ``.aether/state.db`` (created on first use)."""
-    return SQLiteStateStore(ctx.state_path / "state.db")
 
 
 def evaluate(ctx: AetherContext, pipeline: Pipeline, store: StateStore) -> AssetEvaluator:
@@ -34,7 +28,7 @@ def evaluate(ctx: AetherContext, pipeline: Pipeline, store: StateStore) -> Asset
 def pipeline_status(ctx: AetherContext, pipeline_name: str | None = None) -> list[AssetStatus]:
     """Every asset of the pipeline with its status, sources first, then in run order."""
     pipeline = ctx.pipeline(pipeline_name)
-    with open_store(ctx) as store:
+    with ctx.state_store() as store:
         evaluator = evaluate(ctx, pipeline, store)
         evaluator.record_observations()
     return list(evaluator.statuses.values())

@@ -32,6 +32,22 @@ def err_console() -> Any:
     return _err_console
 
 
+def option_duration(value: str, option: str) -> float:
+    """Seconds in a duration option (``30s``, ``5m``, ``1h``, ``2d``, ``1w``), or exit 2."""
+    from aether.assets import parse_duration
+    from aether.errors import AetherError, ConfigError
+
+    try:
+        seconds = parse_duration(value)
+    except AetherError:
+        seconds = None
+    if not seconds or seconds <= 0:
+        raise ConfigError(
+            f"{option} {value!r} is not a duration", hint="write a number and a unit: 30s, 5m, 1h"
+        )
+    return seconds
+
+
 def say(text: str) -> None:
     """Print a plain line (no markup, no rich import: this is on every command's path)."""
     sys.stdout.write(text + "\n")

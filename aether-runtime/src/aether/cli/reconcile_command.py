@@ -11,10 +11,10 @@ from aether.cli.output import console
 def reconcile_command(
     project: Path | None, env: str | None, pipeline: str | None, interval: str, once: bool
 ) -> int:
-    from aether.assets import parse_duration
+    from aether.cli.output import option_duration
     from aether.reconcile import Reconciler, Tick
 
-    seconds = parse_duration(interval, "--interval", "the command line") or 60.0
+    seconds = option_duration(interval, "--interval")
 
     def report(tick: Tick) -> None:
         stamp = datetime.fromtimestamp(tick.started).strftime("%H:%M:%S")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aether.project import AetherContext
 
 from aether.cli.output import console, print_json, print_table, table
 
@@ -48,12 +51,13 @@ def status_command(
     return 0
 
 
-def history_command(ctx: object, window: str, as_json: bool) -> int:
-    from aether.assets import format_age, parse_duration
-    from aether.status import history, open_store
+def history_command(ctx: AetherContext, window: str, as_json: bool) -> int:
+    from aether.assets import format_age
+    from aether.cli.output import option_duration
+    from aether.status import history
 
-    seconds = parse_duration(window, "--window", "the command line") or 0.0
-    with open_store(ctx) as store:  # type: ignore[arg-type]
+    seconds = option_duration(window, "--window")
+    with ctx.state_store() as store:
         records = history(store.transitions(), seconds)
     if as_json:
         print_json({"window_seconds": seconds, "assets": [r.as_dict() for r in records.values()]})

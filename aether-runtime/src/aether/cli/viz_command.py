@@ -15,14 +15,14 @@ def viz_command(
     project: Path | None, env: str | None, pipeline: str | None, fmt: str, output: Path | None
 ) -> None:
     from aether.project import load_context
-    from aether.status import evaluate, open_store
+    from aether.status import evaluate
     from aether.viz import dag_json, to_html, to_mermaid
 
     if fmt not in FORMATS:
         raise ConfigError(f"Unknown format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
     ctx = load_context(project, env=env)
     selected = ctx.pipeline(pipeline)
-    with open_store(ctx) as store:
+    with ctx.state_store() as store:
         evaluator = evaluate(ctx, selected, store)
     dag = dag_json(selected, ctx.catalog, evaluator.statuses, evaluator.nodes, ctx.project_path)
     if fmt == "json":

@@ -7,6 +7,7 @@ module is pure graph logic: it imports no user code and knows nothing of the cat
 from __future__ import annotations
 
 import difflib
+import functools
 import graphlib
 import itertools
 from collections.abc import Callable, Iterable, Mapping
@@ -60,11 +61,13 @@ class Node:
     code_version: str | None = None
     description: str | None = None
 
-    @property
+    # Cached: status asks for these tens of thousands of times on a large DAG. (A cached
+    # property writes the instance __dict__ directly, so it works on a frozen dataclass.)
+    @functools.cached_property
     def dataset_inputs(self) -> list[str]:
         return [i.source for i in self.inputs if not i.is_param]
 
-    @property
+    @functools.cached_property
     def param_keys(self) -> list[str]:
         return [key for i in self.inputs if (key := i.param_key) is not None]
 
@@ -295,11 +298,15 @@ def _parse_pipeline(name: str, spec: Any, where: str) -> Pipeline:
 
 
 def _parse_node(entry: Any, where: str) -> Node:
-    if not isinstance(entry, Mapping):
+    if not isinstance(entry, (dict, Mapping)):
         raise PipelineError(f"{where}: each node must be a mapping, got {entry!r}")
     name = entry.get("name")
-    if not isinstance(name, str) or not name:
+    if name is None or name == "":
         raise PipelineError(f"{where}: a node has no `name:`", hint="give every node a name")
+    if not isinstance(name, str):
+        raise PipelineError(
+            f"{where}: node name {name!r} is not a string", hint="quote it: name: '1'"
+        )
     unknown = set(entry) - _NODE_KEYS
     if unknown:
         key = sorted(unknown)[0]
@@ -315,7 +322,7 @@ def _parse_node(entry: Any, where: str) -> Node:
             hint="e.g. transformation: my_project.nodes.orders.CleanOrders",
         )
     options = entry.get("options") or {}
-    if not isinstance(options, Mapping):
+    if not isinstance(options, (dict, Mapping)):
         raise PipelineError(f"{where}, node '{name}': `options:` must be a mapping")
     tags = entry.get("tags") or []
     tags = [tags] if isinstance(tags, str) else tags
@@ -326,11 +333,22 @@ def _parse_node(entry: Any, where: str) -> Node:
         name=name,
         tags=[str(t) for t in tags],
         options=options,
-        code_version=None if entry.get("code_version") is None else str(entry["code_version"]),
+        code_version=_code_version(entry.get("code_version"), name, where),
     )
     if entry.get("description"):
         result = Node(**{**result.__dict__, "description": str(entry["description"])})
     return result
+
+
+def _code_version(raw: Any, name: str, where: str) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, (dict, list)):
+        raise PipelineError(
+            f"{where}, node '{name}': `code_version:` must be a string or a number",
+            hint="e.g. code_version: '2024-06-01' (bump it when the logic changes)",
+        )
+    return str(raw)
 
 
 def _parse_inputs(raw: Any, node_name: str) -> tuple[Input, ...]:
@@ -340,7 +358,7 @@ def _parse_inputs(raw: Any, node_name: str) -> tuple[Input, ...]:
         return (Input(None, raw),)
     if isinstance(raw, list) and all(isinstance(x, str) for x in raw):
         return tuple(Input(None, x) for x in raw)
-    if isinstance(raw, Mapping) and all(isinstance(v, str) for v in raw.values()):
+    if isinstance(raw, (dict, Mapping)) and all(isinstance(v, str) for v in raw.values()):
         return tuple(Input(str(arg), source) for arg, source in raw.items())
     raise PipelineError(
         f"Node '{node_name}': `inputs:` must be a dataset name, a list of names, "

@@ -5,11 +5,7 @@ versions of its inputs (:func:`node_parts`, :func:`node_fingerprint`); :func:`ex
 turns two fingerprints' parts into reasons a person can read. Output versions come from
 :func:`hash_file` (while writing, up to a size) or :func:`hash_object` (in-memory data).
 
-Code hashes come from the normalized AST (comments, docstrings and whitespace ignored) of the
-function or class plus the project-local code it references, found either through the live
-module (:func:`code_hash`, for runs) or by reading files only (:func:`code_hash_from_source`
-and :func:`code_hash_from_dotted`, for ``aether status``, which must not import user code).
-Both give the same hash for the same code.
+Code hashes live in :mod:`aether.codehash` and are re-exported here.
 
 Example::
 
@@ -21,382 +17,42 @@ Example::
 
 from __future__ import annotations
 
-import ast
-import functools
 import hashlib
-import inspect
 import json
 import os
 import pickle
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+from aether.codehash import (
+    canonical_json,
+    code_hash,
+    code_hash_from_dotted,
+    code_hash_from_source,
+    sha256_digest,
+)
 from aether.errors import ConfigError
+
+__all__ = [
+    "ALL_PARAMETERS",
+    "code_hash",
+    "code_hash_from_dotted",
+    "code_hash_from_source",
+    "explain_changes",
+    "fingerprint_of",
+    "hash_file",
+    "hash_object",
+    "node_fingerprint",
+    "node_parts",
+    "params_for",
+    "params_read",
+]
 
 ALL_PARAMETERS = "*"
 _CHUNK = 1 << 20
-
-
-def _sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def _canonical(value: Any) -> bytes:
-    """Stable JSON: sorted keys, no spaces; sets sorted, anything else by ``repr``."""
-
-    def fallback(obj: Any) -> Any:
-        if isinstance(obj, (set, frozenset)):
-            return sorted(obj, key=repr)
-        if hasattr(obj, "isoformat"):
-            return obj.isoformat()
-        return repr(obj)
-
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=fallback)
-    return text.encode()
-
-
-_EMPTY_OPTIONS_HASH = _sha256(_canonical({}))
-
-
-# --------------------------------------------------------------------------- source parsing
-
-
-@dataclass(frozen=True)
-class _Unit:
-    """One hashable piece of code: a function, class or module-level assignment."""
-
-    qualname: str
-    dump: str
-    names: tuple[tuple[str, ...], ...]  # referenced names and attribute chains
-
-
-@dataclass(frozen=True)
-class _Import:
-    module: str  # as written, without the leading dots
-    name: str | None  # None for ``import a.b``
-    level: int
-
-
-@dataclass
-class _ModuleSource:
-    units: dict[str, _Unit] = field(default_factory=dict)
-    imports: dict[str, _Import] = field(default_factory=dict)
-
-
-_CACHE: dict[Path, tuple[tuple[int, int], _ModuleSource]] = {}
-parse_count = 0  # how many files were actually parsed (the cache's effect, for tests)
-
-
-def _module_source(path: Path) -> _ModuleSource | None:
-    """The parsed file, cached by (size, mtime_ns); None when it cannot be read or parsed."""
-    global parse_count
-    try:
-        stat = path.stat()
-        key = (stat.st_size, stat.st_mtime_ns)
-        cached = _CACHE.get(path)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-    except (OSError, SyntaxError, ValueError):
-        return None
-    parse_count += 1
-    source = _ModuleSource()
-    _collect(tree.body, "", source)
-    _CACHE[path] = (key, source)
-    return source
-
-
-def _collect(body: list[ast.stmt], prefix: str, source: _ModuleSource) -> None:
-    for stmt in body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            source.units[prefix + stmt.name] = _unit(prefix + stmt.name, stmt)
-            if isinstance(stmt, ast.ClassDef):
-                _collect(stmt.body, f"{prefix}{stmt.name}.", source)
-        elif prefix:
-            continue
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    source.units[target.id] = _unit(target.id, stmt)
-        elif isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                bound = alias.asname or alias.name.split(".")[0]
-                module = alias.name if alias.asname else bound
-                source.imports[bound] = _Import(module, None, 0)
-        elif isinstance(stmt, ast.ImportFrom):
-            for alias in stmt.names:
-                imp = _Import(stmt.module or "", alias.name, stmt.level)
-                source.imports[alias.asname or alias.name] = imp
-        elif isinstance(stmt, (ast.If, ast.Try)):  # guarded imports and definitions
-            for block in (stmt.body, stmt.orelse, getattr(stmt, "finalbody", [])):
-                _collect(block, prefix, source)
-            for handler in getattr(stmt, "handlers", []):
-                _collect(handler.body, prefix, source)
-
-
-def _unit(qualname: str, node: ast.stmt) -> _Unit:
-    node = _strip_docstrings(node)
-    dump = ast.dump(node, annotate_fields=False, include_attributes=False)
-    return _Unit(qualname, dump, tuple(sorted(_referenced_names(node))))
-
-
-def _strip_docstrings(node: ast.stmt) -> ast.stmt:
-    # In place: each parsed tree is private to one _module_source call.
-    for child in ast.walk(node):
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            body = child.body
-            if (
-                body
-                and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)
-            ):
-                child.body = body[1:]
-    return node
-
-
-def _referenced_names(node: ast.AST) -> set[tuple[str, ...]]:
-    chains: set[tuple[str, ...]] = set()
-    for child in ast.walk(node):
-        if isinstance(child, ast.Name):
-            chains.add((child.id,))
-        elif isinstance(child, ast.Attribute):
-            parts: list[str] = []
-            current: ast.expr = child
-            while isinstance(current, ast.Attribute):
-                parts.append(current.attr)
-                current = current.value
-            if isinstance(current, ast.Name):
-                chains.add((current.id, *reversed(parts)))
-    return chains
-
-
-# --------------------------------------------------------------------------- resolution
-
-
-@dataclass
-class _Scope:
-    """Which files count as project code, and how to find modules among them."""
-
-    root: Path | None
-    own_file: Path
-
-    def is_project(self, path: Path) -> bool:
-        if self.root is None:
-            return path == self.own_file
-        if not path.is_relative_to(self.root):
-            return False
-        # A virtualenv inside the project is not project code.
-        if any(path.is_relative_to(p) for p in _PREFIXES if p.is_relative_to(self.root)):
-            return False
-        return not {"site-packages", "dist-packages"} & set(path.parts)
-
-    def _source_roots(self) -> list[Path]:
-        """Where project modules live: src/, the root, and any import path inside the
-        project (a custom ``[tool.aether] source_dir`` is put on sys.path)."""
-        assert self.root is not None
-        roots = [self.root / "src", self.root]
-        for entry in filter(None, sys.path):
-            path = Path(entry)
-            inside = path.is_absolute() and path.is_relative_to(self.root)
-            if inside and path not in roots and self.is_project(path / "x.py"):
-                roots.append(path)
-        return roots
-
-    def find_module(self, dotted: str, level: int = 0, importer: Path | None = None) -> Path | None:
-        if level and importer is not None:
-            if level > len(importer.parents):
-                return None
-            bases = [importer.parents[level - 1]]
-        else:
-            bases = self._source_roots() if self.root else [self.own_file.parent]
-        parts = [p for p in dotted.split(".") if p]
-        for base in bases:
-            stem = base.joinpath(*parts)
-            for candidate in (stem.with_suffix(".py"), stem / "__init__.py"):
-                if parts and candidate.is_file() and self.is_project(candidate.resolve()):
-                    return candidate.resolve()
-            if not parts and (base / "__init__.py").is_file():
-                return (base / "__init__.py").resolve()
-        return None
-
-
-_Key = tuple[Path, str]
-_PREFIXES = tuple({Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
-
-
-def _resolve_static(
-    scope: _Scope, file: Path, chain: tuple[str, ...], depth: int = 0
-) -> _Key | None:
-    """Follow a name used in ``file`` to the project code defining it, reading files only."""
-    source = _module_source(file)
-    if source is None or depth > 20:
-        return None
-    name, rest = chain[0], chain[1:]
-    if name in source.units:
-        return (file, name)
-    imp = source.imports.get(name)
-    if imp is None:
-        return None
-    if imp.name is not None:
-        module_name = f"{imp.module}.{imp.name}" if imp.module else imp.name
-        submodule = scope.find_module(module_name, imp.level, file)
-        if submodule is None:
-            target = scope.find_module(imp.module, imp.level, file)
-            return _resolve_static(scope, target, (imp.name, *rest), depth + 1) if target else None
-        module_file: Path | None = submodule
-        rest_names = rest
-    else:
-        module_file, rest_names = _descend(scope, imp.module, rest)
-    if module_file is None or not rest_names:
-        return None
-    return _resolve_static(scope, module_file, rest_names, depth + 1)
-
-
-def _descend(scope: _Scope, module: str, rest: tuple[str, ...]) -> tuple[Path | None, tuple]:
-    """``import a`` then ``a.b.fn``: walk into submodules as far as files exist."""
-    found = scope.find_module(module)
-    while rest and (deeper := scope.find_module(f"{module}.{rest[0]}")) is not None:
-        module, found, rest = f"{module}.{rest[0]}", deeper, rest[1:]
-    return found, rest
-
-
-def _resolve_live(
-    scope: _Scope, file: Path, chain: tuple[str, ...], namespace: Mapping[str, Any] | None
-) -> tuple[_Key, Mapping[str, Any] | None] | None:
-    """Follow a name through the module's globals; data values fall back to the files."""
-    if namespace is not None and chain[0] in namespace:
-        value: Any = namespace[chain[0]]
-        for attr in chain[1:]:
-            if not isinstance(value, ModuleType):
-                break
-            value = getattr(value, attr, None)
-        located = _locate_object(value)
-        if located is not None:
-            path, qualname, module = located
-            if not scope.is_project(path):
-                return None
-            return (path, qualname), vars(module) if module else None
-        if inspect.isfunction(value) or inspect.isclass(value) or isinstance(value, ModuleType):
-            return None
-    key = _resolve_static(scope, file, chain)
-    return (key, None) if key else None
-
-
-def _locate_object(value: Any) -> tuple[Path, str, ModuleType | None] | None:
-    if not (inspect.isfunction(value) or inspect.isclass(value)):
-        return None
-    value = inspect.unwrap(value)
-    try:
-        path = inspect.getsourcefile(value)
-    except TypeError:
-        return None
-    qualname = getattr(value, "__qualname__", "")
-    if path is None or "<" in qualname:
-        return None
-    return Path(path).resolve(), qualname, sys.modules.get(value.__module__)
-
-
-def _closure_hash(
-    scope: _Scope, root: _Key, namespace: Mapping[str, Any] | None, live: bool
-) -> str:
-    """Hash the root unit plus every project unit it reaches, each once (cycle-safe)."""
-    seen: dict[_Key, _Unit] = {}
-    pending: list[tuple[_Key, Mapping[str, Any] | None]] = [(root, namespace)]
-    while pending:
-        key, names = pending.pop()
-        source = _module_source(key[0])
-        unit = source.units.get(key[1]) if source else None
-        if key in seen or unit is None:
-            continue
-        seen[key] = unit
-        for chain in unit.names:
-            if live:
-                found = _resolve_live(scope, key[0], chain, names)
-                if found is not None:
-                    pending.append(found)
-            elif (static := _resolve_static(scope, key[0], chain)) is not None:
-                pending.append((static, None))
-    root_unit = seen.pop(root)
-    deps = sorted([u.qualname, u.dump] for u in seen.values())
-    return _sha256(_canonical({"code": [root_unit.qualname, root_unit.dump], "uses": deps}))
-
-
-def _unavailable(dotted: str) -> str:
-    return _sha256(f"unavailable:{dotted}".encode())
-
-
-def code_hash(obj: Any, project_root: Path | None) -> str:
-    """Hash of a function's or class's normalized source plus the project code it uses.
-
-    Comments, docstrings and whitespace do not count. Functions, classes and module-level
-    constants it references are followed through the defining module's globals and included
-    when their file lies under ``project_root`` (not the standard library, not
-    site-packages); with ``project_root=None`` only its own file counts. An instance is
-    hashed by its class, a ``functools.partial`` by its function.
-
-    When the source cannot be found (builtins, lambdas or functions defined inside other
-    functions, code outside ``project_root``) the hash is of ``module.qualname`` only, so
-    changes to that code are not noticed: pin it with ``code_version:`` in pipeline.yml.
-    """
-    if isinstance(obj, functools.partial):
-        obj = obj.func
-    if inspect.ismethod(obj):
-        obj = obj.__func__
-    if not hasattr(obj, "__qualname__"):  # an instance: hash its class
-        obj = type(obj)
-    dotted = f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', repr(obj))}"
-    located = _locate_object(obj)
-    if located is None:
-        return _unavailable(dotted)
-    path, qualname, module = located
-    scope = _Scope(project_root.resolve() if project_root else None, path)
-    source = _module_source(path)
-    if not scope.is_project(path) or source is None or qualname not in source.units:
-        return _unavailable(dotted)
-    namespace = vars(module) if module else getattr(obj, "__globals__", None)
-    return _closure_hash(scope, (path, qualname), namespace, live=True)
-
-
-def code_hash_from_source(file: Path, qualname: str, project_root: Path | None) -> str:
-    """:func:`code_hash` without importing anything: parse ``file`` and follow same-module
-    names and imports that resolve to files under ``project_root``.
-
-    Raises ValueError when ``file`` does not define ``qualname``.
-    """
-    path = Path(file).resolve()
-    scope = _Scope(project_root.resolve() if project_root else None, path)
-    source = _module_source(path)
-    if source is None or qualname not in source.units:
-        raise ValueError(f"{file} does not define {qualname}")
-    return _closure_hash(scope, (path, qualname), None, live=False)
-
-
-def code_hash_from_dotted(dotted: str, project_root: Path) -> str:
-    """:func:`code_hash` of ``pkg.module.name`` found under ``project_root`` (or its ``src/``)
-    without importing it; the ``module.qualname`` fallback when it is not project code."""
-    root = project_root.resolve()
-    scope = _Scope(root, root)
-    parts = dotted.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        module_file = scope.find_module(".".join(parts[:cut]))
-        source = _module_source(module_file) if module_file else None
-        if module_file is None or source is None:
-            continue
-        qualname = ".".join(parts[cut:])
-        key: _Key | None = (module_file, qualname)
-        if qualname not in source.units:  # maybe re-exported: `from ._impl import fn`
-            key = (
-                _resolve_static(scope, module_file, (qualname,)) if cut == len(parts) - 1 else None
-            )
-        if key is not None:
-            return _closure_hash(scope, key, None, live=False)
-    return _unavailable(dotted)
+_EMPTY_OPTIONS_HASH = sha256_digest(canonical_json({}))
 
 
 # --------------------------------------------------------------------------- node fingerprints
@@ -450,8 +106,10 @@ def node_parts(
     # (status on 10,000 nodes computes this 10,000 times).
     return {
         "code_hash": code_hash,
-        "options_hash": _sha256(_canonical(dict(options))) if options else _EMPTY_OPTIONS_HASH,
-        "params": json.loads(_canonical(dict(params))) if params else {},
+        "options_hash": sha256_digest(canonical_json(dict(options)))
+        if options
+        else _EMPTY_OPTIONS_HASH,
+        "params": json.loads(canonical_json(dict(params))) if params else {},
         "inputs": dict(sorted(input_versions.items())),
     }
 
@@ -468,7 +126,7 @@ def node_fingerprint(
 
 def fingerprint_of(parts: Mapping[str, Any]) -> str:
     """The fingerprint of stored ``parts`` (see :func:`node_parts`)."""
-    return _sha256(_canonical(dict(parts)))
+    return sha256_digest(canonical_json(dict(parts)))
 
 
 def explain_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
@@ -548,10 +206,10 @@ def hash_object(value: Any) -> str:
             return hashed
     try:
         text = json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=True)
-        return _sha256(b"json:" + text.encode())
+        return sha256_digest(b"json:" + text.encode())
     except (TypeError, ValueError):
         pass
-    return _sha256(b"pickle:" + pickle.dumps(value, protocol=5))
+    return sha256_digest(b"pickle:" + pickle.dumps(value, protocol=5))
 
 
 def _hash_pandas(value: Any) -> str | None:
@@ -567,4 +225,4 @@ def _hash_pandas(value: Any) -> str | None:
         layout = [[repr(c), str(t)] for c, t in value.dtypes.items()]
     else:
         layout = [[repr(value.name), str(value.dtype)]]
-    return _sha256(b"pandas:" + _canonical(layout) + rows)
+    return sha256_digest(b"pandas:" + canonical_json(layout) + rows)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aether import fingerprint
+from aether import codehash
 from aether.fingerprint import code_hash, code_hash_from_dotted, code_hash_from_source
 
 BASE_HELPERS = textwrap.dedent(
@@ -290,11 +290,11 @@ def test_unavailable_source_falls_back_to_module_and_name() -> None:
 def test_files_are_parsed_once_until_they_change(make) -> None:  # type: ignore[no-untyped-def]
     project = make(helpers=BASE_HELPERS, nodes=BASE_NODES)
     first = project.static("shop.nodes", "transform")
-    parsed = fingerprint.parse_count
+    parsed = codehash.parse_count
 
     assert project.static("shop.nodes", "transform") == first
-    assert fingerprint.parse_count == parsed
+    assert codehash.parse_count == parsed
 
     (project.root / "src" / "shop" / "helpers.py").write_text("def clean(df):\n    return df\n")
     assert project.static("shop.nodes", "transform") != first
-    assert fingerprint.parse_count == parsed + 1
+    assert codehash.parse_count == parsed + 1

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from aether.catalog import DataCatalog
+from aether.catalog import DataCatalog, DataSetFactory
 from aether.errors import AetherError, PipelineError
 from aether.execution import NodeOutcome, NodeTask, execute_node
 from aether.pipeline import Node, Pipeline
@@ -208,7 +208,7 @@ class Orchestrator:
         self.reporter = reporter or SilentReporter()
         self.tracker = tracker or NullTracker()
         # How a worker process rebuilds the catalog (configs cross, live datasets do not).
-        self.catalog_factory = catalog_factory or functools.partial(_copy_of, catalog)
+        self.catalog_factory = catalog_factory or catalog_recipe(catalog)
 
     def run(self, plan: Plan, run_id: str) -> RunResult:
         started = time.perf_counter()
@@ -308,11 +308,37 @@ class _RunWork:
         self.o.reporter.node_finished(result)
 
 
-def _copy_of(catalog: DataCatalog) -> DataCatalog:
-    """A fresh catalog with the same entries and no live datasets (for worker processes)."""
+def catalog_recipe(catalog: DataCatalog) -> functools.partial[DataCatalog]:
+    """How a worker process rebuilds ``catalog``: its entries and settings, which pickle
+    cleanly under any start method, never its live datasets (or the data they hold)."""
+    registered = {
+        name: target
+        for name, target in catalog.factory._types.items()
+        if isinstance(target, (str, type))
+    }
+    return functools.partial(
+        _rebuild_catalog,
+        dict(catalog.entries),
+        catalog._credentials,
+        catalog._credentials_file,
+        catalog.factory.project_path,
+        registered,
+    )
+
+
+def _rebuild_catalog(
+    entries: dict[str, Any],
+    credentials: Mapping[str, Any] | None,
+    credentials_file: str,
+    project_path: Any,
+    registered: dict[str, Any],
+) -> DataCatalog:
+    factory = DataSetFactory(project_path)
+    for name, target in registered.items():
+        factory.register(name, target)
     return DataCatalog(
-        entries=catalog.entries,
-        credentials=catalog._credentials,
-        credentials_file=catalog._credentials_file,
-        factory=catalog.factory,
+        entries=entries,
+        credentials=credentials,
+        credentials_file=credentials_file,
+        factory=factory,
     )

@@ -1,0 +1,84 @@
+"""The parallel runner under `spawn` (macOS and Windows start workers that way): only
+configuration and in-memory data cross to the workers, never live dataset objects."""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+from pathlib import Path
+
+import pytest
+
+from aether import run_pipeline, runners
+from aether.datasets.memory import MemoryDataSet
+from aether.orchestrator import Orchestrator
+from aether.project import load_context
+
+STEPS = """import os
+
+
+def make_numbers(n):
+    return list(range(n))
+
+
+def total(numbers):
+    return {"sum": sum(numbers), "pid": os.getpid()}
+
+
+def count(numbers):
+    return {"count": len(numbers), "pid": os.getpid()}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "spawn_project"
+    (root / "conf" / "base").mkdir(parents=True)
+    (root / "src" / "spawnpkg").mkdir(parents=True)
+    (root / "src" / "spawnpkg" / "__init__.py").write_text("")
+    (root / "src" / "spawnpkg" / "steps.py").write_text(STEPS)
+    (root / "conf" / "base" / "parameters.yml").write_text("n: 10\n")
+    (root / "conf" / "base" / "catalog.yml").write_text(
+        "total: {type: JsonDataSet, filepath: data/total.json}\n"
+        "count: {type: JsonDataSet, filepath: data/count.json}\n"
+    )
+    (root / "conf" / "base" / "pipeline.yml").write_text(
+        "pipelines:\n  p:\n    nodes:\n"
+        "      - {name: make, transformation: spawnpkg.steps.make_numbers,"
+        " inputs: {n: params:n}, outputs: numbers}\n"
+        "      - {name: total, transformation: spawnpkg.steps.total,"
+        " inputs: {numbers: numbers}, outputs: total}\n"
+        "      - {name: count, transformation: spawnpkg.steps.count,"
+        " inputs: {numbers: numbers}, outputs: count}\n"
+    )
+    return root
+
+
+def test_the_worker_recipe_pickles_without_live_datasets(project: Path) -> None:
+    context = load_context(project)
+    context.catalog.add("big_in_memory", MemoryDataSet(data="x" * 1_000_000))
+    recipe = Orchestrator(context.catalog, context.params).catalog_factory
+
+    payload = pickle.dumps(recipe)
+    rebuilt = pickle.loads(payload)()
+
+    assert len(payload) < 100_000  # the megabyte held in memory did not travel
+
+    assert sorted(rebuilt.entries) == ["count", "total"]
+    assert "big_in_memory" not in rebuilt.list()
+
+
+def test_parallel_runner_works_with_spawned_workers(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spawn = multiprocessing.get_context("spawn")
+    monkeypatch.setattr(runners, "_process_context", lambda: spawn)
+
+    result = run_pipeline(project, runner="parallel", max_workers=2)
+
+    assert result.succeeded, [r.error for r in result.results if r.error]
+    import json
+
+    total = json.loads((project / "data" / "total.json").read_text())
+    count = json.loads((project / "data" / "count.json").read_text())
+    assert (total["sum"], count["count"]) == (45, 10)

@@ -184,7 +184,16 @@ def _process_context() -> multiprocessing.context.BaseContext:
 
 
 def _worker_crash(node: Node, exc: BaseException) -> NodeFailedError:
+    from concurrent.futures.process import BrokenProcessPool
+
+    if isinstance(exc, BrokenProcessPool):
+        return NodeFailedError(
+            f"Node '{node.name}' failed: its worker process stopped ({exc})",
+            hint="it may have run out of memory or crashed; try --runner sequential to see why",
+        )
     return NodeFailedError(
-        f"Node '{node.name}' failed: its worker process stopped ({type(exc).__name__}: {exc})",
-        hint="it may have run out of memory or crashed; try --runner sequential to see why",
+        f"Node '{node.name}' failed: its result could not come back from the worker process "
+        f"({type(exc).__name__}: {exc})",
+        hint="in-memory outputs must be picklable with --runner parallel: declare the dataset "
+        "in the catalog, or use --runner sequential",
     )

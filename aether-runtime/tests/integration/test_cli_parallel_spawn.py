@@ -82,3 +82,29 @@ def test_parallel_runner_works_with_spawned_workers(
     total = json.loads((project / "data" / "total.json").read_text())
     count = json.loads((project / "data" / "count.json").read_text())
     assert (total["sum"], count["count"]) == (45, 10)
+
+
+def test_an_unpicklable_in_memory_output_gets_a_clear_failure(tmp_path: Path) -> None:
+    root = tmp_path / "lambda_project"
+    (root / "conf" / "base").mkdir(parents=True)
+    (root / "src" / "lambdapkg").mkdir(parents=True)
+    (root / "src" / "lambdapkg" / "__init__.py").write_text("")
+    (root / "src" / "lambdapkg" / "steps.py").write_text(
+        "def make():\n    return lambda x: x\n\n\ndef use(f):\n    return {'ok': f(1)}\n"
+    )
+    (root / "conf" / "base" / "catalog.yml").write_text(
+        "out: {type: JsonDataSet, filepath: data/out.json}\n"
+    )
+    (root / "conf" / "base" / "pipeline.yml").write_text(
+        "pipelines:\n  p:\n    nodes:\n"
+        "      - {name: make, transformation: lambdapkg.steps.make, outputs: fn}\n"
+        "      - {name: use, transformation: lambdapkg.steps.use, inputs: {f: fn}, outputs: out}\n"
+    )
+
+    result = run_pipeline(root, runner="parallel", max_workers=2)
+
+    failed = {r.name: r for r in result.failed}
+    assert list(failed) == ["make"]
+    assert "could not come back from the worker process" in failed["make"].error.message
+    assert "--runner sequential" in failed["make"].error.hint
+    assert run_pipeline(root, runner="sequential").succeeded

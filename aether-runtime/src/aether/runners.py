@@ -177,9 +177,11 @@ def _process_context() -> multiprocessing.context.BaseContext:
     # when the pool starts, before its manager thread, and Aether's progress display has no
     # refresh thread. A child never touches the parent's SQLite connection and leaves with
     # os._exit, so the connection is neither used nor closed across the fork.
-    # Elsewhere (macOS, Windows) use the platform's default.
+    # From Python 3.12, fork in a process with threads (pyarrow starts some) warns of
+    # deadlocks: there, and elsewhere than Linux, start workers without fork (everything a
+    # worker gets is picklable; tests run the parallel runner under spawn too).
     if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork")
+        return multiprocessing.get_context("fork" if sys.version_info < (3, 12) else "forkserver")
     return multiprocessing.get_context()
 
 

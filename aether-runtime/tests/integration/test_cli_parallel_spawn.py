@@ -68,11 +68,12 @@ def test_the_worker_recipe_pickles_without_live_datasets(project: Path) -> None:
     assert "big_in_memory" not in rebuilt.list()
 
 
-def test_parallel_runner_works_with_spawned_workers(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("start_method", ["spawn", "forkserver"])
+def test_parallel_runner_works_with_workers_started_without_fork(
+    project: Path, monkeypatch: pytest.MonkeyPatch, start_method: str
 ) -> None:
-    spawn = multiprocessing.get_context("spawn")
-    monkeypatch.setattr(runners, "_process_context", lambda: spawn)
+    context = multiprocessing.get_context(start_method)
+    monkeypatch.setattr(runners, "_process_context", lambda: context)
 
     result = run_pipeline(project, runner="parallel", max_workers=2)
 

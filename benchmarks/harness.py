@@ -152,7 +152,7 @@ def machine() -> dict[str, str]:
         "cores": str(os.cpu_count()),
         "python": platform.python_version(),
         "os": f"{platform.system()} {platform.release()}",
-        "aether": _version("aether-runtime"),
+        "aether": _version("aether-data"),
         "pandas": _version("pandas"),
         "pyarrow": _version("pyarrow"),
     }

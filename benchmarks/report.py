@@ -112,7 +112,7 @@ def _machines(entries: list[dict[str, Any]]) -> list[str]:
         machine = dict(key)
         lines.append(
             f"- {machine['cpu']}, {machine['cores']} cores; Python {machine['python']} on "
-            f"{machine['os']}; aether-runtime {machine['aether']}, pandas {machine['pandas']}, "
+            f"{machine['os']}; aether-data {machine['aether']}, pandas {machine['pandas']}, "
             f"pyarrow {machine['pyarrow']}"
         )
     return [*lines, ""]

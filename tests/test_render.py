@@ -135,7 +135,7 @@ def test_answers_reach_pyproject(bake, answers_id):
 
     meta = tomllib.loads((project / "pyproject.toml").read_text())
     version = answers.get("aether_runtime_version", ">=0.1")
-    assert meta["project"]["dependencies"] == [f"aether-runtime{version}"]
+    assert meta["project"]["dependencies"] == [f"aether-data{version}"]
     assert meta["project"]["requires-python"] == f">={answers.get('python_version', '3.11')}"
     assert meta["project"]["authors"][0]["name"] == answers.get("author_name", "Your Name")
     assert meta["project"]["description"] == answers.get(
@@ -144,7 +144,7 @@ def test_answers_reach_pyproject(bake, answers_id):
     sources = meta.get("tool", {}).get("uv", {}).get("sources", {})
     if answers.get("aether_runtime_path"):
         runtime = {"path": answers["aether_runtime_path"], "editable": True}
-        assert sources == {"aether-runtime": runtime}
+        assert sources == {"aether-data": runtime}
     else:
         assert sources == {}
     assert ("spark" in meta["project"].get("optional-dependencies", {})) == answers.get(

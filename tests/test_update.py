@@ -31,7 +31,7 @@ from .conftest import (
 PROJECT = Path("template") / "{{cookiecutter.project_slug}}"
 MARKERS = re.compile(r"^(<<<<<<<|=======$|>>>>>>>)", re.MULTILINE)
 NEW_TARGET = "check: lint test ## Run lint and test, as CI does\n\n"
-USER_DEPENDENCY = '"aether-runtime>=0.1", "requests>=2"'
+USER_DEPENDENCY = '"aether-data>=0.1", "requests>=2"'
 USER_NODE = '"""A transformation the team added."""\n\n\ndef identity(data):\n    return data\n'
 
 
@@ -68,7 +68,7 @@ def user_edits(project: Path) -> None:
     """What a team does after generating: a dependency, a parameter, a node, local targets."""
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text()
-    pyproject.write_text(text.replace('"aether-runtime>=0.1"', USER_DEPENDENCY))
+    pyproject.write_text(text.replace('"aether-data>=0.1"', USER_DEPENDENCY))
     parameters = project / "conf" / "base" / "parameters.yml"
     parameters.write_text(parameters.read_text().replace("min_amount: 5", "min_amount: 10"))
     (project / "src" / "my_data_project" / "nodes" / "extra.py").write_text(USER_NODE)

@@ -56,7 +56,7 @@ def new_project(
     except ImportError:
         raise AetherError(
             "aether new needs copier, which is not installed",
-            hint="pip install 'aether-runtime[new]' (or: uv tool install copier, then "
+            hint="pip install 'aether-data[new]' (or: uv tool install copier, then "
             "copier copy <template> DEST)",
         ) from None
     if destination.exists() and any(destination.iterdir()):

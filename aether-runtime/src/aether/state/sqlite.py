@@ -138,9 +138,9 @@ class SQLiteStateStore(StateStore):
         if int(row[0]) > SCHEMA_VERSION:
             raise StateError(
                 f"{self.path} was written by a newer Aether (schema {int(row[0])}); "
-                "upgrade aether-runtime",
-                hint=f"this aether-runtime understands schema {SCHEMA_VERSION}: "
-                "pip install -U aether-runtime",
+                "upgrade aether-data",
+                hint=f"this aether-data understands schema {SCHEMA_VERSION}: "
+                "pip install -U aether-data",
             )
 
     @contextmanager

@@ -55,7 +55,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StateError, match=rf"newer Aether \(schema {SCHEMA_VERSION + 1}\)") as err:
         SQLiteStateStore(path)
 
-    assert "upgrade aether-runtime" in err.value.message
+    assert "upgrade aether-data" in err.value.message
 
 
 def test_garbage_file_names_path_and_says_to_move_it(tmp_path: Path) -> None:

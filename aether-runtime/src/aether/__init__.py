@@ -9,7 +9,10 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+try:  # written by the build from the git tag (hatch-vcs); absent in a bare source tree
+    from aether._version import __version__
+except ImportError:  # pragma: no cover - only when running from an uninstalled checkout
+    __version__ = "0.0.0+unknown"
 
 _EXPORTS = {
     "AbstractDataSet": "aether.datasets.base",

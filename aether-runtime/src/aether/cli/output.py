@@ -1,13 +1,19 @@
-"""Printing for the CLI: one console, errors as one line, small table helpers."""
+"""Printing for the CLI: one console, errors as one line, small table helpers.
+
+Everything printed has its secrets masked (:mod:`aether.redaction`): the helpers here mask
+what they print, and :func:`mask_standard_streams` masks whatever else reaches stdout or
+stderr (rich's console, typer, a traceback under ``--debug``).
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 from aether.errors import AetherError
+from aether.redaction import redact, redact_value
 
 _console = None
 _err_console = None
@@ -50,7 +56,29 @@ def option_duration(value: str, option: str) -> float:
 
 def say(text: str) -> None:
     """Print a plain line (no markup, no rich import: this is on every command's path)."""
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(redact(text) + "\n")
+
+
+class RedactingStream:
+    """A text stream that masks secrets in what is written, then hands it to ``stream``."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(redact(text))
+        return len(text)  # what the caller wrote, as the TextIO contract says
+
+    def __getattr__(self, name: str) -> Any:  # isatty, flush, encoding, fileno...
+        return getattr(self.stream, name)
+
+
+def mask_standard_streams() -> None:
+    """Route stdout and stderr through :class:`RedactingStream` (once per process)."""
+    if not isinstance(sys.stdout, RedactingStream):
+        sys.stdout = RedactingStream(sys.stdout)
+    if not isinstance(sys.stderr, RedactingStream):
+        sys.stderr = RedactingStream(sys.stderr)
 
 
 def print_error(error: AetherError) -> None:
@@ -61,13 +89,14 @@ def print_error(error: AetherError) -> None:
     details = getattr(error, "details", None)
     if details and os.environ.get("AETHER_DEBUG"):
         line += "\n" + details
+    line = redact(line)
     if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
         line = f"\033[31m{line}\033[0m"
     sys.stderr.write(line + "\n")
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    sys.stdout.write(json.dumps(redact_value(data), indent=2, sort_keys=True, default=str) + "\n")
 
 
 _ANSI = {"green": "32", "yellow": "33", "red": "31", "magenta": "35", "dim": "2", "bold": "1"}
@@ -93,7 +122,7 @@ def print_table(
     lines.append(_join(columns, widths, None, bold=colour))
     for row in cells:
         lines.append(_join(row, widths, styles if colour else None))
-    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.write(redact("\n".join(lines)) + "\n")
 
 
 def _join(

@@ -22,9 +22,10 @@ Example::
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TextIO
 
 MASK = "***"
 MIN_SECRET_LENGTH = 6
@@ -128,6 +129,32 @@ def url_secret_lines(text: str) -> list[int]:
         for number, line in enumerate(text.splitlines(), start=1)
         if has_url_secret(_REFERENCE.sub("", line))
     ]
+
+
+class RedactingStream:
+    """A text stream that masks secrets in what is written, then hands it to ``stream``."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(redact(text))
+        return len(text)  # what the caller wrote, as the TextIO contract says
+
+    def __getattr__(self, name: str) -> Any:  # isatty, flush, encoding, fileno...
+        return getattr(self.stream, name)
+
+
+def mask_standard_streams() -> None:
+    """Route stdout and stderr through :class:`RedactingStream` (once per process).
+
+    The CLI does it first thing, and so does each parallel worker: what a node prints or
+    logs there goes to the same terminal.
+    """
+    if sys.stdout is not None and not isinstance(sys.stdout, RedactingStream):
+        sys.stdout = RedactingStream(sys.stdout)
+    if sys.stderr is not None and not isinstance(sys.stderr, RedactingStream):
+        sys.stderr = RedactingStream(sys.stderr)
 
 
 def _secret_parts(value: Any) -> set[str]:

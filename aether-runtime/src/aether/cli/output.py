@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, TextIO
+from typing import Any
 
 from aether.errors import AetherError
-from aether.redaction import redact, redact_value
+from aether.redaction import mask_standard_streams, redact, redact_value
+
+__all__ = ["mask_standard_streams"]  # re-exported: the CLI's entry point installs it
 
 _console = None
 _err_console = None
@@ -59,28 +61,6 @@ def say(text: str) -> None:
     sys.stdout.write(redact(text) + "\n")
 
 
-class RedactingStream:
-    """A text stream that masks secrets in what is written, then hands it to ``stream``."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-
-    def write(self, text: str) -> int:
-        self.stream.write(redact(text))
-        return len(text)  # what the caller wrote, as the TextIO contract says
-
-    def __getattr__(self, name: str) -> Any:  # isatty, flush, encoding, fileno...
-        return getattr(self.stream, name)
-
-
-def mask_standard_streams() -> None:
-    """Route stdout and stderr through :class:`RedactingStream` (once per process)."""
-    if not isinstance(sys.stdout, RedactingStream):
-        sys.stdout = RedactingStream(sys.stdout)
-    if not isinstance(sys.stderr, RedactingStream):
-        sys.stderr = RedactingStream(sys.stderr)
-
-
 def print_error(error: AetherError) -> None:
     """``error: <what, where> — <what to do>`` on one line, on stderr."""
     line = f"error: {error.message}"
@@ -93,6 +73,11 @@ def print_error(error: AetherError) -> None:
     if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
         line = f"\033[31m{line}\033[0m"
     sys.stderr.write(line + "\n")
+
+
+def print_warning(message: str, hint: str) -> None:
+    """``warning: <what, where> — <what to do>`` on stderr; the exit code is not affected."""
+    sys.stderr.write(redact(f"warning: {message} — {hint}") + "\n")
 
 
 def print_json(data: Any) -> None:

@@ -293,6 +293,30 @@ def test_viz_in_every_format_is_masked(leaky, aether) -> None:
     _no_secret(project, run, page, data, mermaid)
 
 
+def test_secrets_recorded_by_an_older_aether_are_masked_when_shown(leaky, aether) -> None:
+    """A state.db written before masking existed (a secret in clear in a head's error) is
+    still masked by `status --json` and every `viz` format: the sinks mask on their own."""
+    project = leaky("old_state")
+    _materialized_then_failed(project, aether)
+    with sqlite3.connect(project / ".aether" / "state.db") as db:
+        db.execute("UPDATE heads SET error = ? WHERE asset = 'loaded'", (f"old {PASSWORD}",))
+    before = _data(project)
+
+    status = aether(project, "status", "--json", env=ENV)
+    page = aether(project, "viz", env=ENV)
+    data = aether(project, "viz", "--format", "json", "--output", "viz.json", env=ENV)
+    mermaid = aether(project, "viz", "--format", "mermaid", env=ENV)
+
+    for result in (status, page, data, mermaid):
+        assert result.returncode == 0, result.stderr
+        assert_no_traceback(result)
+        assert PASSWORD not in result.stdout + result.stderr
+    assert "old ***" in status.stdout and "old ***" in (project / "viz.json").read_text()
+    for written in (project / "viz.json", project / "data/08_reporting/dag.html"):
+        assert PASSWORD not in written.read_text()
+    assert_unchanged(before, _data(project))
+
+
 def test_logs_written_by_a_node_are_masked(leaky, aether) -> None:
     """A log file configured in logging.yml never receives a secret, even from user code."""
     logging_yml = """\
@@ -362,4 +386,4 @@ def test_a_missing_credential_error_names_the_key_but_no_value(leaky, aether) ->
 
 
 def _rows(db: sqlite3.Connection, table: str) -> list[tuple[Any, ...]]:
-    return db.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608 - fixed names
+    return db.execute(f"SELECT * FROM {table}").fetchall()

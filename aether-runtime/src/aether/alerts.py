@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aether.errors import ConfigError
+from aether.redaction import redact, register
 from aether.state.base import Transition
 
 logger = logging.getLogger("aether.alerts")
@@ -50,6 +51,7 @@ def parse_webhook(config: Mapping[str, Any], where: str) -> tuple[str, tuple[str
             f"{where}: the webhook `url:` must start with http:// or https://",
             hint="check the value (it is not shown here: webhook URLs often hold a token)",
         )
+    register(url)  # a webhook URL is a credential: whoever has it can post
     # YAML reads a bare `on` key as the boolean true.
     events_raw = webhook.get("on", webhook.get(True)) or DEFAULT_EVENTS
     events = (events_raw,) if isinstance(events_raw, str) else tuple(events_raw)
@@ -72,9 +74,8 @@ def send_alerts(
     """Log the transitions that went down; POST the matching ones. True if a POST succeeded."""
     for transition in transitions:
         if event_of(transition) in ("failed", "missing", "overdue"):
-            logger.warning(
-                "asset %s is %s: %s", transition.asset, transition.status, transition.reason
-            )
+            why = transition.reason and redact(transition.reason)
+            logger.warning("asset %s is %s: %s", transition.asset, transition.status, why)
     if webhook is None:
         return False
     url, events = webhook
@@ -89,7 +90,7 @@ def send_alerts(
                     "asset": t.asset,
                     "event": event_of(t),
                     "status": t.status,
-                    "reason": t.reason,
+                    "reason": t.reason and redact(t.reason),
                     "at": t.at,
                 }
                 for t in matching

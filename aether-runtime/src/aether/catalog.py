@@ -20,6 +20,7 @@ from typing import Any
 from aether.datasets import BUILTIN_DATASETS
 from aether.datasets.base import AbstractDataSet
 from aether.errors import CatalogError, CredentialsError
+from aether.redaction import redact, redact_value, register_credentials
 
 ENTRY_POINT_GROUP = "aether.datasets"
 # Keys of a catalog entry that describe the asset rather than configure the dataset class.
@@ -110,7 +111,7 @@ class DataSetFactory:
         except Exception as exc:
             raise CatalogError(
                 f"Dataset '{entry.name}' ({entry.where}): {cls.__name__} rejected its "
-                f"arguments: {type(exc).__name__}: {_scrub(str(exc), credentials)}",
+                f"arguments: {type(exc).__name__}: {redact(str(exc))}",
                 hint="fix the catalog entry",
             ) from None
         dataset.name = entry.name
@@ -154,6 +155,9 @@ class DataCatalog:
             dataset.name = name
             self._datasets[name] = dataset
         self.entries: dict[str, CatalogEntry] = dict(entries or {})
+        # Registered here, where every process (a parallel worker too) gets its credentials,
+        # so any text this process sends anywhere is masked.
+        register_credentials(credentials)
         self._credentials = credentials
         self._credentials_file = credentials_file
         self.factory = factory or DataSetFactory()
@@ -235,7 +239,14 @@ class DataCatalog:
                 self.get(name)
 
     def describe(self, name: str) -> dict[str, Any]:
-        """Type, location, metadata, checks and freshness of a dataset; never its secrets."""
+        """Type, location, metadata, checks and freshness of a dataset; never its secrets.
+
+        Redacted here rather than trusted to each ``_describe()``: a custom dataset may
+        return its connection string.
+        """
+        return redact_value(self._describe(name))
+
+    def _describe(self, name: str) -> dict[str, Any]:
         entry = self.entries.get(name)
         described = self.get(name).describe()
         if entry is None:
@@ -348,18 +359,3 @@ def _absolute(path: str, root: Path) -> str:
     if "://" in path or path.startswith("/"):
         return path
     return os.path.join(root, path)  # os.path: ~10x cheaper than pathlib, per catalog entry
-
-
-def _scrub(text: str, credentials: Any) -> str:
-    """Remove credential values (at any depth) from a message a constructor produced."""
-    if isinstance(credentials, Mapping):
-        for value in credentials.values():
-            text = _scrub(text, value)
-    elif isinstance(credentials, (list, tuple)):
-        for value in credentials:
-            text = _scrub(text, value)
-    elif credentials is not None and not isinstance(credentials, bool):
-        secret = str(credentials)
-        if len(secret) >= 3:  # masking "1" or "a" would garble the message, not protect it
-            text = text.replace(secret, "***")
-    return text

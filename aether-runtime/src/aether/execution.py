@@ -16,6 +16,7 @@ from aether.catalog import DataCatalog
 from aether.config import get_dotted
 from aether.errors import AetherError, CheckFailedError, NodeFailedError, PipelineError
 from aether.pipeline import Node
+from aether.redaction import redact
 from aether.transformation import resolve_callable
 
 
@@ -58,13 +59,15 @@ def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
     except AetherError:
         raise
     except Exception as exc:
+        # The node's own text may quote a credential (a driver echoing its DSN): masked
+        # here, in the process that raised it, before it travels or is stored anywhere.
         error = NodeFailedError(
-            f"Node '{node.name}' failed: {type(exc).__name__}: {exc}",
+            redact(f"Node '{node.name}' failed: {type(exc).__name__}: {exc}"),
             hint="see the traceback with --debug; fix the transformation or its inputs",
         )
         # Kept as text: it must survive pickling back from a worker process.
-        error.details = "".join(  # type: ignore[attr-defined]
-            traceback.format_exception(type(exc), exc, exc.__traceback__)
+        error.details = redact(  # type: ignore[attr-defined]
+            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         )
         raise error from exc
     outputs = map_outputs(node, returned)
@@ -107,8 +110,10 @@ def audit_outputs(task: NodeTask, outputs: Mapping[str, Any]) -> list[Any]:
         first = blocking[0]
         more = f" (and {len(blocking) - 1} more)" if len(blocking) > 1 else ""
         error = CheckFailedError(
-            f"Node '{task.node.name}': check {first.check} on '{first.asset}' failed: "
-            f"{first.message}{more}; the previous version was kept",
+            redact(
+                f"Node '{task.node.name}': check {first.check} on '{first.asset}' failed: "
+                f"{first.message}{more}; the previous version was kept"
+            ),
             hint="fix the data or the transformation, or make the check `severity: warn`",
         )
         error.check_results = results  # type: ignore[attr-defined]

@@ -30,6 +30,7 @@ from aether.orchestrator import (
 from aether.pipeline import Pipeline
 from aether.planner import plan_stale
 from aether.project import AetherContext, check_parameters, load_context, read_logging_config
+from aether.redaction import redact
 from aether.runners import create_runner
 from aether.tracking import AssetTracker, record_transitions
 
@@ -195,3 +196,34 @@ def configure_logging(ctx: AetherContext) -> None:
             ) from None
     elif not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    _mask_every_handler()
+
+
+def _mask_every_handler() -> None:
+    """A :class:`RedactingFilter` on every handler: on handlers, not loggers, because a
+    logger's filters do not see records propagated from its children."""
+    loggers = [logging.getLogger()] + [
+        item
+        for item in logging.Logger.manager.loggerDict.values()
+        if isinstance(item, logging.Logger)
+    ]
+    for handler in {handler for item in loggers for handler in item.handlers}:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in a log record's message and traceback text; never drops a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = redact(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True

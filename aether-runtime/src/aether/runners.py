@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from aether.errors import AetherError, NodeFailedError, PipelineError
 from aether.execution import NodeOutcome, NodeTask, execute_node
 from aether.pipeline import Node
+from aether.redaction import mask_standard_streams
 
 if TYPE_CHECKING:
     import multiprocessing.context
@@ -163,7 +164,8 @@ def init_worker(catalog_factory: Callable[[], Any], sys_path: list[str]) -> None
     for entry in reversed(sys_path):
         if entry not in sys.path:
             sys.path.insert(0, entry)
-    _worker_catalog = catalog_factory()
+    _worker_catalog = catalog_factory()  # registers its credentials for masking, too
+    mask_standard_streams()
 
 
 def run_in_worker(task: NodeTask) -> NodeOutcome:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from aether.assets import FRESH, AssetEvaluator, AssetStatus
 from aether.errors import AetherError
 from aether.execution import NodeOutcome, NodeTask
 from aether.orchestrator import PlannedNode
 from aether.pipeline import Node
-from aether.state.base import Materialization, StateStore, Transition
+from aether.redaction import redact
+from aether.state.base import CheckResult, Materialization, StateStore, Transition
 
 logger = logging.getLogger("aether.run")
 
@@ -82,7 +83,8 @@ class AssetTracker:
             for name in outcome.saved
             if name in self.evaluator.assets
         ]
-        self.store.commit_node(started.attempt, materializations, outcome.check_results)
+        results = _masked(outcome.check_results)
+        self.store.commit_node(started.attempt, materializations, results)
         self.rebuilt.update(outcome.saved)
         self.evaluator.refresh(outcome.saved)
 
@@ -91,8 +93,8 @@ class AssetTracker:
         if started is None:
             return
         stored = [o for o in node.outputs if o in self.evaluator.assets]
-        results = getattr(error, "check_results", ())
-        self.store.fail_node(started.attempt, stored, error.message, results)
+        results = _masked(getattr(error, "check_results", ()))
+        self.store.fail_node(started.attempt, stored, redact(error.message), results)
         self.evaluator.refresh(stored)
 
     def rerun_changed_checks(
@@ -111,7 +113,7 @@ class AssetTracker:
             if status.status != FRESH and not status.is_source:
                 continue
             data = self.evaluator.catalog.load(status.name)
-            results = run_checks(status.name, data, status.checks_pending)
+            results = _masked(run_checks(status.name, data, status.checks_pending))
             self.store.record_check_results(results)
             failures += [
                 f"check {r.check} on '{r.asset}' failed (re-run on stored data): {r.message}"
@@ -143,10 +145,16 @@ def record_transitions(
     """Append a transition for every asset whose status changed since last recorded."""
     last = store.last_statuses()
     changes = [
-        Transition(s.name, s.status, s.reason, now)
+        Transition(s.name, s.status, s.reason and redact(s.reason), now)
         for s in statuses
         if last.get(s.name) != s.status
     ]
     if changes:
         store.record_transitions(changes)
     return changes
+
+
+def _masked(results: Sequence[CheckResult]) -> list[CheckResult]:
+    """Check results with secrets masked in their messages: a check may quote the data, and
+    the state store is a plain file that outlives the run."""
+    return [replace(result, message=redact(result.message)) for result in results]

@@ -18,6 +18,7 @@ from aether.assets import AssetStatus, NodeState
 from aether.catalog import DataCatalog
 from aether.errors import AetherError
 from aether.pipeline import Pipeline
+from aether.redaction import redact_value
 
 SCHEMA = "aether.dag/v1"
 MERMAID_MAX_EDGES = 500
@@ -30,7 +31,11 @@ def dag_json(
     node_states: dict[str, NodeState],
     project_path: Path,
 ) -> dict[str, Any]:
-    """The pipeline as ``{"schema", "pipeline", "nodes": [...], "edges": [...]}``."""
+    """The pipeline as ``{"schema", "pipeline", "nodes": [...], "edges": [...]}``.
+
+    Secrets are masked in every field (reasons quote recorded errors), so the Mermaid and
+    HTML renderings built from it are masked too.
+    """
     nodes: dict[str, dict[str, Any]] = {}
     edges: set[tuple[str, str]] = set()
     for item in pipeline.nodes:
@@ -58,12 +63,13 @@ def dag_json(
             target = f"dataset:{output}"
             nodes.setdefault(target, _dataset(output, pipeline, catalog, statuses))
             edges.add((task, target))
-    return {
+    dag = {
         "schema": SCHEMA,
         "pipeline": pipeline.name,
         "nodes": [nodes[key] for key in sorted(nodes)],
         "edges": [{"source": s, "target": t} for s, t in sorted(edges)],
     }
+    return redact_value(dag)
 
 
 def _dataset(

@@ -304,8 +304,10 @@ def catalog_types(project: Path | None = ProjectOption) -> None:
 
 def main() -> None:
     """Console entry point: run the app, turn AetherErrors into one line and an exit code."""
+    from aether.cli.output import mask_standard_streams
     from aether.errors import AetherError
 
+    mask_standard_streams()  # before anything prints, so no path can leak a secret
     try:
         app()
     except AetherError as error:

@@ -60,11 +60,11 @@ def types_command() -> None:
 
 
 def _location(arguments: Any) -> str | None:
-    from aether.datasets.files import redact_url
+    from aether.redaction import redact
 
     for key in ("filepath", "path", "table_name", "url"):
         if key in arguments:
-            return redact_url(str(arguments[key]))
+            return redact(str(arguments[key]))
     return None
 
 

@@ -1,4 +1,9 @@
-"""Printing for the CLI: one console, errors as one line, small table helpers."""
+"""Printing for the CLI: one console, errors as one line, small table helpers.
+
+Everything printed has its secrets masked (:mod:`aether.redaction`): the helpers here mask
+what they print, and :func:`mask_standard_streams` masks whatever else reaches stdout or
+stderr (rich's console, typer, a traceback under ``--debug``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,9 @@ import sys
 from typing import Any
 
 from aether.errors import AetherError
+from aether.redaction import mask_standard_streams, redact, redact_value
+
+__all__ = ["mask_standard_streams"]  # re-exported: the CLI's entry point installs it
 
 _console = None
 _err_console = None
@@ -50,7 +58,7 @@ def option_duration(value: str, option: str) -> float:
 
 def say(text: str) -> None:
     """Print a plain line (no markup, no rich import: this is on every command's path)."""
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(redact(text) + "\n")
 
 
 def print_error(error: AetherError) -> None:
@@ -61,13 +69,19 @@ def print_error(error: AetherError) -> None:
     details = getattr(error, "details", None)
     if details and os.environ.get("AETHER_DEBUG"):
         line += "\n" + details
+    line = redact(line)
     if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
         line = f"\033[31m{line}\033[0m"
     sys.stderr.write(line + "\n")
 
 
+def print_warning(message: str, hint: str) -> None:
+    """``warning: <what, where> — <what to do>`` on stderr; the exit code is not affected."""
+    sys.stderr.write(redact(f"warning: {message} — {hint}") + "\n")
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    sys.stdout.write(json.dumps(redact_value(data), indent=2, sort_keys=True, default=str) + "\n")
 
 
 _ANSI = {"green": "32", "yellow": "33", "red": "31", "magenta": "35", "dim": "2", "bold": "1"}
@@ -93,7 +107,7 @@ def print_table(
     lines.append(_join(columns, widths, None, bold=colour))
     for row in cells:
         lines.append(_join(row, widths, styles if colour else None))
-    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.write(redact("\n".join(lines)) + "\n")
 
 
 def _join(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from aether.cli.output import console, print_error
+from aether.cli.output import console, print_error, print_warning
 from aether.errors import AetherError, ConfigError
+from aether.redaction import url_secret_lines
 
 _SECRET_KEY = re.compile(r"(password|passwd|secret|token|api[_-]?key|access[_-]?key)", re.I)
 # Unquoted YAML scalars that cannot be secrets (max_tokens: 512, use_token: true).
@@ -48,6 +49,8 @@ def validate_command(project: Path | None, env: str | None) -> int:
     except AetherError as error:
         problems.append(error)
     problems.extend(find_committed_secrets(context.project_path / "conf" / "base"))
+    for warning in find_url_secrets(context.project_path / "conf" / "base"):
+        print_warning(warning, "move it to conf/local/credentials.yml or use ${env:NAME}")
     unique = {p.message: p for p in problems}
     for problem in unique.values():
         print_error(problem)
@@ -87,6 +90,17 @@ def find_committed_secrets(base: Path) -> list[ConfigError]:
                 )
             )
     return found
+
+
+def find_url_secrets(base: Path) -> list[str]:
+    """Lines of conf/base holding a URL password or token parameter in clear (a warning:
+    the value is masked in every output, but it is still committed)."""
+    return [
+        f"conf/base/{path.name}:{number}: a URL holds a password or token in clear, "
+        "and conf/base is committed"
+        for path in sorted(base.glob("*.y*ml"))
+        for number in url_secret_lines(path.read_text(encoding="utf-8"))
+    ]
 
 
 def _literal_value(value: str) -> bool:

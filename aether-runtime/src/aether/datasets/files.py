@@ -47,6 +47,7 @@ from urllib.request import url2pathname
 
 from aether.datasets.base import AbstractDataSet
 from aether.errors import CatalogError, DataSetError
+from aether.redaction import redact, redact_url
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -61,13 +62,6 @@ _CHUNK_BYTES = 1024**2
 _LOCAL_PROTOCOLS = ("file", "local")
 # Keys of load/save args whose values may hold secrets (pandas' storage_options, tokens...).
 _SECRET_ARG = re.compile(r"storage_options|credential|password|passwd|secret|token", re.I)
-# user:password@ in a URL; the password is replaced, the user kept for recognisability.
-_URL_PASSWORD = re.compile(r"(://[^/:@]*):[^/@]*@")
-
-
-def redact_url(text: str) -> str:
-    """``ftp://bob:***@host/x`` for ``ftp://bob:secret@host/x``, wherever it appears."""
-    return _URL_PASSWORD.sub(r"\1:***@", text)
 
 
 # fs.info() keys that identify a remote object's version, per filesystem family.
@@ -241,7 +235,7 @@ class AbstractFileDataSet(AbstractDataSet):
         except Exception as exc:
             raise DataSetError(
                 f"Cannot read the signature of dataset '{self.name}' at {self.location}: "
-                f"{redact_url(str(exc))}",
+                f"{redact(str(exc))}",
                 hint="check that the location is reachable and the credentials allow reading",
             ) from exc
 

@@ -1,0 +1,169 @@
+"""Masking secrets by value, wherever text leaves Aether: output, errors, logs, state, files.
+
+Every credential value Aether resolves (credentials.yml, ``${env:...}`` inside it) is
+registered here once (:func:`register_credentials`), in every process that resolves it, and
+each sink passes its text through :func:`redact` (or :func:`redact_value` for data): each
+registered value becomes ``***``. Independently of the registry, the password of a URL
+(``scheme://user:PASSWORD@host``) and the value of token-like parameters (``token=``,
+``api_key=``, ``sig=``...) are masked in any text, since they are secrets wherever they come
+from (a catalog ``filepath``, a webhook URL, a driver's error message).
+
+Not masked, on purpose: values shorter than :data:`MIN_SECRET_LENGTH` (masking ``"1"`` or
+``"eu"`` would garble every message and protect nothing) and the values of keys that are
+public by nature (:data:`PUBLIC_KEYS`: a host name in an error is what makes it useful).
+
+Example::
+
+    register_credentials({"db": {"host": "db.example.com", "password": "s3cr3t-Hunter2"}})
+    redact("login to db.example.com with s3cr3t-Hunter2 failed")
+    # 'login to db.example.com with *** failed'
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+MASK = "***"
+MIN_SECRET_LENGTH = 6
+PUBLIC_KEYS = frozenset(
+    {"host", "hostname", "port", "database", "region", "endpoint_url", "user", "username"}
+)
+# scheme://user:PASSWORD@ : the user is kept (it is public and helps recognise the URL).
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][\w+.\-]*://[^/\s:@]*):[^/\s@]+@")
+# Names of parameters whose value is a secret: ?token=..., &sig=..., api_key=...
+_TOKEN_NAMES = (
+    r"[\w\-]*(?:token|api[_\-]?key|access[_\-]?key|secret|password|passwd|pwd|credential"
+    r"|signature)|key|sig"
+)
+_TOKEN_PARAMETER = re.compile(rf"(?<![\w\-])((?:{_TOKEN_NAMES})=)[^&\s#\"'<>;,)]+", re.I)
+
+_REFERENCE = re.compile(r"\$\{[^}]*\}")
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+_pattern: re.Pattern[str] | None = None
+
+
+def register(value: Any) -> None:
+    """Mask ``value`` (and the secret parts of it, if it is a URL) from now on."""
+    global _pattern
+    found = {text for text in _secret_parts(value) if text not in _secrets}
+    if not found:
+        return
+    with _lock:
+        _secrets.update(found)
+        ordered = sorted(_secrets, key=len, reverse=True)  # longest first: no partial masks
+        _pattern = re.compile("|".join(re.escape(text) for text in ordered))
+
+
+def register_credentials(credentials: Any) -> None:
+    """Register every secret value of credentials.yml's content, at any depth."""
+    if isinstance(credentials, Mapping):
+        for key, value in credentials.items():
+            if str(key).lower() not in PUBLIC_KEYS:
+                register_credentials(value)
+    elif isinstance(credentials, (list, tuple)):
+        for value in credentials:
+            register_credentials(value)
+    else:
+        register(credentials)
+
+
+def forget_all() -> None:
+    """Empty the registry (for tests: a process otherwise keeps its secrets to the end)."""
+    global _pattern
+    with _lock:
+        _secrets.clear()
+        _pattern = None
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret, URL password and token parameter masked."""
+    pattern = _pattern
+    if pattern is not None:
+        text = pattern.sub(MASK, text)
+    if "://" in text:
+        text = redact_url(text)
+    if "=" in text:
+        text = _TOKEN_PARAMETER.sub(rf"\1{MASK}", text)
+    return text
+
+
+def redact_url(text: str) -> str:
+    """``ftp://bob:***@host/x`` for ``ftp://bob:secret@host/x``, wherever it appears."""
+    return _URL_PASSWORD.sub(rf"\1:{MASK}@", text)
+
+
+def redact_value(value: Any) -> Any:
+    """A copy of ``value`` (dicts, lists, tuples, strings) with every string redacted.
+
+    A non-string scalar whose text is a registered secret (a numeric PIN) becomes ``***``.
+    """
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {key: redact_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(redact_value(item) for item in value)
+    if value is not None and not isinstance(value, bool) and str(value) in _secrets:
+        return MASK
+    return value
+
+
+def has_url_secret(text: str) -> bool:
+    """Whether ``text`` holds a URL password or a token-like parameter written in clear."""
+    return redact_url(text) != text or _TOKEN_PARAMETER.sub(rf"\1{MASK}", text) != text
+
+
+def url_secret_lines(text: str) -> list[int]:
+    """Numbers (from 1) of the lines of ``text`` that hold a URL secret in clear.
+
+    A reference (``https://bob:${env:PASSWORD}@host``) is not a secret in clear.
+    """
+    return [
+        number
+        for number, line in enumerate(text.splitlines(), start=1)
+        if has_url_secret(_REFERENCE.sub("", line))
+    ]
+
+
+class RedactingStream:
+    """A text stream that masks secrets in what is written, then hands it to ``stream``."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(redact(text))
+        return len(text)  # what the caller wrote, as the TextIO contract says
+
+    def __getattr__(self, name: str) -> Any:  # isatty, flush, encoding, fileno...
+        return getattr(self.stream, name)
+
+
+def mask_standard_streams() -> None:
+    """Route stdout and stderr through :class:`RedactingStream` (once per process).
+
+    The CLI does it first thing, and so does each parallel worker: what a node prints or
+    logs there goes to the same terminal.
+    """
+    if sys.stdout is not None and not isinstance(sys.stdout, RedactingStream):
+        sys.stdout = RedactingStream(sys.stdout)
+    if sys.stderr is not None and not isinstance(sys.stderr, RedactingStream):
+        sys.stderr = RedactingStream(sys.stderr)
+
+
+def _secret_parts(value: Any) -> set[str]:
+    if value is None or isinstance(value, (bool, Mapping, list, tuple)):
+        return set()
+    text = str(value)
+    parts = {text}
+    for match in _URL_PASSWORD.finditer(text):
+        parts.add(text[match.end(1) + 1 : match.end() - 1])  # the password alone
+    for match in _TOKEN_PARAMETER.finditer(text):
+        parts.add(match.group(0).split("=", 1)[1])
+    return {part for part in parts if len(part) >= MIN_SECRET_LENGTH and part != MASK}

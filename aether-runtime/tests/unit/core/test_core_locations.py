@@ -147,6 +147,19 @@ def test_a_symlinked_file_resolves_to_its_target(tmp_path: Path) -> None:
     assert normalise_location("alias.csv", tmp_path) == normalise_location("orders.csv", tmp_path)
 
 
+def test_a_symlinked_file_among_many_in_one_folder_resolves(tmp_path: Path) -> None:
+    # Past a few entries per folder the folder is listed once instead of probed per file.
+    for i in range(40):
+        (tmp_path / f"f{i}.csv").write_text("n\n")
+    (tmp_path / "zz_alias.csv").symlink_to(tmp_path / "f3.csv")
+    entries = [Entry(f"e{i}", {"filepath": f"f{i}.csv"}) for i in range(40)]
+    entries.append(Entry("alias", {"filepath": "zz_alias.csv"}))
+    placed = {p.name: p.location for p in place_entries(entries, tmp_path)}
+    assert placed["alias"] == placed["e3"]
+    [found] = find_overlaps(place_entries(entries, tmp_path), {"alias": "n"})
+    assert (found.written.name, found.other.name) == ("alias", "e3")
+
+
 # -- finding overlaps -------------------------------------------------------------------
 
 

@@ -110,9 +110,9 @@ class LocationNormaliser:
             return path
         real_folder = self._real_folders.get(folder)
         if real_folder is None:
-            real_folder = self._real_folders[folder] = os.path.realpath(folder or "/")
+            real_folder = self._real_folders[folder] = _realpath(folder or "/")
         full = f"{real_folder.rstrip('/')}/{name}"
-        return os.path.realpath(full) if self._is_link(real_folder, name) else full
+        return _realpath(full) if self._is_link(real_folder, name) else full
 
     def _is_link(self, folder: str, name: str) -> bool:
         """Whether ``folder/name`` is a symlink (a file can point elsewhere too): one lstat
@@ -126,11 +126,18 @@ class LocationNormaliser:
         return name in links
 
 
+def _realpath(path: str) -> str:
+    try:
+        return os.path.realpath(path)
+    except ValueError:  # an embedded NUL byte: no such file can exist, the text is all
+        return path
+
+
 def _symlink_names(folder: str) -> frozenset[str]:
     try:
         with os.scandir(folder) as found:  # the entry type comes with the listing: no stat
             return frozenset(entry.name for entry in found if entry.is_symlink())
-    except OSError:  # missing or unreadable: nothing in it is a symlink we could follow
+    except (OSError, ValueError):  # missing, unreadable, a NUL byte: no symlink to follow
         return frozenset()
 
 

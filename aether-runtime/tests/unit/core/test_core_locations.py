@@ -160,6 +160,13 @@ def test_a_symlinked_file_among_many_in_one_folder_resolves(tmp_path: Path) -> N
     assert (found.written.name, found.other.name) == ("alias", "e3")
 
 
+def test_a_nul_byte_in_a_path_is_text_not_a_crash(tmp_path: Path) -> None:
+    entries = [Entry(f"e{i}", {"filepath": f"da\0ta/f{i}.csv"}) for i in range(20)]
+    placed = place_entries([*entries, Entry("same", {"filepath": "da\0ta/./f1.csv"})], tmp_path)
+    assert placed[1].location == placed[-1].location
+    assert placed[1].location.parts[-2:] == ("da\0ta", "f1.csv")
+
+
 # -- finding overlaps -------------------------------------------------------------------
 
 

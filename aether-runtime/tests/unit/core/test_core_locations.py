@@ -160,6 +160,13 @@ def test_a_symlinked_file_among_many_in_one_folder_resolves(tmp_path: Path) -> N
     assert (found.written.name, found.other.name) == ("alias", "e3")
 
 
+def test_a_project_reached_through_a_symlink_is_its_target(tmp_path: Path) -> None:
+    (tmp_path / "real" / "data").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    relative = normalise_location("data/x.csv", tmp_path / "link")
+    assert relative == normalise_location(str(tmp_path / "real" / "data" / "x.csv"), "/")
+
+
 def test_a_nul_byte_in_a_path_is_text_not_a_crash(tmp_path: Path) -> None:
     entries = [Entry(f"e{i}", {"filepath": f"da\0ta/f{i}.csv"}) for i in range(20)]
     placed = place_entries([*entries, Entry("same", {"filepath": "da\0ta/./f1.csv"})], tmp_path)

@@ -288,6 +288,8 @@ def overlap_error(
         Relation.HOLDS: "is a folder holding",
     }[overlap.relation]
     shown = _shown(written.location, project_path)
+    if overlap.relation is not Relation.SAME:
+        shown += f" and {_shown(other.location, project_path)}"
     also = f" ({more} more overlap{'s' if more > 1 else ''})" if more else ""
     return CatalogError(
         f"Dataset '{written.name}' ({written.where}), written by node '{overlap.writer}', "

@@ -81,8 +81,9 @@ def test_output_inside_another_outputs_folder(make_project, aether):
         "data/03_primary/total.csv", "data/out/total.csv"
     )
     project = make_project(catalog=catalog)
-    [validate, _] = refused_by_validate_and_run(aether, project, DOUBLED, TOTAL)
-    assert "folder" in validate.stderr
+    refused_by_validate_and_run(
+        aether, project, DOUBLED, TOTAL, "is a folder holding", "data/out and data/out/total.csv"
+    )
 
 
 def test_output_written_into_a_source_folder(make_project, aether):
@@ -91,7 +92,14 @@ def test_output_written_into_a_source_folder(make_project, aether):
     raw_folder = "raw_folder:\n  type: PandasCsvDataSet\n  filepath: data/01_raw\n"
     catalog = lambda text: doubled_at("data/01_raw/doubled.csv")(text) + raw_folder  # noqa: E731
     project = make_project(catalog=catalog)
-    refused_by_validate_and_run(aether, project, DOUBLED, "'raw_folder' (conf/base/catalog.yml:11)")
+    refused_by_validate_and_run(
+        aether,
+        project,
+        DOUBLED,
+        "'raw_folder' (conf/base/catalog.yml:11)",
+        "lies inside the folder of",
+        "data/01_raw/doubled.csv and data/01_raw",
+    )
 
 
 def test_s3_spellings_of_one_object_with_credentials(make_project, aether):

@@ -267,3 +267,9 @@ def test_the_current_folder_is_the_root_without_a_project(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert normalise_location("x.csv") == normalise_location(os.path.join(tmp_path, "x.csv"))
+
+
+def test_the_error_counts_the_other_overlaps() -> None:
+    entries = [Entry(name, {"filepath": "out/x.csv"}) for name in ("a", "b", "c")]
+    with pytest.raises(CatalogError, match=r"\(1 more overlap\)$"):
+        check_one_writer(entries, {"a": "n"}, ROOT)

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from aether.catalog import DataCatalog, DataSetFactory
 from aether.errors import AetherError, PipelineError
 from aether.execution import NodeOutcome, NodeTask, execute_node
+from aether.locations import check_one_writer
 from aether.pipeline import Node, Pipeline
 from aether.runners import Runner, SequentialRunner, init_worker
 from aether.transformation import check_arguments, resolve_callable
@@ -181,6 +182,13 @@ def check_selection(selected: Pipeline, full: Pipeline, catalog: DataCatalog) ->
                     hint=f"select '{producer}' too (e.g. --to-nodes {item.name}) or declare "
                     f"'{name}' in the catalog so it is stored",
                 )
+
+
+def check_locations(catalog: DataCatalog, pipelines: Iterable[Pipeline]) -> None:
+    """No catalog entry a node writes (in any of ``pipelines``) shares its physical location
+    with another entry; read-only entries may (see aether.locations)."""
+    written = {name: n.name for p in pipelines for n in p.nodes for name in n.outputs}
+    check_one_writer(catalog.entries.values(), written, catalog.factory.project_path)
 
 
 def plan_all(pipeline: Pipeline, reason: str = "run requested") -> Plan:

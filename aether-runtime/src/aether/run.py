@@ -22,6 +22,7 @@ from aether.orchestrator import (
     PlannedNode,
     RunReporter,
     RunResult,
+    check_locations,
     check_selection,
     check_transformations,
     plan_all,
@@ -71,6 +72,7 @@ def run_pipeline(
     # Transformations are imported only for the nodes that will run (after planning), so a
     # run with nothing to do never pays for importing pandas and the project's code.
     validate_pipeline(full, ctx.catalog, import_code=False)
+    check_locations(ctx.catalog, ctx.pipelines.values())  # every pipeline's writers count
     check_selection(selected, full, ctx.catalog)
     if not track:
         plan = plan_all(selected, "forced" if force else "run requested")

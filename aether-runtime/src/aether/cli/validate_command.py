@@ -17,7 +17,7 @@ _NOT_SECRET = re.compile(r"-?[\d_.]+|true|false|yes|no|on|off|null|~", re.I)
 def validate_command(project: Path | None, env: str | None) -> int:
     from aether.assets import parse_duration
     from aether.checks import parse_checks
-    from aether.orchestrator import validate_pipeline
+    from aether.orchestrator import check_locations, validate_pipeline
     from aether.project import check_parameters, load_context
     from aether.run import read_webhook
 
@@ -46,6 +46,10 @@ def validate_command(project: Path | None, env: str | None) -> int:
                 problems.append(error)
     try:
         read_webhook(context)
+    except AetherError as error:
+        problems.append(error)
+    try:  # project-wide: an entry written by a node of any pipeline
+        check_locations(context.catalog, context.pipelines.values())
     except AetherError as error:
         problems.append(error)
     problems.extend(find_committed_secrets(context.project_path / "conf" / "base"))

@@ -231,7 +231,7 @@ class AbstractFileDataSet(AbstractDataSet):
             fs = self._filesystem()
             fs.invalidate_cache(self._path)
             return remote_signature(fs.info(self._path))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # a file where a folder should be
             return None
         except Exception as exc:
             raise DataSetError(

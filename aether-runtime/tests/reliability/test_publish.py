@@ -49,7 +49,7 @@ default: main
 """
 
 # factor 3 makes `right` a string, which a CSV dataset cannot store (a wrong type).
-SPLIT = '''\
+SPLIT = """\
 import pandas as pd
 
 
@@ -57,10 +57,10 @@ def split(rows, factor):
     left = rows.assign(n=rows["n"] * factor)
     right = pd.DataFrame({"total": [int(rows["n"].sum()) * factor]})
     return left, ("not a table" if factor == 3 else right)
-'''
+"""
 
 # A dataset that cannot stage: it writes its file directly and refuses anything but a table.
-SINK = '''\
+SINK = """\
 from pathlib import Path
 
 from aether import AbstractDataSet
@@ -83,7 +83,7 @@ class TextSink(AbstractDataSet):
 
     def _describe(self):
         return {"filepath": str(self._path)}
-'''
+"""
 
 # The first release's schema (version 1), verbatim, and a few rows written under it.
 SCHEMA_V1 = Path(__file__).parents[1] / "data" / "state_schema_v1.sql"

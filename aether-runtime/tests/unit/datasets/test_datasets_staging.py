@@ -126,3 +126,9 @@ def test_remote_files_stage_aside_and_publish_by_moving() -> None:
         assert [p.rsplit("/", 1)[-1] for p in fs.ls(root, detail=False)] == ["orders.json"]
     finally:
         fs.rm(root, recursive=True)
+
+
+def test_a_path_under_a_file_has_no_signature_rather_than_an_error(tmp_path: Path) -> None:
+    (tmp_path / "blocked").write_text("a file where a folder should be")
+
+    assert _json(tmp_path / "blocked" / "orders.json").signature() is None

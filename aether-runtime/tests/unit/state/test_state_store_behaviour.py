@@ -252,7 +252,7 @@ def journal(attempt: int, *assets: str) -> PublishJournal:
     return PublishJournal(
         attempt,
         "make_pair",
-        {a: {"temporary": f"/d/.{a}.tmp-1", "target": f"/d/{a}", "signature": None} for a in assets},
+        {a: {"temporary": f"/d/.{a}.tmp-1", "target": f"/d/{a}"} for a in assets},
         tuple(mat(a) for a in assets),
         (check(assets[0], "h1"),),
     )

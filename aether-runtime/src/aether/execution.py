@@ -1,7 +1,9 @@
-"""Running one node: load its inputs, call its transformation, check and store its outputs.
+"""Running one node: load its inputs, call its transformation, check and stage its outputs.
 
 This is the part of a run that may happen in a worker process, so everything it receives
-is plain data (a :class:`NodeTask`) and everything it returns is picklable.
+is plain data (a :class:`NodeTask`) and everything it returns is picklable. It publishes
+nothing: outputs that can stage are written aside (``NodeOutcome.staged``) and the parent
+process renames them into place together (:mod:`aether.publication`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 from aether.catalog import DataCatalog
 from aether.config import get_dotted
+from aether.crash_points import crash_point
+from aether.datasets.base import Staged
 from aether.errors import AetherError, CheckFailedError, NodeFailedError, PipelineError
 from aether.pipeline import Node
 from aether.redaction import redact
@@ -46,6 +50,9 @@ class NodeOutcome:
     versions: dict[str, str] = field(default_factory=dict)
     signatures: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     check_results: list[Any] = field(default_factory=list)
+    # Outputs written aside, complete, waiting to be renamed into place together.
+    staged: dict[str, Staged] = field(default_factory=dict)
+    fingerprint: str | None = None
 
 
 def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
@@ -72,23 +79,54 @@ def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
         raise error from exc
     outputs = map_outputs(node, returned)
     check_results = audit_outputs(task, outputs)
-    outcome = NodeOutcome(node.name, 0.0, check_results=check_results)
-    saved = []
+    outcome = NodeOutcome(node.name, 0.0, check_results=check_results, fingerprint=task.fingerprint)
     for name, data in outputs.items():
         if name in task.memory_outputs:
             if task.return_memory:
                 outcome.memory_data[name] = data
             else:
                 catalog.save(name, data)
-            continue
-        dataset = catalog.get(name)
-        dataset.save(data)
-        saved.append(name)
-        outcome.signatures[name] = dataset.signature()
-        outcome.versions[name] = dataset.content_hash() or f"fingerprint:{task.fingerprint}"
-    outcome.saved = tuple(saved)
+    stage_outputs(task, catalog, outputs, outcome)
     outcome.duration = time.perf_counter() - started
     return outcome
+
+
+def stage_outputs(
+    task: NodeTask, catalog: DataCatalog, outputs: Mapping[str, Any], outcome: NodeOutcome
+) -> None:
+    """Stage every stored output, then save the ones that cannot stage.
+
+    If any of it fails, every staged copy is discarded: nothing replaces a previous version.
+    Outputs that cannot stage are saved once all the others are staged, so only a failure
+    of their own save (or of a rename) can leave a node's outputs out of step.
+    """
+    stored = {name: data for name, data in outputs.items() if name not in task.memory_outputs}
+    unstaged = {}
+    try:
+        for name, data in stored.items():
+            staged = catalog.get(name).stage(data)
+            if staged is None:
+                unstaged[name] = data
+                continue
+            outcome.staged[name] = staged
+            outcome.signatures[name] = staged.signature
+            outcome.versions[name] = staged.content_hash or f"fingerprint:{task.fingerprint}"
+            crash_point("during-staging")
+        for name, data in unstaged.items():
+            dataset = catalog.get(name)
+            dataset.save(data)
+            outcome.signatures[name] = dataset.signature()
+            outcome.versions[name] = dataset.content_hash() or f"fingerprint:{task.fingerprint}"
+    except BaseException:
+        discard_staged(catalog, outcome.staged)
+        raise
+    outcome.saved = tuple(stored)
+
+
+def discard_staged(catalog: DataCatalog, staged: Mapping[str, Staged]) -> None:
+    """Remove staged copies that will not be published."""
+    for name, copy in staged.items():
+        catalog.get(name).discard(copy)
 
 
 def audit_outputs(task: NodeTask, outputs: Mapping[str, Any]) -> list[Any]:

@@ -17,9 +17,10 @@ from typing import Any, Protocol
 
 from aether.catalog import DataCatalog, DataSetFactory
 from aether.errors import AetherError, PipelineError
-from aether.execution import NodeOutcome, NodeTask, execute_node
+from aether.execution import NodeOutcome, NodeTask, discard_staged, execute_node
 from aether.locations import check_one_writer
 from aether.pipeline import Node, Pipeline
+from aether.publication import publish_outputs
 from aether.runners import Runner, SequentialRunner, init_worker
 from aether.transformation import check_arguments, resolve_callable
 
@@ -105,6 +106,9 @@ class Tracker(Protocol):
     def start(self, planned: PlannedNode, task: NodeTask) -> str | None:
         """Fill ``task`` before it runs; return a reason instead to skip the node (cutoff)."""
 
+    def publishing(self, node: Node, outcome: NodeOutcome) -> None:
+        """Journal the renames about to happen, so a crash among them can be repaired."""
+
     def succeeded(self, node: Node, outcome: NodeOutcome) -> None: ...
 
     def failed(self, node: Node, error: AetherError) -> None: ...
@@ -115,6 +119,9 @@ class NullTracker:
 
     def start(self, planned: PlannedNode, task: NodeTask) -> str | None:
         return None
+
+    def publishing(self, node: Node, outcome: NodeOutcome) -> None:
+        pass
 
     def succeeded(self, node: Node, outcome: NodeOutcome) -> None:
         pass
@@ -284,6 +291,7 @@ class _RunWork:
         return execute_node(task, self.o.catalog)
 
     def finish(self, node: Node, outcome: NodeOutcome) -> None:
+        outcome = self._publish(node, outcome)
         for name, data in outcome.memory_data.items():
             self.o.catalog.save(name, data)
         self.o.tracker.succeeded(node, outcome)
@@ -298,6 +306,17 @@ class _RunWork:
         self._release_inputs(node)
         logger.debug("node %s failed", node.name, exc_info=error)
         self._record(node, NodeResult(node.name, "failed", error=error))
+
+    def _publish(self, node: Node, outcome: NodeOutcome) -> NodeOutcome:
+        """Journal, then rename the staged outputs into place (here, in the parent process)."""
+        if not outcome.staged:
+            return outcome
+        try:
+            self.o.tracker.publishing(node, outcome)
+        except BaseException:
+            discard_staged(self.o.catalog, outcome.staged)
+            raise
+        return publish_outputs(outcome, self.o.catalog)
 
     def worker_setup(self) -> tuple[Any, tuple[Any, ...]]:
         return init_worker, (self.o.catalog_factory, list(sys.path))

@@ -8,6 +8,7 @@ the node's outputs in one transaction, or marks them failed.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -19,7 +20,13 @@ from aether.execution import NodeOutcome, NodeTask
 from aether.orchestrator import PlannedNode
 from aether.pipeline import Node
 from aether.redaction import redact
-from aether.state.base import CheckResult, Materialization, StateStore, Transition
+from aether.state.base import (
+    CheckResult,
+    Materialization,
+    PublishJournal,
+    StateStore,
+    Transition,
+)
 
 logger = logging.getLogger("aether.run")
 
@@ -62,12 +69,36 @@ class AssetTracker:
         )
         return None
 
+    def publishing(self, node: Node, outcome: NodeOutcome) -> None:
+        """Journal the renames of a node with two or more staged outputs (a single rename is
+        atomic by itself): what a run killed among them needs to finish or fail them."""
+        started = self._started.get(node.name)
+        if started is None or len(outcome.staged) < 2:
+            return
+        journal = PublishJournal(
+            started.attempt,
+            node.name,
+            {name: dataclasses.asdict(staged) for name, staged in outcome.staged.items()},
+            tuple(self._materializations(node, outcome, started)),
+            tuple(_masked(outcome.check_results)),
+        )
+        self.store.record_publish_journal(journal)
+
     def succeeded(self, node: Node, outcome: NodeOutcome) -> None:
         started = self._started.pop(node.name, None)
         if started is None:  # a node that stores nothing
             return
+        materializations = self._materializations(node, outcome, started)
+        results = _masked(outcome.check_results)
+        self.store.commit_node(started.attempt, materializations, results)
+        self.rebuilt.update(outcome.saved)
+        self.evaluator.refresh(outcome.saved)
+
+    def _materializations(
+        self, node: Node, outcome: NodeOutcome, started: _Started
+    ) -> list[Materialization]:
         finished = time.time()
-        materializations = [
+        return [
             Materialization(
                 asset=name,
                 node=node.name,
@@ -83,10 +114,6 @@ class AssetTracker:
             for name in outcome.saved
             if name in self.evaluator.assets
         ]
-        results = _masked(outcome.check_results)
-        self.store.commit_node(started.attempt, materializations, results)
-        self.rebuilt.update(outcome.saved)
-        self.evaluator.refresh(outcome.saved)
 
     def failed(self, node: Node, error: AetherError) -> None:
         started = self._started.pop(node.name, None)

@@ -23,6 +23,7 @@ _LAZY_EXPORTS: dict[str, str] = {
     **BUILTIN_DATASETS,
     "AbstractDataSet": "aether.datasets.base.AbstractDataSet",
     "AbstractFileDataSet": "aether.datasets.files.AbstractFileDataSet",
+    "Staged": "aether.datasets.base.Staged",
 }
 
 __all__ = sorted(["BUILTIN_DATASETS", *_LAZY_EXPORTS])

@@ -21,6 +21,11 @@ Example::
 
         def _describe(self) -> dict[str, Any]:
             return {"filepath": str(self._path)}
+
+Optional staging hooks let a node's outputs be published together or not at all: a dataset
+that implements ``_stage``/``_publish``/``_discard``/``_is_staged`` is written aside first and
+renamed into place only once every output of the node is ready. A dataset without them is
+saved with ``_save`` after the others are staged, and is not atomic with them.
 """
 
 from __future__ import annotations
@@ -28,11 +33,27 @@ from __future__ import annotations
 import logging
 import time
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from typing import Any
 
 from aether.errors import AetherError, DataSetError
 
 logger = logging.getLogger("aether.datasets")
+
+
+@dataclass(frozen=True)
+class Staged:
+    """An output written aside, complete, waiting to be published under its real name.
+
+    Plain JSON-able values only: it goes into the state store's publish journal so a run
+    killed between two publishes can finish them. ``signature`` and ``content_hash`` describe
+    the staged copy when known (a rename keeps them).
+    """
+
+    temporary: str
+    target: str
+    signature: dict[str, Any] | None = field(default=None, compare=False)
+    content_hash: str | None = field(default=None, compare=False)
 
 
 class AbstractDataSet(ABC):
@@ -50,6 +71,22 @@ class AbstractDataSet(ABC):
     # large to hash. File datasets compute it while writing and cache it by signature.
     def content_hash(self) -> str | None:
         return None
+
+    # Optional staging hooks (all four, or none). ``_stage`` writes the data aside and
+    # returns where; None (the default) means "cannot stage": the dataset is then saved with
+    # ``_save``, after every stageable output of the node is staged. ``_publish`` must be
+    # a single atomic step (a rename); ``_is_staged`` tells whether it is still to be done.
+    def _stage(self, data: Any) -> Staged | None:
+        return None
+
+    def _publish(self, staged: Staged) -> None:
+        raise NotImplementedError(f"{type(self).__name__} cannot stage")
+
+    def _discard(self, staged: Staged) -> None:  # noqa: B027 - nothing staged by default
+        """Remove the staged copy; quietly if it is already gone."""
+
+    def _is_staged(self, staged: Staged) -> bool:
+        return False
 
     @abstractmethod
     def _load(self) -> Any: ...
@@ -92,6 +129,50 @@ class AbstractDataSet(ABC):
                 hint="check the data type the node returns and that the location is writable",
             ) from exc
         logger.debug("saved %s in %.3fs", self.name, time.perf_counter() - started)
+
+    def stage(self, data: Any) -> Staged | None:
+        """Write ``data`` aside, complete, without replacing the current version.
+
+        None when the dataset cannot stage: call :meth:`save` instead.
+        """
+        try:
+            return self._stage(data)
+        except AetherError:
+            raise
+        except Exception as exc:
+            raise DataSetError(
+                f"Failed to save dataset '{self.name}' ({type(self).__name__}): {_short(exc)}",
+                hint="check the data type the node returns and that the location is writable",
+            ) from exc
+
+    def publish(self, staged: Staged) -> None:
+        """Put a staged copy in place of the current version, in one atomic step."""
+        try:
+            self._publish(staged)
+        except AetherError:
+            raise
+        except Exception as exc:
+            raise DataSetError(
+                f"Failed to publish dataset '{self.name}' ({type(self).__name__}): {_short(exc)}",
+                hint="check that the location is writable; the next run finishes or redoes it",
+            ) from exc
+
+    def discard(self, staged: Staged) -> None:
+        """Remove a staged copy that will not be published (never raises)."""
+        try:
+            self._discard(staged)
+        except Exception as exc:  # cleanup must not hide the error that caused it
+            logger.warning("could not remove the staged copy of %s: %s", self.name, _short(exc))
+
+    def is_staged(self, staged: Staged) -> bool:
+        """Whether ``staged`` is still waiting to be published."""
+        try:
+            return bool(self._is_staged(staged))
+        except Exception as exc:
+            raise DataSetError(
+                f"Cannot tell whether dataset '{self.name}' has a staged copy: {_short(exc)}",
+                hint="check the location and credentials in the catalog entry",
+            ) from exc
 
     def exists(self) -> bool:
         """Whether the data is there."""

@@ -11,8 +11,10 @@ writers accept either; :func:`binary_stream` turns both into a file for the othe
 
 The base class does the rest: the save goes to a temporary sibling (``.<name>.tmp-<random>``)
 that is renamed into place only once complete, so a crash never leaves a half-written file
-under the real name; the content hash of a local file is computed right after writing and
-cached against the file's signature, so the staleness engine never rereads what we just wrote.
+under the real name (the two steps are also the staging hooks ``_stage`` and ``_publish``, so
+all outputs of a node are renamed into place together); the content hash of a local file is
+computed right after writing and cached against the file's signature, so the staleness engine
+never rereads what we just wrote.
 
 Example::
 
@@ -41,11 +43,11 @@ import os
 import posixpath
 import re
 import secrets
-from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 from urllib.request import url2pathname
 
-from aether.datasets.base import AbstractDataSet
+from aether.datasets.base import AbstractDataSet, Staged
+from aether.datasets.remote import open_for_writing, remote_signature
 from aether.errors import CatalogError, DataSetError
 from aether.redaction import redact, redact_url
 
@@ -62,14 +64,6 @@ _CHUNK_BYTES = 1024**2
 _LOCAL_PROTOCOLS = ("file", "local")
 # Keys of load/save args whose values may hold secrets (pandas' storage_options, tokens...).
 _SECRET_ARG = re.compile(r"storage_options|credential|password|passwd|secret|token", re.I)
-
-
-# fs.info() keys that identify a remote object's version, per filesystem family.
-_REMOTE_SIGNATURE_KEYS = {
-    "etag": ("ETag", "etag", "md5Hash", "content_md5"),
-    "version_id": ("VersionId", "version_id", "generation"),
-    "mtime": ("mtime", "LastModified", "last_modified", "updated", "created"),
-}
 
 
 def resolve_filepath(filepath: str) -> tuple[str, str]:
@@ -194,11 +188,12 @@ class AbstractFileDataSet(AbstractDataSet):
             raise
 
     def _save(self, data: Any) -> None:
-        self._validate(data)
-        if self._is_local:
-            self._save_local(data)
-        else:
-            self._save_remote(data)
+        staged = self._stage(data)
+        try:
+            self._publish(staged)
+        except BaseException:
+            self._discard(staged)
+            raise
 
     def _exists(self) -> bool:
         if self._is_local:
@@ -229,8 +224,8 @@ class AbstractFileDataSet(AbstractDataSet):
                 return _local_signature(os.stat(self._path))
             fs = self._filesystem()
             fs.invalidate_cache(self._path)
-            return _remote_signature(fs.info(self._path))
-        except FileNotFoundError:
+            return remote_signature(fs.info(self._path))
+        except (FileNotFoundError, NotADirectoryError):  # a file where a folder should be
             return None
         except Exception as exc:
             raise DataSetError(
@@ -269,34 +264,62 @@ class AbstractFileDataSet(AbstractDataSet):
 
     # -- atomic saves -------------------------------------------------------------------
 
-    def _save_local(self, data: Any) -> None:
+    # -- staging hooks: write a complete temporary sibling, then rename it into place ----
+
+    def _stage(self, data: Any) -> Staged:
+        self._validate(data)
+        return self._stage_local(data) if self._is_local else self._stage_remote(data)
+
+    def _publish(self, staged: Staged) -> None:
+        if self._is_local:
+            os.replace(staged.temporary, staged.target)
+            _sync_directory(os.path.dirname(staged.target))
+        else:
+            self._filesystem().mv(staged.temporary, staged.target)
+        if staged.target == self._path and staged.signature is not None:
+            # rename keeps size, mtime and inode, so the temporary's signature is the file's.
+            self._known_hash = (staged.signature, staged.content_hash)
+        else:
+            self._known_hash = None  # hashed on demand: rereading a remote file downloads it
+
+    def _discard(self, staged: Staged) -> None:
+        if self._is_local:
+            _remove_quietly(staged.temporary)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                self._filesystem().rm(staged.temporary)
+
+    def _is_staged(self, staged: Staged) -> bool:
+        if self._is_local:
+            return os.path.isfile(staged.temporary)
+        fs = self._filesystem()
+        fs.invalidate_cache(staged.temporary)
+        return bool(fs.exists(staged.temporary))
+
+    def _stage_local(self, data: Any) -> Staged:
         directory, name = os.path.split(self._path)
         os.makedirs(directory, exist_ok=True)
         temporary = os.path.join(directory, _temporary_name(name))
         try:
             self._write(data, temporary)
             signature, digest = _sync_and_hash(temporary)
-            os.replace(temporary, self._path)
         except BaseException:
             _remove_quietly(temporary)
             raise
-        _sync_directory(directory)
-        # rename keeps size, mtime and inode, so the temporary's signature is the file's.
-        self._known_hash = (signature, digest)
+        return Staged(temporary, self._path, signature, digest)
 
-    def _save_remote(self, data: Any) -> None:
+    def _stage_remote(self, data: Any) -> Staged:
         fs = self._filesystem()
         directory, name = posixpath.split(self._path)
         temporary = posixpath.join(directory, _temporary_name(name))
         try:
-            with _open_for_writing(fs, temporary) as file:
+            with open_for_writing(fs, temporary) as file:
                 self._write(data, file)
-            fs.mv(temporary, self._path)
         except BaseException:
             with contextlib.suppress(Exception):
                 fs.rm(temporary)
             raise
-        self._known_hash = None  # hashed on demand: rereading a remote file costs a download
+        return Staged(temporary, self._path)
 
     def _is_missing(self) -> bool:
         try:
@@ -320,18 +343,6 @@ def _temporary_name(name: str) -> str:
 
 def _local_signature(stat: os.stat_result) -> dict[str, Any]:
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "inode": stat.st_ino}
-
-
-def _remote_signature(info: dict[str, Any]) -> dict[str, Any]:
-    signature: dict[str, Any] = {"size": info.get("size")}
-    for field, candidates in _REMOTE_SIGNATURE_KEYS.items():
-        for key in candidates:
-            if info.get(key) is not None:
-                value = info[key]
-                # The state store keeps signatures as JSON: datetimes and the like as text.
-                signature[field] = value if isinstance(value, (str, int, float)) else str(value)
-                break
-    return signature
 
 
 def _sha256(file: IO[bytes]) -> str:
@@ -366,19 +377,6 @@ def _sync_directory(directory: str) -> None:
 def _remove_quietly(path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.remove(path)
-
-
-@contextlib.contextmanager
-def _open_for_writing(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes]]:
-    try:
-        file = fs.open(path, "wb")
-    except FileNotFoundError:
-        # Only filesystems with real directories get here; object stores (S3, GCS) have no
-        # directories, and creating them there could mean creating a bucket.
-        fs.makedirs(posixpath.dirname(path), exist_ok=True)
-        file = fs.open(path, "wb")
-    with file:
-        yield file
 
 
 def _redact(args: dict[str, Any]) -> dict[str, Any]:

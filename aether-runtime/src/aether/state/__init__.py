@@ -5,12 +5,14 @@ from aether.state.base import (
     CheckResult,
     Head,
     Materialization,
+    PublishJournal,
     SourceObservation,
     StateStore,
     Transition,
 )
 from aether.state.memory import InMemoryStateStore
-from aether.state.sqlite import SCHEMA_VERSION, SQLiteStateStore
+from aether.state.schema import SCHEMA_VERSION
+from aether.state.sqlite import SQLiteStateStore
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -19,6 +21,7 @@ __all__ = [
     "Head",
     "InMemoryStateStore",
     "Materialization",
+    "PublishJournal",
     "SQLiteStateStore",
     "SourceObservation",
     "StateStore",

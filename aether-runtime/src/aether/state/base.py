@@ -13,7 +13,8 @@ Example::
     with SQLiteStateStore(root / ".aether" / "state.db") as store:
         store.abort_running_attempts()          # leftovers of a killed run
         attempt = store.begin_attempt(run_id, "clean_orders")
-        store.commit_node(attempt, [materialization], check_results)
+        store.record_publish_journal(journal)  # then rename the staged outputs into place
+        store.commit_node(attempt, [materialization], check_results)  # clears the journal
         store.heads(["clean_orders"])["clean_orders"].materialization.version
 """
 
@@ -120,6 +121,23 @@ class SourceObservation:
     observed_at: float
 
 
+@dataclass(frozen=True)
+class PublishJournal:
+    """What a node is about to publish, written before its first rename.
+
+    ``staged`` maps each asset to its staged copy as plain data (``temporary``, ``target``,
+    ...; see aether.datasets.base.Staged); ``materializations`` and ``check_results`` are what
+    to commit once every rename is done. A run killed between two renames leaves this behind,
+    and the next run finishes the renames and commits, or fails the assets.
+    """
+
+    attempt_id: int
+    node: str
+    staged: dict[str, dict[str, Any]]
+    materializations: tuple[Materialization, ...]
+    check_results: tuple[CheckResult, ...] = ()
+
+
 class StateStore(ABC):
     """Where Aether remembers materializations, heads, checks, attempts and history."""
 
@@ -152,6 +170,22 @@ class StateStore(ABC):
         """Mark the attempt failed and the assets' heads ``failed`` with ``error``, keeping
         each head's previous good materialization; store the check results (usually the
         error-level ones that blocked publishing)."""
+
+    @abstractmethod
+    def record_publish_journal(self, journal: PublishJournal) -> None:
+        """Remember what ``journal.attempt_id`` (running) is about to publish.
+
+        ``commit_node`` and ``fail_node`` of that attempt clear it in their transaction.
+        Raises StateError, with nothing written, if the attempt is not running.
+        """
+
+    @abstractmethod
+    def publish_journals(self) -> list[PublishJournal]:
+        """Journals left by nodes interrupted while publishing, oldest first."""
+
+    @abstractmethod
+    def discard_publish_journal(self, attempt_id: int) -> None:
+        """Forget the attempt's journal (nothing happens if there is none)."""
 
     @abstractmethod
     def heads(

@@ -17,10 +17,12 @@ from aether.state.base import (
     CheckResult,
     Head,
     Materialization,
+    PublishJournal,
     SourceObservation,
     StateStore,
     Transition,
 )
+from aether.state.journal import journal_from_json, journal_to_json
 
 
 class InMemoryStateStore(StateStore):
@@ -38,6 +40,7 @@ class InMemoryStateStore(StateStore):
         self._checks: list[CheckResult] = []
         self._transitions: list[Transition] = []
         self._sources: dict[str, SourceObservation] = {}
+        self._journals: dict[int, PublishJournal] = {}
 
     def begin_attempt(self, run_id: str, node: str) -> int:
         with self._lock:
@@ -63,6 +66,7 @@ class InMemoryStateStore(StateStore):
                 self._heads[m.asset] = Head(m.asset, "ok", m, None, now)
             self._checks.extend(check_results)
             self._finish(attempt, "succeeded", None)
+            self._journals.pop(attempt_id, None)
 
     def fail_node(
         self,
@@ -80,6 +84,23 @@ class InMemoryStateStore(StateStore):
                 self._heads[asset] = Head(asset, "failed", kept, error, now)
             self._checks.extend(check_results)
             self._finish(attempt, "failed", error)
+            self._journals.pop(attempt_id, None)
+
+    def record_publish_journal(self, journal: PublishJournal) -> None:
+        text = journal_to_json(journal)  # the same JSON round trip as the SQLite store
+        with self._lock:
+            self._running_attempt(journal.attempt_id)
+            self._journals[journal.attempt_id] = journal_from_json(
+                journal.attempt_id, journal.node, text
+            )
+
+    def publish_journals(self) -> list[PublishJournal]:
+        with self._lock:
+            return [self._journals[key] for key in sorted(self._journals)]
+
+    def discard_publish_journal(self, attempt_id: int) -> None:
+        with self._lock:
+            self._journals.pop(attempt_id, None)
 
     def heads(
         self, assets: Iterable[str] | None = None, *, include_parts: bool = True

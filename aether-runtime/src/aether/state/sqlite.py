@@ -3,8 +3,8 @@
 WAL journal so ``aether status`` reads while a run writes; every write is one
 ``BEGIN IMMEDIATE`` transaction so two processes (each with its own connection) never
 interleave half a node; a 30 s busy timeout absorbs short waits for the write lock. The
-``meta`` table records the schema version so an older Aether refuses a newer file instead of
-corrupting it.
+``meta`` table records the schema version: older files are migrated on open
+(:mod:`aether.state.schema`) and an older Aether refuses a newer file instead of corrupting it.
 """
 
 from __future__ import annotations
@@ -25,55 +25,13 @@ from aether.state.base import (
     CheckResult,
     Head,
     Materialization,
+    PublishJournal,
     SourceObservation,
     StateStore,
     Transition,
 )
-
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS attempts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id TEXT NOT NULL, node TEXT NOT NULL,
-    started_at REAL NOT NULL, finished_at REAL,
-    status TEXT NOT NULL, error TEXT
-);
-CREATE INDEX IF NOT EXISTS attempts_status ON attempts (status);
-CREATE INDEX IF NOT EXISTS attempts_run ON attempts (run_id);
-CREATE TABLE IF NOT EXISTS materializations (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    attempt_id INTEGER NOT NULL REFERENCES attempts (id),
-    asset TEXT NOT NULL, node TEXT NOT NULL, run_id TEXT NOT NULL,
-    started_at REAL NOT NULL, finished_at REAL NOT NULL,
-    fingerprint TEXT NOT NULL, parts TEXT NOT NULL, version TEXT NOT NULL,
-    signature TEXT, data_time REAL
-);
-CREATE INDEX IF NOT EXISTS materializations_asset ON materializations (asset);
-CREATE TABLE IF NOT EXISTS heads (
-    asset TEXT PRIMARY KEY,
-    materialization_id INTEGER REFERENCES materializations (id),
-    status TEXT NOT NULL, error TEXT, updated_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS check_results (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    attempt_id INTEGER REFERENCES attempts (id),
-    asset TEXT NOT NULL, check_name TEXT NOT NULL, severity TEXT NOT NULL,
-    passed INTEGER NOT NULL, message TEXT NOT NULL,
-    checked_at REAL NOT NULL, spec_hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS check_results_asset ON check_results (asset, spec_hash, id);
-CREATE TABLE IF NOT EXISTS transitions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    asset TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS transitions_asset ON transitions (asset, at);
-CREATE INDEX IF NOT EXISTS transitions_at ON transitions (at);
-CREATE TABLE IF NOT EXISTS sources (
-    asset TEXT PRIMARY KEY, version TEXT NOT NULL, signature TEXT,
-    first_seen REAL NOT NULL, observed_at REAL NOT NULL
-);
-"""
+from aether.state.journal import journal_from_json, journal_to_json
+from aether.state.schema import migrate, refuse_newer, stored_version
 
 _HEADS_QUERY = """
 SELECT h.asset, h.status, h.error, h.updated_at,
@@ -113,35 +71,18 @@ class SQLiteStateStore(StateStore):
     def _prepare(self) -> None:
         try:
             self._conn.execute("PRAGMA busy_timeout = 30000")
+            # Refuse a newer file before changing anything, even its journal mode.
+            refuse_newer(stored_version(self._conn.cursor()), self.path)
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
             with self._write() as cur:
-                self._check_version(cur)
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        cur.execute(statement)
+                migrate(cur, self.path)
         except sqlite3.DatabaseError as exc:
             raise StateError(
                 f"{self.path} is not a usable Aether state database ({exc})",
                 hint=f"move it aside (mv {self.path} {self.path}.broken) and run again; "
                 "Aether then starts a new state and rebuilds what it cannot trust",
             ) from None
-
-    def _check_version(self, cur: sqlite3.Cursor) -> None:
-        cur.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
-            cur.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
-            )
-            return
-        if int(row[0]) > SCHEMA_VERSION:
-            raise StateError(
-                f"{self.path} was written by a newer Aether (schema {int(row[0])}); "
-                "upgrade aether-data",
-                hint=f"this aether-data understands schema {SCHEMA_VERSION}: "
-                "pip install -U aether-data",
-            )
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Cursor]:
@@ -204,6 +145,7 @@ class SQLiteStateStore(StateStore):
                 )
             _insert_checks(cur, attempt_id, check_results)
             _finish_attempt(cur, attempt_id, "succeeded", None, now)
+            cur.execute("DELETE FROM publish_journal WHERE attempt_id = ?", (attempt_id,))
 
     def fail_node(
         self,
@@ -225,6 +167,27 @@ class SQLiteStateStore(StateStore):
                 )
             _insert_checks(cur, attempt_id, check_results)
             _finish_attempt(cur, attempt_id, "failed", error, now)
+            cur.execute("DELETE FROM publish_journal WHERE attempt_id = ?", (attempt_id,))
+
+    def record_publish_journal(self, journal: PublishJournal) -> None:
+        body = journal_to_json(journal)
+        with self._guard(), self._write() as cur:
+            self._require_running(cur, journal.attempt_id)
+            cur.execute(
+                "INSERT OR REPLACE INTO publish_journal (attempt_id, node, body) VALUES (?, ?, ?)",
+                (journal.attempt_id, journal.node, body),
+            )
+
+    def publish_journals(self) -> list[PublishJournal]:
+        with self._read() as cur:
+            rows = cur.execute(
+                "SELECT attempt_id, node, body FROM publish_journal ORDER BY attempt_id"
+            ).fetchall()
+        return [journal_from_json(*row) for row in rows]
+
+    def discard_publish_journal(self, attempt_id: int) -> None:
+        with self._guard(), self._write() as cur:
+            cur.execute("DELETE FROM publish_journal WHERE attempt_id = ?", (attempt_id,))
 
     def heads(
         self, assets: Iterable[str] | None = None, *, include_parts: bool = True

@@ -12,6 +12,7 @@ from aether.state import (
     CheckResult,
     InMemoryStateStore,
     Materialization,
+    PublishJournal,
     SQLiteStateStore,
     StateStore,
     Transition,
@@ -245,3 +246,52 @@ def test_last_statuses_gives_each_assets_latest_transition(store: StateStore) ->
     )
     store.record_transitions([Transition("orders", "failed", "check failed", 3.0)])
     assert store.last_statuses() == {"orders": "failed", "report": "missing"}
+
+
+def journal(attempt: int, *assets: str) -> PublishJournal:
+    return PublishJournal(
+        attempt,
+        "make_pair",
+        {a: {"temporary": f"/d/.{a}.tmp-1", "target": f"/d/{a}"} for a in assets},
+        tuple(mat(a) for a in assets),
+        (check(assets[0], "h1"),),
+    )
+
+
+def test_a_publish_journal_round_trips_until_the_node_is_committed(store: StateStore) -> None:
+    attempt = store.begin_attempt("run-1", "make_pair")
+    written = journal(attempt, "left", "right")
+
+    store.record_publish_journal(written)
+
+    assert store.publish_journals() == [written]
+    store.commit_node(attempt, list(written.materializations), written.check_results)
+    assert store.publish_journals() == []
+
+
+def test_failing_the_node_clears_its_journal(store: StateStore) -> None:
+    attempt = store.begin_attempt("run-1", "make_pair")
+    store.record_publish_journal(journal(attempt, "left", "right"))
+
+    store.fail_node(attempt, ["left", "right"], "interrupted")
+
+    assert store.publish_journals() == []
+
+
+def test_journals_are_listed_oldest_first_and_discarded_one_by_one(store: StateStore) -> None:
+    first, second = (store.begin_attempt("run-1", n) for n in ("make_a", "make_b"))
+    store.record_publish_journal(journal(second, "b"))
+    store.record_publish_journal(journal(first, "a"))
+
+    assert [j.attempt_id for j in store.publish_journals()] == [first, second]
+    store.discard_publish_journal(first)
+    assert [j.attempt_id for j in store.publish_journals()] == [second]
+
+
+def test_a_journal_for_an_attempt_that_is_not_running_is_refused(store: StateStore) -> None:
+    attempt = commit(store, mat("left"))
+
+    with pytest.raises(StateError, match="not running"):
+        store.record_publish_journal(journal(attempt, "left"))
+
+    assert store.publish_journals() == []

@@ -1,0 +1,121 @@
+"""Publishing a node's staged outputs together, and repairing a publish a crash cut short.
+
+The worker stages every output (:func:`aether.execution.stage_outputs`); the parent then
+journals the renames in the state store (``AssetTracker.publishing``), renames every staged
+copy into place (:func:`publish_outputs`) and commits the node, which clears the journal in
+the same transaction. A process killed between two renames leaves the journal behind, and the
+next run, under the project lock, calls :func:`repair_interrupted_publishes` before anything
+else: the renames still to do are done (their staged copies are complete and synced), and the
+node is committed only when every output is in place; otherwise its assets are marked failed,
+so they are rebuilt and never taken for fresh.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+
+from aether.catalog import DataCatalog
+from aether.crash_points import crash_point
+from aether.datasets.base import Staged
+from aether.errors import AetherError, DataSetError
+from aether.execution import NodeOutcome
+from aether.state.base import Materialization, PublishJournal, StateStore
+
+logger = logging.getLogger("aether.run")
+
+INTERRUPTED_MESSAGE = (
+    "interrupted while publishing its outputs (killed?), and they could not all be put in "
+    "place; rebuilt on the next run"
+)
+
+
+@dataclass(frozen=True)
+class PublishRepair:
+    """What the repair did with one interrupted publish."""
+
+    node: str
+    completed: bool  # every output in place and the node committed; else its assets failed
+
+
+def publish_outputs(outcome: NodeOutcome, catalog: DataCatalog) -> NodeOutcome:
+    """Rename every staged output into place; return the outcome with their final
+    signatures and versions.
+
+    A rename that fails does not stop the others (the journal's promise is to roll forward);
+    its staged copy is removed and the first failure is raised once all were tried.
+    """
+    failures: list[DataSetError] = []
+    for index, (name, staged) in enumerate(outcome.staged.items()):
+        if index:
+            crash_point("between-publishes")
+        dataset = catalog.get(name)
+        try:
+            dataset.publish(staged)
+        except DataSetError as error:
+            dataset.discard(staged)
+            failures.append(error)
+    if failures:
+        raise failures[0]
+    signatures, versions = dict(outcome.signatures), dict(outcome.versions)
+    for name in outcome.staged:
+        dataset = catalog.get(name)
+        signatures[name] = dataset.signature()
+        versions[name] = dataset.content_hash() or f"fingerprint:{outcome.fingerprint}"
+    return dataclasses.replace(outcome, signatures=signatures, versions=versions, staged={})
+
+
+def repair_interrupted_publishes(store: StateStore, catalog: DataCatalog) -> list[PublishRepair]:
+    """Finish (or fail) every publish a killed run left half done. Call under the project
+    lock, before ``abort_running_attempts``."""
+    return [_repair(store, catalog, journal) for journal in store.publish_journals()]
+
+
+def _repair(store: StateStore, catalog: DataCatalog, journal: PublishJournal) -> PublishRepair:
+    in_place = [_roll_forward(catalog, a, Staged(**staged)) for a, staged in journal.staged.items()]
+    running = any(a.id == journal.attempt_id and a.status == "running" for a in store.attempts())
+    if not running:  # already finished one way or the other: only the journal is left
+        store.discard_publish_journal(journal.attempt_id)
+        return PublishRepair(journal.node, completed=False)
+    materializations = _observed(catalog, journal.materializations) if all(in_place) else None
+    if materializations is not None:
+        store.commit_node(journal.attempt_id, materializations, journal.check_results)
+        logger.warning("finished publishing node %s, interrupted by the last run", journal.node)
+    else:
+        assets = [m.asset for m in journal.materializations]
+        store.fail_node(journal.attempt_id, assets, INTERRUPTED_MESSAGE)
+        logger.warning("node %s was interrupted while publishing: rebuilt", journal.node)
+    return PublishRepair(journal.node, completed=materializations is not None)
+
+
+def _roll_forward(catalog: DataCatalog, asset: str, staged: Staged) -> bool:
+    """Do the rename if it is still to do; True when the output is in place."""
+    try:
+        dataset = catalog.get(asset)
+        if dataset.is_staged(staged):
+            dataset.publish(staged)
+            return True
+        return dataset.exists()  # renamed before the crash (a staged copy only goes that way)
+    except AetherError as error:
+        logger.warning("could not finish publishing %s: %s", asset, error)
+        return False
+
+
+def _observed(
+    catalog: DataCatalog, journaled: tuple[Materialization, ...]
+) -> list[Materialization] | None:
+    """The journaled materializations with the signature and version of what is in place;
+    None if that cannot be read."""
+    observed = []
+    try:
+        for materialization in journaled:
+            dataset = catalog.get(materialization.asset)
+            version = dataset.content_hash() or materialization.version
+            observed.append(
+                dataclasses.replace(materialization, signature=dataset.signature(), version=version)
+            )
+    except AetherError as error:
+        logger.warning("could not read what was published: %s", error)
+        return None
+    return observed

@@ -1,0 +1,38 @@
+"""Publish journals as JSON text: how both stores keep them (the same round trip)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from aether.errors import StateError
+from aether.state.base import CheckResult, Materialization, PublishJournal
+
+
+def journal_to_json(journal: PublishJournal) -> str:
+    """The journal's body (all but its attempt id and node) as JSON text."""
+    body = {
+        "staged": journal.staged,
+        "materializations": [dataclasses.asdict(m) for m in journal.materializations],
+        "check_results": [dataclasses.asdict(r) for r in journal.check_results],
+    }
+    try:
+        return json.dumps(body, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise StateError(
+            f"The publish journal of node '{journal.node}' cannot be stored: {exc}",
+            hint="staged locations, fingerprint parts and signatures must be JSON values",
+        ) from None
+
+
+def journal_from_json(attempt_id: int, node: str, text: str) -> PublishJournal:
+    """The journal written by :func:`journal_to_json`."""
+    body: dict[str, Any] = json.loads(text)
+    return PublishJournal(
+        attempt_id,
+        node,
+        staged=body["staged"],
+        materializations=tuple(Materialization(**m) for m in body["materializations"]),
+        check_results=tuple(CheckResult(**r) for r in body["check_results"]),
+    )

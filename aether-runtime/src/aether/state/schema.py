@@ -1,0 +1,109 @@
+"""The state database's schema, and the migrations that bring an older file up to date.
+
+Each migration takes the schema from one version to the next (``MIGRATIONS[i]`` reaches
+version ``i + 1``). Opening a store applies the missing ones in one transaction, so a file is
+either fully upgraded or untouched; a file from a newer Aether is refused, never changed.
+Add a migration for any change to the schema: never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from aether.errors import StateError
+
+# Version 1: the schema of the first release (kept verbatim: it is what old files hold).
+_VERSION_1 = """
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL, node TEXT NOT NULL,
+    started_at REAL NOT NULL, finished_at REAL,
+    status TEXT NOT NULL, error TEXT
+);
+CREATE INDEX IF NOT EXISTS attempts_status ON attempts (status);
+CREATE INDEX IF NOT EXISTS attempts_run ON attempts (run_id);
+CREATE TABLE IF NOT EXISTS materializations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    attempt_id INTEGER NOT NULL REFERENCES attempts (id),
+    asset TEXT NOT NULL, node TEXT NOT NULL, run_id TEXT NOT NULL,
+    started_at REAL NOT NULL, finished_at REAL NOT NULL,
+    fingerprint TEXT NOT NULL, parts TEXT NOT NULL, version TEXT NOT NULL,
+    signature TEXT, data_time REAL
+);
+CREATE INDEX IF NOT EXISTS materializations_asset ON materializations (asset);
+CREATE TABLE IF NOT EXISTS heads (
+    asset TEXT PRIMARY KEY,
+    materialization_id INTEGER REFERENCES materializations (id),
+    status TEXT NOT NULL, error TEXT, updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS check_results (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    attempt_id INTEGER REFERENCES attempts (id),
+    asset TEXT NOT NULL, check_name TEXT NOT NULL, severity TEXT NOT NULL,
+    passed INTEGER NOT NULL, message TEXT NOT NULL,
+    checked_at REAL NOT NULL, spec_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS check_results_asset ON check_results (asset, spec_hash, id);
+CREATE TABLE IF NOT EXISTS transitions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    asset TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS transitions_asset ON transitions (asset, at);
+CREATE INDEX IF NOT EXISTS transitions_at ON transitions (at);
+CREATE TABLE IF NOT EXISTS sources (
+    asset TEXT PRIMARY KEY, version TEXT NOT NULL, signature TEXT,
+    first_seen REAL NOT NULL, observed_at REAL NOT NULL
+);
+"""
+
+# Version 2: what a node is about to publish, so a run killed between two renames is
+# finished (or its assets failed) by the next run.
+_VERSION_2 = """
+CREATE TABLE publish_journal (
+    attempt_id INTEGER PRIMARY KEY REFERENCES attempts (id),
+    node TEXT NOT NULL, body TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_VERSION_1, _VERSION_2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def stored_version(cur: sqlite3.Cursor) -> int:
+    """The schema version the file records; 0 for a new (empty) file."""
+    found = cur.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+    ).fetchone()
+    if found is None:
+        return 0
+    row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def refuse_newer(version: int, path: Path) -> None:
+    """Raise StateError if ``version`` is newer than this Aether understands."""
+    if version > SCHEMA_VERSION:
+        raise StateError(
+            f"{path} was written by a newer Aether (schema {version}); upgrade aether-data",
+            hint=f"this aether-data understands schema {SCHEMA_VERSION}: "
+            "pip install -U aether-data",
+        )
+
+
+def migrate(cur: sqlite3.Cursor, path: Path) -> int:
+    """Apply the migrations the file lacks (inside the caller's transaction); return the
+    version it was at."""
+    cur.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+    version = stored_version(cur)
+    refuse_newer(version, path)
+    for script in MIGRATIONS[version:]:
+        for statement in script.split(";"):
+            if statement.strip():
+                cur.execute(statement)
+    if version != SCHEMA_VERSION:
+        cur.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+            (SCHEMA_VERSION,),
+        )
+    return version

@@ -20,6 +20,7 @@ from aether.errors import AetherError, PipelineError
 from aether.execution import NodeOutcome, NodeTask, execute_node
 from aether.pipeline import Node, Pipeline
 from aether.runners import Runner, SequentialRunner, init_worker
+from aether.single_file_paths import refuse_directory_paths
 from aether.transformation import check_arguments, resolve_callable
 
 logger = logging.getLogger("aether.run")
@@ -141,7 +142,8 @@ def validate_pipeline(
 ) -> None:
     """Check everything that can be checked before running: raises the first problem found.
 
-    Cycles, inputs nobody produces, catalog entries (types, arguments, credentials) and,
+    Cycles, inputs nobody produces, catalog entries (types, arguments, credentials), file
+    datasets whose path is a directory and,
     when ``import_code``, that every transformation imports and accepts the node's inputs.
     """
     pipeline.toposorted()
@@ -158,6 +160,7 @@ def validate_pipeline(
                 else "add it to conf/base/catalog.yml or produce it with a node",
             )
     catalog.validate()
+    refuse_directory_paths(catalog, pipeline.datasets())
     if import_code:
         check_transformations(pipeline.nodes)
 

@@ -9,13 +9,12 @@ import pytest
 
 from aether.config import (
     ConfigLoader,
-    apply_overrides,
     interpolate_env,
     interpolate_params,
     load_yaml,
-    parse_params_overrides,
 )
 from aether.errors import ConfigError
+from aether.params_overrides import apply_overrides, parse_params_overrides
 
 
 def _conf(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -219,7 +218,26 @@ def test_malformed_params_value_is_a_config_error() -> None:
 def test_overrides_set_dotted_keys_without_touching_the_original() -> None:
     params = {"cleaning": {"min_amount": 5, "drop": True}}
 
-    result = apply_overrides(params, {"cleaning.min_amount": 10, "new.deep.key": "x"})
+    result = apply_overrides(params, {"cleaning.min_amount": 10})
 
-    assert result == {"cleaning": {"min_amount": 10, "drop": True}, "new": {"deep": {"key": "x"}}}
+    assert result == {"cleaning": {"min_amount": 10, "drop": True}}
     assert params == {"cleaning": {"min_amount": 5, "drop": True}}
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [
+        ("cleaning.min_amont", "cleaning.min_amount"),
+        ("new.deep.key", None),
+        ("cleaning.min_amount.x", "cleaning.min_amount"),
+        ("zzz", None),
+    ],
+)
+def test_overrides_never_invent_a_key(key: str, suggestion: str | None) -> None:
+    params = {"cleaning": {"min_amount": 5, "drop": True}}
+
+    with pytest.raises(ConfigError, match=f"--params sets '{key}'") as caught:
+        apply_overrides(params, {key: 1})
+
+    hint = caught.value.hint or ""
+    assert (f"did you mean '{suggestion}'?" in hint) if suggestion else ("only overrides" in hint)

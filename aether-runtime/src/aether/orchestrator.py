@@ -15,7 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from aether.assets import parse_duration
 from aether.catalog import DataCatalog, DataSetFactory
+from aether.checks import parse_checks
 from aether.errors import AetherError, PipelineError
 from aether.execution import NodeOutcome, NodeTask, execute_node
 from aether.pipeline import Node, Pipeline
@@ -142,9 +144,9 @@ def validate_pipeline(
 ) -> None:
     """Check everything that can be checked before running: raises the first problem found.
 
-    Cycles, inputs nobody produces, catalog entries (types, arguments, credentials), file
-    datasets whose path is a directory and,
-    when ``import_code``, that every transformation imports and accepts the node's inputs.
+    Cycles, inputs nobody produces, catalog entries (types, arguments, credentials, checks,
+    freshness), file datasets whose path is a directory and, when ``import_code``, that
+    every transformation imports and accepts the node's inputs.
     """
     pipeline.toposorted()
     for name in sorted(pipeline.free_inputs()):
@@ -161,8 +163,23 @@ def validate_pipeline(
             )
     catalog.validate()
     refuse_directory_paths(catalog, pipeline.datasets())
+    check_asset_specs(catalog, pipeline.datasets())
     if import_code:
         check_transformations(pipeline.nodes)
+
+
+def check_asset_specs(catalog: DataCatalog, names: Iterable[str]) -> None:
+    """The checks and freshness of the named catalog entries are well formed.
+
+    They are read only once a node has run; checked here, a typo stops the run before it.
+    """
+    for name in sorted(names):
+        entry = catalog.entries.get(name)
+        if entry is None:
+            continue
+        parse_checks(name, list(entry.checks), entry.where)
+        for key in ("warn_after", "error_after"):
+            parse_duration((entry.freshness or {}).get(key), name, entry.where)
 
 
 def check_transformations(nodes: Iterable[Node]) -> None:

@@ -31,7 +31,7 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class StrictYamlLoader(_BaseLoader):  # type: ignore[misc]
+class StrictYamlLoader(_BaseLoader):
     """The safe loader (C-accelerated when available) that refuses duplicate keys.
 
     Keys brought in by a ``<<:`` merge may be overridden: that is what merges are for. Keys

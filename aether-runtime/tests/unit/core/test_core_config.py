@@ -102,6 +102,42 @@ def test_base_cannot_be_selected_as_the_environment(tmp_path: Path) -> None:
         ConfigLoader(_conf(tmp_path, {}), "base")
 
 
+@pytest.mark.parametrize(
+    "name", ["../src", "a/b", "..", ".", "", "prod/../prod", "a\\b", ".hidden"]
+)
+def test_an_environment_name_is_never_a_path(tmp_path: Path, name: str) -> None:
+    conf = _conf(tmp_path, {"prod/parameters.yml": "a: 1\n", "a/b/parameters.yml": "a: 2\n"})
+    (tmp_path / "src").mkdir()  # conf/../src exists: it must still be refused
+    (conf / ".hidden").mkdir()
+
+    with pytest.raises(ConfigError, match="is not a folder name under conf/") as caught:
+        ConfigLoader(conf, name)
+
+    assert "pick one of: a, prod" in (caught.value.hint or "")
+
+
+def test_an_explicitly_named_local_must_exist(tmp_path: Path) -> None:
+    conf = _conf(tmp_path, {"base/parameters.yml": "a: 1\n"})
+
+    assert ConfigLoader(conf).env == "local"  # implied: may be absent
+    with pytest.raises(ConfigError, match=r"Environment 'local' has no folder conf/local"):
+        ConfigLoader(conf, "local", chosen_by="AETHER_ENV")
+
+
+def test_the_error_says_who_chose_the_environment(tmp_path: Path) -> None:
+    conf = _conf(tmp_path, {"base/parameters.yml": "a: 1\n"})
+
+    with pytest.raises(ConfigError, match=r"\(selected by AETHER_ENV\)"):
+        ConfigLoader(conf, "staging", chosen_by="AETHER_ENV")
+
+
+def test_a_duplicate_key_in_a_conf_file_names_file_and_line(tmp_path: Path) -> None:
+    conf = _conf(tmp_path, {"base/catalog.yml": "a:\n  type: X\nb:\n  type: Y\na:\n  type: Z\n"})
+
+    with pytest.raises(ConfigError, match=r"Duplicate key 'a' in conf/base/catalog.yml:5"):
+        ConfigLoader(conf).get("catalog.yml")
+
+
 def test_a_file_that_is_not_a_mapping_is_rejected_with_its_name(tmp_path: Path) -> None:
     conf = _conf(tmp_path, {"base/catalog.yml": "- a\n- b\n"})
 

@@ -162,10 +162,12 @@ def validate_pipeline(
                 else "add it to conf/base/catalog.yml or produce it with a node",
             )
     catalog.validate()
-    refuse_directory_paths(catalog, pipeline.datasets())
-    check_asset_specs(catalog, pipeline.datasets())
     if import_code:
         check_transformations(pipeline.nodes)
+    # After the transformations: `aether validate` lists check and freshness problems of
+    # every entry itself, so raising them first here would only hide a broken import.
+    refuse_directory_paths(catalog, pipeline.datasets())
+    check_asset_specs(catalog, pipeline.datasets())
 
 
 def check_asset_specs(catalog: DataCatalog, names: Iterable[str]) -> None:

@@ -71,6 +71,7 @@ def run_pipeline(
     # run with nothing to do never pays for importing pandas and the project's code.
     validate_pipeline(full, ctx.catalog, import_code=False)
     check_selection(selected, full, ctx.catalog)
+    create_runner(runner, max_workers)  # a bad --runner/--workers: refused before any state
     if not track:
         plan = plan_all(selected, "forced" if force else "run requested")
         check_transformations(plan.nodes)

@@ -157,6 +157,20 @@ def test_params_key_absent_from_parameters_is_refused_with_a_suggestion(
     assert_refused(result, project, before, "'factr'", "did you mean 'factor'?")
 
 
+# Run options -------------------------------------------------------------------------------------
+def test_bad_runner_options_are_refused_before_the_state_store_is_opened(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """An unknown --runner or --workers below 1 is exit 2 before the state store is created,
+    locked or written (they used to be found once the run held the lock)."""
+    project = make_project("bad_runner_options")
+    before = snapshot(project)
+
+    for options in (["--runner", "fast"], ["--runner", "parallel", "--workers", "0"]):
+        result = aether(project, "run", *options)
+        assert_refused(result, project, before, options[-1])
+
+
 # Environment names -------------------------------------------------------------------------------
 def test_env_name_that_is_a_path_is_refused(make_project: MakeProject, aether: Aether) -> None:
     """--env ../src names a folder outside conf/ (which exists): refused by `run` and by

@@ -21,6 +21,8 @@ from aether.errors import ConfigError
 MAX_PARAMS_LENGTH = 65_536
 _KEY = re.compile(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*")
 _SHOWN_LENGTH = 60
+# The characters after which a value starts (and so a quote opens a string).
+_VALUE_STARTS = frozenset({"", "=", "[", "{", "(", ",", ":"})
 
 
 def parse_params_overrides(text: str) -> dict[str, Any]:
@@ -79,24 +81,36 @@ def _shown(item: str) -> str:
 
 
 def _split_top_level(text: str) -> list[str]:
+    """Split on the commas outside brackets, braces and quoted strings.
+
+    As in YAML, a quote opens a string only where a value starts (``name='a,b'``), so an
+    apostrophe inside a plain value (``note=it's``) does not swallow the items after it;
+    ``''`` inside single quotes and ``\\"`` inside double quotes are escapes.
+    """
     items: list[str] = []
-    current: list[str] = []
-    depth, quote = 0, ""
-    for char in text:
+    start, depth, index, quote, last = 0, 0, 0, "", ""
+    while index < len(text):
+        char = text[index]
         if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
+            doubled = quote == "'" and text.startswith("''", index)
+            if doubled or (quote == '"' and char == "\\"):
+                index += 1  # an escape: skip the character it protects
+            elif char == quote:
+                quote = ""
+        elif char in "'\"" and last in _VALUE_STARTS:
             quote = char
         elif char in "[{(":
             depth += 1
         elif char in "]})":
             depth -= 1
         elif char == "," and depth == 0:
-            items.append("".join(current))
-            current = []
+            items.append(text[start:index])
+            start, last, index = index + 1, "", index + 1
             continue
-        current.append(char)
-    items.append("".join(current))
+        if not quote and not char.isspace():
+            last = char
+        index += 1
+    items.append(text[start:])
     return items
 
 

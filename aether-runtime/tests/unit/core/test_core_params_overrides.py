@@ -60,6 +60,21 @@ def test_a_duplicate_key_inside_a_value_is_refused() -> None:
         parse_params_overrides("opts={x: 1, x: 2}")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("note=it's,n=1", {"note": "it's", "n": 1}),
+        ("s='a'',b',n=2", {"s": "a',b", "n": 2}),
+        ('d="x\\",y",n=3', {"d": 'x",y', "n": 3}),
+        ("tags=[a, 'b,c'],n=4", {"tags": ["a", "b,c"], "n": 4}),
+    ],
+)
+def test_a_quote_inside_a_value_does_not_swallow_the_next_items(
+    text: str, expected: dict[str, Any]
+) -> None:
+    assert parse_params_overrides(text) == expected
+
+
 def test_dotted_keys_lists_nested_keys_too() -> None:
     assert sorted(dotted_keys({"a": {"b": 1, "c": {"d": 2}}, "e": 3})) == [
         "a",
@@ -90,9 +105,9 @@ _SCALARS = st.one_of(
 )
 
 
-def _as_written(value: Any) -> str:
+def _as_written(value: Any, *, quote_strings: bool = True) -> str:
     """How a user writes ``value`` on the command line: YAML, strings single-quoted."""
-    style = "'" if isinstance(value, str) else None
+    style = "'" if quote_strings and isinstance(value, str) else None
     dumped = yaml.safe_dump(value, default_style=style, width=10_000)
     return dumped.removesuffix("\n...\n").rstrip("\n")
 
@@ -101,6 +116,22 @@ def _as_written(value: Any) -> str:
 @given(overrides=st.dictionaries(_DOTTED, _SCALARS, max_size=6))
 def test_any_dict_of_dotted_keys_round_trips(overrides: dict[str, Any]) -> None:
     text = ",".join(f"{key}={_as_written(value)}" for key, value in overrides.items())
+
+    assert parse_params_overrides(text) == overrides
+
+
+_PLAIN_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters=",[]{}()"),
+    max_size=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(overrides=st.dictionaries(_DOTTED, _PLAIN_TEXT, max_size=6))
+def test_strings_written_the_way_yaml_writes_them_round_trip(overrides: dict[str, Any]) -> None:
+    """Any comma- and bracket-free string, written as YAML writes it (plain when it can,
+    quoted when it must), comes back as it was: apostrophes and quotes included."""
+    text = ",".join(f"{k}={_as_written(v, quote_strings=False)}" for k, v in overrides.items())
 
     assert parse_params_overrides(text) == overrides
 

@@ -1,15 +1,16 @@
-"""Reading a project's ``conf/`` folder: two layers, merge rules, interpolation, ``--params``.
+"""Reading a project's ``conf/`` folder: two layers, merge rules, interpolation.
 
 Exactly two layers are read: ``conf/base/`` and the selected environment's folder. A file in
 the environment overrides the same file in ``base`` key by key at the top level (a catalog
 entry in ``local`` replaces the whole base entry); ``parameters.yml`` is merged deeply.
 ``${env:NAME}`` and ``${env:NAME,default}`` are replaced anywhere; ``${params:a.b}`` is
-replaced in the catalog (see :func:`interpolate_params`).
+replaced in the catalog (see :func:`interpolate_params`). YAML is parsed strictly
+(:mod:`aether.strict_yaml`: no duplicate keys, bounded aliases); ``--params`` is
+:mod:`aether.params_overrides`.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
@@ -27,8 +28,10 @@ BASE_ENV = "base"
 
 _ENV_PATTERN = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?:,([^}]*))?\}")
 _PARAMS_PATTERN = re.compile(r"\$\{params:([A-Za-z0-9_.\-]+)\}")
+_ENV_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _MISSING = object()
 _NEVER_CACHED = frozenset({"credentials.yml", "credentials.yaml"})
+_CACHE_VERSION = "v2"
 
 
 def load_yaml(path: Path, *, shown_as: str | None = None, cache_dir: Path | None = None) -> Any:
@@ -58,29 +61,21 @@ def load_yaml(path: Path, *, shown_as: str | None = None, cache_dir: Path | None
 
 
 def _parse_yaml(raw: bytes, shown: str) -> Any:
-    import yaml
+    from aether.strict_yaml import parse_strict_yaml  # imports PyYAML: not on --help's path
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(raw.decode("utf-8"), Loader=loader)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{shown} is not UTF-8 text", hint="save it as UTF-8") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError(
-            f"Malformed YAML in {where}: {problem}",
-            hint="fix the syntax at that line (indentation, a missing ':' or quote)",
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"Malformed YAML in {shown}: {exc}") from None
+    return parse_strict_yaml(text, shown)
 
 
 def _cache_file(cache_dir: Path, path: Path, raw: bytes) -> Path:
     which = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
     content = hashlib.sha256(raw).hexdigest()[:32]
-    return cache_dir / f"yaml-{which}-{content}.json"
+    # The version tag keeps entries written before duplicate keys and alias bombs were
+    # refused from being trusted: a cached file is one that passed today's checks.
+    return cache_dir / f"yaml-{_CACHE_VERSION}-{which}-{content}.json"
 
 
 def _store_cache(target: Path, data: Any) -> None:
@@ -147,24 +142,24 @@ class ConfigLoader:
     """Reads ``conf/base`` and ``conf/<env>``; ``get(name)`` merges one file of both layers."""
 
     def __init__(
-        self, conf_path: Path, env: str | None = None, *, cache_dir: Path | None = None
+        self,
+        conf_path: Path,
+        env: str | None = None,
+        *,
+        cache_dir: Path | None = None,
+        chosen_by: str = "--env",
     ) -> None:
+        """``env=None`` selects ``local``, which may be absent; a named env must exist.
+
+        ``chosen_by`` says where a named env came from (``--env``, ``AETHER_ENV``...), for
+        the error message.
+        """
         self.conf_path = conf_path
         self.cache_dir = cache_dir
         self.env = env or DEFAULT_ENV
         self._cache: dict[str, ConfigLayer] = {}
-        if self.env == BASE_ENV:
-            raise ConfigError(
-                "Environment 'base' cannot be selected: it is always read",
-                hint="pick another environment, e.g. --env local or --env prod",
-            )
-        env_dir = conf_path / self.env
-        if self.env != DEFAULT_ENV and not env_dir.is_dir():
-            known = sorted(p.name for p in conf_path.iterdir() if p.is_dir() and p.name != "base")
-            raise ConfigError(
-                f"Environment '{self.env}' has no folder {env_dir}",
-                hint=f"create conf/{self.env}/ or pick one of: {', '.join(known) or 'local'}",
-            )
+        if env is not None:
+            check_env_name(env, conf_path, chosen_by)
 
     def layer_files(self, name: str) -> list[Path]:
         return [
@@ -204,6 +199,38 @@ class ConfigLoader:
         return layer
 
 
+def check_env_name(env: str, conf_path: Path, chosen_by: str = "--env") -> None:
+    """A selected environment is a folder directly under ``conf/``, and not ``base``.
+
+    A name is never a path: ``../x``, ``a/b`` or ``..`` could reach outside ``conf/``.
+    """
+    known = (
+        sorted(p.name for p in conf_path.iterdir() if p.is_dir() and _is_env_folder(p.name))
+        if conf_path.is_dir()
+        else []
+    )
+    pick = f"pick one of: {', '.join(known)}" if known else "create conf/<name>/ first"
+    if env == BASE_ENV:
+        raise ConfigError(
+            f"Environment 'base' cannot be selected (by {chosen_by}): it is always read",
+            hint=pick,
+        )
+    if not _is_env_folder(env):
+        raise ConfigError(
+            f"Environment {env!r} (selected by {chosen_by}) is not a folder name under conf/",
+            hint=f"name a folder of conf/ without '/' or '..': {pick}",
+        )
+    if not (conf_path / env).is_dir():
+        raise ConfigError(
+            f"Environment '{env}' has no folder conf/{env} (selected by {chosen_by})",
+            hint=f"create conf/{env}/ or {pick}",
+        )
+
+
+def _is_env_folder(name: str) -> bool:
+    return name != BASE_ENV and bool(_ENV_NAME.fullmatch(name)) and ".." not in name
+
+
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """A new dict: ``override`` merged into ``base``, recursively for nested mappings."""
     merged = dict(base)
@@ -241,7 +268,7 @@ def interpolate_params(value: Any, params: Mapping[str, Any], where: str) -> Any
         if found is _MISSING:
             raise ConfigError(
                 f"Parameter '{key}' is not defined (used in {where})",
-                hint="add it to conf/base/parameters.yml or pass --params " + f"{key}=...",
+                hint="add it to conf/base/parameters.yml (--params can then override it)",
             )
         return found
 
@@ -276,70 +303,6 @@ def get_dotted(mapping: Mapping[str, Any], dotted: str) -> Any:
 
 def is_missing(value: Any) -> bool:
     return value is _MISSING
-
-
-def parse_params_overrides(text: str) -> dict[str, Any]:
-    """Parse ``--params "a.b=10,c=EUR"`` into ``{"a.b": 10, "c": "EUR"}``; values are YAML-typed.
-
-    Commas inside brackets, braces or quotes do not split: ``tags=[a,b]`` is one override.
-    """
-    import yaml
-
-    overrides: dict[str, Any] = {}
-    for item in _split_top_level(text):
-        if not item.strip():
-            continue
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key or not re.fullmatch(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*", key):
-            raise ConfigError(
-                f"Malformed --params item {item.strip()!r}: expected key=value",
-                hint='write --params "cleaning.min_amount=10,report.currency=EUR"',
-            )
-        try:
-            overrides[key] = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            raise ConfigError(
-                f"Malformed value in --params item {item.strip()!r}",
-                hint="quote the value, e.g. --params \"name='a: b'\"",
-            ) from None
-    return overrides
-
-
-def _split_top_level(text: str) -> list[str]:
-    items: list[str] = []
-    current: list[str] = []
-    depth, quote = 0, ""
-    for char in text:
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "[{(":
-            depth += 1
-        elif char in "]})":
-            depth -= 1
-        elif char == "," and depth == 0:
-            items.append("".join(current))
-            current = []
-            continue
-        current.append(char)
-    items.append("".join(current))
-    return items
-
-
-def apply_overrides(params: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """A deep copy of ``params`` with dotted-key overrides set (creating missing levels)."""
-    result = copy.deepcopy(dict(params))
-    for dotted, value in overrides.items():
-        current = result
-        parts = dotted.split(".")
-        for part in parts[:-1]:
-            if not isinstance(current.get(part), dict):
-                current[part] = {}
-            current = current[part]
-        current[parts[-1]] = value
-    return result
 
 
 def _relative(path: Path, root: Path | None) -> str:

@@ -15,13 +15,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from aether.assets import parse_duration
 from aether.catalog import DataCatalog, DataSetFactory
+from aether.checks import parse_checks
 from aether.errors import AetherError, PipelineError
 from aether.execution import NodeOutcome, NodeTask, discard_staged, execute_node
 from aether.locations import check_one_writer
 from aether.pipeline import Node, Pipeline
 from aether.publication import publish_outputs
 from aether.runners import Runner, SequentialRunner, init_worker
+from aether.single_file_paths import refuse_directory_paths
 from aether.transformation import check_arguments, resolve_callable
 
 logger = logging.getLogger("aether.run")
@@ -149,8 +152,9 @@ def validate_pipeline(
 ) -> None:
     """Check everything that can be checked before running: raises the first problem found.
 
-    Cycles, inputs nobody produces, catalog entries (types, arguments, credentials) and,
-    when ``import_code``, that every transformation imports and accepts the node's inputs.
+    Cycles, inputs nobody produces, catalog entries (types, arguments, credentials, checks,
+    freshness), file datasets whose path is a directory and, when ``import_code``, that
+    every transformation imports and accepts the node's inputs.
     """
     pipeline.toposorted()
     for name in sorted(pipeline.free_inputs()):
@@ -168,6 +172,24 @@ def validate_pipeline(
     catalog.validate()
     if import_code:
         check_transformations(pipeline.nodes)
+    # After the transformations: `aether validate` lists check and freshness problems of
+    # every entry itself, so raising them first here would only hide a broken import.
+    refuse_directory_paths(catalog, pipeline.datasets())
+    check_asset_specs(catalog, pipeline.datasets())
+
+
+def check_asset_specs(catalog: DataCatalog, names: Iterable[str]) -> None:
+    """The checks and freshness of the named catalog entries are well formed.
+
+    They are read only once a node has run; checked here, a typo stops the run before it.
+    """
+    for name in sorted(names):
+        entry = catalog.entries.get(name)
+        if entry is None:
+            continue
+        parse_checks(name, list(entry.checks), entry.where)
+        for key in ("warn_after", "error_after"):
+            parse_duration((entry.freshness or {}).get(key), name, entry.where)
 
 
 def check_transformations(nodes: Iterable[Node]) -> None:

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 from aether.catalog import DataCatalog
 from aether.config import (
     ConfigLoader,
-    apply_overrides,
     get_dotted,
     interpolate_params,
     is_missing,
     load_yaml,
 )
 from aether.errors import AetherError, ConfigError, PipelineError
+from aether.params_overrides import apply_overrides
 from aether.pipeline import Pipeline, parse_pipelines
 
 if TYPE_CHECKING:
@@ -119,8 +119,10 @@ def load_context(
         )
     root = find_project_root(Path(project) if project is not None else None)
     settings = read_settings(root)
-    chosen_env = env or os.environ.get(ENV_VARIABLE) or settings.get("default_env")
-    loader = ConfigLoader(root / "conf", chosen_env, cache_dir=root / ".aether" / "cache")
+    chosen_env, chosen_by = choose_env(env, settings)
+    loader = ConfigLoader(
+        root / "conf", chosen_env, cache_dir=root / ".aether" / "cache", chosen_by=chosen_by
+    )
     add_source_path(root / str(settings.get("source_dir", "src")))
 
     parameters = apply_overrides(loader.get("parameters.yml", deep=True).data, params or {})
@@ -140,6 +142,16 @@ def load_context(
         context.run_id = run_id
     _current = context
     return context
+
+
+def choose_env(env: str | None, settings: Mapping[str, Any]) -> tuple[str | None, str]:
+    """The selected environment (None: the default, ``local``) and who selected it."""
+    if env is not None:
+        return env, "--env"
+    if os.environ.get(ENV_VARIABLE):
+        return os.environ[ENV_VARIABLE], ENV_VARIABLE
+    default = settings.get("default_env")
+    return (str(default), "[tool.aether] default_env") if default else (None, "--env")
 
 
 def get_current_context() -> AetherContext:
@@ -191,7 +203,7 @@ def check_parameters(pipeline: Pipeline, params: Mapping[str, Any]) -> None:
             if key != "*" and is_missing(get_dotted(params, key)):
                 raise ConfigError(
                     f"Node '{item.name}' reads parameter '{key}', which is not defined",
-                    hint=f"add it to conf/base/parameters.yml or pass --params {key}=...",
+                    hint="add it to conf/base/parameters.yml (--params can then override it)",
                 )
 
 

@@ -75,6 +75,7 @@ def run_pipeline(
     validate_pipeline(full, ctx.catalog, import_code=False)
     check_locations(ctx.catalog, ctx.pipelines.values())  # every pipeline's writers count
     check_selection(selected, full, ctx.catalog)
+    create_runner(runner, max_workers)  # a bad --runner/--workers: refused before any state
     if not track:
         plan = plan_all(selected, "forced" if force else "run requested")
         check_transformations(plan.nodes)

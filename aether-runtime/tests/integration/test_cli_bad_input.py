@@ -171,7 +171,7 @@ def test_missing_parameter(make_project: MakeProject, aether: Aether) -> None:
     project = make_project("missing_parameter", parameters="unrelated: 1\n")
 
     assert_bad_input(
-        aether(project, "run"), project, "Node 'double'", "parameter 'factor'", "--params factor="
+        aether(project, "run"), project, "Node 'double'", "parameter 'factor'", "parameters.yml"
     )
 
 

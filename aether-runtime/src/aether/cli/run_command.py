@@ -36,7 +36,7 @@ def run_command(
     dry_run: bool,
     no_wait: bool = False,
 ) -> int:
-    from aether.config import parse_params_overrides
+    from aether.params_overrides import parse_params_overrides
     from aether.run import run_pipeline
 
     overrides = parse_params_overrides(params) if params else None

@@ -9,13 +9,12 @@ import pytest
 
 from aether.config import (
     ConfigLoader,
-    apply_overrides,
     interpolate_env,
     interpolate_params,
     load_yaml,
-    parse_params_overrides,
 )
 from aether.errors import ConfigError
+from aether.params_overrides import apply_overrides, parse_params_overrides
 
 
 def _conf(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -101,6 +100,42 @@ def test_unknown_environment_names_the_folder_and_lists_known_ones(tmp_path: Pat
 def test_base_cannot_be_selected_as_the_environment(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="'base' cannot be selected"):
         ConfigLoader(_conf(tmp_path, {}), "base")
+
+
+@pytest.mark.parametrize(
+    "name", ["../src", "a/b", "..", ".", "", "prod/../prod", "a\\b", ".hidden"]
+)
+def test_an_environment_name_is_never_a_path(tmp_path: Path, name: str) -> None:
+    conf = _conf(tmp_path, {"prod/parameters.yml": "a: 1\n", "a/b/parameters.yml": "a: 2\n"})
+    (tmp_path / "src").mkdir()  # conf/../src exists: it must still be refused
+    (conf / ".hidden").mkdir()
+
+    with pytest.raises(ConfigError, match="is not a folder name under conf/") as caught:
+        ConfigLoader(conf, name)
+
+    assert "pick one of: a, prod" in (caught.value.hint or "")
+
+
+def test_an_explicitly_named_local_must_exist(tmp_path: Path) -> None:
+    conf = _conf(tmp_path, {"base/parameters.yml": "a: 1\n"})
+
+    assert ConfigLoader(conf).env == "local"  # implied: may be absent
+    with pytest.raises(ConfigError, match=r"Environment 'local' has no folder conf/local"):
+        ConfigLoader(conf, "local", chosen_by="AETHER_ENV")
+
+
+def test_the_error_says_who_chose_the_environment(tmp_path: Path) -> None:
+    conf = _conf(tmp_path, {"base/parameters.yml": "a: 1\n"})
+
+    with pytest.raises(ConfigError, match=r"\(selected by AETHER_ENV\)"):
+        ConfigLoader(conf, "staging", chosen_by="AETHER_ENV")
+
+
+def test_a_duplicate_key_in_a_conf_file_names_file_and_line(tmp_path: Path) -> None:
+    conf = _conf(tmp_path, {"base/catalog.yml": "a:\n  type: X\nb:\n  type: Y\na:\n  type: Z\n"})
+
+    with pytest.raises(ConfigError, match=r"Duplicate key 'a' in conf/base/catalog.yml:5"):
+        ConfigLoader(conf).get("catalog.yml")
 
 
 def test_a_file_that_is_not_a_mapping_is_rejected_with_its_name(tmp_path: Path) -> None:
@@ -219,7 +254,26 @@ def test_malformed_params_value_is_a_config_error() -> None:
 def test_overrides_set_dotted_keys_without_touching_the_original() -> None:
     params = {"cleaning": {"min_amount": 5, "drop": True}}
 
-    result = apply_overrides(params, {"cleaning.min_amount": 10, "new.deep.key": "x"})
+    result = apply_overrides(params, {"cleaning.min_amount": 10})
 
-    assert result == {"cleaning": {"min_amount": 10, "drop": True}, "new": {"deep": {"key": "x"}}}
+    assert result == {"cleaning": {"min_amount": 10, "drop": True}}
     assert params == {"cleaning": {"min_amount": 5, "drop": True}}
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [
+        ("cleaning.min_amont", "cleaning.min_amount"),
+        ("new.deep.key", None),
+        ("cleaning.min_amount.x", "cleaning.min_amount"),
+        ("zzz", None),
+    ],
+)
+def test_overrides_never_invent_a_key(key: str, suggestion: str | None) -> None:
+    params = {"cleaning": {"min_amount": 5, "drop": True}}
+
+    with pytest.raises(ConfigError, match=f"--params sets '{key}'") as caught:
+        apply_overrides(params, {key: 1})
+
+    hint = caught.value.hint or ""
+    assert (f"did you mean '{suggestion}'?" in hint) if suggestion else ("only overrides" in hint)

@@ -15,7 +15,8 @@ PACKAGE = Path(aether.__file__).resolve().parent
 
 LAYERS: dict[str, int] = {
     "errors": 0, "codehash": 0, "redaction": 0, "crash_points": 0, "_version": 0,
-    "config": 1, "datasets": 1, "state": 1, "lock": 1, "pipeline": 1, "transformation": 1,
+    "strict_yaml": 1, "config": 2, "params_overrides": 2, "single_file_paths": 3,
+    "datasets": 1, "state": 1, "lock": 1, "pipeline": 1, "transformation": 1,
     "scaffold": 1, "fingerprint": 1, "locations": 1,
     "catalog": 2, "checks": 2, "lineage": 2, "alerts": 2,
     "execution": 3, "project": 3, "assets": 3,

@@ -1,0 +1,179 @@
+"""Parsing YAML text strictly: no duplicate keys, bounded alias expansion, bounded nesting.
+
+PyYAML keeps the last of two equal keys without a word, so a catalog entry written twice
+silently loses the first one. And a few lines of anchors and aliases ("billion laughs")
+describe a document of 9**9 values: PyYAML builds it with shared references in no time,
+but anything that walks it afterwards (interpolation, the JSON cache, a deep merge) never
+finishes. :func:`parse_strict_yaml` refuses both, with the file and line, before anything
+walks the data.
+
+libyaml (the C parser) still does the parsing; only the checks run in Python.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from aether.errors import ConfigError
+
+# Values that aliases may add on top of the document's own: generous for anchors and `<<:`
+# merges reused across thousands of catalog entries, far below what makes a walk hang.
+ALIAS_EXPANSION_BUDGET = 1_000_000
+# Nesting deeper than this is never configuration; Python's recursion limit (1,000 frames,
+# several per level in deepcopy and json) is the real bound it keeps us well under.
+MAX_NESTING_DEPTH = 100
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class StrictYamlLoader(_BaseLoader):
+    """The safe loader (C-accelerated when available) that refuses duplicate keys.
+
+    Keys brought in by a ``<<:`` merge may be overridden: that is what merges are for. Keys
+    written twice in one mapping, at any depth, are an error.
+    """
+
+    shown = "<yaml>"
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._checked: set[int] = set()
+
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        check_expansion(node, self.shown)
+        return self.construct_document(node)
+
+    def flatten_mapping(self, node: MappingNode) -> None:
+        # Check before PyYAML flattens: flattening puts the merged keys in front of the
+        # explicit ones, after which an override would look like a duplicate.
+        if id(node) not in self._checked:
+            self._checked.add(id(node))
+            self._refuse_duplicates(node)
+        super().flatten_mapping(node)
+
+    def _refuse_duplicates(self, node: MappingNode) -> None:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG or not isinstance(key_node, ScalarNode):
+                continue
+            # A plain string key is its own text: no need to construct it.
+            key = key_node.value if key_node.tag == _STR_TAG else self.construct_object(key_node)
+            line = key_node.start_mark.line + 1
+            try:
+                earlier = seen.get(key)
+                seen.setdefault(key, line)
+            except TypeError:  # an unhashable key: PyYAML reports it itself
+                continue
+            if earlier is not None:
+                raise ConfigError(
+                    f"Duplicate key {key!r} in {self.shown}:{line} (first written at line "
+                    f"{earlier})",
+                    hint="keep one of them: YAML would silently use the last one",
+                )
+
+
+def parse_strict_yaml(text: str, shown: str) -> Any:
+    """Parse ``text`` (named ``shown`` in errors); YAML errors become ConfigErrors.
+
+    Raises ConfigError for malformed YAML, duplicate keys, alias expansion past
+    :data:`ALIAS_EXPANSION_BUDGET`, recursive aliases and nesting past
+    :data:`MAX_NESTING_DEPTH`.
+    """
+    loader = StrictYamlLoader(text)
+    loader.shown = shown
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(
+            f"Malformed YAML in {where}: {problem}",
+            hint="fix the syntax at that line (indentation, a missing ':' or quote)",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(
+            f"Malformed YAML in {shown}: {exc}", hint="fix the syntax of that file"
+        ) from None
+    finally:
+        loader.dispose()
+
+
+def check_expansion(root: Node, shown: str) -> None:
+    """Refuse a node graph that aliases blow up, that refers to itself, or nests too deep.
+
+    One iterative walk (no recursion limit to hit) over the distinct mappings and sequences,
+    computing for each the number of values it stands for once aliases are expanded, and its
+    depth. Scalars are counted where they appear, not walked: they are most of a document.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    visiting: set[int] = set()
+    distinct = 0
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if isinstance(node, ScalarNode) or (not children_done and id(node) in size):
+            continue
+        children = _children(node)
+        if children_done:
+            visiting.discard(id(node))
+            distinct += 1 + sum(isinstance(child, ScalarNode) for child in children)
+            _measure(node, children, size, depth, distinct, shown)
+            continue
+        if id(node) in visiting:
+            raise ConfigError(
+                f"Recursive alias in {shown}:{node.start_mark.line + 1}: the value contains itself",
+                hint="replace the alias (*name) by the value it should hold",
+            )
+        visiting.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if not isinstance(child, ScalarNode))
+
+
+def _measure(
+    node: Node,
+    children: list[Node],
+    size: dict[int, int],
+    depth: dict[int, int],
+    distinct: int,
+    shown: str,
+) -> None:
+    total, deepest = 1, 0
+    for child in children:
+        if isinstance(child, ScalarNode):
+            total += 1
+        else:
+            total += size[id(child)]
+            deepest = max(deepest, depth[id(child)])
+    size[id(node)] = total
+    depth[id(node)] = deepest + 1
+    line = node.start_mark.line + 1
+    # `total - distinct` never exceeds the whole document's alias expansion, and is 0
+    # without aliases: a document without aliases is never refused here.
+    if total - distinct > ALIAS_EXPANSION_BUDGET:
+        raise ConfigError(
+            f"YAML aliases in {shown}:{line} expand to more than {ALIAS_EXPANSION_BUDGET:,} values",
+            hint="write the values out or use fewer nested aliases (*name)",
+        )
+    if deepest + 1 > MAX_NESTING_DEPTH:
+        raise ConfigError(
+            f"YAML in {shown}:{line} nests deeper than {MAX_NESTING_DEPTH} levels",
+            hint="flatten the structure",
+        )
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [item for pair in node.value for item in pair]
+    return []

@@ -1,0 +1,189 @@
+"""Strict YAML: duplicate keys, alias bombs, recursive aliases and deep nesting are refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aether import strict_yaml
+from aether.config import load_yaml
+from aether.errors import ConfigError
+from aether.strict_yaml import MAX_NESTING_DEPTH, parse_strict_yaml
+
+BILLION_LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8)
+)
+
+
+# Duplicate keys ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "key", "line", "first"),
+    [
+        ("a: 1\nb: 2\na: 3\n", "'a'", 3, 1),
+        ("a:\n  x: 1\n  y: 2\n  x: 3\n", "'x'", 4, 2),
+        ("a: {x: 1, x: 2}\n", "'x'", 1, 1),
+        ("- {k: 1}\n- k: 1\n  k: 2\n", "'k'", 3, 2),
+        ("c:\n  <<: {x: 1, x: 2}\n", "'x'", 2, 2),
+        ("1: a\n0x1: b\n", "1", 2, 1),
+    ],
+)
+def test_a_key_written_twice_at_any_depth_is_refused_with_its_lines(
+    text: str, key: str, line: int, first: int
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_strict_yaml(text, "conf/base/x.yml")
+
+    assert caught.value.message == (
+        f"Duplicate key {key} in conf/base/x.yml:{line} (first written at line {first})"
+    )
+    assert caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("b: &b {x: 1, y: 2}\nc:\n  <<: *b\n  x: 5\n", {"x": 5, "y": 2}),
+        ("b1: &b1 {x: 1}\nb2: &b2 {x: 2, z: 1}\nc:\n  <<: [*b1, *b2]\n  x: 5\n", {"x": 5, "z": 1}),
+        ("x: &x {k: 1}\nb: &b {<<: *x, k: 2}\nc: {<<: *b, k: 3}\n", {"k": 3}),
+    ],
+)
+def test_keys_brought_in_by_a_merge_may_be_overridden(text: str, expected: dict) -> None:
+    assert parse_strict_yaml(text, "x.yml")["c"] == expected
+
+
+def test_an_anchor_merged_twice_and_also_used_alone_is_no_duplicate() -> None:
+    text = "x: &x {k: 1}\nb: &b {<<: *x, k: 2}\nc: {<<: *b, k: 3}\nd: {<<: *x, k: 4}\ne: *b\n"
+
+    data = parse_strict_yaml(text, "x.yml")
+
+    assert data == {"x": {"k": 1}, "b": {"k": 2}, "c": {"k": 3}, "d": {"k": 4}, "e": {"k": 2}}
+
+
+# Alias expansion and nesting ------------------------------------------------------------------
+def test_billion_laughs_is_refused_naming_the_line() -> None:
+    with pytest.raises(ConfigError, match=r"YAML aliases in p.yml:\d+ expand to more than"):
+        parse_strict_yaml(BILLION_LAUGHS, "p.yml")
+
+
+def test_aliases_just_under_the_budget_are_accepted() -> None:
+    # 999 references to a 999-item list: ~998,000 values from aliases, under the budget.
+    text = "a: &a [" + ",".join(["1"] * 999) + "]\nb: [" + ",".join(["*a"] * 999) + "]\n"
+
+    data = parse_strict_yaml(text, "x.yml")
+
+    assert len(data["b"]) == 999 and data["b"][0] is data["a"]
+
+
+@pytest.mark.parametrize("text", ["a: &a [*a]\n", "a: &a {b: *a}\n", "a: &a [1, {c: [*a]}]\n"])
+def test_a_value_containing_itself_is_refused(text: str) -> None:
+    with pytest.raises(ConfigError, match=r"Recursive alias in x.yml:1"):
+        parse_strict_yaml(text, "x.yml")
+
+
+def test_nesting_past_the_limit_is_refused_and_below_it_accepted() -> None:
+    def nested(levels: int) -> str:
+        return "a: " + "[" * levels + "]" * levels
+
+    assert parse_strict_yaml(nested(MAX_NESTING_DEPTH - 2), "x.yml")
+    with pytest.raises(ConfigError, match=f"nests deeper than {MAX_NESTING_DEPTH} levels"):
+        parse_strict_yaml(nested(MAX_NESTING_DEPTH + 1), "x.yml")
+
+
+def test_nesting_deeper_than_libyaml_allows_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"Malformed YAML in x.yml:1:\d+"):
+        parse_strict_yaml("- " * 20_000 + "x\n", "x.yml")
+
+
+# The parsed-YAML cache does not hide the checks ------------------------------------------------
+def test_a_refused_file_is_never_cached(tmp_path: Path) -> None:
+    path = tmp_path / "parameters.yml"
+    path.write_text("a: 1\na: 2\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+
+    for _ in range(2):
+        with pytest.raises(ConfigError, match="Duplicate key 'a'"):
+            load_yaml(path, cache_dir=cache)
+
+    assert not cache.exists() or not list(cache.iterdir())
+
+
+def test_cache_entries_of_earlier_versions_are_not_trusted(tmp_path: Path) -> None:
+    import hashlib
+
+    path = tmp_path / "parameters.yml"
+    raw = b"a: 1\na: 2\n"
+    path.write_bytes(raw)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    which = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    content = hashlib.sha256(raw).hexdigest()[:32]
+    (cache / f"yaml-{which}-{content}.json").write_text('{"a": 2}')  # as the old cache wrote it
+
+    with pytest.raises(ConfigError, match="Duplicate key 'a'"):
+        load_yaml(path, cache_dir=cache)
+
+
+# Properties -------------------------------------------------------------------------------------
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+)
+_KEYS = st.one_of(st.text(max_size=10), st.integers())
+_DOCUMENTS = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(_KEYS, inner, max_size=5),
+    max_leaves=30,
+)
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=_DOCUMENTS, flow=st.sampled_from([None, True, False]))
+def test_the_strict_loader_agrees_with_pyyaml_on_duplicate_free_documents(
+    document: Any, flow: bool | None
+) -> None:
+    text = yaml.dump(document, Dumper=_NoAliasDumper, default_flow_style=flow)
+
+    assert parse_strict_yaml(text, "x.yml") == yaml.safe_load(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(document=_DOCUMENTS, flow=st.sampled_from([None, True, False]))
+def test_a_document_without_aliases_is_never_refused_even_with_no_budget(
+    document: Any, flow: bool | None
+) -> None:
+    text = yaml.dump(document, Dumper=_NoAliasDumper, default_flow_style=flow)
+
+    with mock.patch.object(strict_yaml, "ALIAS_EXPANSION_BUDGET", 0):
+        assert parse_strict_yaml(text, "x.yml") == yaml.safe_load(text)
+
+
+def test_with_no_budget_one_alias_to_a_list_is_refused() -> None:
+    no_budget = mock.patch.object(strict_yaml, "ALIAS_EXPANSION_BUDGET", 0)
+    with no_budget, pytest.raises(ConfigError, match="expand to more than 0 values"):
+        parse_strict_yaml("a: &a [1]\nb: *a\n", "x.yml")
+
+
+_YAMLISH = st.text(alphabet=st.sampled_from(list("ab1:-[]{},&*<>!|'\"#?%@` \n\t.=")), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(_YAMLISH, st.text(max_size=60)))
+def test_any_text_parses_or_raises_a_config_error(text: str) -> None:
+    try:
+        parse_strict_yaml(text, "x.yml")
+    except ConfigError as error:
+        assert error.message and error.hint

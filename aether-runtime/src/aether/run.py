@@ -28,7 +28,7 @@ from aether.orchestrator import (
     validate_pipeline,
 )
 from aether.pipeline import Pipeline
-from aether.planner import plan_stale
+from aether.planner import plan_run
 from aether.project import AetherContext, check_parameters, load_context, read_logging_config
 from aether.runners import create_runner
 from aether.tracking import AssetTracker, record_transitions
@@ -65,11 +65,12 @@ def run_pipeline(
     """
     ctx = context or load_context(project_path, env=env, params=params)
     full = ctx.pipeline(pipeline)
+    project = ctx.project_pipeline()  # staleness is decided on every pipeline at once
     selected = select_nodes(full, nodes=nodes, from_nodes=from_nodes, to_nodes=to_nodes, tags=tags)
     check_parameters(selected, ctx.params)
     # Transformations are imported only for the nodes that will run (after planning), so a
     # run with nothing to do never pays for importing pandas and the project's code.
-    validate_pipeline(full, ctx.catalog, import_code=False)
+    validate_pipeline(project, ctx.catalog, import_code=False)
     check_selection(selected, full, ctx.catalog)
     if not track:
         plan = plan_all(selected, "forced" if force else "run requested")
@@ -77,8 +78,8 @@ def run_pipeline(
         return plan if dry_run else _execute(ctx, plan, runner, max_workers, reporter, None)
     with ctx.state_store() as store:
         if dry_run:
-            evaluator = AssetEvaluator(full, ctx.catalog, store, ctx.params, ctx.project_path)
-            plan = plan_stale(selected, evaluator, force=force)
+            evaluator = AssetEvaluator(project, ctx.catalog, store, ctx.params, ctx.project_path)
+            plan = plan_run(ctx, full, selected, evaluator, force=force)
             check_transformations(plan.nodes)
             return plan
         lock = ProjectLock.for_project(
@@ -86,7 +87,7 @@ def run_pipeline(
         )
         with lock:
             # Read the state only once the lock is ours: a run we waited for changed it.
-            evaluator = AssetEvaluator(full, ctx.catalog, store, ctx.params, ctx.project_path)
+            evaluator = AssetEvaluator(project, ctx.catalog, store, ctx.params, ctx.project_path)
             aborted = {attempt.node for attempt in store.abort_running_attempts()}
             tracker = AssetTracker(evaluator, store, ctx.run_id)
             # Audit new source data first: a source failing an error-level check blocks
@@ -98,7 +99,7 @@ def run_pipeline(
                 if pending
                 else []
             )
-            plan = plan_stale(selected, evaluator, force=force, evaluate=pending)
+            plan = plan_run(ctx, full, selected, evaluator, force=force, evaluate=pending)
             plan.to_run = [_mention_abort(p, aborted) for p in plan.to_run]
             check_transformations(plan.nodes)
             evaluator.record_observations()

@@ -33,6 +33,7 @@ def pipeline_status(ctx: AetherContext, pipeline_name: str | None = None) -> lis
     are always those of the whole project.
     """
     shown = ctx.pipeline(pipeline_name).datasets() if pipeline_name else None
+    ctx.project_pipeline().toposorted()  # a cycle is refused before the state is touched
     with ctx.state_store() as store:
         evaluator = evaluate(ctx, store)
         evaluator.record_observations()

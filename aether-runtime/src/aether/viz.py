@@ -38,6 +38,8 @@ def dag_json(
     pipeline produces is drawn as a dataset, not a source.
     """
     producers = (project or pipeline).producers
+    # Many nodes share a transformation: find each one's file and line once.
+    locations: dict[str, str | None] = {}
     nodes: dict[str, dict[str, Any]] = {}
     edges: set[tuple[str, str]] = set()
     for item in pipeline.nodes:
@@ -49,7 +51,11 @@ def dag_json(
             "name": item.name,
             "type": item.transformation_path,
             "tags": sorted(item.tags),
-            "location": code_location(item.transformation_path, project_path),
+            "location": locations.get(item.transformation_path)
+            if item.transformation_path in locations
+            else locations.setdefault(
+                item.transformation_path, code_location(item.transformation_path, project_path)
+            ),
             "status": state.status if state else None,
             "reason": state.reason if state else None,
         }

@@ -23,6 +23,7 @@ def viz_command(
     ctx = load_context(project, env=env)
     # Without --pipeline: the whole project. Statuses always come from the whole project.
     selected = ctx.pipeline(pipeline) if pipeline else ctx.project_pipeline()
+    ctx.project_pipeline().toposorted()  # a cycle is refused before the state is touched
     with ctx.state_store() as store:
         evaluator = evaluate(ctx, store)
     dag = dag_json(

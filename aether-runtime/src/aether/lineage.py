@@ -7,6 +7,7 @@ works; ``max_depth`` cuts what is shown.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,35 @@ class LineageNode:
                 data["children"] = [{} for _ in entry.children]
                 stack.extend(zip(entry.children, data["children"], strict=True))
         return root
+
+    def to_json(self) -> str:
+        """Compact JSON of :meth:`as_dict`, written by a loop: ``json`` itself recurses per
+        level, so it cannot encode a tree 100,000 levels deep."""
+        parts: list[str] = []
+        stack: list[LineageNode | str] = [self]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                parts.append(item)
+                continue
+            head = json.dumps(
+                LineageNode(item.name, item.via, [], item.repeated, item.truncated).as_dict(),
+                sort_keys=True,
+            )
+            if not item.children:
+                parts.append(head)
+                continue
+            parts.append(head[:-1] + ', "children": [')
+            stack.append("]}")
+            for index in reversed(range(len(item.children))):
+                stack.append(item.children[index])
+                if index:
+                    stack.append(", ")
+        return "".join(parts)
+
+    def depth(self) -> int:
+        """How many levels lie below this entry."""
+        return max(level for level, _ in self.walk())
 
     def walk(self) -> list[tuple[int, LineageNode]]:
         """Every entry with its depth (0 for the root), in display order."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from aether.cli.output import console, print_json
 from aether.lineage import LineageNode, lineage
+
+PRETTY_JSON_DEPTH = 100
 
 
 def lineage_command(
@@ -24,8 +27,13 @@ def lineage_command(
         lineage(ctx.pipeline(pipeline), asset, max_depth=0)
     whole = ctx.project_pipeline()
     tree = lineage(whole, asset, downstream=downstream, max_depth=depth)
+    direction = "downstream" if downstream else "upstream"
+    if as_json and tree.depth() > PRETTY_JSON_DEPTH:
+        # Indented JSON grows with the square of the depth: a deep tree is printed compact.
+        sys.stdout.write(f'{{"direction": "{direction}", {tree.to_json()[1:]}\n')
+        return
     if as_json:
-        print_json({"direction": "downstream" if downstream else "upstream", **tree.as_dict()})
+        print_json({"direction": direction, **tree.as_dict()})
         return
     from rich.tree import Tree
 

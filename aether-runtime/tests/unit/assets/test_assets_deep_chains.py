@@ -97,3 +97,14 @@ def test_lineage_cut_at_a_depth_marks_where_it_was_cut() -> None:
     child = tree.children[0].children[0]
     assert (child.name, child.truncated, child.children) == ("m1", True, [])
     assert not tree.children[0].truncated
+
+
+def test_lineage_json_of_any_depth_is_written_by_a_loop() -> None:
+    small = lineage(_chain(3), "result")
+    assert json.loads(small.to_json()) == small.as_dict()
+    assert small.depth() == 3
+
+    text = lineage(_chain(), "result").to_json()
+
+    assert text.count('"children"') == LENGTH
+    assert text.endswith('{"dataset": "source", "node": "s0"}' + "]}" * LENGTH)

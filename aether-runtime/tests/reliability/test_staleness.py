@@ -212,7 +212,13 @@ def test_a_cycle_made_only_by_two_pipelines_together_is_refused(make_project, ae
     )
     project = make_project("cross_cycle", pipeline=pipeline)
     before = snapshot(project)
-    for command in (["run", "--pipeline", "prep"], ["status"], ["viz", "--format", "json"]):
+    commands = (
+        ["run", "--pipeline", "prep"],
+        ["status"],
+        ["viz", "--format", "json"],
+        ["validate"],
+    )
+    for command in commands:
         assert_refused(aether(project, *command), project, before, "cycle", "double", "total")
 
 
@@ -249,6 +255,23 @@ def test_a_run_builds_stale_inputs_made_by_another_pipeline_first(make_project, 
     assert "needed by total" in ran, ran
     assert (project / "data/03_primary/total.csv").read_text() == "total\n60\n"
     assert {s["status"] for s in _statuses(aether, project).values()} == {"fresh"}
+
+
+def _without_doubled(catalog: str) -> str:
+    """The fixture catalog with ``doubled`` undeclared: an in-memory dataset."""
+    return catalog.replace(
+        "doubled:\n  type: PandasCsvDataSet\n  filepath: data/02_intermediate/doubled.csv\n", ""
+    )
+
+
+def test_an_in_memory_input_made_by_another_pipeline_is_computed_not_refused(make_project, aether):
+    """A pipeline may read an in-memory dataset another pipeline makes: validate accepts it,
+    and `run --pipeline report` runs its producer too, saying why."""
+    project = make_project("memory_union", catalog=_without_doubled, pipeline=TWO_PIPELINES)
+    _ok(aether(project, "validate"))
+    ran = _ok(aether(project, "run", "--pipeline", "report"))
+    assert "needed by total: doubled is held in memory; made in pipeline prep" in ran, ran
+    assert (project / "data/03_primary/total.csv").read_text() == "total\n12\n"
 
 
 def test_lineage_and_viz_follow_assets_across_pipelines(make_project, aether):

@@ -366,10 +366,13 @@ def test_a_chain_of_100000_nodes_works_in_run_status_lineage_and_viz(
     depth, entry = 0, deep
     while "children" in entry:
         depth, entry = depth + 1, entry["children"][0]
-    assert (depth, entry["dataset"], entry["truncated"]) == (300, "m298", True)
+    assert (depth, entry["dataset"], entry["truncated"]) == (300, "m299", True)
     whole = cli("lineage", "result", "--json", "--depth", str(CHAIN + 1))
     assert whole.count('"children"') == CHAIN and '{"dataset": "numbers", "node": "s0"}' in whole
-    assert "(cut: aether lineage m98)" in cli("lineage", "numbers", "--downstream")
+    assert "(deeper levels cut: aether lineage m4)" in cli(
+        "lineage", "numbers", "--downstream", "--depth", "5"
+    )
+    assert "m0 in memory  via node s0" in cli("lineage", "numbers", "--downstream")
     out = tmp_path / "dag.json"
     cli("viz", "--format", "json", "--output", str(out))
     dag = json.loads(out.read_text())

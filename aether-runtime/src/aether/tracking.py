@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aether.assets import FRESH, AssetEvaluator, AssetStatus
+from aether.datasets.base import AbstractDataSet
 from aether.errors import AetherError
 from aether.execution import NodeOutcome, NodeTask
 from aether.orchestrator import PlannedNode
@@ -131,10 +132,22 @@ class AssetTracker:
                 return False
             if materialization.fingerprint != fingerprint:
                 return False
-            current = self.evaluator.catalog.get(name).signature()
-            if current is None or current != materialization.signature:
+            if not _still_as_recorded(self.evaluator.catalog.get(name), materialization):
                 return False
         return True
+
+
+def _still_as_recorded(dataset: AbstractDataSet, materialization: Materialization) -> bool:
+    """Whether the stored output is the one the state records (for early cutoff)."""
+    current = dataset.signature()
+    if current is not None:
+        return current == materialization.signature
+    # No signature (a custom dataset's minimum): trusted as status trusts it, unless it is
+    # gone or a content hash it offers says otherwise.
+    if materialization.signature is not None or not dataset.exists():
+        return False
+    content = dataset.content_hash()
+    return content is None or content == materialization.version
 
 
 def record_transitions(

@@ -103,6 +103,22 @@ def test_a_custom_output_without_hooks_is_not_rebuilt_on_every_run(make_project,
     assert {a["status"] for a in _statuses(aether, project).values()} == {"fresh"}
 
 
+def test_a_custom_output_is_cut_off_when_its_rebuilt_input_came_out_unchanged(make_project, aether):
+    """Early cutoff holds for a custom output too: when its input is rebuilt with the same
+    content, the custom output is not rewritten."""
+    project = make_project(
+        "custom_cutoff",
+        catalog=lambda text: _custom(text, "total"),
+        files={"src/mini/custom.py": CUSTOM_DATASET},
+    )
+    _ok(aether(project, "run"))
+    (project / "data/01_raw/numbers.csv").write_text("n\n1\n2\n3")  # same rows, new bytes
+    before = snapshot(project / "data/03_primary", include_state=False)
+    output = _ok(aether(project, "run"))
+    assert "early cutoff" in output, output
+    assert_unchanged(before, snapshot(project / "data/03_primary", include_state=False))
+
+
 def test_a_deleted_custom_output_is_still_missing(make_project, aether):
     """Trusting the record stops where exists() says the data is gone: missing, rebuilt."""
     project = make_project(

@@ -11,7 +11,12 @@ Versions:
   else a hash of its content — so ``touch`` alone changes nothing;
 - a produced, stored asset: its head's version while its signature matches the head's,
   else a hash of its content ("modified outside Aether" when that differs);
-- an in-memory dataset: the fingerprint its producer would have now.
+- an in-memory dataset: the fingerprint its producer would have now;
+- a dataset with neither ``signature()`` nor ``content_hash()`` (a custom dataset's minimum):
+  Aether's own record, trusted while ``exists()`` holds — outside changes are not seen.
+
+The pipeline given is the project's (the union of all pipelines): an asset has one verdict
+whichever pipeline asks.
 """
 
 from __future__ import annotations

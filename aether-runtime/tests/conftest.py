@@ -129,9 +129,10 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
 
 
 def run_aether(
-    project: Path, *args: str, env: Mapping[str, str] | None = None
+    project: Path, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m aether ARGS`` in ``project``, as a user would type it."""
+    """``python -m aether ARGS`` in ``project``, as a user would type it (``timeout``: for
+    the few scale cases that legitimately take minutes on a busy machine)."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("AETHER_")}
     environ.update({"COLUMNS": "200", "NO_COLOR": "1", **(env or {})})
     return subprocess.run(
@@ -140,7 +141,7 @@ def run_aether(
         capture_output=True,
         text=True,
         env=environ,
-        timeout=120,
+        timeout=timeout,
     )
 
 

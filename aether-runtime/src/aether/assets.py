@@ -11,7 +11,12 @@ Versions:
   else a hash of its content — so ``touch`` alone changes nothing;
 - a produced, stored asset: its head's version while its signature matches the head's,
   else a hash of its content ("modified outside Aether" when that differs);
-- an in-memory dataset: the fingerprint its producer would have now.
+- an in-memory dataset: the fingerprint its producer would have now;
+- a dataset with neither ``signature()`` nor ``content_hash()`` (a custom dataset's minimum):
+  Aether's own record, trusted while ``exists()`` holds — outside changes are not seen.
+
+The pipeline given is the project's (the union of all pipelines): an asset has one verdict
+whichever pipeline asks.
 """
 
 from __future__ import annotations
@@ -144,6 +149,9 @@ class AssetEvaluator:
         self._observed: dict[str, Observation] = {}
         self._signatures: dict[str, dict[str, Any] | None] = {}
         self._checks: dict[str, list[CheckSpec]] = {}
+        # Per node: the first unwell thing upstream of it, seen through in-memory datasets.
+        # Kept per pass so a long in-memory chain is looked through once, without recursion.
+        self._upstream: dict[str, str | None] = {}
 
     # Public -------------------------------------------------------------------------------
     def evaluate(self) -> dict[str, AssetStatus]:
@@ -152,13 +160,14 @@ class AssetEvaluator:
         Calling it again re-evaluates from the current heads (see :meth:`refresh`), reusing
         what cannot have changed: code hashes, source observations, untouched signatures.
         """
-        self.statuses, self.nodes = {}, {}
+        self.statuses, self.nodes, self._upstream = {}, {}, {}
         for source in sorted(self.pipeline.free_inputs()):
             if source in self.assets:
                 self.statuses[source] = self._source_status(source)
         for item in self.pipeline.toposorted():
             state = self.node_state(item)
             self.nodes[item.name] = state
+            self._upstream[item.name] = self._upstream_problem(item)
             for output in item.outputs:
                 if output in self.assets:
                     self.statuses[output] = self._output_status(item, state, output)
@@ -226,8 +235,12 @@ class AssetEvaluator:
             and not _racy(signature, previous.observed_at)
         ):
             return Observation(previous.version, previous.first_seen)
+        # Neither hook (signature, content hash): one constant version, recorded once, so
+        # a source Aether cannot observe is never taken for new data on every look.
         version = dataset.content_hash() or _signature_version(signature)
         if previous is not None and previous.version == version:
+            if signature is None:
+                return Observation(version, previous.first_seen)
             first_seen = previous.first_seen
         else:
             first_seen = self.now
@@ -299,7 +312,7 @@ class AssetEvaluator:
             status.status, status.reason = verdict
             status.root_cause = f"{name}: {status.reason}"
             return status
-        upstream = self._upstream_problem(item)
+        upstream = self._upstream[item.name]
         if upstream is not None:
             status.status = STALE
             status.reason = f"upstream: {upstream}"
@@ -353,7 +366,7 @@ class AssetEvaluator:
                 return upstream.root_cause or f"{name}: {upstream.reason}"
             producer = self.pipeline.producers.get(name)
             if upstream is None and producer is not None:  # in memory: look through it
-                found = self._upstream_problem(self.pipeline.node(producer))
+                found = self._upstream.get(producer)
                 if found is not None:
                     return found
                 state = self.nodes.get(producer)
@@ -419,6 +432,10 @@ class AssetEvaluator:
         if current is None and not dataset.exists():
             return None
         content = dataset.content_hash()
+        if content is None and current is None and signature is None:
+            # Neither hook (a custom dataset's documented minimum): outside changes cannot
+            # be seen, so Aether trusts its own record rather than rebuild on every run.
+            return version
         return content or _signature_version(current)
 
 

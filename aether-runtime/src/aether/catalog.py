@@ -248,13 +248,15 @@ class DataCatalog:
 
     def _describe(self, name: str) -> dict[str, Any]:
         entry = self.entries.get(name)
-        described = self.get(name).describe()
+        dataset = self.get(name)
+        described = dataset.describe()
         if entry is None:
             return {"name": name, **described}
         return {
             "name": name,
             **described,
             "type": entry.type_name,
+            "outside_changes": change_detection(dataset) if self.is_declared(name) else None,
             "metadata": dict(entry.metadata),
             "checks": list(entry.checks),
             "freshness": dict(entry.freshness) if entry.freshness else None,
@@ -282,6 +284,19 @@ class DataCatalog:
                 hint=f"add a '{ref}:' mapping to that file (defined there: {known})",
             )
         return found
+
+
+def change_detection(dataset: AbstractDataSet) -> str:
+    """How the staleness engine notices a change made to the data outside Aether."""
+    cls = type(dataset)
+    hooks = [
+        label
+        for label, method in (("signature()", "signature"), ("content_hash()", "content_hash"))
+        if getattr(cls, method) is not getattr(AbstractDataSet, method)
+    ]
+    if not hooks:
+        return "not detected: implement signature() (Aether trusts its own record)"
+    return "detected by " + " and ".join(hooks)
 
 
 def parse_entry(name: str, raw: Any, where: str) -> CatalogEntry:

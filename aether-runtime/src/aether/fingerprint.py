@@ -37,6 +37,7 @@ from aether.errors import ConfigError
 
 __all__ = [
     "ALL_PARAMETERS",
+    "bounded_params",
     "code_hash",
     "code_hash_from_dotted",
     "code_hash_from_source",
@@ -51,6 +52,12 @@ __all__ = [
 ]
 
 ALL_PARAMETERS = "*"
+# Parameter values up to this many characters of JSON are stored as they are (enough for
+# "changed from 10 to 20"); a larger one is stored as its fingerprint, so the state
+# database does not grow with the parameters.
+MAX_STORED_PARAM_CHARS = 200
+LARGE_VALUE_KEY = "$fingerprint"
+TOO_LARGE_TO_SHOW = "value too large to show"
 _CHUNK = 1 << 20
 _EMPTY_OPTIONS_HASH = sha256_digest(canonical_json({}))
 
@@ -109,9 +116,25 @@ def node_parts(
         "options_hash": sha256_digest(canonical_json(dict(options)))
         if options
         else _EMPTY_OPTIONS_HASH,
-        "params": json.loads(canonical_json(dict(params))) if params else {},
+        "params": bounded_params(json.loads(canonical_json(dict(params)))) if params else {},
         "inputs": dict(sorted(input_versions.items())),
     }
+
+
+def bounded_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` with every value larger than :data:`MAX_STORED_PARAM_CHARS` replaced by
+    ``{"$fingerprint": "sha256:..."}``; a large mapping is bounded key by key, so a reason
+    still names the key that changed."""
+    bounded: dict[str, Any] = {}
+    for key, value in params.items():
+        encoded = canonical_json(value)
+        if len(encoded) <= MAX_STORED_PARAM_CHARS:
+            bounded[key] = value
+        elif isinstance(value, Mapping) and value:
+            bounded[key] = bounded_params(value)
+        else:
+            bounded[key] = {LARGE_VALUE_KEY: sha256_digest(encoded)}
+    return bounded
 
 
 def node_fingerprint(
@@ -154,7 +177,7 @@ def _flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         name = key if key == ALL_PARAMETERS and not prefix else f"{prefix}{key}"
         if key == ALL_PARAMETERS and not prefix and isinstance(value, Mapping):
             flat.update(_flatten(value))
-        elif isinstance(value, Mapping) and value:
+        elif isinstance(value, Mapping) and value and not _is_large(value):
             flat.update(_flatten(value, f"{name}."))
         else:
             flat[name] = value
@@ -168,12 +191,22 @@ def _param_reasons(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             reasons.append(f"parameter {key} is now read ({_show(new[key])})")
         elif key not in new:
             reasons.append(f"parameter {key} is no longer read")
-        elif old[key] != new[key]:
+        elif old[key] == new[key]:
+            continue
+        elif _is_large(old[key]) or _is_large(new[key]):
+            reasons.append(f"parameter {key} changed ({TOO_LARGE_TO_SHOW})")
+        else:
             reasons.append(f"parameter {key} changed from {_show(old[key])} to {_show(new[key])}")
     return reasons
 
 
+def _is_large(value: Any) -> bool:
+    return isinstance(value, Mapping) and len(value) == 1 and LARGE_VALUE_KEY in value
+
+
 def _show(value: Any) -> str:
+    if _is_large(value):
+        return TOO_LARGE_TO_SHOW
     text = json.dumps(value, default=repr) if not isinstance(value, str) else value
     return text if len(text) <= 40 else text[:37] + "..."
 

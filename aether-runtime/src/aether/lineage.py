@@ -1,10 +1,13 @@
 """Lineage of an asset: the datasets and nodes it comes from, or that depend on it.
 
-Derived from pipeline.yml alone (plus the catalog for metadata): nothing to declare.
+Derived from pipeline.yml alone (plus the catalog for metadata): nothing to declare. The
+tree is built and serialised by walking, never by recursion, so a chain of 100,000 nodes
+works; ``max_depth`` cuts what is shown.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,20 +23,69 @@ class LineageNode:
     via: str | None = None
     children: list[LineageNode] = field(default_factory=list)
     repeated: bool = False  # already shown elsewhere in the tree
+    truncated: bool = False  # it has links below ``max_depth``, not shown
 
     def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"dataset": self.name}
-        if self.via:
-            data["node"] = self.via
-        if self.repeated:
-            data["repeated"] = True
-        if self.children:
-            data["children"] = [child.as_dict() for child in self.children]
-        return data
+        root: dict[str, Any] = {}
+        stack: list[tuple[LineageNode, dict[str, Any]]] = [(self, root)]
+        while stack:
+            entry, data = stack.pop()
+            data["dataset"] = entry.name
+            if entry.via:
+                data["node"] = entry.via
+            if entry.repeated:
+                data["repeated"] = True
+            if entry.truncated:
+                data["truncated"] = True
+            if entry.children:
+                data["children"] = [{} for _ in entry.children]
+                stack.extend(zip(entry.children, data["children"], strict=True))
+        return root
+
+    def to_json(self) -> str:
+        """Compact JSON of :meth:`as_dict`, written by a loop: ``json`` itself recurses per
+        level, so it cannot encode a tree 100,000 levels deep."""
+        parts: list[str] = []
+        stack: list[LineageNode | str] = [self]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                parts.append(item)
+                continue
+            head = json.dumps(
+                LineageNode(item.name, item.via, [], item.repeated, item.truncated).as_dict(),
+                sort_keys=True,
+            )
+            if not item.children:
+                parts.append(head)
+                continue
+            parts.append(head[:-1] + ', "children": [')
+            stack.append("]}")
+            for index in reversed(range(len(item.children))):
+                stack.append(item.children[index])
+                if index:
+                    stack.append(", ")
+        return "".join(parts)
+
+    def depth(self) -> int:
+        """How many levels lie below this entry."""
+        return max(level for level, _ in self.walk())
+
+    def walk(self) -> list[tuple[int, LineageNode]]:
+        """Every entry with its depth (0 for the root), in display order."""
+        found: list[tuple[int, LineageNode]] = []
+        stack: list[tuple[int, LineageNode]] = [(0, self)]
+        while stack:
+            depth, entry = stack.pop()
+            found.append((depth, entry))
+            stack.extend((depth + 1, child) for child in reversed(entry.children))
+        return found
 
 
-def lineage(pipeline: Pipeline, asset: str, *, downstream: bool = False) -> LineageNode:
-    """The upstream (default) or downstream tree of ``asset``."""
+def lineage(
+    pipeline: Pipeline, asset: str, *, downstream: bool = False, max_depth: int | None = None
+) -> LineageNode:
+    """The upstream (default) or downstream tree of ``asset``, cut below ``max_depth``."""
     if asset not in pipeline.datasets():
         import difflib
 
@@ -42,28 +94,35 @@ def lineage(pipeline: Pipeline, asset: str, *, downstream: bool = False) -> Line
             f"Pipeline '{pipeline.name}' has no dataset '{asset}'",
             hint=f"did you mean '{close[0]}'?" if close else "list them: aether catalog list",
         )
+    links = _consumers(pipeline) if downstream else _producers(pipeline)
+    root = LineageNode(asset)
+    seen: set[str] = set()
+    stack: list[tuple[int, LineageNode]] = [(0, root)]
+    while stack:  # depth first, children in order: the order a recursion would give
+        depth, entry = stack.pop()
+        if entry.name in seen:
+            entry.repeated = True
+            continue
+        seen.add(entry.name)
+        found = links.get(entry.name, [])
+        if max_depth is not None and depth >= max_depth:
+            entry.truncated = bool(found)
+            continue
+        entry.children = [LineageNode(child, via) for via, child in found]
+        stack.extend((depth + 1, child) for child in reversed(entry.children))
+    return root
+
+
+def _consumers(pipeline: Pipeline) -> dict[str, list[tuple[str, str]]]:
     consumers: dict[str, list[tuple[str, str]]] = {}
     for item in pipeline.nodes:
         for name in item.dataset_inputs:
             consumers.setdefault(name, []).extend((item.name, out) for out in item.outputs)
-    seen: set[str] = set()
+    return {name: sorted(links) for name, links in consumers.items()}
 
-    def expand(name: str, via: str | None) -> LineageNode:
-        entry = LineageNode(name, via)
-        if name in seen:
-            entry.repeated = True
-            return entry
-        seen.add(name)
-        if downstream:
-            links = sorted(consumers.get(name, []))
-        else:
-            producer = pipeline.producers.get(name)
-            links = (
-                [(producer, parent) for parent in pipeline.node(producer).dataset_inputs]
-                if producer
-                else []
-            )
-        entry.children = [expand(child, node_name) for node_name, child in links]
-        return entry
 
-    return expand(asset, None)
+def _producers(pipeline: Pipeline) -> dict[str, list[tuple[str, str]]]:
+    return {
+        name: [(producer, parent) for parent in pipeline.node(producer).dataset_inputs]
+        for name, producer in pipeline.producers.items()
+    }

@@ -4,6 +4,10 @@ A node runs when one of its stored outputs is missing, stale or failed; when a n
 depends on runs (then it may be *cut off* at run time if its inputs come out unchanged);
 when a node that runs needs its in-memory output; or always when it stores nothing and
 feeds nobody (a sink). ``--force`` runs every selected node.
+
+Staleness is one truth project-wide: a selected node never consumes silently an input that
+another pipeline produces and that is not fresh. :func:`plan_run` adds those producers (and
+what they need in turn) to the plan, saying which and why.
 """
 
 from __future__ import annotations
@@ -11,6 +15,75 @@ from __future__ import annotations
 from aether.assets import FAILED, FRESH, AssetEvaluator
 from aether.orchestrator import Plan, PlannedNode
 from aether.pipeline import Node, Pipeline
+from aether.project import AetherContext
+
+
+def plan_run(
+    ctx: AetherContext,
+    home: Pipeline,
+    selected: Pipeline,
+    evaluator: AssetEvaluator,
+    *,
+    force: bool = False,
+    evaluate: bool = True,
+) -> Plan:
+    """The plan for the ``selected`` nodes of pipeline ``home``, plus the producers in
+    other pipelines of inputs they need that are not fresh (built first, with the reason).
+
+    ``evaluator`` must evaluate the whole project (``ctx.project_pipeline()``).
+    """
+    if evaluate or not evaluator.statuses:
+        evaluator.evaluate()
+    needed = needed_from_other_pipelines(home, selected, evaluator)
+    if not needed:
+        return plan_stale(selected, evaluator, force=force, evaluate=False)
+    project = evaluator.pipeline
+    wanted = {n.name for n in selected.nodes} | set(needed)
+    extended = Pipeline([n for n in project.nodes if n.name in wanted], home.name)
+    plan = plan_stale(extended, evaluator, force=force, evaluate=False)
+    plan.to_run = [_explain_needed(p, needed, ctx) for p in plan.to_run]
+    return plan
+
+
+def needed_from_other_pipelines(
+    home: Pipeline, selected: Pipeline, evaluator: AssetEvaluator
+) -> dict[str, tuple[str, str, str]]:
+    """Producers outside ``home`` whose output a selected node (or one of these producers)
+    reads and which is not fresh, or held in memory: node -> (consumer, dataset, why)."""
+    project = evaluator.pipeline
+    needed: dict[str, tuple[str, str, str]] = {}
+    stack = list(selected.nodes)
+    while stack:  # a walk, not a recursion: chains may be very long
+        item = stack.pop()
+        for name in item.dataset_inputs:
+            producer = project.producers.get(name)
+            if producer is None or producer in home or producer in needed:
+                continue
+            why = _why_needed(evaluator, name)
+            if why is not None:
+                needed[producer] = (item.name, name, why)
+                stack.append(project.node(producer))
+    return needed
+
+
+def _why_needed(evaluator: AssetEvaluator, name: str) -> str | None:
+    if name not in evaluator.assets:
+        return "is held in memory"
+    status = evaluator.statuses.get(name)
+    if status is None or status.status == FRESH or status.overdue:
+        return None
+    return f"is {status.status} ({status.reason})"
+
+
+def _explain_needed(
+    planned: PlannedNode, needed: dict[str, tuple[str, str, str]], ctx: AetherContext
+) -> PlannedNode:
+    if planned.node.name not in needed:
+        return planned
+    consumer, dataset, why = needed[planned.node.name]
+    owners = ", ".join(ctx.pipelines_of(planned.node.name))
+    reason = f"needed by {consumer}: {dataset} {why}; made in pipeline {owners}"
+    return PlannedNode(planned.node, reason, cutoff=planned.cutoff)
 
 
 def plan_stale(

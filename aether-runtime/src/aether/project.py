@@ -28,6 +28,7 @@ from aether.config import (
 from aether.errors import AetherError, ConfigError, PipelineError
 from aether.params_overrides import apply_overrides
 from aether.pipeline import Pipeline, parse_pipelines
+from aether.project_dag import pipelines_of, union_of
 
 if TYPE_CHECKING:
     from aether.state.sqlite import SQLiteStateStore
@@ -54,6 +55,7 @@ class AetherContext:
     settings: dict[str, Any] = field(default_factory=dict)
     run_id: str = field(default_factory=lambda: new_run_id())
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("aether"))
+    _project_dag: Pipeline | None = field(default=None, repr=False)
 
     @property
     def state_path(self) -> Path:
@@ -84,6 +86,17 @@ class AetherContext:
                 else f"pipelines in pipeline.yml: {', '.join(self.pipelines)}",
             )
         return self.pipelines[chosen]
+
+    def project_pipeline(self) -> Pipeline:
+        """Every node of every pipeline, once: where staleness is evaluated (one truth per
+        asset, whichever pipeline is looked at)."""
+        if self._project_dag is None:
+            self._project_dag = union_of(self.pipelines)
+        return self._project_dag
+
+    def pipelines_of(self, node_name: str) -> list[str]:
+        """The pipelines that hold the node named ``node_name``."""
+        return pipelines_of(self.pipelines).get(node_name, [])
 
 
 def new_run_id() -> str:
@@ -128,6 +141,7 @@ def load_context(
     parameters = apply_overrides(loader.get("parameters.yml", deep=True).data, params or {})
     catalog = build_catalog(root, loader, parameters)
     pipelines, default = read_pipelines(root, loader)
+    shown = ", ".join(str(path.relative_to(root)) for path in loader.layer_files("pipeline.yml"))
     context = AetherContext(
         project_path=root,
         env=loader.env,
@@ -137,6 +151,8 @@ def load_context(
         pipelines=pipelines,
         default_pipeline=default,
         settings=settings,
+        # Built now so that conflicting pipelines are refused by every command.
+        _project_dag=union_of(pipelines, shown),
     )
     if run_id:
         context.run_id = run_id

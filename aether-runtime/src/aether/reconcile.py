@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from aether.planner import plan_stale
+from aether.planner import plan_run
 from aether.project import load_context
 from aether.status import evaluate, waiting_on
 
@@ -44,9 +44,9 @@ def reconcile_once(
     ctx = load_context(project, env=env)
     selected = ctx.pipeline(pipeline)
     with ctx.state_store() as store:
-        evaluator = evaluate(ctx, selected, store)
+        evaluator = evaluate(ctx, store)
         evaluator.record_observations()
-        plan = plan_stale(selected, evaluator)
+        plan = plan_run(ctx, selected, selected, evaluator, evaluate=False)
     tick.planned = [p.node.name for p in plan.to_run]
     for status in evaluator.statuses.values():
         if status.overdue:

@@ -29,7 +29,7 @@ from aether.orchestrator import (
     validate_pipeline,
 )
 from aether.pipeline import Pipeline
-from aether.planner import plan_stale
+from aether.planner import plan_run
 from aether.project import AetherContext, check_parameters, load_context, read_logging_config
 from aether.publication import repair_interrupted_publishes
 from aether.redaction import redact
@@ -68,11 +68,12 @@ def run_pipeline(
     """
     ctx = context or load_context(project_path, env=env, params=params)
     full = ctx.pipeline(pipeline)
+    project = ctx.project_pipeline()  # staleness is decided on every pipeline at once
     selected = select_nodes(full, nodes=nodes, from_nodes=from_nodes, to_nodes=to_nodes, tags=tags)
     check_parameters(selected, ctx.params)
     # Transformations are imported only for the nodes that will run (after planning), so a
     # run with nothing to do never pays for importing pandas and the project's code.
-    validate_pipeline(full, ctx.catalog, import_code=False)
+    validate_pipeline(project, ctx.catalog, import_code=False)
     check_locations(ctx.catalog, ctx.pipelines.values())  # every pipeline's writers count
     check_selection(selected, full, ctx.catalog)
     create_runner(runner, max_workers)  # a bad --runner/--workers: refused before any state
@@ -82,8 +83,8 @@ def run_pipeline(
         return plan if dry_run else _execute(ctx, plan, runner, max_workers, reporter, None)
     with ctx.state_store() as store:
         if dry_run:
-            evaluator = AssetEvaluator(full, ctx.catalog, store, ctx.params, ctx.project_path)
-            plan = plan_stale(selected, evaluator, force=force)
+            evaluator = AssetEvaluator(project, ctx.catalog, store, ctx.params, ctx.project_path)
+            plan = plan_run(ctx, full, selected, evaluator, force=force)
             check_transformations(plan.nodes)
             return plan
         lock = ProjectLock.for_project(
@@ -93,7 +94,7 @@ def run_pipeline(
             # Read the state only once the lock is ours: a run we waited for changed it.
             # Finish the renames a killed run left half done, before its attempts are aborted.
             repair_interrupted_publishes(store, ctx.catalog)
-            evaluator = AssetEvaluator(full, ctx.catalog, store, ctx.params, ctx.project_path)
+            evaluator = AssetEvaluator(project, ctx.catalog, store, ctx.params, ctx.project_path)
             aborted = {attempt.node for attempt in store.abort_running_attempts()}
             tracker = AssetTracker(evaluator, store, ctx.run_id)
             # Audit new source data first: a source failing an error-level check blocks
@@ -105,7 +106,7 @@ def run_pipeline(
                 if pending
                 else []
             )
-            plan = plan_stale(selected, evaluator, force=force, evaluate=pending)
+            plan = plan_run(ctx, full, selected, evaluator, force=force, evaluate=pending)
             plan.to_run = [_mention_abort(p, aborted) for p in plan.to_run]
             check_transformations(plan.nodes)
             evaluator.record_observations()

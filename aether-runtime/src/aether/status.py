@@ -12,26 +12,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aether.assets import FRESH, AssetEvaluator, AssetStatus, format_age
-from aether.pipeline import Pipeline
 from aether.project import AetherContext
 from aether.state.base import StateStore, Transition
 
 DOWN_STATUSES = ("missing", "failed")
 
 
-def evaluate(ctx: AetherContext, pipeline: Pipeline, store: StateStore) -> AssetEvaluator:
-    evaluator = AssetEvaluator(pipeline, ctx.catalog, store, ctx.params, ctx.project_path)
+def evaluate(ctx: AetherContext, store: StateStore) -> AssetEvaluator:
+    """Every asset of the project evaluated on the union of its pipelines (one truth)."""
+    project = ctx.project_pipeline()
+    evaluator = AssetEvaluator(project, ctx.catalog, store, ctx.params, ctx.project_path)
     evaluator.evaluate()
     return evaluator
 
 
 def pipeline_status(ctx: AetherContext, pipeline_name: str | None = None) -> list[AssetStatus]:
-    """Every asset of the pipeline with its status, sources first, then in run order."""
-    pipeline = ctx.pipeline(pipeline_name)
+    """Every asset of the project with its status, sources first, then in run order.
+
+    ``pipeline_name`` only filters what is returned to that pipeline's datasets: verdicts
+    are always those of the whole project.
+    """
+    shown = ctx.pipeline(pipeline_name).datasets() if pipeline_name else None
+    ctx.project_pipeline().toposorted()  # a cycle is refused before the state is touched
     with ctx.state_store() as store:
-        evaluator = evaluate(ctx, pipeline, store)
+        evaluator = evaluate(ctx, store)
         evaluator.record_observations()
-    return list(evaluator.statuses.values())
+    statuses = evaluator.statuses.values()
+    return [s for s in statuses if shown is None or s.name in shown]
 
 
 def waiting_on(evaluator: AssetEvaluator, asset: str) -> list[str]:

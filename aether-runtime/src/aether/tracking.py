@@ -14,7 +14,8 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from aether.assets import FRESH, AssetEvaluator, AssetStatus
+from aether.assets import FRESH, MISSING, AssetEvaluator, AssetStatus
+from aether.datasets.base import AbstractDataSet
 from aether.errors import AetherError
 from aether.execution import NodeOutcome, NodeTask
 from aether.orchestrator import PlannedNode
@@ -160,16 +161,34 @@ class AssetTracker:
                 return False
             if materialization.fingerprint != fingerprint:
                 return False
-            current = self.evaluator.catalog.get(name).signature()
-            if current is None or current != materialization.signature:
+            if not _still_as_recorded(self.evaluator.catalog.get(name), materialization):
                 return False
         return True
+
+
+def _still_as_recorded(dataset: AbstractDataSet, materialization: Materialization) -> bool:
+    """Whether the stored output is the one the state records (for early cutoff)."""
+    current = dataset.signature()
+    if current is not None:
+        return current == materialization.signature
+    # No signature (a custom dataset's minimum): trusted as status trusts it, unless it is
+    # gone or a content hash it offers says otherwise.
+    if materialization.signature is not None or not dataset.exists():
+        return False
+    content = dataset.content_hash()
+    return content is None or content == materialization.version
 
 
 def record_transitions(
     store: StateStore, statuses: Iterable[AssetStatus], now: float
 ) -> list[Transition]:
-    """Append a transition for every asset whose status changed since last recorded."""
+    """Append a transition for every asset whose status changed since last recorded; return
+    the ones worth an alert.
+
+    An asset whose very first record is ``missing`` has simply never been built (for example
+    it belongs to a pipeline that has not run yet, now that status covers the whole project):
+    it enters the history, but it is not an incident.
+    """
     last = store.last_statuses()
     changes = [
         Transition(s.name, s.status, s.reason and redact(s.reason), now)
@@ -178,7 +197,7 @@ def record_transitions(
     ]
     if changes:
         store.record_transitions(changes)
-    return changes
+    return [c for c in changes if c.asset in last or c.status != MISSING]
 
 
 def _masked(results: Sequence[CheckResult]) -> list[CheckResult]:

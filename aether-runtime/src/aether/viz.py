@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,12 +31,18 @@ def dag_json(
     statuses: dict[str, AssetStatus],
     node_states: dict[str, NodeState],
     project_path: Path,
+    project: Pipeline | None = None,
 ) -> dict[str, Any]:
     """The pipeline as ``{"schema", "pipeline", "nodes": [...], "edges": [...]}``.
 
-    Secrets are masked in every field (reasons quote recorded errors), so the Mermaid and
-    HTML renderings built from it are masked too.
+    ``project`` (the union of all pipelines) decides what is a source: a dataset another
+    pipeline produces is drawn as a dataset, not a source. Secrets are masked in every field
+    (reasons quote recorded errors), so the Mermaid and HTML renderings built from it are
+    masked too.
     """
+    producers = (project or pipeline).producers
+    # Many nodes share a transformation: find each one's file and line once.
+    locations: dict[str, str | None] = {}
     nodes: dict[str, dict[str, Any]] = {}
     edges: set[tuple[str, str]] = set()
     for item in pipeline.nodes:
@@ -47,7 +54,11 @@ def dag_json(
             "name": item.name,
             "type": item.transformation_path,
             "tags": sorted(item.tags),
-            "location": code_location(item.transformation_path, project_path),
+            "location": locations.get(item.transformation_path)
+            if item.transformation_path in locations
+            else locations.setdefault(
+                item.transformation_path, code_location(item.transformation_path, project_path)
+            ),
             "status": state.status if state else None,
             "reason": state.reason if state else None,
         }
@@ -57,11 +68,11 @@ def dag_json(
                 nodes.setdefault(source, {"id": source, "kind": "param", "name": put.source})
             else:
                 source = f"dataset:{put.source}"
-                nodes.setdefault(source, _dataset(put.source, pipeline, catalog, statuses))
+                nodes.setdefault(source, _dataset(put.source, producers, catalog, statuses))
             edges.add((source, task))
         for output in item.outputs:
             target = f"dataset:{output}"
-            nodes.setdefault(target, _dataset(output, pipeline, catalog, statuses))
+            nodes.setdefault(target, _dataset(output, producers, catalog, statuses))
             edges.add((task, target))
     dag = {
         "schema": SCHEMA,
@@ -73,13 +84,13 @@ def dag_json(
 
 
 def _dataset(
-    name: str, pipeline: Pipeline, catalog: DataCatalog, statuses: dict[str, AssetStatus]
+    name: str, producers: Mapping[str, str], catalog: DataCatalog, statuses: dict[str, AssetStatus]
 ) -> dict[str, Any]:
     entry = catalog.entries.get(name)
     status = statuses.get(name)
     return {
         "id": f"dataset:{name}",
-        "kind": "dataset" if name in pipeline.producers else "source",
+        "kind": "dataset" if name in producers else "source",
         "name": name,
         "type": entry.type_name if entry else "MemoryDataSet",
         "group": (entry.metadata.get("domain") or entry.metadata.get("layer")) if entry else None,

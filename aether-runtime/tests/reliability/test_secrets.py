@@ -266,7 +266,7 @@ def test_an_alert_webhook_payload_is_masked(leaky, aether, httpserver: HTTPServe
 
     result = _materialized_then_failed(project, aether)
 
-    assert len(httpserver.log) == 1
+    assert len(httpserver.log) == 1, [r[0].get_data(as_text=True) for r in httpserver.log]
     body = httpserver.log[0][0].get_data(as_text=True)
     alerts = json.loads(body)["alerts"]
     assert alerts[0]["asset"] == "loaded" and "***" in alerts[0]["reason"]

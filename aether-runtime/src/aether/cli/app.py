@@ -35,6 +35,8 @@ app.add_typer(catalog_app, name="catalog")
 ProjectOption = typer.Option(
     None, "--project", "-p", help="Project folder (default: nearest folder with conf/base/)."
 )
+# Deeper trees are cut in the shown output: a 100,000-step chain is not read as a tree.
+DEFAULT_LINEAGE_DEPTH = 100
 EnvOption = typer.Option(
     None, "--env", "-e", help="Configuration environment (default: $AETHER_ENV or local)."
 )
@@ -114,7 +116,9 @@ def validate(project: Path | None = ProjectOption, env: str | None = EnvOption) 
 
 @app.command()
 def status(
-    pipeline: str | None = typer.Option(None, "--pipeline", help="Pipeline (default: `default:`)."),
+    pipeline: str | None = typer.Option(
+        None, "--pipeline", help="Only show this pipeline's assets (default: all)."
+    ),
     env: str | None = EnvOption,
     as_json: bool = typer.Option(False, "--json", help='Print {"assets": [...]} as JSON.'),
     exit_code: bool = typer.Option(
@@ -141,18 +145,24 @@ def lineage(
     downstream: bool = typer.Option(
         False, "--downstream/--upstream", help="What depends on it, or (default) its sources."
     ),
-    pipeline: str | None = typer.Option(None, "--pipeline", help="Pipeline (default: `default:`)."),
+    pipeline: str | None = typer.Option(
+        None, "--pipeline", help="Check the asset belongs to this pipeline (default: any)."
+    ),
+    depth: int = typer.Option(
+        DEFAULT_LINEAGE_DEPTH, "--depth", min=1, help="Levels shown; deeper ones are cut."
+    ),
     env: str | None = EnvOption,
     as_json: bool = typer.Option(False, "--json", help="Print the tree as JSON."),
     project: Path | None = ProjectOption,
 ) -> None:
-    """An asset's lineage as a tree: where it comes from, or what depends on it.
+    """An asset's lineage across every pipeline, as a tree: where it comes from, or what
+    depends on it.
 
-    Example: aether lineage daily_revenue --upstream
+    Example: aether lineage daily_revenue --upstream --depth 5
     """
     from aether.cli.lineage_command import lineage_command
 
-    lineage_command(asset, project, env, pipeline, downstream, as_json)
+    lineage_command(asset, project, env, pipeline, downstream, as_json, depth)
 
 
 @app.command()
@@ -178,7 +188,9 @@ def viz(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="File to write (html default: data/08_reporting/dag.html)."
     ),
-    pipeline: str | None = typer.Option(None, "--pipeline", help="Pipeline (default: `default:`)."),
+    pipeline: str | None = typer.Option(
+        None, "--pipeline", help="Only draw this pipeline (default: all)."
+    ),
     env: str | None = EnvOption,
     project: Path | None = ProjectOption,
 ) -> None:

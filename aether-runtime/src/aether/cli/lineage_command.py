@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from aether.cli.output import console, print_json
 from aether.lineage import LineageNode, lineage
+
+PRETTY_JSON_DEPTH = 100
 
 
 def lineage_command(
@@ -15,28 +18,40 @@ def lineage_command(
     pipeline: str | None,
     downstream: bool,
     as_json: bool,
+    depth: int | None = None,
 ) -> None:
     from aether.project import load_context
 
     ctx = load_context(project, env=env)
-    tree = lineage(ctx.pipeline(pipeline), asset, downstream=downstream)
+    if pipeline is not None:  # the asset must be in it; the tree spans every pipeline
+        lineage(ctx.pipeline(pipeline), asset, max_depth=0)
+    whole = ctx.project_pipeline()
+    tree = lineage(whole, asset, downstream=downstream, max_depth=depth)
+    direction = "downstream" if downstream else "upstream"
+    if as_json and tree.depth() > PRETTY_JSON_DEPTH:
+        # Indented JSON grows with the square of the depth: a deep tree is printed compact.
+        sys.stdout.write(f'{{"direction": "{direction}", {tree.to_json()[1:]}\n')
+        return
     if as_json:
-        print_json({"direction": "downstream" if downstream else "upstream", **tree.as_dict()})
+        print_json({"direction": direction, **tree.as_dict()})
         return
     from rich.tree import Tree
 
     def label(entry: LineageNode) -> str:
-        kind = "source" if entry.name not in ctx.pipeline(pipeline).producers else "asset"
+        kind = "source" if entry.name not in whole.producers else "asset"
         if entry.name not in ctx.catalog.entries:
             kind = "in memory"
         via = f"  [dim]via node {entry.via}[/]" if entry.via else ""
         again = "  [dim](shown above)[/]" if entry.repeated else ""
-        return f"[bold]{entry.name}[/] [dim]{kind}[/]{via}{again}"
+        cut = (
+            f"  [dim](deeper levels cut: aether lineage {entry.name})[/]" if entry.truncated else ""
+        )
+        return f"[bold]{entry.name}[/] [dim]{kind}[/]{via}{again}{cut}"
 
-    def grow(branch: Tree, entry: LineageNode) -> None:
-        for child in entry.children:
-            grow(branch.add(label(child)), child)
-
+    branches: dict[int, Tree] = {}
     root = Tree(label(tree))
-    grow(root, tree)
+    branches[id(tree)] = root
+    for _, entry in tree.walk():  # parents come before their children
+        for child in entry.children:
+            branches[id(child)] = branches[id(entry)].add(label(child))
     console().print(root)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from aether.cli.output import console, print_error, print_warning
@@ -23,16 +25,21 @@ def validate_command(project: Path | None, env: str | None) -> int:
 
     context = load_context(project, env=env)
     problems: list[AetherError] = []
-    for name, pipeline in context.pipelines.items():
-        for check in (
-            lambda p=pipeline: check_parameters(p, context.params),
-            lambda p=pipeline: validate_pipeline(p, context.catalog),
-        ):
-            try:
-                check()
-            except AetherError as error:
-                error.message = f"[pipeline {name}] {error.message}"
-                problems.append(error)
+    # Inputs and cycles are checked on all pipelines together (a pipeline may read what
+    # another one produces); parameters per pipeline, so the message names it.
+    union = context.project_pipeline()
+    checks: list[tuple[str, Callable[[], None]]] = [
+        (f"pipeline {name}", functools.partial(check_parameters, pipeline, context.params))
+        for name, pipeline in context.pipelines.items()
+    ]
+    label = f"pipeline {union.name}" if len(context.pipelines) == 1 else union.name
+    checks.append((label, functools.partial(validate_pipeline, union, context.catalog)))
+    for where, check in checks:
+        try:
+            check()
+        except AetherError as error:
+            error.message = f"[{where}] {error.message}"
+            problems.append(error)
     for name, entry in context.catalog.entries.items():
         try:
             context.catalog.get(name)

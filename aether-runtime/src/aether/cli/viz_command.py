@@ -21,10 +21,19 @@ def viz_command(
     if fmt not in FORMATS:
         raise ConfigError(f"Unknown format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
     ctx = load_context(project, env=env)
-    selected = ctx.pipeline(pipeline)
+    # Without --pipeline: the whole project. Statuses always come from the whole project.
+    selected = ctx.pipeline(pipeline) if pipeline else ctx.project_pipeline()
+    ctx.project_pipeline().toposorted()  # a cycle is refused before the state is touched
     with ctx.state_store() as store:
-        evaluator = evaluate(ctx, selected, store)
-    dag = dag_json(selected, ctx.catalog, evaluator.statuses, evaluator.nodes, ctx.project_path)
+        evaluator = evaluate(ctx, store)
+    dag = dag_json(
+        selected,
+        ctx.catalog,
+        evaluator.statuses,
+        evaluator.nodes,
+        ctx.project_path,
+        project=evaluator.pipeline,
+    )
     if fmt == "json":
         text = json.dumps(dag, indent=2, sort_keys=True) + "\n"
     elif fmt == "mermaid":

@@ -18,7 +18,7 @@ LAYERS: dict[str, int] = {
     "strict_yaml": 1, "config": 2, "params_overrides": 2, "single_file_paths": 3,
     "datasets": 1, "state": 1, "lock": 1, "pipeline": 1, "transformation": 1,
     "scaffold": 1, "fingerprint": 1, "locations": 1,
-    "catalog": 2, "checks": 2, "lineage": 2, "alerts": 2,
+    "catalog": 2, "checks": 2, "lineage": 2, "alerts": 2, "project_dag": 2,
     "execution": 3, "project": 3, "assets": 3,
     "runners": 4, "viz": 4, "publication": 4,
     "orchestrator": 5,

@@ -57,6 +57,9 @@ def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
         returned = func(*args, **kwargs)
     except AetherError:
         raise
+    except (SystemExit, KeyboardInterrupt) as exc:
+        # A node that exits must not take the run down with its attempt left 'running'.
+        raise _exit_error(node, exc) from None
     except Exception as exc:
         error = NodeFailedError(
             f"Node '{node.name}' failed: {type(exc).__name__}: {exc}",
@@ -86,6 +89,19 @@ def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
     outcome.saved = tuple(saved)
     outcome.duration = time.perf_counter() - started
     return outcome
+
+
+def _exit_error(node: Node, exc: SystemExit | KeyboardInterrupt) -> NodeFailedError:
+    how = (
+        f"called sys.exit({exc.code!r})"
+        if isinstance(exc, SystemExit)
+        else "raised KeyboardInterrupt"
+    )
+    return NodeFailedError(
+        f"Node '{node.name}' {how} instead of returning its outputs",
+        hint="a transformation must return or raise an exception, not stop the process; "
+        "fix the transformation",
+    )
 
 
 def audit_outputs(task: NodeTask, outputs: Mapping[str, Any]) -> list[Any]:

@@ -8,8 +8,11 @@ on the clock.
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,9 +20,16 @@ from pathlib import Path
 
 import pytest
 
+from aether.lock import process_start_ticks
 from aether.state import SQLiteStateStore
 
-from .conftest import assert_no_traceback, assert_unchanged, error_line, snapshot
+from .conftest import (
+    assert_no_traceback,
+    assert_refused,
+    assert_unchanged,
+    error_line,
+    snapshot,
+)
 
 # A node whose behaviour the test picks: exit, interrupt, die, or wait at a gate.
 EXITS = '''\
@@ -326,3 +336,157 @@ def test_sigterm_stops_a_parallel_run_and_its_workers(exits_project, aether, tmp
     assert_no_lock(project)
     assert_unchanged(before, data_snapshot(project, DOUBLED))
     assert_next_run_redoes(project, aether, "total")
+
+
+@pytest.fixture
+def stranger():
+    """A live process that has nothing to do with Aether (its pid goes in fake locks)."""
+    with subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                          stdin=subprocess.PIPE) as child:  # fmt: skip
+        yield child
+        if child.stdin:
+            child.stdin.close()
+
+
+def write_lock(project: Path, pid: int, *, host: str | None = None, **extra: object) -> Path:
+    """A lock file as a run on ``host`` would have left it, 3 hours and 2 minutes ago."""
+    path = project / ".aether" / "run.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    info = {"pid": pid, "host": host or socket.gethostname(), "run_id": "run-old",
+            "started_at": time.time() - 3 * 3600 - 120, **extra}  # fmt: skip
+    path.write_text(json.dumps(info))
+    return path
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+
+
+@needs_proc
+def test_lock_naming_a_reused_pid_is_taken_over(make_project, aether, stranger):
+    """A lock whose pid now belongs to a live but unrelated process (its start time differs
+    from the recorded one: the pid was reused) is no holder: the run takes the lock over,
+    succeeds without waiting, and releases it."""
+    project = make_project("reused")
+    ticks = process_start_ticks(stranger.pid)
+    write_lock(project, stranger.pid, pid_started=ticks + 1)
+
+    result = aether(project, "run", "--no-wait")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_no_traceback(result)
+    assert "waiting" not in result.stdout
+    assert_no_lock(project)
+
+
+def test_lock_from_another_host_is_refused_with_age_and_command(make_project, aether):
+    """A lock written on another host cannot be checked: `aether run` is refused at once
+    (exit 1), naming the holder, its host, when it started and how long ago, and the command
+    that breaks the lock; nothing is written, and the lock stays."""
+    project = make_project("elsewhere")
+    assert aether(project, "run").returncode == 0  # it has data and state to keep
+    (project / RAW).write_text("n\n5\n")  # and work to do
+    write_lock(project, 4242, host="build-box-7")
+    before = snapshot(project)
+
+    result = aether(project, "run")
+
+    line = error_line(result, 1)
+    assert "pid 4242 on host build-box-7" in line and "3h 2m ago" in line
+    assert line.endswith("aether unlock --force")
+    assert_unchanged(before, snapshot(project))
+
+
+def test_unlock_needs_force_for_another_hosts_lock(make_project, aether):
+    """`aether unlock` refuses another host's lock without --force (exit 1, one line naming
+    the holder and the command, nothing removed); with --force it removes it and says whose
+    it was, after which a run works."""
+    project = make_project("unlock")
+    write_lock(project, 4242, host="build-box-7")
+    before = snapshot(project)
+
+    refused = aether(project, "unlock")
+
+    line = error_line(refused, 1)
+    assert "build-box-7" in line and "aether unlock --force" in line
+    assert_unchanged(before, snapshot(project))
+    forced = aether(project, "unlock", "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert "Removed the lock of run run-old (pid 4242 on host build-box-7" in forced.stdout
+    assert_no_lock(project)
+    assert aether(project, "run").returncode == 0
+
+
+def test_unlock_never_removes_a_live_runs_lock(make_project, aether, stranger):
+    """`aether unlock --force` refuses the lock of a run still alive on this host (exit 1,
+    one line naming its pid and how to stop it); the lock file is untouched."""
+    project = make_project("live")
+    write_lock(project, stranger.pid, pid_started=process_start_ticks(stranger.pid))
+    before = snapshot(project)
+
+    result = aether(project, "unlock", "--force")
+
+    assert_refused(result, project, before, f"pid {stranger.pid}", f"kill {stranger.pid}",
+                   exit_code=1)  # fmt: skip
+
+
+@needs_proc
+def test_waiting_message_shows_the_holders_date_and_age(make_project, aether, stranger):
+    """A run that waits for a live holder says whom it waits for, with the date it started
+    and its age; when that holder ends, the run takes the lock over and finishes."""
+    project = make_project("waiting")
+    write_lock(project, stranger.pid, pid_started=process_start_ticks(stranger.pid))
+    process = start_aether(project, "run", env={})
+    assert process.stdout is not None
+
+    first = process.stdout.readline()
+    stranger.stdin.close()  # the holder ends (a zombie until reaped: that holds nothing either)
+    result = completed(process)
+
+    day = time.strftime("%Y-%m-%d", time.localtime(time.time() - 3 * 3600 - 120))
+    assert first.startswith(f"waiting for run run-old (pid {stranger.pid} on host "), first
+    assert f"started {day} " in first and "3h 2m ago" in first
+    assert result.returncode == 0, first + result.stdout + result.stderr
+    assert_no_traceback(result)
+    assert_no_lock(project)
+
+
+IN_MEMORY = """\
+pipelines:
+  main:
+    nodes:
+      - name: double
+        transformation: mini.nodes.double
+        inputs: {rows: numbers, factor: params:factor}
+        outputs: doubled_in_memory
+      - name: total
+        transformation: mini.nodes.boom
+        inputs: {rows: doubled_in_memory}
+        outputs: total
+default: main
+"""
+
+
+def test_resume_hint_works_when_the_failed_node_reads_in_memory_data(make_project, aether):
+    """After a failure, the printed resume command succeeds when run exactly as printed,
+    even when the failed node reads an in-memory dataset (where `--from-nodes <failed>` is
+    refused); the failed run left the data untouched."""
+    project = make_project("resume", pipeline=IN_MEMORY)
+    before = snapshot(project, include_state=False)
+
+    failed = aether(project, "run", "--env", "local", "--params", "factor=3")
+
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert_no_traceback(failed)
+    assert_unchanged(before, snapshot(project, include_state=False))
+    hints = [line for line in failed.stdout.splitlines() if line.startswith("Resume with: ")]
+    assert len(hints) == 1, failed.stdout
+    command = shlex.split(hints[0].removeprefix("Resume with: "))
+    assert command[:2] == ["aether", "run"] and "--from-nodes" not in command
+    nodes = project / "src" / "mini" / "nodes.py"  # the fix: boom now works
+    nodes.write_text(nodes.read_text().replace('raise ValueError("boom on purpose")',
+                                               'return rows.sum().to_frame("total")'))  # fmt: skip
+
+    resumed = aether(project, *command[1:])
+
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert (project / "data" / "03_primary" / "total.csv").read_text() == "total\n18\n"

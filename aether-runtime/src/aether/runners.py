@@ -144,7 +144,8 @@ class ParallelRunner(Runner):
                 running[pool.submit(run_in_worker, task)] = node
             ready = []
             done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
+            # Results first: a node that finished just before the pool broke is not aborted.
+            for future in sorted(done, key=lambda f: f.exception() is not None):
                 node = running.pop(future)
                 try:
                     work.finish(node, future.result())

@@ -15,6 +15,8 @@ line (``error: <message> — <hint>``) and the exit code on the class.
     ├── CheckFailedError             an error-level data-quality check failed (exit 1)
     ├── StateError                   the state store (.aether/state.db)
     └── LockError                    another run holds the project lock (exit 1)
+
+    RunInterrupted (a BaseException) SIGINT / SIGTERM stopped a run (exit 130 / 143)
 """
 
 from __future__ import annotations
@@ -88,3 +90,21 @@ class LockError(AetherError):
     """Another run holds the project lock."""
 
     exit_code = 1
+
+
+class RunInterrupted(BaseException):
+    """A signal (SIGINT, SIGTERM) stopped a run.
+
+    Not an AetherError, and not even an Exception: nothing on the way up may mistake it for
+    a node failure and carry on. The orchestrator marks the nodes it stops ``aborted`` (in
+    ``aborted``) and lets it through; the CLI exits ``128 + signal number`` (Unix custom).
+    """
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        self.signum = signum
+        self.signal_name = signal.Signals(signum).name
+        self.exit_code = 128 + signum
+        self.aborted: list[str] = []
+        super().__init__(f"stopped by {self.signal_name}")

@@ -65,6 +65,9 @@ def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
         returned = func(*args, **kwargs)
     except AetherError:
         raise
+    except (SystemExit, KeyboardInterrupt) as exc:
+        # A node that exits must not take the run down with its attempt left 'running'.
+        raise _exit_error(node, exc) from None
     except Exception as exc:
         # The node's own text may quote a credential (a driver echoing its DSN): masked
         # here, in the process that raised it, before it travels or is stored anywhere.
@@ -127,6 +130,19 @@ def discard_staged(catalog: DataCatalog, staged: Mapping[str, Staged]) -> None:
     """Remove staged copies that will not be published."""
     for name, copy in staged.items():
         catalog.get(name).discard(copy)
+
+
+def _exit_error(node: Node, exc: SystemExit | KeyboardInterrupt) -> NodeFailedError:
+    how = (
+        f"called sys.exit({exc.code!r})"
+        if isinstance(exc, SystemExit)
+        else "raised KeyboardInterrupt"
+    )
+    return NodeFailedError(
+        f"Node '{node.name}' {how} instead of returning its outputs",
+        hint="a transformation must return or raise an exception, not stop the process; "
+        "fix the transformation",
+    )
 
 
 def audit_outputs(task: NodeTask, outputs: Mapping[str, Any]) -> list[Any]:

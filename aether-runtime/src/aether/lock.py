@@ -1,9 +1,12 @@
 """One run at a time per project: the lock file ``.aether/run.lock``.
 
-The file is created atomically (``O_CREAT | O_EXCL``) and holds who owns it: pid, host, run id
-and start time, so a second run can say whom it waits for. A lock whose holder is gone is taken
-over: same host and the pid no longer exists, or the file is unreadable and older than a few
-seconds (a holder writes its details right after creating it). ``aether status`` needs no lock.
+The file is created atomically (``O_CREAT | O_EXCL``) and holds who owns it: pid, host, run id,
+start time, and the process's own start time (``/proc/<pid>/stat`` on Linux), so a second run
+can say whom it waits for. A lock whose holder is gone is taken over: same host and the pid no
+longer exists, or the pid now belongs to a process that started at another time (pid reuse),
+or the file is unreadable and older than a few seconds (a holder writes its details right
+after creating it). A lock from another host cannot be checked: the run is refused at once,
+naming the holder, its age and ``aether unlock --force``. ``aether status`` needs no lock.
 
 Example::
 
@@ -21,28 +24,62 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from types import TracebackType
 
 from aether.errors import LockError
 
 GARBAGE_GRACE_SECONDS = 5.0
+UNLOCK_COMMAND = "aether unlock --force"
 _HELD_HERE: set[Path] = set()  # lock files this process holds (its own pid in a file may be stale)
+
+
+class LockVerdict(str, Enum):
+    """What a lock file on disk amounts to, seen from this process."""
+
+    ABSENT = "absent"
+    LIVE = "live"  # same host, and its process is the one that wrote it
+    STALE = "stale"  # same host, and that process is gone (or its pid was reused)
+    OTHER_HOST = "other host"  # written on another machine: liveness cannot be checked
+    UNREADABLE = "unreadable"  # no holder details (being written, or garbage)
 
 
 @dataclass(frozen=True)
 class LockHolder:
-    """Who holds the lock, as read from the lock file."""
+    """Who holds the lock, as read from the lock file.
+
+    ``pid_started``: the holder process's start time in clock ticks since boot (field 22 of
+    ``/proc/<pid>/stat``); None where there is no /proc, or in a lock written before it.
+    """
 
     pid: int
     host: str
     run_id: str
     started_at: float
+    pid_started: int | None = None
 
-    def describe(self) -> str:
-        """E.g. ``run 20240101-1200-ab12 (pid 123 on host h, started 12:00:01)``."""
-        started = datetime.fromtimestamp(self.started_at).strftime("%H:%M:%S")
-        return f"run {self.run_id} (pid {self.pid} on host {self.host}, started {started})"
+    def describe(self, now: float | None = None) -> str:
+        """E.g. ``run r1 (pid 123 on host h, started 2024-01-01 12:00:01 +0100, 5m 3s ago)``."""
+        moment = datetime.fromtimestamp(self.started_at).astimezone()
+        age = format_age((time.time() if now is None else now) - self.started_at)
+        started = moment.strftime("%Y-%m-%d %H:%M:%S %z")
+        return (
+            f"run {self.run_id} (pid {self.pid} on host {self.host}, started {started}, {age} ago)"
+        )
+
+
+def format_age(seconds: float) -> str:
+    """``42s``, ``5m 3s``, ``2h 10m``, ``3d 4h``: an age to read at a glance."""
+    whole = max(0, int(seconds))
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m {secs}s" if minutes else f"{secs}s"
 
 
 class ProjectLock:
@@ -92,11 +129,13 @@ class ProjectLock:
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         told = False
         while True:
-            if self._create() or self._take_over_if_stale():
-                self.held = True
-                _HELD_HERE.add(self.path.resolve())
-                return
+            if self._create():
+                break
             holder = _read_holder(self.path)
+            if holder is not None and holder.host != socket.gethostname():
+                raise _other_host_error(holder)  # before touching anything
+            if self._take_over_if_stale():
+                break
             if not self.wait or (deadline is not None and time.monotonic() >= deadline):
                 who = (
                     holder.describe() if holder else "another run (its lock file is being written)"
@@ -104,12 +143,15 @@ class ProjectLock:
                 waited = "" if not self.wait else f" after waiting {self.timeout:g}s"
                 raise LockError(
                     f"The project is locked by {who}{waited}",
-                    hint=f"wait for it to finish, or remove {self.path} if that process is gone",
+                    hint="wait for it to finish; if that process is gone, `aether unlock` "
+                    f"removes {self.path}",
                 )
             if holder is not None and not told and self.on_wait is not None:
                 self.on_wait(holder)
                 told = True
             time.sleep(self.poll_interval)
+        self.held = True
+        _HELD_HERE.add(self.path.resolve())
 
     def release(self) -> None:
         """Give the lock back; leaves the file alone if someone else owns it by now."""
@@ -140,6 +182,7 @@ class ProjectLock:
             "host": socket.gethostname(),
             "run_id": self.run_id,
             "started_at": time.time(),
+            "pid_started": process_start_ticks(os.getpid()),
         }
         return json.dumps(info).encode()
 
@@ -168,20 +211,99 @@ class ProjectLock:
         return holder is not None and holder.run_id == self.run_id and holder.pid == os.getpid()
 
     def _is_stale(self, content: bytes) -> bool:
-        holder = _parse_holder(content)
-        if holder is None:
-            try:
-                age = time.time() - self.path.stat().st_mtime
-            except FileNotFoundError:
-                return False
-            return age > GARBAGE_GRACE_SECONDS
-        if holder.host != socket.gethostname():
-            return False  # cannot tell whether a process on another machine is alive
-        if holder.pid == os.getpid():
-            # Our own pid: stale unless this process really holds it (pid reused, e.g. pid 1
-            # in a restarted container).
-            return self.path.resolve() not in _HELD_HERE
-        return not _pid_alive(holder.pid)
+        verdict = _verdict(self.path, _parse_holder(content))
+        if verdict is LockVerdict.UNREADABLE:
+            return _older_than_grace(self.path)
+        return verdict is LockVerdict.STALE
+
+
+def examine_lock(path: Path) -> tuple[LockVerdict, LockHolder | None]:
+    """What the lock file at ``path`` amounts to, and who wrote it (when readable)."""
+    content = _read_bytes(path)
+    if content is None:
+        return LockVerdict.ABSENT, None
+    holder = _parse_holder(content)
+    return _verdict(path, holder), holder
+
+
+def break_lock(path: Path, *, force: bool = False) -> tuple[LockVerdict, LockHolder | None]:
+    """Remove a lock whose holder is gone (``aether unlock``); returns what was there.
+
+    A live holder on this host is never removed (stop that run instead); another host's
+    lock, whose holder cannot be checked from here, only with ``force``.
+    """
+    content = _read_bytes(path)
+    verdict, holder = examine_lock(path)
+    if verdict is LockVerdict.LIVE and holder is not None:
+        raise LockError(
+            f"The project lock is held by {holder.describe()}, which is running",
+            hint=f"let it finish, or stop it (kill {holder.pid}); its lock goes with it",
+        )
+    if verdict is LockVerdict.OTHER_HOST and holder is not None and not force:
+        raise _other_host_error(holder)
+    if verdict is LockVerdict.UNREADABLE and not force and not _older_than_grace(path):
+        raise LockError(
+            f"{path} is being written by a run that is starting",
+            hint="try again in a few seconds, or pass --force",
+        )
+    if verdict is not LockVerdict.ABSENT:
+        with _takeover_guard(path):
+            if _read_bytes(path) == content:  # not replaced by a run meanwhile
+                path.unlink()
+    return verdict, holder
+
+
+def process_start_ticks(pid: int) -> int | None:
+    """When process ``pid`` started, in clock ticks since boot; None if unknown (no /proc)."""
+    fields = _proc_stat(pid)
+    try:
+        return int(fields[19])  # field 22 of the whole line
+    except (IndexError, ValueError):
+        return None
+
+
+def _proc_stat(pid: int) -> list[str]:
+    """Fields 3 onward of ``/proc/<pid>/stat`` (empty without /proc or such a process)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    # The command name (field 2) may hold spaces and parentheses: count from the last ")".
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def _verdict(path: Path, holder: LockHolder | None) -> LockVerdict:
+    if holder is None:
+        return LockVerdict.UNREADABLE
+    if holder.host != socket.gethostname():
+        return LockVerdict.OTHER_HOST
+    if holder.pid == os.getpid():
+        # Our own pid: stale unless this process really holds it (pid reused, e.g. pid 1
+        # in a restarted container).
+        held = path.resolve() in _HELD_HERE
+        return LockVerdict.LIVE if held else LockVerdict.STALE
+    if not _pid_alive(holder.pid):
+        return LockVerdict.STALE
+    live_start = process_start_ticks(holder.pid)
+    if holder.pid_started is not None and live_start is not None:
+        # The pid is alive, but is it the holder? A different start time means reuse.
+        return LockVerdict.LIVE if live_start == holder.pid_started else LockVerdict.STALE
+    return LockVerdict.LIVE  # no start times to compare: pid liveness is all we have
+
+
+def _other_host_error(holder: LockHolder) -> LockError:
+    return LockError(
+        f"The project is locked by {holder.describe()}, on another host, whose process "
+        "cannot be checked from here",
+        hint=f"if that run is over, break the lock with: {UNLOCK_COMMAND}",
+    )
+
+
+def _older_than_grace(path: Path) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime > GARBAGE_GRACE_SECONDS
+    except FileNotFoundError:
+        return False
 
 
 def _pid_alive(pid: int) -> bool:
@@ -190,10 +312,11 @@ def _pid_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # exists, owned by someone else
+        pass  # exists, owned by someone else
     except OSError:
         return False
-    return True
+    # A zombie (ended, not yet reaped by its parent) still answers kill(0) but holds nothing.
+    return _proc_stat(pid)[:1] != ["Z"]
 
 
 def _read_bytes(path: Path) -> bytes | None:
@@ -211,10 +334,15 @@ def _read_holder(path: Path) -> LockHolder | None:
 def _parse_holder(content: bytes) -> LockHolder | None:
     try:
         info = json.loads(content)
+        ticks = info.get("pid_started")
         return LockHolder(
-            int(info["pid"]), str(info["host"]), str(info["run_id"]), float(info["started_at"])
+            int(info["pid"]),
+            str(info["host"]),
+            str(info["run_id"]),
+            float(info["started_at"]),
+            None if ticks is None else int(ticks),
         )
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from aether.assets import parse_duration
 from aether.catalog import DataCatalog, DataSetFactory
 from aether.checks import parse_checks
-from aether.errors import AetherError, PipelineError
+from aether.errors import AetherError, PipelineError, RunInterrupted
 from aether.execution import NodeOutcome, NodeTask, discard_staged, execute_node
 from aether.locations import check_one_writer
 from aether.pipeline import Node, Pipeline
@@ -58,7 +58,8 @@ class Plan:
 @dataclass
 class NodeResult:
     name: str
-    status: str  # succeeded | failed | skipped (upstream failed) | fresh (nothing to do)
+    # succeeded | failed | aborted (stopped, not its fault) | skipped | fresh (nothing to do)
+    status: str
     duration: float = 0.0
     reason: str | None = None
     error: AetherError | None = None
@@ -81,8 +82,12 @@ class RunResult:
         return [r for r in self.results if r.status == "failed"]
 
     @property
+    def aborted(self) -> list[NodeResult]:
+        return [r for r in self.results if r.status == "aborted"]
+
+    @property
     def succeeded(self) -> bool:
-        return not self.failed and not self.check_failures
+        return not self.failed and not self.aborted and not self.check_failures
 
     @property
     def exit_code(self) -> int:
@@ -116,6 +121,9 @@ class Tracker(Protocol):
 
     def failed(self, node: Node, error: AetherError) -> None: ...
 
+    def aborted(self, node: Node, reason: str) -> None:
+        """The node was stopped through no fault of its own (signal, a worker died)."""
+
 
 class NullTracker:
     """Remembers nothing: every planned node runs."""
@@ -130,6 +138,9 @@ class NullTracker:
         pass
 
     def failed(self, node: Node, error: AetherError) -> None:
+        pass
+
+    def aborted(self, node: Node, reason: str) -> None:
         pass
 
 
@@ -258,10 +269,15 @@ class Orchestrator:
         started = time.perf_counter()
         work = _RunWork(self, plan)
         self.reporter.run_started(plan)
-        self.runner.run(plan.nodes, work)
+        try:
+            self.runner.run(plan.nodes, work)
+        except RunInterrupted as stop:
+            # Record the stopped nodes before the lock is released on the way out.
+            stop.aborted = work.abort_unfinished(f"interrupted by {stop.signal_name}")
+            raise
         results = [*(NodeResult(p.node.name, "fresh", reason=p.reason) for p in plan.skipped)]
         results += [NodeResult(p.node.name, "skipped", reason=p.reason) for p in plan.blocked]
-        results += [work.results[n.name] for n in plan.nodes if n.name in work.results]
+        results += [work.results.get(n.name) or _not_reached(n) for n in plan.nodes]
         result = RunResult(run_id, plan.pipeline.name, results, time.perf_counter() - started)
         self.reporter.run_finished(result)
         return result
@@ -276,6 +292,7 @@ class _RunWork:
         self.results: dict[str, NodeResult] = {}
         self.broken: set[str] = set()  # datasets that a failed or skipped node did not make
         self.planned = {p.node.name: p for p in plan.to_run}
+        self.running: dict[str, Node] = {}  # prepared, not yet finished, failed or aborted
         catalog = orchestrator.catalog
         self.memory = {out for n in plan.nodes for out in n.outputs if not catalog.is_declared(out)}
         # Consumers left per in-memory dataset, to free memory as soon as nobody needs it.
@@ -313,6 +330,7 @@ class _RunWork:
                 for name in node.dataset_inputs
                 if not catalog.is_declared(name)
             }
+        self.running[node.name] = node
         self.o.reporter.node_started(node)
         return task
 
@@ -347,6 +365,18 @@ class _RunWork:
             raise
         return publish_outputs(outcome, self.o.catalog)
 
+    def abort(self, node: Node, reason: str) -> None:
+        self.broken.update(node.outputs)
+        self.o.tracker.aborted(node, reason)
+        self._record(node, NodeResult(node.name, "aborted", reason=reason))
+
+    def abort_unfinished(self, reason: str) -> list[str]:
+        """Abort every node still running (the run is being stopped); returns their names."""
+        stopped = list(self.running.values())
+        for node in stopped:
+            self.abort(node, reason)
+        return [node.name for node in stopped]
+
     def worker_setup(self) -> tuple[Any, tuple[Any, ...]]:
         return init_worker, (self.o.catalog_factory, list(sys.path))
 
@@ -360,8 +390,13 @@ class _RunWork:
                         release()
 
     def _record(self, node: Node, result: NodeResult) -> None:
+        self.running.pop(node.name, None)
         self.results[node.name] = result
         self.o.reporter.node_finished(result)
+
+
+def _not_reached(node: Node) -> NodeResult:
+    return NodeResult(node.name, "skipped", reason="not run: the run stopped before it")
 
 
 def catalog_recipe(catalog: DataCatalog) -> functools.partial[DataCatalog]:

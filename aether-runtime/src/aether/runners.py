@@ -13,6 +13,7 @@ touches the catalog or the state store itself.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -25,9 +26,13 @@ from aether.redaction import mask_standard_streams
 
 if TYPE_CHECKING:
     import multiprocessing.context
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 RUNNER_NAMES = ("sequential", "parallel")
+WORKER_DIED = (
+    "aborted: a worker process of the run stopped abruptly (os._exit, a crash or out of "
+    "memory), which stopped every node running at the time; it runs again next time"
+)
 
 
 class NodeWork(Protocol):
@@ -46,6 +51,9 @@ class NodeWork(Protocol):
     def finish(self, node: Node, outcome: NodeOutcome) -> None: ...
 
     def fail(self, node: Node, error: AetherError) -> None: ...
+
+    def abort(self, node: Node, reason: str) -> None:
+        """The node was stopped through no fault of its own; it runs again next time."""
 
     def worker_setup(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
         """A picklable initializer (and its arguments) that prepares a worker process."""
@@ -80,7 +88,7 @@ class ParallelRunner(Runner):
         self.max_workers = max_workers or os.cpu_count() or 1
 
     def run(self, nodes: Sequence[Node], work: NodeWork) -> None:
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures import ProcessPoolExecutor
 
         names = {n.name for n in nodes}
         producers = {out: n.name for n in nodes for out in n.outputs}
@@ -102,32 +110,57 @@ class ParallelRunner(Runner):
             initargs=initargs,
         ) as pool:
             running: dict[Future[NodeOutcome], Node] = {}
-            while ready or running:
-                for node in ready:
-                    if work.blocked(node):
-                        work.skip(node)
-                        ready.extend(self._release(node, waiting_on, children))
-                        continue
-                    try:
-                        task = work.prepare(node, in_worker=True)
-                    except AetherError as error:
-                        work.fail(node, error)
-                        task = None
-                    if task is None:
-                        ready.extend(self._release(node, waiting_on, children))
-                        continue
-                    running[pool.submit(run_in_worker, task)] = node
-                ready = []
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    node = running.pop(future)
-                    try:
-                        work.finish(node, future.result())
-                    except AetherError as error:
-                        work.fail(node, error)
-                    except Exception as exc:  # e.g. a worker died (BrokenProcessPool)
-                        work.fail(node, _worker_crash(node, exc))
+            try:
+                self._schedule(pool, ready, running, waiting_on, children, work)
+            except BaseException:  # a signal stops the run: leaving must not wait for workers
+                _stop_workers(pool)
+                raise
+
+    def _schedule(
+        self,
+        pool: ProcessPoolExecutor,
+        ready: list[Node],
+        running: dict[Future[NodeOutcome], Node],
+        waiting_on: dict[str, set[str]],
+        children: dict[str, list[Node]],
+        work: NodeWork,
+    ) -> None:
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        while ready or running:
+            for node in ready:
+                if work.blocked(node):
+                    work.skip(node)
                     ready.extend(self._release(node, waiting_on, children))
+                    continue
+                try:
+                    task = work.prepare(node, in_worker=True)
+                except AetherError as error:
+                    work.fail(node, error)
+                    task = None
+                if task is None:
+                    ready.extend(self._release(node, waiting_on, children))
+                    continue
+                running[pool.submit(run_in_worker, task)] = node
+            ready = []
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            # Results first: a node that finished just before the pool broke is not aborted.
+            for future in sorted(done, key=lambda f: f.exception() is not None):
+                node = running.pop(future)
+                try:
+                    work.finish(node, future.result())
+                except AetherError as error:
+                    work.fail(node, error)
+                except BrokenProcessPool:
+                    # A worker vanished (os._exit, crash, out of memory) and took the pool
+                    # down; which node's worker it was is unknown, so no node is blamed.
+                    for stopped in [node, *running.values()]:
+                        work.abort(stopped, WORKER_DIED)
+                    return
+                except Exception as exc:
+                    work.fail(node, _worker_crash(node, exc))
+                ready.extend(self._release(node, waiting_on, children))
 
     @staticmethod
     def _release(
@@ -161,6 +194,11 @@ _worker_catalog: Any = None
 def init_worker(catalog_factory: Callable[[], Any], sys_path: list[str]) -> None:
     """Runs once in each worker: same import path as the parent, a catalog of its own."""
     global _worker_catalog
+    # The parent decides what a signal does to the run: a Ctrl-C reaching the whole process
+    # group must not fail the nodes in the workers, and SIGTERM (the parent stopping its
+    # workers) must kill a forked worker rather than run the parent's handler.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for entry in reversed(sys_path):
         if entry not in sys.path:
             sys.path.insert(0, entry)
@@ -187,14 +225,16 @@ def _process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context()
 
 
-def _worker_crash(node: Node, exc: BaseException) -> NodeFailedError:
-    from concurrent.futures.process import BrokenProcessPool
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the pool's workers now, mid-task: shutting down normally waits for their nodes."""
+    # No public API before Python 3.14 (terminate_workers); _processes maps pid -> Process.
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
-    if isinstance(exc, BrokenProcessPool):
-        return NodeFailedError(
-            f"Node '{node.name}' failed: its worker process stopped ({exc})",
-            hint="it may have run out of memory or crashed; try --runner sequential to see why",
-        )
+
+def _worker_crash(node: Node, exc: BaseException) -> NodeFailedError:
     return NodeFailedError(
         f"Node '{node.name}' failed: its result could not come back from the worker process "
         f"({type(exc).__name__}: {exc})",

@@ -125,6 +125,11 @@ class AssetTracker:
         self.store.fail_node(started.attempt, stored, redact(error.message), results)
         self.evaluator.refresh(stored)
 
+    def aborted(self, node: Node, reason: str) -> None:
+        started = self._started.pop(node.name, None)
+        if started is not None:  # heads untouched: the previous good version stays
+            self.store.abort_attempt(started.attempt, reason)
+
     def rerun_changed_checks(
         self, statuses: Iterable[AssetStatus], *, sources_only: bool = False
     ) -> list[str]:

@@ -145,7 +145,8 @@ def test_failing_node_exits_1_and_prints_the_resume_command(
     assert result.returncode == 1
     output = " ".join(result.stdout.split())
     assert "Node 'total' failed: ValueError: boom on purpose" in output
-    assert "aether run --params factor=3 --from-nodes total" in output
+    assert "Resume with: aether run --params factor=3" in output
+    assert "--from-nodes" not in output
     assert "Traceback" not in result.stdout + result.stderr
     assert (project / "data/02_intermediate/doubled.csv").exists()
 

@@ -101,6 +101,25 @@ def run(
 
 
 @app.command()
+def unlock(
+    force: bool = typer.Option(
+        False, "--force", help="Also remove a lock written on another host (check it is over)."
+    ),
+    project: Path | None = ProjectOption,
+) -> None:
+    """Remove the project's run lock (.aether/run.lock) left by a run that is gone.
+
+    A lock whose process still runs on this host is never removed; one from another host,
+    whose process cannot be checked from here, only with --force.
+
+    Example: aether unlock --force
+    """
+    from aether.cli.unlock_command import unlock_command
+
+    raise typer.Exit(unlock_command(project, force))
+
+
+@app.command()
 def validate(project: Path | None = ProjectOption, env: str | None = EnvOption) -> None:
     """Check the whole configuration without running anything.
 

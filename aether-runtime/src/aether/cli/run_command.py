@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from aether.cli.interrupts import signals_stop_the_run
 from aether.cli.output import console, print_error, print_table, say
+from aether.errors import RunInterrupted
 from aether.orchestrator import NodeResult, Plan, RunResult
 from aether.pipeline import Node
 
@@ -17,6 +19,7 @@ _STATUS_STYLE = {
     "failed": "red",
     "skipped": "yellow",
     "fresh": "dim",
+    "aborted": "magenta",
 }
 
 
@@ -40,26 +43,34 @@ def run_command(
     from aether.run import run_pipeline
 
     overrides = parse_params_overrides(params) if params else None
+    selection = {"--nodes": nodes, "--from-nodes": from_nodes, "--to-nodes": to_nodes}
+    selection["--tags"] = tags
     reporter = ProgressReporter()
-    outcome = run_pipeline(
-        project,
-        pipeline,
-        env=env,
-        params=overrides,
-        runner=runner,
-        max_workers=workers,
-        nodes=_split(nodes),
-        from_nodes=_split(from_nodes),
-        to_nodes=_split(to_nodes),
-        tags=_split(tags),
-        force=force,
-        dry_run=dry_run,
-        wait_for_lock=not no_wait,
-        on_lock_wait=lambda holder: say(
-            f"waiting for {holder.describe()} to finish (Ctrl-C to give up)"
-        ),
-        reporter=reporter,
-    )
+    try:
+        with signals_stop_the_run():
+            outcome = run_pipeline(
+                project,
+                pipeline,
+                env=env,
+                params=overrides,
+                runner=runner,
+                max_workers=workers,
+                nodes=_split(nodes),
+                from_nodes=_split(from_nodes),
+                to_nodes=_split(to_nodes),
+                tags=_split(tags),
+                force=force,
+                dry_run=dry_run,
+                wait_for_lock=not no_wait,
+                on_lock_wait=lambda holder: say(
+                    f"waiting for {holder.describe()} to finish (Ctrl-C to give up)"
+                ),
+                reporter=reporter,
+            )
+    except RunInterrupted as stop:
+        reporter.stop()
+        print_interrupted(stop, resume_command(pipeline, env, params, selection))
+        return stop.exit_code
     if isinstance(outcome, Plan):
         print_plan(outcome)
         return 0
@@ -74,8 +85,8 @@ def run_command(
         print_error(error)
     for failure in outcome.check_failures:
         say(failure)
-    if outcome.failed:
-        print_resume_hint(outcome, pipeline, env, params)
+    if outcome.failed or outcome.aborted:
+        say(f"Resume with: {resume_command(pipeline, env, params, selection)}")
     return outcome.exit_code
 
 
@@ -112,19 +123,35 @@ def print_summary(result: RunResult) -> None:
     print_table(title, ["node", "status", "time", "detail"], rows, {1: _STATUS_STYLE})
 
 
-def print_resume_hint(
-    result: RunResult, pipeline: str | None, env: str | None, params: str | None
-) -> None:
-    failed = [item.name for item in result.failed]
+def resume_command(
+    pipeline: str | None, env: str | None, params: str | None, selection: dict[str, str | None]
+) -> str:
+    """The command that finishes the job: the same run again (never ``--force``).
+
+    A tracked run skips every node whose outputs are fresh, so repeating the selection
+    redoes exactly what failed or did not finish, and it always works, where
+    ``--from-nodes <failed>`` would be refused when the failed node reads an in-memory
+    dataset made upstream.
+    """
     command = ["aether", "run"]
-    if pipeline:
-        command += ["--pipeline", pipeline]
-    if env:
-        command += ["--env", env]
-    if params:
-        command += ["--params", params]
-    command += ["--from-nodes", ",".join(failed)]
-    say(f"Resume from the failed node(s) with: {shlex.join(command)}")
+    options = {"--pipeline": pipeline, "--env": env, "--params": params, **selection}
+    for option, value in options.items():
+        if value:
+            command += [option, value]
+    return shlex.join(command)
+
+
+def print_interrupted(stop: RunInterrupted, command: str) -> None:
+    """One line: which signal stopped the run, what was marked, how to finish."""
+    if stop.aborted:
+        names = ", ".join(f"'{name}'" for name in stop.aborted)
+        what = f"while running node(s) {names}, whose attempts were marked aborted"
+    else:
+        what = "before any node was running; nothing was marked"
+    sys.stderr.write(
+        f"error: run stopped by {stop.signal_name} {what}; the project lock was released "
+        f"— to finish the job, run: {command}\n"
+    )
 
 
 class ProgressReporter:
@@ -185,6 +212,10 @@ class ProgressReporter:
         say(f"[{self._done}/{self._total}] {result.name} {status}{detail}")
 
     def run_finished(self, result: RunResult) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Take the live display down (also when the run is interrupted)."""
         if self._progress is not None:
             self._progress.stop()
             self._progress = None

@@ -216,6 +216,12 @@ class StateStore(ABC):
         """
 
     @abstractmethod
+    def abort_attempt(self, attempt_id: int, reason: str) -> None:
+        """Mark one ``running`` attempt ``aborted`` with ``reason``; heads are untouched, so
+        the assets keep their previous good version. An attempt no longer running is left
+        as it is."""
+
+    @abstractmethod
     def attempts(self, run_id: str | None = None) -> list[Attempt]:
         """Attempts in the order they began, optionally of one run."""
 

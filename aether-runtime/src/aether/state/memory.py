@@ -133,6 +133,12 @@ class InMemoryStateStore(StateStore):
             running = [a for a in self._attempts.values() if a.status == "running"]
             return [self._finish(a, "aborted", ABORTED_MESSAGE) for a in running]
 
+    def abort_attempt(self, attempt_id: int, reason: str) -> None:
+        with self._lock:
+            attempt = self._attempts.get(attempt_id)
+            if attempt is not None and attempt.status == "running":
+                self._finish(attempt, "aborted", reason)
+
     def attempts(self, run_id: str | None = None) -> list[Attempt]:
         with self._lock:
             return [a for a in self._attempts.values() if run_id is None or a.run_id == run_id]

@@ -243,6 +243,14 @@ class SQLiteStateStore(StateStore):
             ).fetchall()
         return [Attempt(*row) for row in rows]
 
+    def abort_attempt(self, attempt_id: int, reason: str) -> None:
+        with self._guard(), self._write() as cur:
+            cur.execute(
+                "UPDATE attempts SET status = 'aborted', error = ?, finished_at = ? "
+                "WHERE id = ? AND status = 'running'",
+                (reason, time.time(), attempt_id),
+            )
+
     def attempts(self, run_id: str | None = None) -> list[Attempt]:
         query = f"SELECT {_ATTEMPT_COLUMNS} FROM attempts"
         with self._read() as cur:

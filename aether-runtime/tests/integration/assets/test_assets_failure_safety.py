@@ -188,7 +188,7 @@ def test_a_node_that_raises_fails_its_asset_and_keeps_the_previous_version(ran_o
 
     assert result.returncode == 1
     assert "no revenue today" in result.stdout + result.stderr
-    assert "--from-nodes daily_revenue" in result.stdout
+    assert "Resume with: aether run\n" in result.stdout  # what is fresh is skipped
     assert ran_orders.snapshot(REVENUE) == revenue
     entry = ran_orders.statuses()["daily_revenue"]
     assert entry["status"] == "failed"

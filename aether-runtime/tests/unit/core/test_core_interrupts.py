@@ -1,0 +1,92 @@
+"""A run stopped by a signal, and nodes that try to stop the process, seen by the orchestrator."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+import pytest
+
+from aether.catalog import DataCatalog
+from aether.datasets.memory import MemoryDataSet
+from aether.errors import AetherError, RunInterrupted
+from aether.orchestrator import Orchestrator, plan_all
+from aether.pipeline import Node, Pipeline, node
+
+
+class RecordingTracker:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, str]] = []
+
+    def start(self, planned: object, task: object) -> None:
+        return None
+
+    def succeeded(self, item: Node, outcome: object) -> None:
+        self.events.append(("succeeded", item.name, ""))
+
+    def failed(self, item: Node, error: AetherError) -> None:
+        self.events.append(("failed", item.name, error.message))
+
+    def aborted(self, item: Node, reason: str) -> None:
+        self.events.append(("aborted", item.name, reason))
+
+
+def inc(x: int) -> int:
+    return x + 1
+
+
+def stopped_by_sigterm(x: int) -> int:
+    raise RunInterrupted(signal.SIGTERM)  # what the CLI's signal handler raises
+
+
+def calls_exit(x: int) -> int:
+    sys.exit(3)
+
+
+def raises_keyboard_interrupt(x: int) -> int:
+    raise KeyboardInterrupt
+
+
+def _orchestrator() -> tuple[Orchestrator, RecordingTracker]:
+    tracker = RecordingTracker()
+    catalog = DataCatalog({"x": MemoryDataSet(1)})
+    return Orchestrator(catalog, {}, tracker=tracker), tracker  # type: ignore[arg-type]
+
+
+def test_a_signal_aborts_the_running_node_and_goes_through() -> None:
+    orchestrator, tracker = _orchestrator()
+    pipeline = Pipeline(
+        [node(inc, "x", "y", name="first"), node(stopped_by_sigterm, "y", "z", name="slow"),
+         node(inc, "z", "w", name="after")], name="p",
+    )  # fmt: skip
+
+    with pytest.raises(RunInterrupted) as stop:
+        orchestrator.run(plan_all(pipeline), "r1")
+
+    assert stop.value.exit_code == 143 and stop.value.signal_name == "SIGTERM"
+    assert stop.value.aborted == ["slow"]
+    assert tracker.events == [
+        ("succeeded", "first", ""),
+        ("aborted", "slow", "interrupted by SIGTERM"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("func", "how"),
+    [(calls_exit, "called sys.exit(3)"), (raises_keyboard_interrupt, "raised KeyboardInterrupt")],
+)
+def test_a_node_that_exits_fails_alone_and_the_run_goes_on(func, how) -> None:
+    orchestrator, tracker = _orchestrator()
+    pipeline = Pipeline(
+        [node(func, "x", "y", name="quitter"), node(inc, "x", "other", name="independent")],
+        name="p",
+    )
+
+    result = orchestrator.run(plan_all(pipeline), "r1")
+
+    statuses = sorted((r.name, r.status) for r in result.results)
+    assert statuses == [("independent", "succeeded"), ("quitter", "failed")]
+    assert result.exit_code == 1
+    assert ("failed", "quitter", f"Node 'quitter' {how} instead of returning its outputs") in (
+        tracker.events
+    )

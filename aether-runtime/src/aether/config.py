@@ -254,7 +254,7 @@ def interpolate_env(value: Any, where: str, environ: Mapping[str, str] | None = 
             return default.strip()
         raise ConfigError(
             f"Environment variable {name} is not set (used in {where})",
-            hint=f"export {name}=... or give a default: ${{env:{name},value}}",
+            hint=f"export {name}=<value> or give a default: ${{env:{name},<value>}}",
         )
 
     return _map_strings(value, lambda text: _ENV_PATTERN.sub(replace, text))

@@ -58,7 +58,8 @@ def _parse_item(item: str) -> tuple[str, Any]:
     key = key.strip()
     if not sep or not _KEY.fullmatch(key):
         raise ConfigError(
-            f"Malformed --params item {_shown(item)}: expected key=value",
+            # Not "key=value": the secret masking reads "key=" as a token and prints "key=***".
+            f"Malformed --params item {_shown(item)}: expected name=value",
             hint='write --params "cleaning.min_amount=10,report.currency=EUR"',
         )
     if not raw.strip():
@@ -138,7 +139,8 @@ def check_overrides(params: Mapping[str, Any], overrides: Mapping[str, Any]) -> 
             close = difflib.get_close_matches(dotted, known, n=1)
             raise ConfigError(
                 f"--params sets '{dotted}', which parameters.yml does not define",
-                hint=f"did you mean '{close[0]}'?"
+                hint=f"did you mean '{close[0]}'? A new key goes in conf/base/parameters.yml "
+                "first (--params only overrides)"
                 if close
                 else "add the key to conf/base/parameters.yml first (--params only overrides)",
             )

@@ -62,7 +62,7 @@ def _check_same_definition(known: tuple[Node, str], other: tuple[Node, str], whe
     )
     raise PipelineError(
         f"{where}: node '{first.name}' is defined differently in pipelines "
-        f"'{first_pipeline}' and '{second_pipeline}' (its {differs} differ)",
+        f"'{first_pipeline}' and '{second_pipeline}' (they differ in `{differs}`)",
         hint="a node shared by pipelines must be identical: make both entries the same "
         "or rename one of them",
     )

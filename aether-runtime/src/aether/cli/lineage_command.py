@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from aether.cli.output import console, print_json
+from aether.errors import PipelineError
 from aether.lineage import LineageNode, lineage
 
 PRETTY_JSON_DEPTH = 100
@@ -23,10 +24,23 @@ def lineage_command(
     from aether.project import load_context
 
     ctx = load_context(project, env=env)
-    if pipeline is not None:  # the asset must be in it; the tree spans every pipeline
-        lineage(ctx.pipeline(pipeline), asset, max_depth=0)
     whole = ctx.project_pipeline()
-    tree = lineage(whole, asset, downstream=downstream, max_depth=depth)
+    if pipeline is not None:  # the asset must be in it; the tree spans every pipeline
+        try:
+            lineage(ctx.pipeline(pipeline), asset, max_depth=0)
+        except PipelineError as error:
+            if asset in whole.datasets():
+                error.hint = (
+                    f"'{asset}' is another pipeline's: drop --pipeline, lineage follows "
+                    "every pipeline"
+                )
+            raise
+    try:
+        tree = lineage(whole, asset, downstream=downstream, max_depth=depth)
+    except PipelineError as error:
+        if len(ctx.pipelines) > 1:  # not "Pipeline '(all pipelines)' has no dataset"
+            error.message = f"No pipeline reads or writes a dataset '{asset}'"
+        raise
     direction = "downstream" if downstream else "upstream"
     if as_json and tree.depth() > PRETTY_JSON_DEPTH:
         # Indented JSON grows with the square of the depth: a deep tree is printed compact.

@@ -32,7 +32,7 @@ def validate_command(project: Path | None, env: str | None) -> int:
         (f"pipeline {name}", functools.partial(check_parameters, pipeline, context.params))
         for name, pipeline in context.pipelines.items()
     ]
-    label = f"pipeline {union.name}" if len(context.pipelines) == 1 else union.name
+    label = f"pipeline {union.name}" if len(context.pipelines) == 1 else "all pipelines"
     checks.append((label, functools.partial(validate_pipeline, union, context.catalog)))
     for where, check in checks:
         try:

@@ -34,12 +34,16 @@ PUBLIC_KEYS = frozenset(
 )
 # scheme://user:PASSWORD@ : the user is kept (it is public and helps recognise the URL).
 _URL_PASSWORD = re.compile(r"(\b[A-Za-z][\w+.\-]*://[^/\s:@]*):[^/\s@]+@")
-# Names of parameters whose value is a secret: ?token=..., &sig=..., api_key=...
-_TOKEN_NAMES = (
+# Names of parameters whose value is a secret, anywhere in text: token=, api_key=, password=...
+_SECRET_NAMES = (
     r"[\w\-]*(?:token|api[_\-]?key|access[_\-]?key|secret|password|passwd|pwd|credential"
-    r"|signature)|key|sig"
+    r"|signature)"
 )
-_TOKEN_PARAMETER = re.compile(rf"(?<![\w\-])((?:{_TOKEN_NAMES})=)[^&\s#\"'<>;,)]+", re.I)
+# `key=` and `sig=` are secrets only as URL query parameters (?key=..., &sig=...): in plain text
+# ("processing key=customer_id") masking them would garble users' own messages.
+_TOKEN_PARAMETER = re.compile(
+    rf"((?:(?<![\w\-])(?:{_SECRET_NAMES})|(?<=[?&])(?:key|sig))=)[^&\s#\"'<>;,)]+", re.I
+)
 
 _REFERENCE = re.compile(r"\$\{[^}]*\}")
 

@@ -90,6 +90,13 @@ def test_ordinary_text_is_left_alone() -> None:
     assert redact(text) == text
 
 
+def test_key_and_sig_are_secrets_only_in_a_query_string() -> None:
+    assert redact("processing key=customer_id, sig=none") == "processing key=customer_id, sig=none"
+    assert redact("https://maps.example/api?key=AIzaSy123&sig=abc999") == (
+        "https://maps.example/api?key=***&sig=***"
+    )
+
+
 def test_url_secret_lines_name_literal_secrets_but_not_references() -> None:
     text = (
         "a:\n"

@@ -236,6 +236,18 @@ def test_example_is_the_bundled_orders_example(bake):
     same("data/01_raw/orders.csv", "data/01_raw/orders.csv")
 
 
+def test_catalog_metadata_is_never_cut_at_a_comma(bake):
+    """A flow-style `{description: a, b}` becomes {description: a, b: None}: block style only."""
+    project = bake("copier")
+    for catalog in (project / "conf/base/catalog.yml", EXAMPLE / "conf/base/catalog.yml"):
+        entries = yaml.safe_load(catalog.read_text())
+        for name, entry in entries.items():
+            metadata = entry.get("metadata", {})
+            assert None not in metadata.values(), f"{catalog}: {name}: {metadata}"
+        description = entries["clean_orders"]["metadata"]["description"]
+        assert description == "Real orders with an amount, test orders removed"
+
+
 def test_makefile_has_every_target_help_first_and_includes_local_mk(bake):
     makefile = (bake("copier") / "Makefile").read_text()
 

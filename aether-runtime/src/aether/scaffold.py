@@ -1,21 +1,48 @@
 """``aether new``: a new project from the Aether template (copier underneath).
 
-The template source defaults to the monorepo this runtime was installed from (an editable
-install inside a checkout), else the public repository. A project made from a local checkout
-also installs the runtime from that checkout (``aether_runtime_path``), since the checkout may
-be ahead of any release.
+Where the template comes from, first match wins:
+
+1. ``--template SRC`` (or ``AETHER_TEMPLATE``): a company's fork, any source copier takes (a
+   git URL, ``gh:org/repo``, a local folder), rendered at its newest tag and recorded as is.
+2. An editable install inside the monorepo checkout: the checkout's working tree (``HEAD``),
+   and the project installs the runtime from that checkout (``aether_runtime_path``), since
+   the checkout may be ahead of any release.
+3. The copy of the template inside the installed wheel: offline, no git needed. Its answers
+   file records the public repository (:data:`PUBLIC_TEMPLATE`, or a mirror of it named by
+   ``AETHER_TEMPLATE_MIRROR``) and the release tag this runtime was built from, so a later
+   ``copier update`` upgrades from the real repository exactly as if the project had been
+   copied from there.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aether.errors import AetherError, ConfigError
 
+# The project's canonical repository: what generated projects record for `copier update`.
 PUBLIC_TEMPLATE = "https://github.com/aether-data/aether.git"
+TEMPLATE_ENV = "AETHER_TEMPLATE"
+MIRROR_ENV = "AETHER_TEMPLATE_MIRROR"
+ANSWERS_FILE = ".copier-answers.yml"
+BUNDLED_TEMPLATE = Path(__file__).resolve().parent / "_template"
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """What ``aether new`` renders, and what the answers file then records for updates."""
+
+    render: str
+    vcs_ref: str | None = None  # None: copier's default (the newest tag of a git source)
+    runtime_path: str | None = None  # answer for aether_runtime_path, unless one is given
+    recorded_source: str | None = None  # None: keep what copier records
+    recorded_commit: str | None = None
 
 
 def local_monorepo() -> Path | None:
@@ -25,6 +52,45 @@ def local_monorepo() -> Path | None:
     if (root / "copier.yml").is_file() and (root / "template").is_dir():
         return root
     return None
+
+
+def release_ref(version: str) -> str | None:
+    """The git ref a runtime version was built from: ``v1.4.2`` for a release.
+
+    A development build (``1.4.3.dev2+g1a2b3c4``) names its commit; an unknown build, nothing.
+    """
+    if re.fullmatch(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?", version):
+        return None if set(version) <= {"0", "."} else f"v{version}"
+    commit = re.search(r"\+g([0-9a-f]{7,40})\b", version)
+    return commit.group(1) if commit else None
+
+
+def runtime_version() -> str:
+    try:
+        from aether._version import __version__
+    except ImportError:  # a bare source tree, never built
+        return "0.0.0+unknown"
+    return __version__
+
+
+def choose_template(template: str | None) -> TemplateSource:
+    """Where to render from (see the module docstring for the order)."""
+    if template:
+        return TemplateSource(render=template)
+    monorepo = local_monorepo()
+    if monorepo is not None:
+        runtime = str(monorepo / "aether-runtime")
+        return TemplateSource(render=str(monorepo), vcs_ref="HEAD", runtime_path=runtime)
+    if not (BUNDLED_TEMPLATE / "copier.yml").is_file():
+        raise AetherError(
+            f"This installation of aether-data has no project template ({BUNDLED_TEMPLATE})",
+            hint=f"reinstall aether-data from PyPI, or pass --template {PUBLIC_TEMPLATE}",
+        )
+    return TemplateSource(
+        render=str(BUNDLED_TEMPLATE),
+        recorded_source=os.environ.get(MIRROR_ENV) or PUBLIC_TEMPLATE,
+        recorded_commit=release_ref(runtime_version()),
+    )
 
 
 def parse_data(items: list[str]) -> dict[str, Any]:
@@ -56,38 +122,52 @@ def new_project(
     except ImportError:
         raise AetherError(
             "aether new needs copier, which is not installed",
-            hint="pip install 'aether-data[new]' (or: uv tool install copier, then "
-            "copier copy <template> DEST)",
+            hint="install the extra: pip install 'aether-data[new]', or run "
+            "uvx --from 'aether-data[new]' aether new DEST",
         ) from None
     if destination.exists() and any(destination.iterdir()):
         raise ConfigError(
             f"{destination} exists and is not empty",
             hint="pick a new folder name, or empty that folder first",
         )
+    source = choose_template(template)
     answers = dict(data or {})
-    monorepo = local_monorepo()
-    source = template or (str(monorepo) if monorepo else PUBLIC_TEMPLATE)
-    if template is None and monorepo is not None:
-        answers.setdefault("aether_runtime_path", str(monorepo / "aether-runtime"))
+    if source.runtime_path:
+        answers.setdefault("aether_runtime_path", source.runtime_path)
     answers.setdefault("project_name", _title(destination.name))
     try:
         with warnings.catch_warnings():
             # A local checkout is usually untagged and dirty: copier says so; that is fine.
             warnings.simplefilter("ignore")
             copier.run_copy(
-                source,
+                source.render,
                 str(destination),
                 data=answers,
                 defaults=defaults,
                 unsafe=False,
                 quiet=True,
-                # A checkout renders its working tree, not its newest tag: the runtime it
-                # points the project at is the working tree's too.
-                vcs_ref="HEAD" if template is None and monorepo is not None else None,
+                vcs_ref=source.vcs_ref,
             )
     except (copier.errors.UserMessageError, ValueError) as exc:
         raise ConfigError(f"The template rejected an answer: {exc}") from None
+    if source.recorded_source is not None:
+        record_origin(destination / ANSWERS_FILE, source.recorded_source, source.recorded_commit)
     return destination
+
+
+def record_origin(answers_file: Path, source: str, commit: str | None) -> None:
+    """Point the answers file at the template's repository and release, for ``copier update``.
+
+    Copier rendered a folder without git history, so it recorded that folder and no commit;
+    only those two lines change, the rest stays as copier wrote it.
+    """
+    import yaml
+
+    lines = answers_file.read_text().splitlines(keepends=True)
+    header = [line for line in lines if line.startswith("#")]
+    body = [line for line in lines if not line.startswith(("#", "_commit:", "_src_path:"))]
+    origin = {"_src_path": source} if commit is None else {"_commit": commit, "_src_path": source}
+    answers_file.write_text("".join(header) + yaml.safe_dump(origin) + "".join(body))
 
 
 def _title(folder: str) -> str:

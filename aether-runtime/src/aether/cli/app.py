@@ -226,14 +226,21 @@ def viz(
 def new(
     destination: Path = typer.Argument(..., help="Folder to create the project in."),
     template: str | None = typer.Option(
-        None, "--template", help="Template source (default: this checkout, else the public one)."
+        None,
+        "--template",
+        envvar="AETHER_TEMPLATE",
+        help="Template source for a fork of the template: a git URL, gh:org/repo or a folder "
+        "(default: the template bundled with this runtime, or this checkout's).",
     ),
     data: list[str] = typer.Option(
         [], "--data", "-d", help="Answer a template question: key=value (repeatable)."
     ),
     defaults: bool = typer.Option(False, "--defaults", help="Take every default; ask nothing."),
 ) -> None:
-    """Start a project from the Aether template (copier underneath).
+    """Start a project from the Aether template (copier underneath; works offline).
+
+    The project records the template's public repository and this runtime's release tag in
+    .copier-answers.yml, so `make update` (copier update) upgrades it later.
 
     Example: aether new sales-data --defaults --data project_name="Sales data"
     """

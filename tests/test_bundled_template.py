@@ -1,4 +1,4 @@
-"""The template ships inside the runtime's wheel: `aether new` works from an installed runtime alone.
+"""The template ships inside the runtime's wheel: `aether new` works from the runtime alone.
 
 A scratch clone of this checkout is tagged v1.0.0 and built as the release workflow builds it
 (`uv build`: the sdist, then the wheel from the sdist). The wheel is installed with its `[new]`
@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -84,7 +85,18 @@ def installed_aether(release_wheel: Path, tmp_path_factory: pytest.TempPathFacto
     env = project_env(UV_COMPILE_BYTECODE="1")  # bytecode in the bundle must not reach projects
     run(UV, "venv", "--quiet", venv, cwd=venv.parent, env=env)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    run(UV, "pip", "install", "--quiet", "--python", python, f"{release_wheel}[new]", cwd=venv.parent, env=env)  # fmt: skip
+    wheel_with_extra = f"{release_wheel}[new]"
+    run(
+        UV,
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        python,
+        wheel_with_extra,
+        cwd=venv.parent,
+        env=env,
+    )
     return python.parent / "aether"
 
 
@@ -131,7 +143,8 @@ def test_aether_new_from_the_wheel_then_copier_update_to_the_next_tag(
     runtime = scratch_repo / "aether-runtime"
     env = project_env(AETHER_TEMPLATE_MIRROR=str(scratch_repo))
     env.pop("AETHER_TEMPLATE", None)
-    run(installed_aether, "new", "sales", "--defaults", "--data", f"aether_runtime_path={runtime}", cwd=outside, env=env)  # fmt: skip
+    answer = f"aether_runtime_path={runtime}"
+    run(installed_aether, "new", "sales", "--defaults", "--data", answer, cwd=outside, env=env)
 
     project = outside / "sales"
     assert (project / "conf" / "base" / "pipeline.yml").is_file()
@@ -159,3 +172,14 @@ def test_aether_new_from_the_wheel_then_copier_update_to_the_next_tag(
     assert answers["_commit"] == "v1.1.0"
     assert answers["_src_path"] == str(scratch_repo)
     assert git("status", "--porcelain", cwd=project).strip(), "the update changed nothing"
+
+
+@needs_uv
+@pytest.mark.slow
+def test_the_release_check_accepts_the_build_of_its_tag_only(release_wheel):
+    script = [sys.executable, REPO_ROOT / "scripts" / "check_dist.py", release_wheel.parent]
+    done = subprocess.run([*script, "v1.0.0"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run([*script, "v1.0.1"], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "Version is '1.0.0', expected '1.0.1'" in done.stderr

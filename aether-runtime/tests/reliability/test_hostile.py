@@ -1,0 +1,58 @@
+"""Hostile cases found by attacking the landed guarantees: each one broke before its fix.
+
+Every test drives the real CLI against a small project from ``make_project`` and checks the
+exit code, the one-line message, that nothing was written or lost, and no secret shown.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import assert_refused, snapshot
+
+Aether = Callable[..., subprocess.CompletedProcess[str]]
+MakeProject = Callable[..., Path]
+TOTAL = "'total' (conf/base/catalog.yml:8)"
+
+
+def total_at(filepath: str) -> Callable[[str], str]:
+    """Edit the fixture catalog: the output ``total`` moves to ``filepath``."""
+    return lambda text: text.replace("data/03_primary/total.csv", filepath)
+
+
+def test_an_output_that_is_a_fifo_is_refused_not_replaced(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """An output path that is a FIFO (or a device such as /dev/null) is refused before any
+    node runs: publishing would rename a regular file over it (as root, over /dev/null)."""
+    project = make_project()
+    target = project / "data" / "03_primary" / "total.csv"
+    target.parent.mkdir(parents=True)
+    os.mkfifo(target)
+    before = snapshot(project)
+    for command in ("validate", "run"):
+        assert_refused(aether(project, command, timeout=30), project, before, TOTAL, "a FIFO")
+    assert stat.S_ISFIFO(os.stat(target).st_mode)
+
+
+def test_a_source_that_is_a_fifo_is_refused_not_waited_on(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """A source path that is a FIFO stops run with exit 2 (status with exit 1), in a moment:
+    hashing it would block forever."""
+    project = make_project()
+    raw = project / "data" / "01_raw" / "numbers.csv"
+    raw.unlink()
+    os.mkfifo(raw)
+    before = snapshot(project)
+    line = assert_refused(aether(project, "run", timeout=30), project, before, "'numbers'")
+    assert "a FIFO" in line
+    status = aether(project, "status", timeout=30)
+    assert status.returncode == 1 and "not a regular file" in status.stderr
+    assert "Traceback" not in status.stdout + status.stderr

@@ -26,6 +26,29 @@ def total_at(filepath: str) -> Callable[[str], str]:
     return lambda text: text.replace("data/03_primary/total.csv", filepath)
 
 
+@pytest.mark.parametrize(
+    ("filepath", "folder"),
+    [
+        ("conf/base/catalog.yml", "conf/"),
+        ("conf/new.csv", "conf/"),
+        ("src/mini/nodes.py", "src/"),
+        (".aether/state.db", ".aether/"),
+        ("./data/../.aether/run.lock", ".aether/"),
+    ],
+)
+def test_an_output_inside_the_projects_own_files_is_refused(
+    make_project: MakeProject, aether: Aether, filepath: str, folder: str
+) -> None:
+    """A node never writes over the project's configuration, code or state: an output
+    whose filepath lies in conf/, src/ or .aether/ is refused by validate and run (exit 2,
+    one line naming the entry and the folder), nothing written."""
+    project = make_project(catalog=total_at(filepath))
+    before = snapshot(project)
+    for command in ("validate", "run"):
+        line = assert_refused(aether(project, command), project, before, TOTAL, folder)
+        assert "data/" in line
+
+
 def test_an_output_that_is_a_fifo_is_refused_not_replaced(
     make_project: MakeProject, aether: Aether
 ) -> None:

@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import threading
@@ -51,7 +52,8 @@ _pattern: re.Pattern[str] | None = None
 def register(value: Any) -> None:
     """Mask ``value`` (and the secret parts of it, if it is a URL) from now on."""
     global _pattern
-    found = {text for text in _secret_parts(value) if text not in _secrets}
+    parts = _secret_parts(value)
+    found = {text for part in parts for text in _spellings(part) if text not in _secrets}
     if not found:
         return
     with _lock:
@@ -155,6 +157,18 @@ def mask_standard_streams() -> None:
         sys.stdout = RedactingStream(sys.stdout)
     if sys.stderr is not None and not isinstance(sys.stderr, RedactingStream):
         sys.stderr = RedactingStream(sys.stderr)
+
+
+def _spellings(secret: str) -> set[str]:
+    """``secret`` and its escaped spellings: a node printing ``repr(conn)`` or
+    ``json.dumps(conn)`` doubles a backslash, escapes a quote or a non-ASCII letter, and
+    the value written that way must be masked too."""
+    return {
+        secret,
+        repr(secret)[1:-1],  # one spelling: repr's quote style depends on the text only
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
 
 
 def _secret_parts(value: Any) -> set[str]:

@@ -6,6 +6,7 @@ exit code, the one-line message, that nothing was written or lost, and no secret
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import assert_refused, snapshot
+from .conftest import assert_no_secret, assert_refused, snapshot
 
 Aether = Callable[..., subprocess.CompletedProcess[str]]
 MakeProject = Callable[..., Path]
@@ -79,3 +80,65 @@ def test_a_source_that_is_a_fifo_is_refused_not_waited_on(
     status = aether(project, "status", timeout=30)
     assert status.returncode == 1 and "not a regular file" in status.stderr
     assert "Traceback" not in status.stdout + status.stderr
+
+
+ESCAPED_SECRET = "pa'ss\\wörd-Q1"  # a backslash and a letter that repr/json escape
+ESCAPING_NODE = """\
+import json
+
+from aether import AbstractDataSet
+
+
+class Connection(AbstractDataSet):
+    def __init__(self, credentials=None):
+        self.credentials = credentials or {}
+
+    def _load(self):
+        return dict(self.credentials)
+
+    def _save(self, data):
+        raise NotImplementedError
+
+    def _exists(self):
+        return True
+
+    def _describe(self):
+        return {}
+
+
+def connect(conn):
+    print("as repr:", repr(conn), "as json:", json.dumps(conn), flush=True)
+    raise ConnectionError(f"login refused for {conn!r} / {json.dumps(conn)}")
+"""
+
+
+def test_a_secret_escaped_by_repr_or_json_is_masked(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """A secret is masked in every spelling a node may print it in: ``repr()`` doubles a
+    backslash, ``json.dumps()`` also escapes non-ASCII letters; none reaches the console
+    or the state database."""
+    project = make_project(
+        catalog="warehouse:\n  type: mini.leaky.Connection\n  credentials: warehouse\n",
+        pipeline="""\
+            pipelines:
+              main:
+                nodes:
+                  - name: connect
+                    transformation: mini.leaky.connect
+                    inputs: {conn: warehouse}
+                    outputs: loaded
+            default: main
+            """,
+        local={
+            "credentials.yml": "warehouse:\n  host: db.internal\n"
+            f"  password: {json.dumps(ESCAPED_SECRET)}\n"
+        },
+        files={"src/mini/leaky.py": ESCAPING_NODE},
+    )
+    results = [aether(project, "run"), aether(project, "status", "--json")]
+    assert results[0].returncode == 1, results[0].stdout + results[0].stderr
+    assert "login refused" in results[0].stdout + results[0].stderr
+    spellings = {ESCAPED_SECRET, repr(ESCAPED_SECRET)[1:-1], json.dumps(ESCAPED_SECRET)[1:-1]}
+    for secret in spellings:
+        assert_no_secret(secret, project, *results)

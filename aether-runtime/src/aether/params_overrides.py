@@ -58,7 +58,7 @@ def _parse_item(item: str) -> tuple[str, Any]:
     key = key.strip()
     if not sep or not _KEY.fullmatch(key):
         raise ConfigError(
-            f"Malformed --params item {_shown(item)}: expected key=value",
+            f"Malformed --params item {_shown(item)}: expected name=value",
             hint='write --params "cleaning.min_amount=10,report.currency=EUR"',
         )
     if not raw.strip():

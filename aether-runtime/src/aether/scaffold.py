@@ -36,7 +36,7 @@ def parse_data(items: list[str]) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(
-                f"Malformed --data item {item!r}: expected key=value",
+                f"Malformed --data item {item!r}: expected name=value",
                 hint="e.g. aether new my-project --data project_name='Sales data'",
             )
         answers[key.strip()] = yaml.safe_load(value) if value.strip() else ""

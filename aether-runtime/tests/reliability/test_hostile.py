@@ -142,3 +142,27 @@ def test_a_secret_escaped_by_repr_or_json_is_masked(
     spellings = {ESCAPED_SECRET, repr(ESCAPED_SECRET)[1:-1], json.dumps(ESCAPED_SECRET)[1:-1]}
     for secret in spellings:
         assert_no_secret(secret, project, *results)
+
+
+@pytest.mark.parametrize("option", ["--nodes", "--from-nodes", "--to-nodes", "--tags"])
+@pytest.mark.parametrize("value", ["", " , "])
+def test_an_empty_selection_is_refused_not_read_as_everything(
+    make_project: MakeProject, aether: Aether, option: str, value: str
+) -> None:
+    """``aether run --force --nodes "$UNSET"`` does not rebuild the whole pipeline: a
+    selection option given without a name is exit 2, one line, nothing run or written."""
+    project = make_project()
+    assert aether(project, "run").returncode == 0
+    before = snapshot(project)
+    assert_refused(aether(project, "run", "--force", option, value), project, before, option)
+
+
+def test_the_params_format_error_is_not_garbled_by_masking(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """Masking token-like parameters never garbles Aether's own messages: a malformed
+    --params item says which form is expected, in clear."""
+    project = make_project()
+    before = snapshot(project)
+    line = assert_refused(aether(project, "run", "--params", "factor"), project, before)
+    assert "***" not in line and "=value" in line

@@ -229,7 +229,7 @@ def new(
         None, "--template", help="Template source (default: this checkout, else the public one)."
     ),
     data: list[str] = typer.Option(
-        [], "--data", "-d", help="Answer a template question: key=value (repeatable)."
+        [], "--data", "-d", help="Answer a template question: name=value (repeatable)."
     ),
     defaults: bool = typer.Option(False, "--defaults", help="Take every default; ask nothing."),
 ) -> None:

@@ -242,7 +242,7 @@ def test_malformed_params_item_names_the_item(text: str) -> None:
     with pytest.raises(ConfigError, match=r"Malformed --params item") as caught:
         parse_params_overrides(text)
 
-    assert "key=value" in caught.value.message
+    assert "name=value" in caught.value.message
     assert caught.value.hint
 
 

@@ -324,6 +324,11 @@ def _read_bytes(path: Path) -> bytes | None:
         return path.read_bytes()
     except FileNotFoundError:
         return None
+    except OSError as exc:  # a directory, or a file this user cannot read: no lock of ours
+        raise LockError(
+            f"Cannot read the run lock {path}: {exc.strerror or exc}",
+            hint=f"if no run is going on, remove it (rm -r '{path}') and run again",
+        ) from exc
 
 
 def _read_holder(path: Path) -> LockHolder | None:

@@ -166,3 +166,18 @@ def test_the_params_format_error_is_not_garbled_by_masking(
     before = snapshot(project)
     line = assert_refused(aether(project, "run", "--params", "factor"), project, before)
     assert "***" not in line and "=value" in line
+
+
+@pytest.mark.parametrize("command", [("run",), ("unlock",)])
+def test_a_run_lock_that_is_a_directory_is_one_line_not_a_traceback(
+    make_project: MakeProject, aether: Aether, command: tuple[str, ...]
+) -> None:
+    """A ``.aether/run.lock`` that is a folder (hand-made, or a bad restore) stops run and
+    unlock with one line saying what to remove (exit 1), no traceback, nothing run."""
+    project = make_project()
+    assert aether(project, "run").returncode == 0
+    (project / ".aether" / "run.lock").mkdir()
+    before = snapshot(project)
+    line = assert_refused(aether(project, *command), project, before, "run.lock", exit_code=1)
+    assert "rm -r" in line
+    assert (project / ".aether" / "run.lock").is_dir()

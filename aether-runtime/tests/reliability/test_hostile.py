@@ -181,3 +181,15 @@ def test_a_run_lock_that_is_a_directory_is_one_line_not_a_traceback(
     line = assert_refused(aether(project, *command), project, before, "run.lock", exit_code=1)
     assert "rm -r" in line
     assert (project / ".aether" / "run.lock").is_dir()
+
+
+@pytest.mark.parametrize("byte", [b"\x00", b"\x07"])
+def test_a_control_character_in_yaml_is_one_line_with_file_and_line(
+    make_project: MakeProject, aether: Aether, byte: bytes
+) -> None:
+    """A NUL or other control byte in a conf/ file is refused in one line naming the file
+    and the line (the parser's own text spans two lines), nothing written."""
+    project = make_project()
+    (project / "conf/base/parameters.yml").write_bytes(b"factor: 2\nlabel: a" + byte + b"b\n")
+    before = snapshot(project)
+    assert_refused(aether(project, "run"), project, before, "conf/base/parameters.yml:2")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
 import subprocess
 from collections.abc import Callable
@@ -193,3 +194,65 @@ def test_a_control_character_in_yaml_is_one_line_with_file_and_line(
     (project / "conf/base/parameters.yml").write_bytes(b"factor: 2\nlabel: a" + byte + b"b\n")
     before = snapshot(project)
     assert_refused(aether(project, "run"), project, before, "conf/base/parameters.yml:2")
+
+
+RAISING_NODE = """\
+import os
+import sqlite3
+
+import pandas as pd
+
+
+class Custom(BaseException):
+    pass
+
+
+class Unprintable(Exception):
+    def __str__(self):
+        raise RuntimeError("no text")
+
+
+def double(rows, factor):
+    how = os.environ["RAISE"]
+    if how == "generator-exit":
+        raise GeneratorExit()
+    if how == "base-exception":
+        raise Custom("custom base exception")
+    if how == "unprintable":
+        raise Unprintable()
+    raise ValueError("x" * 5_000_000)
+
+
+def total(rows):
+    return pd.DataFrame({"total": [int(rows["n"].sum())]})
+"""
+
+
+@pytest.mark.parametrize(
+    ("how", "parallel"),
+    [
+        ("generator-exit", False),
+        ("base-exception", False),
+        ("base-exception", True),
+        ("unprintable", False),
+        ("huge-message", False),
+    ],
+)
+def test_a_node_raising_anything_fails_in_one_bounded_message(
+    make_project: MakeProject, aether: Aether, how: str, parallel: bool
+) -> None:
+    """Whatever a node raises (GeneratorExit, a custom BaseException, an exception whose
+    __str__ fails, a 5 MB message) the run ends with exit 1, no traceback, the node's
+    attempt recorded failed, and a message and state of bounded size."""
+    project = make_project(files={"src/mini/nodes.py": RAISING_NODE})
+    runner = ("--runner", "parallel", "--workers", "2") if parallel else ()
+    result = aether(project, "run", *runner, env={"RAISE": how})
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    assert "Node 'double' failed" in output and len(output) < 20_000, output[-3000:]
+    with sqlite3.connect(project / ".aether" / "state.db") as db:
+        rows = db.execute("SELECT node, status, length(error) FROM attempts").fetchall()
+    assert [(node, status) for node, status, _ in rows] == [("double", "failed")]
+    assert rows[0][2] < 100_000
+    assert (project / ".aether" / "state.db").stat().st_size < 1_000_000

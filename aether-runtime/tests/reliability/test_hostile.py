@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import stat
 import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -198,6 +201,7 @@ def test_a_control_character_in_yaml_is_one_line_with_file_and_line(
 
 RAISING_NODE = """\
 import os
+import signal
 import sqlite3
 
 import pandas as pd
@@ -256,3 +260,72 @@ def test_a_node_raising_anything_fails_in_one_bounded_message(
     assert [(node, status) for node, status, _ in rows] == [("double", "failed")]
     assert rows[0][2] < 100_000
     assert (project / ".aether" / "state.db").stat().st_size < 1_000_000
+
+
+SLOW_NODE = """\
+import time
+
+import pandas as pd
+
+
+def double(rows, factor):
+    time.sleep(30)
+    return rows.assign(n=rows["n"] * factor)
+
+
+def total(rows):
+    return pd.DataFrame({"total": [int(rows["n"].sum())]})
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_of_a_sigkilled_parallel_run_do_not_outlive_it(make_project: MakeProject) -> None:
+    """SIGKILL to ``aether run --runner parallel`` takes its workers down with it: none lives
+    on (forever when idle) holding the terminal or staging outputs nobody will publish."""
+    project = make_project(files={"src/mini/nodes.py": SLOW_NODE})
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AETHER_")}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "aether", "run", "--runner", "parallel", "--workers", "2"],
+        cwd=project,
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            workers = _children(run.pid)
+        assert workers, "the parallel run started no worker"
+        time.sleep(1)  # the pool initialised its workers
+        run.kill()
+        run.wait()
+        deadline = time.monotonic() + 5
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [w for w in workers if _alive(w)], "workers outlived the killed run"
+    finally:
+        for worker in workers:
+            if _alive(worker):
+                os.kill(worker, signal.SIGKILL)

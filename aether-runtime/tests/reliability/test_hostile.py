@@ -329,3 +329,23 @@ def test_workers_of_a_sigkilled_parallel_run_do_not_outlive_it(make_project: Mak
         for worker in workers:
             if _alive(worker):
                 os.kill(worker, signal.SIGKILL)
+
+
+def test_staged_copies_left_by_a_killed_run_are_removed_by_the_next(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """A run killed while staging leaves a hidden partial copy next to the output; the next
+    run (under the lock, nothing left to publish) removes it, so killed runs do not pile up
+    copies as large as their outputs. Hidden files that are not Aether's stay."""
+    project = make_project()
+    foreign = project / "data" / "01_raw" / ".numbers.csv.tmp-00000000"
+    foreign.write_text("not Aether's: next to a source")
+    killed = aether(project, "run", env={"AETHER_TEST_CRASH_AT": "during-staging"})
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    assert [p for p in (project / "data").rglob(".doubled.csv.tmp-*")], "nothing was staged"
+
+    rerun = aether(project, "run")
+
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert not [p for p in (project / "data").rglob("*.tmp-*") if p != foreign]
+    assert foreign.exists()

@@ -6,6 +6,7 @@ exit code, the one-line message, that nothing was written or lost, and no secret
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -14,12 +15,12 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from .conftest import assert_no_secret, assert_refused, snapshot
+from .conftest import assert_no_secret, assert_refused, assert_unchanged, error_line, snapshot
 
 Aether = Callable[..., subprocess.CompletedProcess[str]]
 MakeProject = Callable[..., Path]
@@ -88,6 +89,7 @@ def test_a_source_that_is_a_fifo_is_refused_not_waited_on(
 
 ESCAPED_SECRET = "pa'ss\\wörd-Q1"  # a backslash and a letter that repr/json escape
 ESCAPING_NODE = """\
+import contextlib
 import json
 
 from aether import AbstractDataSet
@@ -349,3 +351,46 @@ def test_staged_copies_left_by_a_killed_run_are_removed_by_the_next(
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert not [p for p in (project / "data").rglob("*.tmp-*") if p != foreign]
     assert foreign.exists()
+
+
+@contextlib.contextmanager
+def _read_only(path: Path) -> Iterator[None]:
+    """``path`` (and its folder) cannot be written, even by root (``chattr +i``)."""
+    if os.geteuid() == 0:
+        made = subprocess.run(["chattr", "+i", str(path)], capture_output=True)
+        if made.returncode:
+            pytest.skip("root, and chattr +i is not available here")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    else:
+        modes = [(p, p.stat().st_mode) for p in (path, path.parent)]
+        path.chmod(0o444)
+        path.parent.chmod(0o555)
+        try:
+            yield
+        finally:
+            for target, mode in reversed(modes):
+                target.chmod(mode)
+
+
+@pytest.mark.parametrize("command", ["status", "run"])
+def test_a_read_only_state_database_is_not_called_broken(
+    make_project: MakeProject, aether: Aether, command: str
+) -> None:
+    """A sound state database this user may not write (another user's project, a read-only
+    mount) is reported as such, in one line; Aether never advises moving it aside, which
+    would throw the project's whole history away."""
+    project = make_project()
+    assert aether(project, "run").returncode == 0
+    state = project / ".aether" / "state.db"
+    with _read_only(state):
+        before = snapshot(project)
+        args = (command, "--force") if command == "run" else (command,)
+        line = error_line(aether(project, *args))
+        assert "state.db" in line and "cannot be written" in line, line
+        after = snapshot(project)
+    side_files = ("-wal", "-shm")  # SQLite's, made by opening it (root may create them)
+    assert_unchanged(before, {k: v for k, v in after.items() if not k.endswith(side_files)})
+    assert "move it aside" not in line and "mv " not in line

@@ -394,3 +394,15 @@ def test_a_read_only_state_database_is_not_called_broken(
     side_files = ("-wal", "-shm")  # SQLite's, made by opening it (root may create them)
     assert_unchanged(before, {k: v for k, v in after.items() if not k.endswith(side_files)})
     assert "move it aside" not in line and "mv " not in line
+
+
+def test_debug_keeps_the_exit_code_of_bad_input(make_project: MakeProject, aether: Aether) -> None:
+    """``--debug`` adds the traceback but never changes the exit code: bad input is still
+    exit 2 (scripts and CI branch on it), with its one error line, nothing written."""
+    project = make_project(parameters="factor: 2\nfactor: 3\n")
+    before = snapshot(project)
+    result = aether(project, "--debug", "run")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" in result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert_unchanged(before, snapshot(project))

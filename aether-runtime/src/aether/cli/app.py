@@ -342,8 +342,10 @@ def main() -> None:
     try:
         app()
     except AetherError as error:
-        if os.environ.get("AETHER_DEBUG"):
-            raise
+        if os.environ.get("AETHER_DEBUG"):  # the traceback too, but the same exit code
+            import traceback
+
+            traceback.print_exc()  # to sys.stderr, which masks secrets
         from aether.cli.output import print_error
 
         print_error(error)

@@ -406,3 +406,20 @@ def test_debug_keeps_the_exit_code_of_bad_input(make_project: MakeProject, aethe
     assert "Traceback" in result.stderr
     assert [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert_unchanged(before, snapshot(project))
+
+
+@pytest.mark.parametrize("interval", ["0.001s", "9999999999d"])
+def test_a_reconcile_interval_out_of_range_is_refused_before_any_pass(
+    make_project: MakeProject, aether: Aether, interval: str
+) -> None:
+    """``aether reconcile --interval`` below a second (a busy loop hammering the state) or
+    past a year (the wait overflowed with a traceback after the first pass) is exit 2, one
+    line, before any pass runs or writes anything."""
+    project = make_project()
+    before = snapshot(project)
+    assert_refused(
+        aether(project, "reconcile", "--interval", interval, timeout=20),
+        project,
+        before,
+        "--interval",
+    )

@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sqlite3
 import stat
 import subprocess
@@ -204,6 +205,7 @@ def test_a_control_character_in_yaml_is_one_line_with_file_and_line(
 RAISING_NODE = """\
 import os
 import signal
+import socket
 import sqlite3
 
 import pandas as pd
@@ -423,3 +425,34 @@ def test_a_reconcile_interval_out_of_range_is_refused_before_any_pass(
         before,
         "--interval",
     )
+
+
+def _legacy_lock(project: Path, pid: int, started_at: float) -> None:
+    """A lock as an older Aether wrote it: no start time of the holder's process."""
+    (project / ".aether").mkdir(exist_ok=True)
+    holder = {"pid": pid, "host": socket.gethostname(), "run_id": "old", "started_at": started_at}
+    (project / ".aether" / "run.lock").write_text(json.dumps(holder))
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="process start times need /proc")
+def test_a_legacy_lock_naming_a_pid_reused_since_is_taken_over(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """A lock from an older Aether (no holder start time) naming a pid now used by a process
+    that started after the lock was written is stale: the run takes it over instead of
+    waiting forever (and unlock no longer says to kill an unrelated process)."""
+    project = make_project()
+    stranger = subprocess.Popen(["sleep", "60"])
+    try:
+        time.sleep(0.5)
+        _legacy_lock(project, stranger.pid, time.time() - 3600)
+        result = aether(project, "run", "--no-wait")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert not (project / ".aether" / "run.lock").exists()
+
+        _legacy_lock(project, stranger.pid, time.time())  # may be the holder: still live
+        refused = aether(project, "run", "--no-wait")
+        assert refused.returncode == 1 and "locked by run old" in refused.stderr
+    finally:
+        stranger.kill()
+        stranger.wait()

@@ -343,7 +343,7 @@ def _pid_alive(pid: int) -> bool:
 def _read_bytes(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no lock (.aether may be a file)
         return None
     except OSError as exc:  # a directory, or a file this user cannot read: no lock of ours
         raise LockError(

@@ -456,3 +456,18 @@ def test_a_legacy_lock_naming_a_pid_reused_since_is_taken_over(
     finally:
         stranger.kill()
         stranger.wait()
+
+
+def test_a_key_set_by_two_params_flags_is_refused_not_last_wins(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """``--params factor=3 --params factor=4`` is refused like ``factor=3,factor=4`` (exit 2,
+    naming the key), instead of silently running with the last value; distinct keys in
+    repeated flags all apply."""
+    project = make_project(parameters="factor: 2\nlabel: x\n")
+    before = snapshot(project)
+    twice = aether(project, "run", "--params", "factor=3", "--params", "factor=4")
+    assert_refused(twice, project, before, "'factor'")
+    both = aether(project, "run", "--params", "factor=3", "--params", "label=y")
+    assert both.returncode == 0, both.stdout + both.stderr
+    assert (project / "data/03_primary/total.csv").read_text() == "total\n18\n"

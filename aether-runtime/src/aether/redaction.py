@@ -134,14 +134,33 @@ def url_secret_lines(text: str) -> list[int]:
 
 
 class RedactingStream:
-    """A text stream that masks secrets in what is written, then hands it to ``stream``."""
+    """A text stream that masks secrets in what is written, then hands it to ``stream``.
+
+    Text is masked a whole line at a time: a partial line waits for its newline (or a
+    flush), so a secret written in pieces (``print(*secret, sep="")`` writes one character
+    at a time) is still seen whole.
+    """
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
+        self._pending = ""
 
     def write(self, text: str) -> int:
-        self.stream.write(redact(text))
+        lines, newline, rest = (self._pending + text).rpartition("\n")
+        if newline:
+            self.stream.write(redact(lines + newline))
+        self._pending = rest
         return len(text)  # what the caller wrote, as the TextIO contract says
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.stream.write(redact(self._pending))
+            self._pending = ""
+        self.stream.flush()
 
     def __getattr__(self, name: str) -> Any:  # isatty, flush, encoding, fileno...
         return getattr(self.stream, name)

@@ -471,3 +471,37 @@ def test_a_key_set_by_two_params_flags_is_refused_not_last_wins(
     both = aether(project, "run", "--params", "factor=3", "--params", "label=y")
     assert both.returncode == 0, both.stdout + both.stderr
     assert (project / "data/03_primary/total.csv").read_text() == "total\n18\n"
+
+
+PIECEWISE_NODE = ESCAPING_NODE.replace(
+    """    print("as repr:", repr(conn), "as json:", json.dumps(conn), flush=True)""",
+    """    import sys
+
+    print(*conn["password"], sep="", flush=True)  # one write per character
+    sys.stdout.writelines(["lines: ", conn["password"], "\\n"])""",
+)
+
+
+def test_a_secret_printed_in_pieces_is_masked(make_project: MakeProject, aether: Aether) -> None:
+    """A node printing a secret one character per write, or through ``writelines``, still
+    has it masked on the console: masking sees whole lines, not single writes."""
+    secret = "Piecewise-Secret-42"
+    project = make_project(
+        catalog="warehouse:\n  type: mini.leaky.Connection\n  credentials: warehouse\n",
+        pipeline="""\
+            pipelines:
+              main:
+                nodes:
+                  - name: connect
+                    transformation: mini.leaky.connect
+                    inputs: {conn: warehouse}
+                    outputs: loaded
+            default: main
+            """,
+        local={"credentials.yml": f"warehouse:\n  password: {secret}\n"},
+        files={"src/mini/leaky.py": PIECEWISE_NODE},
+    )
+    result = aether(project, "run")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "lines: ***" in result.stdout, result.stdout
+    assert_no_secret(secret, project, result)

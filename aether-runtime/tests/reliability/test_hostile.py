@@ -505,3 +505,17 @@ def test_a_secret_printed_in_pieces_is_masked(make_project: MakeProject, aether:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "lines: ***" in result.stdout, result.stdout
     assert_no_secret(secret, project, result)
+
+
+def test_unlock_with_a_dot_aether_file_says_there_is_no_lock(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """``.aether`` being a plain file means no run lock can exist: ``aether unlock`` says so
+    (exit 0) instead of calling a lock unreadable and advising to ``rm -r`` a missing path."""
+    project = make_project()
+    (project / ".aether").write_text("not a folder")
+    before = snapshot(project)
+    result = aether(project, "unlock")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No lock" in result.stdout
+    assert_unchanged(before, snapshot(project))

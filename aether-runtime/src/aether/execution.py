@@ -18,10 +18,20 @@ from aether.catalog import DataCatalog
 from aether.config import get_dotted
 from aether.crash_points import crash_point
 from aether.datasets.base import Staged
-from aether.errors import AetherError, CheckFailedError, NodeFailedError, PipelineError
+from aether.errors import (
+    AetherError,
+    CheckFailedError,
+    NodeFailedError,
+    PipelineError,
+    RunInterrupted,
+)
 from aether.pipeline import Node
 from aether.redaction import redact
 from aether.transformation import resolve_callable
+
+# A node's error text is kept in the state and shown: a 10 MB message must not be.
+MAX_MESSAGE_CHARS = 2_000
+MAX_DETAILS_CHARS = 64_000
 
 
 @dataclass
@@ -68,16 +78,23 @@ def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
     except (SystemExit, KeyboardInterrupt) as exc:
         # A node that exits must not take the run down with its attempt left 'running'.
         raise _exit_error(node, exc) from None
-    except Exception as exc:
+    except RunInterrupted:
+        raise
+    except BaseException as exc:  # GeneratorExit or a custom BaseException too: a failure
         # The node's own text may quote a credential (a driver echoing its DSN): masked
-        # here, in the process that raised it, before it travels or is stored anywhere.
+        # here, in the process that raised it, before it travels or is stored anywhere;
+        # then cut to a bounded size (masked first, so no cut can expose part of a secret).
         error = NodeFailedError(
-            redact(f"Node '{node.name}' failed: {type(exc).__name__}: {exc}"),
+            _bounded(
+                redact(f"Node '{node.name}' failed: {type(exc).__name__}: {_text(exc)}"),
+                MAX_MESSAGE_CHARS,
+            ),
             hint="see the traceback with --debug; fix the transformation or its inputs",
         )
         # Kept as text: it must survive pickling back from a worker process.
-        error.details = redact(  # type: ignore[attr-defined]
-            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        error.details = _bounded(  # type: ignore[attr-defined]
+            redact("".join(traceback.format_exception(type(exc), exc, exc.__traceback__))),
+            MAX_DETAILS_CHARS,
         )
         raise error from exc
     outputs = map_outputs(node, returned)
@@ -130,6 +147,22 @@ def discard_staged(catalog: DataCatalog, staged: Mapping[str, Staged]) -> None:
     """Remove staged copies that will not be published."""
     for name, copy in staged.items():
         catalog.get(name).discard(copy)
+
+
+def _text(exc: BaseException) -> str:
+    """``str(exc)``, even for an exception whose ``__str__`` itself raises."""
+    try:
+        return str(exc)
+    except Exception:
+        return f"<{type(exc).__name__} whose message cannot be shown: its __str__ failed>"
+
+
+def _bounded(text: str, limit: int) -> str:
+    """``text``, or its start and end around a note of how much was left out."""
+    if len(text) <= limit:
+        return text
+    keep = limit // 2
+    return f"{text[:keep]} ... ({len(text) - 2 * keep:,} characters left out) ... {text[-keep:]}"
 
 
 def _exit_error(node: Node, exc: SystemExit | KeyboardInterrupt) -> NodeFailedError:

@@ -271,10 +271,41 @@ def check_one_writer(
     written: Mapping[str, str],
     project_path: str | Path | None = None,
 ) -> None:
-    """Raise :class:`CatalogError` naming both entries of the first overlap found."""
-    overlaps = find_overlaps(place_entries(entries, project_path), written)
+    """Raise :class:`CatalogError` naming both entries of the first overlap found, or the
+    first written entry inside the project's own files (see :func:`check_project_files`)."""
+    placed = place_entries(entries, project_path)
+    if project_path is not None:
+        check_project_files(placed, written, project_path)
+    overlaps = find_overlaps(placed, written)
     if overlaps:
         raise overlap_error(overlaps[0], len(overlaps) - 1, project_path)
+
+
+# The project's own files: its configuration, its code and Aether's state and lock.
+PROJECT_FOLDERS = ("conf", "src", ".aether")
+
+
+def check_project_files(
+    entries: Iterable[PlacedEntry], written: Mapping[str, str], project_path: str | Path
+) -> None:
+    """No node writes into ``conf/``, ``src/`` or ``.aether/``, nor over the project folder
+    (or a folder holding it): a run would overwrite its own configuration, code or state."""
+    root = Location(LOCAL_SCHEME, tuple(p for p in os.path.realpath(project_path).split("/") if p))
+    reserved = [Location(LOCAL_SCHEME, (*root.parts, folder)) for folder in PROJECT_FOLDERS]
+    for entry in entries:
+        if entry.name not in written:
+            continue
+        hit = next((folder for folder in reserved if folder.contains(entry.location)), None)
+        if hit is None and not entry.location.contains(root):
+            continue
+        what = f"the project's {hit.parts[-1]}/ folder" if hit else "the project folder"
+        raise CatalogError(
+            f"Dataset '{entry.name}' ({entry.where}), written by node "
+            f"'{written[entry.name]}', would overwrite {what}: "
+            f"{_shown(entry.location, project_path) if hit else entry.location}",
+            hint=f"give '{entry.name}' a filepath under data/: conf/, src/ and .aether/ hold "
+            "the project's configuration, code and state",
+        )
 
 
 def overlap_error(

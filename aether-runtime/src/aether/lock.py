@@ -31,6 +31,7 @@ from types import TracebackType
 from aether.errors import LockError
 
 GARBAGE_GRACE_SECONDS = 5.0
+PID_START_SLACK_SECONDS = 2.0  # btime and clock ticks are coarse; a holder writes at once
 UNLOCK_COMMAND = "aether unlock --force"
 _HELD_HERE: set[Path] = set()  # lock files this process holds (its own pid in a file may be stale)
 
@@ -288,7 +289,27 @@ def _verdict(path: Path, holder: LockHolder | None) -> LockVerdict:
     if holder.pid_started is not None and live_start is not None:
         # The pid is alive, but is it the holder? A different start time means reuse.
         return LockVerdict.LIVE if live_start == holder.pid_started else LockVerdict.STALE
+    started = _started_epoch(live_start)
+    if started is not None and started > holder.started_at + PID_START_SLACK_SECONDS:
+        # A lock without the holder's start time (an older Aether's): a process that
+        # started after the lock was written cannot have written it.
+        return LockVerdict.STALE
     return LockVerdict.LIVE  # no start times to compare: pid liveness is all we have
+
+
+def _started_epoch(ticks: int | None) -> float | None:
+    """When a process that started ``ticks`` clock ticks after boot started (Unix time)."""
+    if ticks is None:
+        return None
+    try:
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, StopIteration, IndexError):
+        return None
 
 
 def _other_host_error(holder: LockHolder) -> LockError:
@@ -322,8 +343,13 @@ def _pid_alive(pid: int) -> bool:
 def _read_bytes(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no lock (.aether may be a file)
         return None
+    except OSError as exc:  # a directory, or a file this user cannot read: no lock of ours
+        raise LockError(
+            f"Cannot read the run lock {path}: {exc.strerror or exc}",
+            hint=f"if no run is going on, remove it (rm -r '{path}') and run again",
+        ) from exc
 
 
 def _read_holder(path: Path) -> LockHolder | None:

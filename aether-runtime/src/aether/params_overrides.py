@@ -58,7 +58,6 @@ def _parse_item(item: str) -> tuple[str, Any]:
     key = key.strip()
     if not sep or not _KEY.fullmatch(key):
         raise ConfigError(
-            # Not "key=value": the secret masking reads "key=" as a token and prints "key=***".
             f"Malformed --params item {_shown(item)}: expected name=value",
             hint='write --params "cleaning.min_amount=10,report.currency=EUR"',
         )

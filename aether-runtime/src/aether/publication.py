@@ -12,8 +12,12 @@ so they are rebuilt and never taken for fresh.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import os
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aether.catalog import DataCatalog
@@ -24,6 +28,7 @@ from aether.execution import NodeOutcome
 from aether.state.base import Materialization, PublishJournal, StateStore
 
 logger = logging.getLogger("aether.run")
+_STAGED_TOKEN = re.compile(r"[0-9a-f]{8}")  # aether.datasets.files._temporary_name
 
 INTERRUPTED_MESSAGE = (
     "interrupted while publishing its outputs (killed?), and they could not all be put in "
@@ -70,6 +75,37 @@ def repair_interrupted_publishes(store: StateStore, catalog: DataCatalog) -> lis
     """Finish (or fail) every publish a killed run left half done. Call under the project
     lock, before ``abort_running_attempts``."""
     return [_repair(store, catalog, journal) for journal in store.publish_journals()]
+
+
+def remove_abandoned_copies(catalog: DataCatalog, names: Iterable[str]) -> int:
+    """Remove the staged copies (``.<file>.tmp-<8 hex>``) a killed run left next to the
+    local files of the named datasets; returns how many. Call under the project lock, after
+    :func:`repair_interrupted_publishes`: no copy is still to be published then."""
+    from aether.datasets.files import AbstractFileDataSet
+
+    wanted: dict[str, set[str]] = {}  # folder -> prefixes of its datasets' staged copies
+    for name in names:
+        if name not in catalog.entries:
+            continue
+        dataset = catalog.get(name)
+        if isinstance(dataset, AbstractFileDataSet) and "://" not in dataset.filepath:
+            folder, file = os.path.split(dataset.filepath)
+            wanted.setdefault(folder or ".", set()).add(f".{file}.tmp-")
+    removed = 0
+    for folder, prefixes in wanted.items():
+        try:
+            entries = os.listdir(folder)
+        except OSError:  # not made yet, or unreadable: nothing of ours to clean
+            continue
+        for entry in entries:
+            prefix, _, token = entry.rpartition(".tmp-")
+            if f"{prefix}.tmp-" in prefixes and _STAGED_TOKEN.fullmatch(token):
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(folder, entry))
+                    removed += 1
+    if removed:
+        logger.warning("removed %d staged copies left by an interrupted run", removed)
+    return removed
 
 
 def _repair(store: StateStore, catalog: DataCatalog, journal: PublishJournal) -> PublishRepair:

@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import threading
@@ -55,7 +56,8 @@ _pattern: re.Pattern[str] | None = None
 def register(value: Any) -> None:
     """Mask ``value`` (and the secret parts of it, if it is a URL) from now on."""
     global _pattern
-    found = {text for text in _secret_parts(value) if text not in _secrets}
+    parts = _secret_parts(value)
+    found = {text for part in parts for text in _spellings(part) if text not in _secrets}
     if not found:
         return
     with _lock:
@@ -136,14 +138,33 @@ def url_secret_lines(text: str) -> list[int]:
 
 
 class RedactingStream:
-    """A text stream that masks secrets in what is written, then hands it to ``stream``."""
+    """A text stream that masks secrets in what is written, then hands it to ``stream``.
+
+    Text is masked a whole line at a time: a partial line waits for its newline (or a
+    flush), so a secret written in pieces (``print(*secret, sep="")`` writes one character
+    at a time) is still seen whole.
+    """
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
+        self._pending = ""
 
     def write(self, text: str) -> int:
-        self.stream.write(redact(text))
+        lines, newline, rest = (self._pending + text).rpartition("\n")
+        if newline:
+            self.stream.write(redact(lines + newline))
+        self._pending = rest
         return len(text)  # what the caller wrote, as the TextIO contract says
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.stream.write(redact(self._pending))
+            self._pending = ""
+        self.stream.flush()
 
     def __getattr__(self, name: str) -> Any:  # isatty, flush, encoding, fileno...
         return getattr(self.stream, name)
@@ -159,6 +180,18 @@ def mask_standard_streams() -> None:
         sys.stdout = RedactingStream(sys.stdout)
     if sys.stderr is not None and not isinstance(sys.stderr, RedactingStream):
         sys.stderr = RedactingStream(sys.stderr)
+
+
+def _spellings(secret: str) -> set[str]:
+    """``secret`` and its escaped spellings: a node printing ``repr(conn)`` or
+    ``json.dumps(conn)`` doubles a backslash, escapes a quote or a non-ASCII letter, and
+    the value written that way must be masked too."""
+    return {
+        secret,
+        repr(secret)[1:-1],  # one spelling: repr's quote style depends on the text only
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
 
 
 def _secret_parts(value: Any) -> set[str]:

@@ -31,7 +31,7 @@ from aether.orchestrator import (
 from aether.pipeline import Pipeline
 from aether.planner import plan_run
 from aether.project import AetherContext, check_parameters, load_context, read_logging_config
-from aether.publication import repair_interrupted_publishes
+from aether.publication import remove_abandoned_copies, repair_interrupted_publishes
 from aether.redaction import redact
 from aether.runners import create_runner
 from aether.tracking import AssetTracker, record_transitions
@@ -94,6 +94,7 @@ def run_pipeline(
             # Read the state only once the lock is ours: a run we waited for changed it.
             # Finish the renames a killed run left half done, before its attempts are aborted.
             repair_interrupted_publishes(store, ctx.catalog)
+            remove_abandoned_copies(ctx.catalog, project.producers)  # only what nodes write
             evaluator = AssetEvaluator(project, ctx.catalog, store, ctx.params, ctx.project_path)
             aborted = {attempt.node for attempt in store.abort_running_attempts()}
             tracker = AssetTracker(evaluator, store, ctx.run_id)

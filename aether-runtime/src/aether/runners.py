@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 RUNNER_NAMES = ("sequential", "parallel")
+_PR_SET_PDEATHSIG = 1  # prctl option: a signal for this process when its parent dies
 WORKER_DIED = (
     "aborted: a worker process of the run stopped abruptly (os._exit, a crash or out of "
     "memory), which stopped every node running at the time; it runs again next time"
@@ -199,11 +200,29 @@ def init_worker(catalog_factory: Callable[[], Any], sys_path: list[str]) -> None
     # workers) must kill a forked worker rather than run the parent's handler.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
     for entry in reversed(sys_path):
         if entry not in sys.path:
             sys.path.insert(0, entry)
     _worker_catalog = catalog_factory()  # registers its credentials for masking, too
     mask_standard_streams()
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when its parent dies. A SIGKILLed ``aether run``
+    cannot stop its workers: they would live on (forever, when idle), holding its terminal
+    and writing staged copies nobody publishes."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    parent = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # no prctl (another libc): the old behaviour
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def run_in_worker(task: NodeTask) -> NodeOutcome:

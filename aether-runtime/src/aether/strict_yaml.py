@@ -99,6 +99,13 @@ def parse_strict_yaml(text: str, shown: str) -> Any:
             f"Malformed YAML in {where}: {problem}",
             hint="fix the syntax at that line (indentation, a missing ':' or quote)",
         ) from None
+    except yaml.reader.ReaderError as exc:  # a control character: its text spans two lines
+        line = text.count("\n", 0, exc.position) + 1
+        raise ConfigError(
+            f"Malformed YAML in {shown}:{line}: control character #x{exc.character:04x} "
+            "is not allowed",
+            hint="remove it (a NUL byte or other control character, e.g. from a binary file)",
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(
             f"Malformed YAML in {shown}: {exc}", hint="fix the syntax of that file"

@@ -65,8 +65,10 @@ def run(
         None, "--pipeline", help="Pipeline to run (default: `default:` of pipeline.yml)."
     ),
     env: str | None = EnvOption,
-    params: str | None = typer.Option(
-        None, "--params", help='Override parameters: "cleaning.min_amount=10,report.currency=EUR".'
+    params: list[str] | None = typer.Option(
+        None,
+        "--params",
+        help='Override parameters: "cleaning.min_amount=10,report.currency=EUR" (repeatable).',
     ),
     nodes: str | None = typer.Option(None, "--nodes", help="Only these nodes (comma-separated)."),
     from_nodes: str | None = typer.Option(
@@ -93,7 +95,9 @@ def run(
 
     raise typer.Exit(
         run_command(
-            project=project, pipeline=pipeline, env=env, params=params, nodes=nodes,
+            # Repeated --params are one list: a key set twice is refused, not last-wins.
+            project=project, pipeline=pipeline, env=env,
+            params=",".join(params) if params else None, nodes=nodes,
             from_nodes=from_nodes, to_nodes=to_nodes, tags=tags, force=force,
             runner=runner, workers=workers, dry_run=dry_run, no_wait=no_wait,
         )
@@ -233,7 +237,7 @@ def new(
         "(default: the template bundled with this runtime, or this checkout's).",
     ),
     data: list[str] = typer.Option(
-        [], "--data", "-d", help="Answer a template question: key=value (repeatable)."
+        [], "--data", "-d", help="Answer a template question: name=value (repeatable)."
     ),
     defaults: bool = typer.Option(False, "--defaults", help="Take every default; ask nothing."),
 ) -> None:
@@ -349,8 +353,10 @@ def main() -> None:
     try:
         app()
     except AetherError as error:
-        if os.environ.get("AETHER_DEBUG"):
-            raise
+        if os.environ.get("AETHER_DEBUG"):  # the traceback too, but the same exit code
+            import traceback
+
+            traceback.print_exc()  # to sys.stderr, which masks secrets
         from aether.cli.output import print_error
 
         print_error(error)

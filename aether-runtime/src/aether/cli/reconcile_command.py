@@ -6,6 +6,10 @@ from datetime import datetime
 from pathlib import Path
 
 from aether.cli.output import console
+from aether.errors import ConfigError
+
+MIN_INTERVAL = 1.0
+MAX_INTERVAL = 366 * 86400.0
 
 
 def reconcile_command(
@@ -15,6 +19,13 @@ def reconcile_command(
     from aether.reconcile import Reconciler, Tick
 
     seconds = option_duration(interval, "--interval")
+    if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
+        # Below a second each pass starts as the last ends (a busy loop on the state store);
+        # past the platform's time_t, the wait itself overflows after the first pass.
+        raise ConfigError(
+            f"--interval {interval!r} is outside 1s..366d",
+            hint="pick an interval between a second and a year, e.g. 30s, 5m, 1h",
+        )
 
     def report(tick: Tick) -> None:
         stamp = datetime.fromtimestamp(tick.started).strftime("%H:%M:%S")

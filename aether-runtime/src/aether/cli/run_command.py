@@ -10,7 +10,7 @@ from typing import Any
 
 from aether.cli.interrupts import signals_stop_the_run
 from aether.cli.output import console, print_error, print_table, say
-from aether.errors import RunInterrupted
+from aether.errors import PipelineError, RunInterrupted
 from aether.orchestrator import NodeResult, Plan, RunResult
 from aether.pipeline import Node
 
@@ -45,6 +45,7 @@ def run_command(
     overrides = parse_params_overrides(params) if params else None
     selection = {"--nodes": nodes, "--from-nodes": from_nodes, "--to-nodes": to_nodes}
     selection["--tags"] = tags
+    chosen = {option: _split(value, option) for option, value in selection.items()}
     reporter = ProgressReporter()
     try:
         with signals_stop_the_run():
@@ -55,10 +56,10 @@ def run_command(
                 params=overrides,
                 runner=runner,
                 max_workers=workers,
-                nodes=_split(nodes),
-                from_nodes=_split(from_nodes),
-                to_nodes=_split(to_nodes),
-                tags=_split(tags),
+                nodes=chosen["--nodes"],
+                from_nodes=chosen["--from-nodes"],
+                to_nodes=chosen["--to-nodes"],
+                tags=chosen["--tags"],
                 force=force,
                 dry_run=dry_run,
                 wait_for_lock=not no_wait,
@@ -221,5 +222,16 @@ class ProgressReporter:
             self._progress = None
 
 
-def _split(value: str | None) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()] if value else []
+def _split(value: str | None, option: str) -> list[str]:
+    """The comma-separated names of a selection option; given but empty is refused: an
+    unset shell variable (``--nodes "$NODE"``) would otherwise select every node."""
+    if value is None:
+        return []
+    names = [part.strip() for part in value.split(",") if part.strip()]
+    if not names:
+        raise PipelineError(
+            f"{option} was given without a name ({value!r})",
+            hint=f"name at least one, e.g. {option} a,b, or leave {option} out to select "
+            "every node",
+        )
+    return names

@@ -43,6 +43,7 @@ import os
 import posixpath
 import re
 import secrets
+import stat
 from typing import IO, TYPE_CHECKING, Any
 from urllib.request import url2pathname
 
@@ -221,12 +222,22 @@ class AbstractFileDataSet(AbstractDataSet):
         """
         try:
             if self._is_local:
-                return _local_signature(os.stat(self._path))
+                found = os.stat(self._path)
+                if not (stat.S_ISREG(found.st_mode) or stat.S_ISDIR(found.st_mode)):
+                    # Hashing a FIFO would block forever; a device is no dataset.
+                    raise DataSetError(
+                        f"Dataset '{self.name}' at {self.location} is not a regular file "
+                        "(a FIFO, device or socket)",
+                        hint="point `filepath:` at a regular file (e.g. under data/)",
+                    )
+                return _local_signature(found)
             fs = self._filesystem()
             fs.invalidate_cache(self._path)
             return remote_signature(fs.info(self._path))
         except (FileNotFoundError, NotADirectoryError):  # a file where a folder should be
             return None
+        except DataSetError:
+            raise
         except Exception as exc:
             raise DataSetError(
                 f"Cannot read the signature of dataset '{self.name}' at {self.location}: "

@@ -78,6 +78,8 @@ class SQLiteStateStore(StateStore):
             with self._write() as cur:
                 migrate(cur, self.path)
         except sqlite3.DatabaseError as exc:
+            if _unwritable(exc):  # a sound file this user may not write: never "move it aside"
+                raise _unwritable_error(self.path, exc) from None
             raise StateError(
                 f"{self.path} is not a usable Aether state database ({exc})",
                 hint=f"move it aside (mv {self.path} {self.path}.broken) and run again; "
@@ -382,7 +384,25 @@ def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def _unwritable(exc: sqlite3.Error) -> bool:
+    """Whether SQLite failed for want of write permission, not because the file is bad."""
+    name = getattr(exc, "sqlite_errorname", "")  # Python 3.11+
+    return name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN")) or (
+        "readonly database" in str(exc)
+    )
+
+
+def _unwritable_error(path: Path, exc: sqlite3.Error) -> StateError:
+    return StateError(
+        f"{path} cannot be written by this user ({exc})",
+        hint=f"run as the user who owns {path.parent}, or make it and its files writable "
+        "(the file itself is sound: keep it)",
+    )
+
+
 def _state_error(path: Path, exc: sqlite3.Error) -> StateError:
+    if _unwritable(exc):
+        return _unwritable_error(path, exc)
     if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
         hint = "another process held the state store for over 30 s; try again"
     else:

@@ -303,7 +303,7 @@ def test_a_live_holder_on_this_host_is_respected(ran_orders) -> None:
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "run_id": "live-run",
-        "started_at": 1.0,
+        "started_at": time.time(),  # a holder writes its lock once started, never before
     }
     lock.write_text(json.dumps(info))
 

@@ -74,7 +74,9 @@ def test_live_holder_with_matching_start_time_keeps_the_lock(tmp_path, stranger)
 
 def test_without_start_times_a_live_pid_is_a_holder(tmp_path, stranger) -> None:
     path = tmp_path / "run.lock"
-    write_lock(path, stranger)  # a lock written before start times were recorded
+    # A lock written before start times were recorded, after its process started (a process
+    # that started after the lock was written cannot hold it: see test_hostile.py).
+    write_lock(path, stranger, started_at=time.time())
 
     assert examine_lock(path)[0] is LockVerdict.LIVE
 

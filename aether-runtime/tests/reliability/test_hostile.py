@@ -1,0 +1,521 @@
+"""Hostile cases found by attacking the landed guarantees: each one broke before its fix.
+
+Every test drives the real CLI against a small project from ``make_project`` and checks the
+exit code, the one-line message, that nothing was written or lost, and no secret shown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import assert_no_secret, assert_refused, assert_unchanged, error_line, snapshot
+
+Aether = Callable[..., subprocess.CompletedProcess[str]]
+MakeProject = Callable[..., Path]
+TOTAL = "'total' (conf/base/catalog.yml:8)"
+
+
+def total_at(filepath: str) -> Callable[[str], str]:
+    """Edit the fixture catalog: the output ``total`` moves to ``filepath``."""
+    return lambda text: text.replace("data/03_primary/total.csv", filepath)
+
+
+@pytest.mark.parametrize(
+    ("filepath", "folder"),
+    [
+        ("conf/base/catalog.yml", "conf/"),
+        ("conf/new.csv", "conf/"),
+        ("src/mini/nodes.py", "src/"),
+        (".aether/state.db", ".aether/"),
+        ("./data/../.aether/run.lock", ".aether/"),
+    ],
+)
+def test_an_output_inside_the_projects_own_files_is_refused(
+    make_project: MakeProject, aether: Aether, filepath: str, folder: str
+) -> None:
+    """A node never writes over the project's configuration, code or state: an output
+    whose filepath lies in conf/, src/ or .aether/ is refused by validate and run (exit 2,
+    one line naming the entry and the folder), nothing written."""
+    project = make_project(catalog=total_at(filepath))
+    before = snapshot(project)
+    for command in ("validate", "run"):
+        line = assert_refused(aether(project, command), project, before, TOTAL, folder)
+        assert "data/" in line
+
+
+def test_an_output_that_is_a_fifo_is_refused_not_replaced(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """An output path that is a FIFO (or a device such as /dev/null) is refused before any
+    node runs: publishing would rename a regular file over it (as root, over /dev/null)."""
+    project = make_project()
+    target = project / "data" / "03_primary" / "total.csv"
+    target.parent.mkdir(parents=True)
+    os.mkfifo(target)
+    before = snapshot(project)
+    for command in ("validate", "run"):
+        assert_refused(aether(project, command, timeout=30), project, before, TOTAL, "a FIFO")
+    assert stat.S_ISFIFO(os.stat(target).st_mode)
+
+
+def test_a_source_that_is_a_fifo_is_refused_not_waited_on(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """A source path that is a FIFO stops run with exit 2 (status with exit 1), in a moment:
+    hashing it would block forever."""
+    project = make_project()
+    raw = project / "data" / "01_raw" / "numbers.csv"
+    raw.unlink()
+    os.mkfifo(raw)
+    before = snapshot(project)
+    line = assert_refused(aether(project, "run", timeout=30), project, before, "'numbers'")
+    assert "a FIFO" in line
+    status = aether(project, "status", timeout=30)
+    assert status.returncode == 1 and "not a regular file" in status.stderr
+    assert "Traceback" not in status.stdout + status.stderr
+
+
+ESCAPED_SECRET = "pa'ss\\wörd-Q1"  # a backslash and a letter that repr/json escape
+ESCAPING_NODE = """\
+import contextlib
+import json
+
+from aether import AbstractDataSet
+
+
+class Connection(AbstractDataSet):
+    def __init__(self, credentials=None):
+        self.credentials = credentials or {}
+
+    def _load(self):
+        return dict(self.credentials)
+
+    def _save(self, data):
+        raise NotImplementedError
+
+    def _exists(self):
+        return True
+
+    def _describe(self):
+        return {}
+
+
+def connect(conn):
+    print("as repr:", repr(conn), "as json:", json.dumps(conn), flush=True)
+    raise ConnectionError(f"login refused for {conn!r} / {json.dumps(conn)}")
+"""
+
+
+def test_a_secret_escaped_by_repr_or_json_is_masked(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """A secret is masked in every spelling a node may print it in: ``repr()`` doubles a
+    backslash, ``json.dumps()`` also escapes non-ASCII letters; none reaches the console
+    or the state database."""
+    project = make_project(
+        catalog="warehouse:\n  type: mini.leaky.Connection\n  credentials: warehouse\n",
+        pipeline="""\
+            pipelines:
+              main:
+                nodes:
+                  - name: connect
+                    transformation: mini.leaky.connect
+                    inputs: {conn: warehouse}
+                    outputs: loaded
+            default: main
+            """,
+        local={
+            "credentials.yml": "warehouse:\n  host: db.internal\n"
+            f"  password: {json.dumps(ESCAPED_SECRET)}\n"
+        },
+        files={"src/mini/leaky.py": ESCAPING_NODE},
+    )
+    results = [aether(project, "run"), aether(project, "status", "--json")]
+    assert results[0].returncode == 1, results[0].stdout + results[0].stderr
+    assert "login refused" in results[0].stdout + results[0].stderr
+    spellings = {ESCAPED_SECRET, repr(ESCAPED_SECRET)[1:-1], json.dumps(ESCAPED_SECRET)[1:-1]}
+    for secret in spellings:
+        assert_no_secret(secret, project, *results)
+
+
+@pytest.mark.parametrize("option", ["--nodes", "--from-nodes", "--to-nodes", "--tags"])
+@pytest.mark.parametrize("value", ["", " , "])
+def test_an_empty_selection_is_refused_not_read_as_everything(
+    make_project: MakeProject, aether: Aether, option: str, value: str
+) -> None:
+    """``aether run --force --nodes "$UNSET"`` does not rebuild the whole pipeline: a
+    selection option given without a name is exit 2, one line, nothing run or written."""
+    project = make_project()
+    assert aether(project, "run").returncode == 0
+    before = snapshot(project)
+    assert_refused(aether(project, "run", "--force", option, value), project, before, option)
+
+
+def test_the_params_format_error_is_not_garbled_by_masking(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """Masking token-like parameters never garbles Aether's own messages: a malformed
+    --params item says which form is expected, in clear."""
+    project = make_project()
+    before = snapshot(project)
+    line = assert_refused(aether(project, "run", "--params", "factor"), project, before)
+    assert "***" not in line and "=value" in line
+
+
+@pytest.mark.parametrize("command", [("run",), ("unlock",)])
+def test_a_run_lock_that_is_a_directory_is_one_line_not_a_traceback(
+    make_project: MakeProject, aether: Aether, command: tuple[str, ...]
+) -> None:
+    """A ``.aether/run.lock`` that is a folder (hand-made, or a bad restore) stops run and
+    unlock with one line saying what to remove (exit 1), no traceback, nothing run."""
+    project = make_project()
+    assert aether(project, "run").returncode == 0
+    (project / ".aether" / "run.lock").mkdir()
+    before = snapshot(project)
+    line = assert_refused(aether(project, *command), project, before, "run.lock", exit_code=1)
+    assert "rm -r" in line
+    assert (project / ".aether" / "run.lock").is_dir()
+
+
+@pytest.mark.parametrize("byte", [b"\x00", b"\x07"])
+def test_a_control_character_in_yaml_is_one_line_with_file_and_line(
+    make_project: MakeProject, aether: Aether, byte: bytes
+) -> None:
+    """A NUL or other control byte in a conf/ file is refused in one line naming the file
+    and the line (the parser's own text spans two lines), nothing written."""
+    project = make_project()
+    (project / "conf/base/parameters.yml").write_bytes(b"factor: 2\nlabel: a" + byte + b"b\n")
+    before = snapshot(project)
+    assert_refused(aether(project, "run"), project, before, "conf/base/parameters.yml:2")
+
+
+RAISING_NODE = """\
+import os
+import signal
+import socket
+import sqlite3
+
+import pandas as pd
+
+
+class Custom(BaseException):
+    pass
+
+
+class Unprintable(Exception):
+    def __str__(self):
+        raise RuntimeError("no text")
+
+
+def double(rows, factor):
+    how = os.environ["RAISE"]
+    if how == "generator-exit":
+        raise GeneratorExit()
+    if how == "base-exception":
+        raise Custom("custom base exception")
+    if how == "unprintable":
+        raise Unprintable()
+    raise ValueError("x" * 5_000_000)
+
+
+def total(rows):
+    return pd.DataFrame({"total": [int(rows["n"].sum())]})
+"""
+
+
+@pytest.mark.parametrize(
+    ("how", "parallel"),
+    [
+        ("generator-exit", False),
+        ("base-exception", False),
+        ("base-exception", True),
+        ("unprintable", False),
+        ("huge-message", False),
+    ],
+)
+def test_a_node_raising_anything_fails_in_one_bounded_message(
+    make_project: MakeProject, aether: Aether, how: str, parallel: bool
+) -> None:
+    """Whatever a node raises (GeneratorExit, a custom BaseException, an exception whose
+    __str__ fails, a 5 MB message) the run ends with exit 1, no traceback, the node's
+    attempt recorded failed, and a message and state of bounded size."""
+    project = make_project(files={"src/mini/nodes.py": RAISING_NODE})
+    runner = ("--runner", "parallel", "--workers", "2") if parallel else ()
+    result = aether(project, "run", *runner, env={"RAISE": how})
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    assert "Node 'double' failed" in output and len(output) < 20_000, output[-3000:]
+    with sqlite3.connect(project / ".aether" / "state.db") as db:
+        rows = db.execute("SELECT node, status, length(error) FROM attempts").fetchall()
+    assert [(node, status) for node, status, _ in rows] == [("double", "failed")]
+    assert rows[0][2] < 100_000
+    assert (project / ".aether" / "state.db").stat().st_size < 1_000_000
+
+
+SLOW_NODE = """\
+import time
+
+import pandas as pd
+
+
+def double(rows, factor):
+    time.sleep(30)
+    return rows.assign(n=rows["n"] * factor)
+
+
+def total(rows):
+    return pd.DataFrame({"total": [int(rows["n"].sum())]})
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_of_a_sigkilled_parallel_run_do_not_outlive_it(make_project: MakeProject) -> None:
+    """SIGKILL to ``aether run --runner parallel`` takes its workers down with it: none lives
+    on (forever when idle) holding the terminal or staging outputs nobody will publish."""
+    project = make_project(files={"src/mini/nodes.py": SLOW_NODE})
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AETHER_")}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "aether", "run", "--runner", "parallel", "--workers", "2"],
+        cwd=project,
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            workers = _children(run.pid)
+        assert workers, "the parallel run started no worker"
+        time.sleep(1)  # the pool initialised its workers
+        run.kill()
+        run.wait()
+        deadline = time.monotonic() + 5
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [w for w in workers if _alive(w)], "workers outlived the killed run"
+    finally:
+        for worker in workers:
+            if _alive(worker):
+                os.kill(worker, signal.SIGKILL)
+
+
+def test_staged_copies_left_by_a_killed_run_are_removed_by_the_next(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """A run killed while staging leaves a hidden partial copy next to the output; the next
+    run (under the lock, nothing left to publish) removes it, so killed runs do not pile up
+    copies as large as their outputs. Hidden files that are not Aether's stay."""
+    project = make_project()
+    foreign = project / "data" / "01_raw" / ".numbers.csv.tmp-00000000"
+    foreign.write_text("not Aether's: next to a source")
+    killed = aether(project, "run", env={"AETHER_TEST_CRASH_AT": "during-staging"})
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    assert [p for p in (project / "data").rglob(".doubled.csv.tmp-*")], "nothing was staged"
+
+    rerun = aether(project, "run")
+
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert not [p for p in (project / "data").rglob("*.tmp-*") if p != foreign]
+    assert foreign.exists()
+
+
+@contextlib.contextmanager
+def _read_only(path: Path) -> Iterator[None]:
+    """``path`` (and its folder) cannot be written, even by root (``chattr +i``)."""
+    if os.geteuid() == 0:
+        made = subprocess.run(["chattr", "+i", str(path)], capture_output=True)
+        if made.returncode:
+            pytest.skip("root, and chattr +i is not available here")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    else:
+        modes = [(p, p.stat().st_mode) for p in (path, path.parent)]
+        path.chmod(0o444)
+        path.parent.chmod(0o555)
+        try:
+            yield
+        finally:
+            for target, mode in reversed(modes):
+                target.chmod(mode)
+
+
+@pytest.mark.parametrize("command", ["status", "run"])
+def test_a_read_only_state_database_is_not_called_broken(
+    make_project: MakeProject, aether: Aether, command: str
+) -> None:
+    """A sound state database this user may not write (another user's project, a read-only
+    mount) is reported as such, in one line; Aether never advises moving it aside, which
+    would throw the project's whole history away."""
+    project = make_project()
+    assert aether(project, "run").returncode == 0
+    state = project / ".aether" / "state.db"
+    with _read_only(state):
+        before = snapshot(project)
+        args = (command, "--force") if command == "run" else (command,)
+        line = error_line(aether(project, *args))
+        assert "state.db" in line and "cannot be written" in line, line
+        after = snapshot(project)
+    side_files = ("-wal", "-shm")  # SQLite's, made by opening it (root may create them)
+    assert_unchanged(before, {k: v for k, v in after.items() if not k.endswith(side_files)})
+    assert "move it aside" not in line and "mv " not in line
+
+
+def test_debug_keeps_the_exit_code_of_bad_input(make_project: MakeProject, aether: Aether) -> None:
+    """``--debug`` adds the traceback but never changes the exit code: bad input is still
+    exit 2 (scripts and CI branch on it), with its one error line, nothing written."""
+    project = make_project(parameters="factor: 2\nfactor: 3\n")
+    before = snapshot(project)
+    result = aether(project, "--debug", "run")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" in result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert_unchanged(before, snapshot(project))
+
+
+@pytest.mark.parametrize("interval", ["0.001s", "9999999999d"])
+def test_a_reconcile_interval_out_of_range_is_refused_before_any_pass(
+    make_project: MakeProject, aether: Aether, interval: str
+) -> None:
+    """``aether reconcile --interval`` below a second (a busy loop hammering the state) or
+    past a year (the wait overflowed with a traceback after the first pass) is exit 2, one
+    line, before any pass runs or writes anything."""
+    project = make_project()
+    before = snapshot(project)
+    assert_refused(
+        aether(project, "reconcile", "--interval", interval, timeout=20),
+        project,
+        before,
+        "--interval",
+    )
+
+
+def _legacy_lock(project: Path, pid: int, started_at: float) -> None:
+    """A lock as an older Aether wrote it: no start time of the holder's process."""
+    (project / ".aether").mkdir(exist_ok=True)
+    holder = {"pid": pid, "host": socket.gethostname(), "run_id": "old", "started_at": started_at}
+    (project / ".aether" / "run.lock").write_text(json.dumps(holder))
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="process start times need /proc")
+def test_a_legacy_lock_naming_a_pid_reused_since_is_taken_over(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """A lock from an older Aether (no holder start time) naming a pid now used by a process
+    that started after the lock was written is stale: the run takes it over instead of
+    waiting forever (and unlock no longer says to kill an unrelated process)."""
+    project = make_project()
+    stranger = subprocess.Popen(["sleep", "60"])
+    try:
+        time.sleep(0.5)
+        _legacy_lock(project, stranger.pid, time.time() - 3600)
+        result = aether(project, "run", "--no-wait")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert not (project / ".aether" / "run.lock").exists()
+
+        _legacy_lock(project, stranger.pid, time.time())  # may be the holder: still live
+        refused = aether(project, "run", "--no-wait")
+        assert refused.returncode == 1 and "locked by run old" in refused.stderr
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_a_key_set_by_two_params_flags_is_refused_not_last_wins(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """``--params factor=3 --params factor=4`` is refused like ``factor=3,factor=4`` (exit 2,
+    naming the key), instead of silently running with the last value; distinct keys in
+    repeated flags all apply."""
+    project = make_project(parameters="factor: 2\nlabel: x\n")
+    before = snapshot(project)
+    twice = aether(project, "run", "--params", "factor=3", "--params", "factor=4")
+    assert_refused(twice, project, before, "'factor'")
+    both = aether(project, "run", "--params", "factor=3", "--params", "label=y")
+    assert both.returncode == 0, both.stdout + both.stderr
+    assert (project / "data/03_primary/total.csv").read_text() == "total\n18\n"
+
+
+PIECEWISE_NODE = ESCAPING_NODE.replace(
+    """    print("as repr:", repr(conn), "as json:", json.dumps(conn), flush=True)""",
+    """    import sys
+
+    print(*conn["password"], sep="", flush=True)  # one write per character
+    sys.stdout.writelines(["lines: ", conn["password"], "\\n"])""",
+)
+
+
+def test_a_secret_printed_in_pieces_is_masked(make_project: MakeProject, aether: Aether) -> None:
+    """A node printing a secret one character per write, or through ``writelines``, still
+    has it masked on the console: masking sees whole lines, not single writes."""
+    secret = "Piecewise-Secret-42"
+    project = make_project(
+        catalog="warehouse:\n  type: mini.leaky.Connection\n  credentials: warehouse\n",
+        pipeline="""\
+            pipelines:
+              main:
+                nodes:
+                  - name: connect
+                    transformation: mini.leaky.connect
+                    inputs: {conn: warehouse}
+                    outputs: loaded
+            default: main
+            """,
+        local={"credentials.yml": f"warehouse:\n  password: {secret}\n"},
+        files={"src/mini/leaky.py": PIECEWISE_NODE},
+    )
+    result = aether(project, "run")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "lines: ***" in result.stdout, result.stdout
+    assert_no_secret(secret, project, result)
+
+
+def test_unlock_with_a_dot_aether_file_says_there_is_no_lock(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """``.aether`` being a plain file means no run lock can exist: ``aether unlock`` says so
+    (exit 0) instead of calling a lock unreadable and advising to ``rm -r`` a missing path."""
+    project = make_project()
+    (project / ".aether").write_text("not a folder")
+    before = snapshot(project)
+    result = aether(project, "unlock")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No lock" in result.stdout
+    assert_unchanged(before, snapshot(project))

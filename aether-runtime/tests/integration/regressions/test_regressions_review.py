@@ -40,9 +40,9 @@ def statuses(project: Path) -> dict[str, dict]:
 
 
 def test_a_source_check_judges_new_source_data_and_blocks_its_readers(project: Path) -> None:
-    edit(project, CATALOG, "description: Orders exported nightly by the shop}", (
-        "description: Orders exported nightly by the shop}\n"
-        "  checks:\n    - {check: row_count, max: 45}"
+    edit(project, CATALOG, "description: Orders exported nightly by the shop\n", (
+        "description: Orders exported nightly by the shop\n"
+        "  checks:\n    - {check: row_count, max: 45}\n"
     ))  # fmt: skip
     assert aether(project, "run").returncode == 0
     clean = (project / "data/02_intermediate/clean_orders.parquet").read_bytes()

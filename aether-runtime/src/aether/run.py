@@ -13,28 +13,24 @@ from pathlib import Path
 from typing import Any
 
 from aether.alerts import parse_webhook, send_alerts
-from aether.assets import AssetEvaluator
-from aether.errors import ConfigError, PipelineError
-from aether.lock import ProjectLock
-from aether.orchestrator import (
-    Orchestrator,
-    Plan,
-    PlannedNode,
-    RunReporter,
-    RunResult,
+from aether.assets.evaluation import AssetEvaluator
+from aether.assets.planner import plan_run
+from aether.assets.tracking import AssetTracker, record_transitions
+from aether.engine.orchestrator import Orchestrator
+from aether.engine.plan import Plan, PlannedNode, RunReporter, RunResult, plan_all
+from aether.engine.publication import remove_abandoned_copies, repair_interrupted_publishes
+from aether.engine.runners import create_runner
+from aether.engine.validation import (
     check_locations,
     check_selection,
     check_transformations,
-    plan_all,
     validate_pipeline,
 )
+from aether.errors import ConfigError, PipelineError
 from aether.pipeline import Pipeline
-from aether.planner import plan_run
 from aether.project import AetherContext, check_parameters, load_context, read_logging_config
-from aether.publication import remove_abandoned_copies, repair_interrupted_publishes
 from aether.redaction import redact
-from aether.runners import create_runner
-from aether.tracking import AssetTracker, record_transitions
+from aether.state.lock import ProjectLock
 
 
 def run_pipeline(

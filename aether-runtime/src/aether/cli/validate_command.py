@@ -17,9 +17,9 @@ _NOT_SECRET = re.compile(r"-?[\d_.]+|true|false|yes|no|on|off|null|~", re.I)
 
 
 def validate_command(project: Path | None, env: str | None) -> int:
-    from aether.assets import parse_duration
     from aether.checks import parse_checks
-    from aether.orchestrator import check_locations, validate_pipeline
+    from aether.durations import parse_duration
+    from aether.engine.validation import check_locations, validate_pipeline
     from aether.project import check_parameters, load_context
     from aether.run import read_webhook
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from aether.alerts import parse_webhook, send_alerts
+from aether.alerts import read_webhook, send_alerts
 from aether.assets.evaluation import AssetEvaluator
 from aether.assets.planner import plan_run
 from aether.assets.tracking import AssetTracker, record_transitions
@@ -119,15 +119,9 @@ def run_pipeline(
             if result.check_failures:
                 statuses = evaluator.evaluate()
             changes = record_transitions(store, statuses.values(), evaluator.now)
-            send_alerts(changes, read_webhook(ctx), ctx.project_path.name)
+            send_alerts(changes, read_webhook(ctx.config), ctx.project_path.name)
             result.statuses = statuses
             return result
-
-
-def read_webhook(ctx: AetherContext) -> tuple[str, tuple[str, ...]] | None:
-    """The alert webhook of ``conf/<env>/alerts.yml`` (or base), if any."""
-    layer = ctx.config.get("alerts.yml")
-    return parse_webhook(layer.data, "alerts.yml") if layer.files else None
 
 
 def _execute(

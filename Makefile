@@ -34,10 +34,11 @@ $(TOOLS)/uv-bin/uv:
 
 install: .venv/.installed ## Create .venv with the runtime (editable) and the dev tools
 
-lint: install ## Ruff lint and format check
+lint: install ## Ruff lint and format check, mypy, import-linter layer contracts
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
+	$(RUN) lint-imports
 
 format: install ## Format and auto-fix with ruff
 	$(RUN) ruff format .
@@ -74,5 +75,5 @@ demo: install ## Generate a project from the template into demo/, install it, ru
 	@echo "DAG page: $(DEMO_DIR)/data/08_reporting/pipeline.html (open it in a browser)"
 
 clean: ## Remove build outputs, caches and the demo
-	rm -rf demo site .bench .pytest_cache .ruff_cache .mypy_cache dist
+	rm -rf demo site .bench .pytest_cache .ruff_cache .mypy_cache .import_linter_cache dist
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

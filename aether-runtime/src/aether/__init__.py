@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - only when running from an uninstalled 
 
 _EXPORTS = {
     "AbstractDataSet": "aether.datasets.base",
-    "AbstractTransformation": "aether.transformation",
+    "AbstractTransformation": "aether.engine.transformation",
     "AetherContext": "aether.project",
     "AetherError": "aether.errors",
     "CatalogError": "aether.errors",
@@ -78,6 +78,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from aether.catalog import DataCatalog, DataSetFactory
     from aether.datasets.base import AbstractDataSet
+    from aether.engine.transformation import AbstractTransformation
     from aether.errors import (
         AetherError,
         CatalogError,
@@ -94,4 +95,3 @@ if TYPE_CHECKING:
     from aether.pipeline import Node, Pipeline, node
     from aether.project import AetherContext
     from aether.run import run_pipeline
-    from aether.transformation import AbstractTransformation

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from aether.config import ConfigLoader
 from aether.errors import ConfigError
 from aether.redaction import redact, register
 from aether.state.base import Transition
@@ -115,3 +116,9 @@ def send_alerts(
         kind = type(reason).__name__
         logger.warning("alert webhook unreachable (%s); alerts not delivered", kind)
     return False
+
+
+def read_webhook(config: ConfigLoader) -> tuple[str, tuple[str, ...]] | None:
+    """The alert webhook of ``conf/<env>/alerts.yml`` (or base), if any."""
+    layer = config.get("alerts.yml")
+    return parse_webhook(layer.data, "alerts.yml") if layer.files else None

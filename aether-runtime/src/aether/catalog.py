@@ -118,7 +118,7 @@ class DataSetFactory:
         return dataset
 
     def _import(self, dotted: str, dataset: str, where: str) -> Any:
-        from aether.transformation import import_object
+        from aether.dotted_paths import import_object
 
         try:
             return import_object(dotted)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from aether.planner import plan_run
+from aether.assets.planner import plan_run
 from aether.project import load_context
 from aether.status import evaluate, waiting_on
 

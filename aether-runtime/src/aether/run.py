@@ -12,29 +12,25 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from aether.alerts import parse_webhook, send_alerts
-from aether.assets import AssetEvaluator
-from aether.errors import ConfigError, PipelineError
-from aether.lock import ProjectLock
-from aether.orchestrator import (
-    Orchestrator,
-    Plan,
-    PlannedNode,
-    RunReporter,
-    RunResult,
+from aether.alerts import read_webhook, send_alerts
+from aether.assets.evaluation import AssetEvaluator
+from aether.assets.planner import plan_run
+from aether.assets.tracking import AssetTracker, record_transitions
+from aether.engine.orchestrator import Orchestrator
+from aether.engine.plan import Plan, PlannedNode, RunReporter, RunResult, plan_all
+from aether.engine.publication import remove_abandoned_copies, repair_interrupted_publishes
+from aether.engine.runners import create_runner
+from aether.engine.validation import (
     check_locations,
     check_selection,
     check_transformations,
-    plan_all,
     validate_pipeline,
 )
+from aether.errors import ConfigError, PipelineError
 from aether.pipeline import Pipeline
-from aether.planner import plan_run
 from aether.project import AetherContext, check_parameters, load_context, read_logging_config
-from aether.publication import remove_abandoned_copies, repair_interrupted_publishes
 from aether.redaction import redact
-from aether.runners import create_runner
-from aether.tracking import AssetTracker, record_transitions
+from aether.state.lock import ProjectLock
 
 
 def run_pipeline(
@@ -123,15 +119,9 @@ def run_pipeline(
             if result.check_failures:
                 statuses = evaluator.evaluate()
             changes = record_transitions(store, statuses.values(), evaluator.now)
-            send_alerts(changes, read_webhook(ctx), ctx.project_path.name)
+            send_alerts(changes, read_webhook(ctx.config), ctx.project_path.name)
             result.statuses = statuses
             return result
-
-
-def read_webhook(ctx: AetherContext) -> tuple[str, tuple[str, ...]] | None:
-    """The alert webhook of ``conf/<env>/alerts.yml`` (or base), if any."""
-    layer = ctx.config.get("alerts.yml")
-    return parse_webhook(layer.data, "alerts.yml") if layer.files else None
 
 
 def _execute(

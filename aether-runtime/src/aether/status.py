@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aether.assets import FRESH, AssetEvaluator, AssetStatus, format_age
+from aether.assets.evaluation import AssetEvaluator
+from aether.assets.status import FRESH, AssetStatus
+from aether.durations import format_age
 from aether.project import AetherContext
 from aether.state.base import StateStore, Transition
 

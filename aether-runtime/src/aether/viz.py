@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from aether.assets import AssetStatus, NodeState
+from aether.assets.status import AssetStatus, NodeState
 from aether.catalog import DataCatalog
 from aether.errors import AetherError
 from aether.pipeline import Pipeline

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from aether import run_pipeline, runners
+from aether import run_pipeline
 from aether.datasets.memory import MemoryDataSet
-from aether.orchestrator import Orchestrator
+from aether.engine import runners
+from aether.engine.orchestrator import Orchestrator
 from aether.project import load_context
 
 STEPS = """import os

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from aether.lock import process_start_ticks
 from aether.state import SQLiteStateStore
+from aether.state.lock import process_start_ticks
 
 from .conftest import (
     assert_no_traceback,

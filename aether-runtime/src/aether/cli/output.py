@@ -42,7 +42,7 @@ def err_console() -> Any:
 
 def option_duration(value: str, option: str) -> float:
     """Seconds in a duration option (``30s``, ``5m``, ``1h``, ``2d``, ``1w``), or exit 2."""
-    from aether.assets import parse_duration
+    from aether.durations import parse_duration
     from aether.errors import AetherError, ConfigError
 
     try:

@@ -10,8 +10,8 @@ from typing import Any
 
 from aether.cli.interrupts import signals_stop_the_run
 from aether.cli.output import console, print_error, print_table, say
+from aether.engine.plan import NodeResult, Plan, RunResult
 from aether.errors import PipelineError, RunInterrupted
-from aether.orchestrator import NodeResult, Plan, RunResult
 from aether.pipeline import Node
 
 _STATUS_STYLE = {

@@ -52,8 +52,8 @@ def status_command(
 
 
 def history_command(ctx: AetherContext, window: str, as_json: bool) -> int:
-    from aether.assets import format_age
     from aether.cli.output import option_duration
+    from aether.durations import format_age
     from aether.status import history
 
     seconds = option_duration(window, "--window")

@@ -9,8 +9,8 @@ from aether.cli.output import say
 
 def unlock_command(project: Path | None, force: bool) -> int:
     """Remove ``.aether/run.lock`` if its holder is gone (``force``: even another host's)."""
-    from aether.lock import LockVerdict, break_lock
     from aether.project import find_project_root
+    from aether.state.lock import LockVerdict, break_lock
 
     root = project.resolve() if project else find_project_root()
     path = root / ".aether" / "run.lock"

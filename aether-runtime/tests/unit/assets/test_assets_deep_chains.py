@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aether.assets import AssetEvaluator
+from aether.assets.evaluation import AssetEvaluator
+from aether.assets.planner import plan_stale
 from aether.catalog import DataCatalog
 from aether.datasets.json import JsonDataSet
 from aether.lineage import lineage
 from aether.pipeline import Pipeline, node
-from aether.planner import plan_stale
 from aether.state.base import Materialization
 from aether.state.memory import InMemoryStateStore
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aether.assets import format_age, parse_duration
+from aether.durations import format_age, parse_duration
 from aether.errors import ConfigError
 from aether.state.base import Transition
 from aether.status import history

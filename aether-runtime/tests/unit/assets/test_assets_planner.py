@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from aether.assets import AssetEvaluator
+from aether.assets.evaluation import AssetEvaluator
+from aether.assets.planner import plan_stale
+from aether.assets.tracking import AssetTracker
 from aether.catalog import DataCatalog
 from aether.datasets.json import JsonDataSet
-from aether.orchestrator import Orchestrator
+from aether.engine.orchestrator import Orchestrator
 from aether.pipeline import Pipeline, node
-from aether.planner import plan_stale
 from aether.state.memory import InMemoryStateStore
-from aether.tracking import AssetTracker
 
 
 def scale(numbers: list[int], factor: int) -> list[int]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from aether.assets import AssetStatus
+from aether.assets.status import AssetStatus
+from aether.assets.tracking import record_transitions
 from aether.state.memory import InMemoryStateStore
-from aether.tracking import record_transitions
 
 
 def test_an_asset_first_seen_missing_is_recorded_but_not_alerted() -> None:

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aether.catalog import DataCatalog
+from aether.engine.validation import check_locations
 from aether.errors import CatalogError
 from aether.locations import (
     Location,
@@ -22,7 +23,6 @@ from aether.locations import (
     normalise_location,
     place_entries,
 )
-from aether.orchestrator import check_locations
 from aether.pipeline import Node, Pipeline
 
 # No example database on disk and no deadline: the machine is shared and tests must not time.

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from aether.errors import LockError
-from aether.lock import LockHolder, ProjectLock
+from aether.state.lock import LockHolder, ProjectLock
 
 HOLDER = """
     import sys
-    from aether.lock import ProjectLock
+    from aether.state.lock import ProjectLock
     lock = ProjectLock(sys.argv[1], "run-child")
     lock.acquire()
     print("acquired", flush=True)

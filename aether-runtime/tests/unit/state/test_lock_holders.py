@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from aether.durations import format_elapsed
 from aether.errors import LockError
-from aether.lock import (
+from aether.state.lock import (
     LockHolder,
     LockVerdict,
     ProjectLock,
     break_lock,
     examine_lock,
-    format_age,
     process_start_ticks,
 )
 
@@ -112,8 +112,8 @@ def test_describe_shows_the_date_and_the_age() -> None:
         (2 * 86400 + 7300, "2d 2h"),
     ],
 )
-def test_format_age(seconds: float, text: str) -> None:
-    assert format_age(seconds) == text
+def test_a_holders_age_reads_in_two_units(seconds: float, text: str) -> None:
+    assert format_elapsed(seconds) == text
 
 
 def test_break_lock_removes_a_dead_holders_lock_and_says_whose(tmp_path) -> None:

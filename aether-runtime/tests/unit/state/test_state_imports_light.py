@@ -11,17 +11,16 @@ import aether
 
 PACKAGE = Path(aether.__file__).parent
 MODULES = [
-    PACKAGE / "fingerprint.py",
-    PACKAGE / "codehash.py",
+    PACKAGE / "assets" / "fingerprint.py",
+    PACKAGE / "assets" / "codehash.py",
     PACKAGE / "checks.py",
-    PACKAGE / "lock.py",
     *sorted((PACKAGE / "state").glob("*.py")),
 ]
 
 
 def test_importing_them_does_not_import_pandas() -> None:
     code = (
-        "import sys, aether.state, aether.fingerprint, aether.checks, aether.lock; "
+        "import sys, aether.state, aether.assets.fingerprint, aether.checks, aether.state.lock; "
         "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow') if m in sys.modules))"
     )
 
@@ -33,7 +32,7 @@ def test_importing_them_does_not_import_pandas() -> None:
 def test_they_import_only_errors_state_and_the_stdlib() -> None:
     allowed = {"aether.errors", "aether.state", "aether.state.base", "aether.state.memory"}
     allowed |= {"aether.state.sqlite", "aether.state.schema", "aether.state.journal"}
-    allowed |= {"aether.codehash"}
+    allowed |= {"aether.assets.codehash", "aether.durations"}
     for module in MODULES:
         tree = ast.parse(module.read_text())
         top_level = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]

@@ -9,8 +9,9 @@ import pytest
 
 from aether.catalog import DataCatalog
 from aether.datasets.memory import MemoryDataSet
+from aether.engine.orchestrator import Orchestrator
+from aether.engine.plan import plan_all
 from aether.errors import AetherError, RunInterrupted
-from aether.orchestrator import Orchestrator, plan_all
 from aether.pipeline import Node, Pipeline, node
 
 

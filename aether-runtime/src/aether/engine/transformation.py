@@ -14,13 +14,12 @@ The constructor's keyword arguments come from the node's ``options:`` in pipelin
 
 from __future__ import annotations
 
-import difflib
-import importlib
 import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
+from aether.dotted_paths import import_object
 from aether.errors import PipelineError
 
 
@@ -30,23 +29,6 @@ class AbstractTransformation(ABC):
     @abstractmethod
     def run(self, *args: Any, **inputs: Any) -> Any:
         """Compute the outputs from the inputs (one value, a tuple, or a dict)."""
-
-
-def import_object(dotted: str) -> Any:
-    """Import ``package.module.Name``; raises ImportError or AttributeError with context."""
-    module_name, _, attribute = dotted.rpartition(".")
-    if not module_name:
-        raise ImportError(f"'{dotted}' is not a dotted path (package.module.name)")
-    module = importlib.import_module(module_name)
-    try:
-        return getattr(module, attribute)
-    except AttributeError:
-        public = [name for name in vars(module) if not name.startswith("_")]
-        close = difflib.get_close_matches(attribute, public, n=1)
-        suggestion = f"; did you mean '{module_name}.{close[0]}'?" if close else ""
-        raise AttributeError(
-            f"module '{module_name}' has no attribute '{attribute}'{suggestion}"
-        ) from None
 
 
 def resolve_callable(target: str | Callable[..., Any], options: dict[str, Any], node: str) -> Any:

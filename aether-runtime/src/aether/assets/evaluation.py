@@ -23,17 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aether.catalog import DataCatalog
-from aether.checks import CheckSpec, parse_checks
-from aether.errors import ConfigError
-from aether.fingerprint import (
+from aether.assets.fingerprint import (
     code_hash,
     code_hash_from_dotted,
     explain_changes,
@@ -41,79 +36,16 @@ from aether.fingerprint import (
     node_parts,
     params_for,
 )
+from aether.assets.status import FAILED, FRESH, MISSING, STALE, AssetStatus, NodeState, Observation
+from aether.catalog import DataCatalog
+from aether.checks import CheckSpec, parse_checks
+from aether.durations import format_age, parse_duration
 from aether.pipeline import Node, Pipeline
-from aether.state.base import CheckResult, Head, SourceObservation, StateStore
+from aether.state.base import Head, SourceObservation, StateStore
 
-FRESH, STALE, MISSING, FAILED = "fresh", "stale", "missing", "failed"
 # A file modified within this many seconds of when its signature was recorded may change
 # again without its mtime moving (coarse timestamps): hash it rather than trust it ("racy").
 RACY_SECONDS = 2.0
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-@dataclass
-class AssetStatus:
-    """The status of one asset, as ``aether status`` shows it."""
-
-    name: str
-    status: str
-    reason: str | None = None
-    node: str | None = None  # producer; None for a source
-    version: str | None = None
-    last_materialized: float | None = None
-    run_id: str | None = None
-    data_time: float | None = None
-    root_cause: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    checks: list[CheckResult] = field(default_factory=list)
-    checks_pending: list[CheckSpec] = field(default_factory=list)
-    overdue: bool = False
-
-    @property
-    def is_source(self) -> bool:
-        return self.node is None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "status": self.status,
-            "reason": self.reason,
-            "node": self.node,
-            "source": self.is_source,
-            "version": self.version,
-            "last_materialized": _iso(self.last_materialized),
-            "run_id": self.run_id,
-            "data_time": _iso(self.data_time),
-            "warnings": self.warnings,
-            "checks": [
-                {"check": c.check, "severity": c.severity, "passed": c.passed, "message": c.message}
-                for c in self.checks
-            ],
-        }
-
-
-@dataclass
-class NodeState:
-    """What a node's outputs would be made from now, and whether they need rebuilding."""
-
-    name: str
-    parts: dict[str, Any]
-    fingerprint: str
-    data_time: float | None
-    status: str = FRESH
-    reason: str | None = None
-    # Stale only because something upstream is: rebuilding it may change nothing (cutoff).
-    upstream_only: bool = False
-
-
-@dataclass
-class Observation:
-    """A source's current version, and the observation to record if it is new."""
-
-    version: str | None
-    data_time: float | None
-    record: tuple[str, dict[str, Any] | None, float] | None = None
 
 
 class AssetEvaluator:
@@ -439,28 +371,6 @@ class AssetEvaluator:
         return content or _signature_version(current)
 
 
-def parse_duration(value: Any, asset: str = "?", where: str = "catalog.yml") -> float | None:
-    """Seconds in ``30s``, ``15m``, ``1h``, ``2d``, ``1w`` (or a plain number of seconds)."""
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ConfigError(
-            f"Dataset '{asset}' ({where}): freshness duration {value!r} is not understood",
-            hint="write a number and a unit: 30m, 1h, 2d, 1w",
-        )
-    return float(match.group(1)) * _UNITS[match.group(2)]
-
-
-def format_age(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.0f}{unit}"
-    return f"{seconds:.0f}s"
-
-
 def _racy(signature: Mapping[str, Any], observed_at: float) -> bool:
     mtime_ns = signature.get("mtime_ns")
     return isinstance(mtime_ns, int) and abs(observed_at - mtime_ns / 1e9) < RACY_SECONDS
@@ -469,11 +379,3 @@ def _racy(signature: Mapping[str, Any], observed_at: float) -> bool:
 def _signature_version(signature: Mapping[str, Any] | None) -> str:
     text = json.dumps(signature, sort_keys=True, default=str)
     return "signature:" + hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _iso(stamp: float | None) -> str | None:
-    if stamp is None:
-        return None
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="seconds")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from aether import codehash
-from aether.fingerprint import code_hash, code_hash_from_dotted, code_hash_from_source
+from aether.assets import codehash
+from aether.assets.fingerprint import code_hash, code_hash_from_dotted, code_hash_from_source
 
 BASE_HELPERS = textwrap.dedent(
     """

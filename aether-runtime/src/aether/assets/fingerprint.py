@@ -5,7 +5,7 @@ versions of its inputs (:func:`node_parts`, :func:`node_fingerprint`); :func:`ex
 turns two fingerprints' parts into reasons a person can read. Output versions come from
 :func:`hash_file` (while writing, up to a size) or :func:`hash_object` (in-memory data).
 
-Code hashes live in :mod:`aether.codehash` and are re-exported here.
+Code hashes live in :mod:`aether.assets.codehash` and are re-exported here.
 
 Example::
 
@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from aether.codehash import (
+from aether.assets.codehash import (
     canonical_json,
     code_hash,
     code_hash_from_dotted,

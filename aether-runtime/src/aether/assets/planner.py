@@ -12,8 +12,9 @@ what they need in turn) to the plan, saying which and why.
 
 from __future__ import annotations
 
-from aether.assets import FAILED, FRESH, AssetEvaluator
-from aether.orchestrator import Plan, PlannedNode
+from aether.assets.evaluation import AssetEvaluator
+from aether.assets.status import FAILED, FRESH
+from aether.engine.plan import Plan, PlannedNode
 from aether.pipeline import Node, Pipeline
 from aether.project import AetherContext
 

@@ -7,8 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from aether.errors import ConfigError
-from aether.fingerprint import (
+from aether.assets.fingerprint import (
     explain_changes,
     fingerprint_of,
     hash_file,
@@ -18,6 +17,7 @@ from aether.fingerprint import (
     params_for,
     params_read,
 )
+from aether.errors import ConfigError
 
 
 def test_params_read_lists_keys_and_bare_params_means_all() -> None:

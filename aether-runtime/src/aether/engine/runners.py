@@ -19,8 +19,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from aether.engine.execution import NodeOutcome, NodeTask, execute_node
 from aether.errors import AetherError, NodeFailedError, PipelineError
-from aether.execution import NodeOutcome, NodeTask, execute_node
 from aether.pipeline import Node
 from aether.redaction import mask_standard_streams
 

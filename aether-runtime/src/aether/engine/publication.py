@@ -1,6 +1,6 @@
 """Publishing a node's staged outputs together, and repairing a publish a crash cut short.
 
-The worker stages every output (:func:`aether.execution.stage_outputs`); the parent then
+The worker stages every output (:func:`aether.engine.execution.stage_outputs`); the parent then
 journals the renames in the state store (``AssetTracker.publishing``), renames every staged
 copy into place (:func:`publish_outputs`) and commits the node, which clears the journal in
 the same transaction. A process killed between two renames leaves the journal behind, and the
@@ -21,10 +21,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aether.catalog import DataCatalog
-from aether.crash_points import crash_point
 from aether.datasets.base import Staged
+from aether.engine.crash_points import crash_point
+from aether.engine.execution import NodeOutcome
 from aether.errors import AetherError, DataSetError
-from aether.execution import NodeOutcome
 from aether.state.base import Materialization, PublishJournal, StateStore
 
 logger = logging.getLogger("aether.run")

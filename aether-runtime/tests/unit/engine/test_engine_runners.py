@@ -9,10 +9,11 @@ import pytest
 
 from aether.catalog import DataCatalog
 from aether.datasets.memory import MemoryDataSet
+from aether.engine.orchestrator import Orchestrator
+from aether.engine.plan import plan_all
+from aether.engine.runners import ParallelRunner, SequentialRunner, create_runner
 from aether.errors import PipelineError
-from aether.orchestrator import Orchestrator, plan_all
 from aether.pipeline import Pipeline, node
-from aether.runners import ParallelRunner, SequentialRunner, create_runner
 
 WORKER_MODULE = """
 import os

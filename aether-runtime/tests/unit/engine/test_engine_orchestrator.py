@@ -9,16 +9,10 @@ import pytest
 
 from aether.catalog import DataCatalog
 from aether.datasets.memory import MemoryDataSet
+from aether.engine.orchestrator import Orchestrator
+from aether.engine.plan import NodeResult, Plan, RunResult, plan_all
+from aether.engine.validation import check_selection, validate_pipeline
 from aether.errors import CycleError, NodeFailedError, PipelineError
-from aether.orchestrator import (
-    NodeResult,
-    Orchestrator,
-    Plan,
-    RunResult,
-    check_selection,
-    plan_all,
-    validate_pipeline,
-)
 from aether.pipeline import Node, Pipeline, node
 
 

@@ -3,7 +3,7 @@
 This is the part of a run that may happen in a worker process, so everything it receives
 is plain data (a :class:`NodeTask`) and everything it returns is picklable. It publishes
 nothing: outputs that can stage are written aside (``NodeOutcome.staged``) and the parent
-process renames them into place together (:mod:`aether.publication`).
+process renames them into place together (:mod:`aether.engine.publication`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any
 
 from aether.catalog import DataCatalog
 from aether.config import get_dotted
-from aether.crash_points import crash_point
 from aether.datasets.base import Staged
+from aether.engine.crash_points import crash_point
+from aether.engine.transformation import resolve_callable
 from aether.errors import (
     AetherError,
     CheckFailedError,
@@ -27,7 +28,6 @@ from aether.errors import (
 )
 from aether.pipeline import Node
 from aether.redaction import redact
-from aether.transformation import resolve_callable
 
 # A node's error text is kept in the state and shown: a 10 MB message must not be.
 MAX_MESSAGE_CHARS = 2_000

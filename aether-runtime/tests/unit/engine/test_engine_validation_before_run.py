@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from aether.catalog import DataCatalog
+from aether.engine.validation import validate_pipeline
 from aether.errors import AetherError, CatalogError, ConfigError
-from aether.orchestrator import validate_pipeline
 from aether.pipeline import Pipeline, node
 from aether.single_file_paths import refuse_directory_paths
 

@@ -14,11 +14,12 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from aether.assets import FRESH, MISSING, AssetEvaluator, AssetStatus
+from aether.assets.evaluation import AssetEvaluator
+from aether.assets.status import FRESH, MISSING, AssetStatus
 from aether.datasets.base import AbstractDataSet
+from aether.engine.execution import NodeOutcome, NodeTask
+from aether.engine.plan import PlannedNode
 from aether.errors import AetherError
-from aether.execution import NodeOutcome, NodeTask
-from aether.orchestrator import PlannedNode
 from aether.pipeline import Node
 from aether.redaction import redact
 from aether.state.base import (

@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 
 from aether.catalog import DataCatalog
 from aether.datasets.json import JsonDataSet
-from aether.errors import DataSetError
-from aether.execution import NodeOutcome
-from aether.publication import (
+from aether.engine.execution import NodeOutcome
+from aether.engine.publication import (
     INTERRUPTED_MESSAGE,
     publish_outputs,
     repair_interrupted_publishes,
 )
+from aether.errors import DataSetError
 from aether.state import InMemoryStateStore, Materialization, PublishJournal
 
 

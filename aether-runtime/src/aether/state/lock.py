@@ -28,6 +28,7 @@ from enum import Enum
 from pathlib import Path
 from types import TracebackType
 
+from aether.durations import format_elapsed
 from aether.errors import LockError
 
 GARBAGE_GRACE_SECONDS = 5.0
@@ -63,24 +64,11 @@ class LockHolder:
     def describe(self, now: float | None = None) -> str:
         """E.g. ``run r1 (pid 123 on host h, started 2024-01-01 12:00:01 +0100, 5m 3s ago)``."""
         moment = datetime.fromtimestamp(self.started_at).astimezone()
-        age = format_age((time.time() if now is None else now) - self.started_at)
+        age = format_elapsed((time.time() if now is None else now) - self.started_at)
         started = moment.strftime("%Y-%m-%d %H:%M:%S %z")
         return (
             f"run {self.run_id} (pid {self.pid} on host {self.host}, started {started}, {age} ago)"
         )
-
-
-def format_age(seconds: float) -> str:
-    """``42s``, ``5m 3s``, ``2h 10m``, ``3d 4h``: an age to read at a glance."""
-    whole = max(0, int(seconds))
-    days, rest = divmod(whole, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m {secs}s" if minutes else f"{secs}s"
 
 
 class ProjectLock:

@@ -6,13 +6,9 @@ from typing import Any
 
 import pytest
 
+from aether.dotted_paths import import_object
+from aether.engine.transformation import AbstractTransformation, check_arguments, resolve_callable
 from aether.errors import PipelineError
-from aether.transformation import (
-    AbstractTransformation,
-    check_arguments,
-    import_object,
-    resolve_callable,
-)
 
 
 class Scale(AbstractTransformation):

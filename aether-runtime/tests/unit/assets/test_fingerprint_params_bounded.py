@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aether.fingerprint import (
+from aether.assets.fingerprint import (
     LARGE_VALUE_KEY,
     MAX_STORED_PARAM_CHARS,
     explain_changes,

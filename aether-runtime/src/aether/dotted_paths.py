@@ -1,0 +1,24 @@
+"""Importing an object by its dotted path (``package.module.Name``), with a "did you mean"."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from typing import Any
+
+
+def import_object(dotted: str) -> Any:
+    """Import ``package.module.Name``; raises ImportError or AttributeError with context."""
+    module_name, _, attribute = dotted.rpartition(".")
+    if not module_name:
+        raise ImportError(f"'{dotted}' is not a dotted path (package.module.name)")
+    module = importlib.import_module(module_name)
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        public = [name for name in vars(module) if not name.startswith("_")]
+        close = difflib.get_close_matches(attribute, public, n=1)
+        suggestion = f"; did you mean '{module_name}.{close[0]}'?" if close else ""
+        raise AttributeError(
+            f"module '{module_name}' has no attribute '{attribute}'{suggestion}"
+        ) from None

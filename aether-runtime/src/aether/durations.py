@@ -1,0 +1,47 @@
+"""Durations as people write them (``30m``, ``2d``) and ages as people read them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aether.errors import ConfigError
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any, asset: str = "?", where: str = "catalog.yml") -> float | None:
+    """Seconds in ``30s``, ``15m``, ``1h``, ``2d``, ``1w`` (or a plain number of seconds)."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ConfigError(
+            f"Dataset '{asset}' ({where}): freshness duration {value!r} is not understood",
+            hint="write a number and a unit: 30m, 1h, 2d, 1w",
+        )
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def format_age(seconds: float) -> str:
+    """``42s``, ``5m``, ``3h``, ``2d``: one unit, rounded, for status tables."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:.0f}s"
+
+
+def format_elapsed(seconds: float) -> str:
+    """``42s``, ``5m 3s``, ``2h 10m``, ``3d 4h``: an age to read at a glance."""
+    whole = max(0, int(seconds))
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m {secs}s" if minutes else f"{secs}s"

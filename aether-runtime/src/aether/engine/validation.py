@@ -1,0 +1,207 @@
+"""Checks before a run: the DAG, the catalog entries, the transformations, the locations.
+
+``validate_project`` gathers every problem of a project (what ``aether validate`` lists);
+the other functions raise the first problem they find (what ``aether run`` stops on).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from aether.alerts import read_webhook
+from aether.catalog import DataCatalog
+from aether.checks import parse_checks
+from aether.durations import parse_duration
+from aether.engine.transformation import check_arguments, resolve_callable
+from aether.errors import AetherError, ConfigError, PipelineError
+from aether.locations import check_one_writer
+from aether.pipeline import Node, Pipeline
+from aether.project import AetherContext, check_parameters
+from aether.redaction import url_secret_lines
+from aether.single_file_paths import refuse_directory_paths
+
+_SECRET_KEY = re.compile(r"(password|passwd|secret|token|api[_-]?key|access[_-]?key)", re.I)
+# Unquoted YAML scalars that cannot be secrets (max_tokens: 512, use_token: true).
+_NOT_SECRET = re.compile(r"-?[\d_.]+|true|false|yes|no|on|off|null|~", re.I)
+
+
+def validate_project(ctx: AetherContext) -> list[AetherError]:
+    """Every configuration problem of the project, each once; no node runs.
+
+    Inputs and cycles are checked on all pipelines together (a pipeline may read what
+    another one produces); parameters per pipeline, so the message names it. Then every
+    catalog entry, the alert webhook, shared locations and literal secrets in conf/base.
+    """
+    problems: list[AetherError] = []
+    union = ctx.project_pipeline()
+    checks: list[tuple[str, Callable[[], None]]] = [
+        (f"pipeline {name}", functools.partial(check_parameters, pipeline, ctx.params))
+        for name, pipeline in ctx.pipelines.items()
+    ]
+    label = f"pipeline {union.name}" if len(ctx.pipelines) == 1 else "all pipelines"
+    checks.append((label, functools.partial(validate_pipeline, union, ctx.catalog)))
+    for where, check in checks:
+        try:
+            check()
+        except AetherError as error:
+            error.message = f"[{where}] {error.message}"
+            problems.append(error)
+    problems.extend(_catalog_entry_problems(ctx.catalog, problems))
+    project_wide: list[Callable[[], object]] = [
+        functools.partial(read_webhook, ctx.config),
+        # An entry written by a node of any pipeline.
+        functools.partial(check_locations, ctx.catalog, ctx.pipelines.values()),
+    ]
+    for project_check in project_wide:
+        try:
+            project_check()
+        except AetherError as error:
+            problems.append(error)
+    problems.extend(find_committed_secrets(ctx.project_path / "conf" / "base"))
+    return list({p.message: p for p in problems}.values())
+
+
+def _catalog_entry_problems(catalog: DataCatalog, reported: list[AetherError]) -> list[AetherError]:
+    found: list[AetherError] = []
+    for name, entry in catalog.entries.items():
+        try:
+            catalog.get(name)
+            parse_checks(name, list(entry.checks), entry.where)
+            if entry.freshness:
+                for key in ("warn_after", "error_after"):
+                    parse_duration(entry.freshness.get(key), name, entry.where)
+        except AetherError as error:
+            # validate_pipeline already reported it, prefixed with the pipeline: once is enough.
+            if not any(p.message.endswith(error.message) for p in [*reported, *found]):
+                found.append(error)
+    return found
+
+
+def validate_pipeline(
+    pipeline: Pipeline, catalog: DataCatalog, *, import_code: bool = True
+) -> None:
+    """Check everything that can be checked before running: raises the first problem found.
+
+    Cycles, inputs nobody produces, catalog entries (types, arguments, credentials, checks,
+    freshness), file datasets whose path is a directory and, when ``import_code``, that
+    every transformation imports and accepts the node's inputs.
+    """
+    pipeline.toposorted()
+    for name in sorted(pipeline.free_inputs()):
+        if name not in catalog:
+            reader = next(n.name for n in pipeline.nodes if name in n.dataset_inputs)
+            candidates = sorted(set(catalog.list()) | set(pipeline.producers))
+            close = difflib.get_close_matches(name, candidates, n=1)
+            raise PipelineError(
+                f"Node '{reader}' reads '{name}', which no node produces and the catalog "
+                "does not declare",
+                hint=f"did you mean '{close[0]}'?"
+                if close
+                else "add it to conf/base/catalog.yml or produce it with a node",
+            )
+    catalog.validate()
+    if import_code:
+        check_transformations(pipeline.nodes)
+    # After the transformations: `aether validate` lists check and freshness problems of
+    # every entry itself, so raising them first here would only hide a broken import.
+    refuse_directory_paths(catalog, pipeline.datasets())
+    check_asset_specs(catalog, pipeline.datasets())
+
+
+def check_asset_specs(catalog: DataCatalog, names: Iterable[str]) -> None:
+    """The checks and freshness of the named catalog entries are well formed.
+
+    They are read only once a node has run; checked here, a typo stops the run before it.
+    """
+    for name in sorted(names):
+        entry = catalog.entries.get(name)
+        if entry is None:
+            continue
+        parse_checks(name, list(entry.checks), entry.where)
+        for key in ("warn_after", "error_after"):
+            parse_duration((entry.freshness or {}).get(key), name, entry.where)
+
+
+def check_transformations(nodes: Iterable[Node]) -> None:
+    """Every transformation imports, takes its options, and accepts the node's inputs."""
+    checked: set[tuple[str, str, tuple[str | None, ...]]] = set()
+    for item in nodes:
+        arguments = tuple(i.arg for i in item.inputs)
+        # Thousands of nodes may share one dotted path, options and arguments: check it once.
+        key = (str(item.transformation), repr(sorted(item.options.items())), arguments)
+        if isinstance(item.transformation, str) and key in checked:
+            continue
+        func = resolve_callable(item.transformation, dict(item.options), item.name)
+        check_arguments(func, item.name, list(arguments))
+        checked.add(key)
+
+
+def check_selection(selected: Pipeline, full: Pipeline, catalog: DataCatalog) -> None:
+    """A selected node cannot read an in-memory dataset made by a node left out."""
+    for item in selected.nodes:
+        for name in item.dataset_inputs:
+            producer = full.producers.get(name)
+            if producer and producer not in selected and not catalog.is_declared(name):
+                raise PipelineError(
+                    f"Node '{item.name}' reads '{name}', an in-memory dataset made by node "
+                    f"'{producer}', which is not selected",
+                    hint=f"select '{producer}' too (e.g. --to-nodes {item.name}) or declare "
+                    f"'{name}' in the catalog so it is stored",
+                )
+
+
+def check_locations(catalog: DataCatalog, pipelines: Iterable[Pipeline]) -> None:
+    """No catalog entry a node writes (in any of ``pipelines``) shares its physical location
+    with another entry; read-only entries may (see aether.locations)."""
+    written = {name: n.name for p in pipelines for n in p.nodes for name in n.outputs}
+    check_one_writer(catalog.entries.values(), written, catalog.factory.project_path)
+
+
+def find_committed_secrets(base: Path) -> list[ConfigError]:
+    """Literal secret-looking values in conf/base, which is committed to git."""
+    found = []
+    for path in sorted(base.glob("*.y*ml")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            match = re.match(r"^\s*([\w\-]+)\s*:\s*(\S.*?)\s*$", line)
+            if not match or line.lstrip().startswith("#"):
+                continue
+            key, value = match.groups()
+            if _SECRET_KEY.search(key) and _literal_value(value):
+                found.append(
+                    ConfigError(
+                        f"conf/base/{path.name}:{number}: '{key}' holds a literal secret in "
+                        "conf/base, which is committed",
+                        hint="move it to conf/local/credentials.yml or use ${env:NAME}",
+                    )
+                )
+        if path.name == "credentials.yml":
+            found.append(
+                ConfigError(
+                    "conf/base/credentials.yml exists: credentials in conf/base are committed",
+                    hint="move it to conf/local/credentials.yml (gitignored)",
+                )
+            )
+    return found
+
+
+def find_url_secrets(base: Path) -> list[str]:
+    """Lines of conf/base holding a URL password or token parameter in clear (a warning:
+    the value is masked in every output, but it is still committed)."""
+    return [
+        f"conf/base/{path.name}:{number}: a URL holds a password or token in clear, "
+        "and conf/base is committed"
+        for path in sorted(base.glob("*.y*ml"))
+        for number in url_secret_lines(path.read_text(encoding="utf-8"))
+    ]
+
+
+def _literal_value(value: str) -> bool:
+    """Whether a YAML value is a literal string, not a reference, a nested block or a number."""
+    unquoted = value.strip("'\"")
+    if not unquoted or unquoted.startswith(("${", "{", "[", "#")):
+        return False
+    return unquoted != value or not _NOT_SECRET.fullmatch(value)

@@ -130,7 +130,7 @@ def print_result(result: Result) -> None:
     if result.error:
         print(f"  FAILED: {result.error}")
         return
-    for samples in filter(None, [result.subject, result.baseline]):
+    for samples in filter(None, [result.subject, result.baseline, *result.others]):
         print(
             f"  {samples.label:28} median {seconds(samples.median)} "
             f"(min {seconds(samples.low)}, max {seconds(samples.high)}, n={len(samples.seconds)})"

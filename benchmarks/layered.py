@@ -215,7 +215,7 @@ with open(first, newline="") as a, open(second, newline="") as b:
     next(rows_b)
     rows = [[int(x) + int(y) for x, y in zip(ra, rb)] for ra, rb in zip(rows_a, rows_b)]
 with open(output, "w", newline="") as out:
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\\n")
     writer.writerow(header)
     writer.writerows(rows)
 '''

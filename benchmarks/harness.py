@@ -58,6 +58,10 @@ class Result:
     notes: list[str] = field(default_factory=list)
     quick: bool = False
     error: str | None = None
+    others: list[Samples] = field(default_factory=list)  # more measured things, listed below
+    # cost vs size for a chart: label -> {size: median seconds}, drawn to ``image`` (in docs/)
+    series: dict[str, dict[str, float]] = field(default_factory=dict)
+    image: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +71,7 @@ class Result:
         data = dict(data)
         data["subject"] = Samples(**data["subject"])
         data["baseline"] = Samples(**data["baseline"]) if data.get("baseline") else None
+        data["others"] = [Samples(**samples) for samples in data.get("others", [])]
         return cls(**data)
 
 

@@ -132,6 +132,8 @@ def _details(result: Result, entry: dict[str, Any]) -> list[str]:
     lines += [result.method, ""] if result.method else []
     lines += [f"- {_samples(result.subject)}"]
     lines += [f"- {_samples(result.baseline)}"] if result.baseline else []
+    lines += [f"- {_samples(samples)}" for samples in result.others]
     lines += [f"- Result: {result.figure} (bar: {result.bar})"]
     lines += [f"- {note}" for note in result.notes]
+    lines += ["", f"![{result.title}]({result.image})"] if result.image else []
     return [*lines, ""]

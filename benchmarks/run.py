@@ -26,6 +26,7 @@ from types import ModuleType
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cases
+import chart
 import report
 from harness import BENCH_DIR, REPO_ROOT, Context, Result, Samples, machine, seconds
 
@@ -81,6 +82,7 @@ def run_all(
             }
         )
     if not args.no_write:
+        draw_charts(entries)
         stored = report.merge(entries)
         page = report.write_page(
             stored, command, {n: (m.TITLE, m.BAR) for n, m in available.items()}
@@ -88,6 +90,22 @@ def run_all(
         results = report.RESULTS_FILE.relative_to(REPO_ROOT)
         print(f"\nwrote {page.relative_to(REPO_ROOT)} and {results}")
     return 1 if failed else 0
+
+
+def draw_charts(entries: list[dict]) -> None:
+    """Draw the cost-vs-size chart of each result that has one, into docs/."""
+    for entry in entries:
+        result = entry["result"]
+        if not (result["series"] and result["image"]) or result["error"]:
+            continue
+        target = REPO_ROOT / "docs" / result["image"]
+        try:
+            chart.draw(result["series"], result["title"], target, log=print)
+        except Exception as exc:  # no matplotlib (say): the figures are on the page anyway
+            result["notes"].append(f"The chart could not be drawn: {exc}")
+            result["image"] = None
+            continue
+        print(f"drew {target.relative_to(REPO_ROOT)}")
 
 
 def run_one(module: ModuleType, quick: bool) -> Result:
@@ -130,7 +148,7 @@ def print_result(result: Result) -> None:
     if result.error:
         print(f"  FAILED: {result.error}")
         return
-    for samples in filter(None, [result.subject, result.baseline]):
+    for samples in filter(None, [result.subject, result.baseline, *result.others]):
         print(
             f"  {samples.label:28} median {seconds(samples.median)} "
             f"(min {seconds(samples.low)}, max {seconds(samples.high)}, n={len(samples.seconds)})"

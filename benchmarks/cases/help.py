@@ -6,13 +6,10 @@ dependencies. Each timed run is a fresh interpreter; the two commands alternate.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from harness import BENCH_DIR, Context, Result, aether_command, alternate, quiet_env, seconds
+import venvs
+from harness import Context, Result, aether_command, alternate, quiet_env, seconds
 
 NAME = "help"
 TITLE = "`aether --help` cold start vs `kedro --help`"
@@ -20,8 +17,6 @@ ORDER = 10
 BAR_SECONDS = 0.25
 BAR_RATIO = 1 / 5
 BAR = f"≤ {BAR_SECONDS} s and ≤ {BAR_RATIO:.2f} x kedro"
-
-KEDRO_VENV = BENCH_DIR / "kedro-venv"
 
 
 def run(ctx: Context) -> list[Result]:
@@ -60,44 +55,9 @@ def run(ctx: Context) -> list[Result]:
 
 
 def ensure_kedro(ctx: Context) -> Path:
-    """Create ``.bench/kedro-venv`` with the latest Kedro unless it is already there."""
-    kedro = KEDRO_VENV / "bin" / "kedro"
-    if kedro.exists():
-        return kedro
-    ctx.log("installing kedro into .bench/kedro-venv (once)")
-    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
-    uv = _uv()
-    python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    subprocess.run(
-        [*uv, "venv", "--quiet", "--python", python, str(KEDRO_VENV)], check=True, env=env
-    )
-    subprocess.run(
-        [*uv, "pip", "install", "--quiet", "--python", str(KEDRO_VENV / "bin" / "python"), "kedro"],
-        check=True,
-        env=env,
-    )
-    return kedro
+    """``.bench/kedro-venv`` with the latest Kedro (created on first use)."""
+    return venvs.ensure_venv(*venvs.KEDRO, ctx.log) / "kedro"
 
 
 def kedro_version(kedro: Path) -> str:
-    done = subprocess.run(
-        [str(kedro.with_name("python")), "-c", "import kedro; print(kedro.__version__)"],
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip() or "(unknown version)"
-
-
-def _uv() -> list[str]:
-    # `uv run` exports its own path as UV; else uv may be on PATH, or only importable by the
-    # system python (`python3 -m uv`).
-    if found := os.environ.get("UV") or shutil.which("uv"):
-        return [found]
-    for python in (sys.executable, shutil.which("python3")):
-        if (
-            python
-            and subprocess.run([python, "-m", "uv", "--version"], capture_output=True).returncode
-            == 0
-        ):
-            return [python, "-m", "uv"]
-    raise RuntimeError("uv is needed to create the kedro venv: `python3 -m pip install uv`")
+    return venvs.package_version(kedro.parent, "kedro")

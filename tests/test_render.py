@@ -17,7 +17,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from .conftest import ANSWERS_FILE, BIN, REPO_ROOT, files_of
+from .conftest import ANSWERS_FILE, BIN, REPO_ROOT, files_of, git
 
 ANSWER_SETS = {
     "defaults": {},
@@ -52,6 +52,10 @@ ENGINES = ["copier", "cookiecutter"]
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%|\{#|cookiecutter\.")
 TEXT_SUFFIXES = {"", ".md", ".py", ".yml", ".yaml", ".toml", ".json", ".cfg", ".txt", ".csv"}
 EXAMPLE = REPO_ROOT / "examples" / "orders"
+DATA_LAYERS = (
+    "01_raw", "02_intermediate", "03_primary", "04_feature",
+    "05_model_input", "06_models", "07_model_output", "08_reporting",
+)  # fmt: skip
 
 
 def text_files(files: dict[str, bytes]) -> dict[str, str]:
@@ -92,7 +96,8 @@ def test_renders_the_expected_files(bake, engine, answers_id):
         f"src/{package}/__init__.py", f"src/{package}/nodes/__init__.py",
         f"src/{package}/nodes/orders.py", f"src/{package}/nodes/reports.py",
         "tests/conftest.py", "tests/unit/test_nodes.py", "tests/integration/test_pipeline.py",
-        "tests/e2e/test_cli.py",
+        "tests/e2e/test_cli.py", "data/README.md",
+        *(f"data/{layer}/.gitkeep" for layer in DATA_LAYERS),
     }  # fmt: skip
     optional = {
         "Dockerfile": answers.get("include_docker", False),
@@ -116,6 +121,9 @@ def test_every_file_is_fully_rendered_and_parses(bake, answers_id):
 
     for name, text in text_files(files_of(project)).items():
         assert not UNRENDERED.search(text), f"{name} has unrendered template syntax"
+        if Path(name).name == ".gitkeep":
+            assert not text, name
+            continue
         assert text.endswith("\n") and not text.endswith("\n\n"), f"{name}: one final newline"
         assert not re.search(r"[ \t]+$", text, re.MULTILINE), f"{name}: trailing whitespace"
         suffix = Path(name).suffix
@@ -246,6 +254,29 @@ def test_catalog_metadata_is_never_cut_at_a_comma(bake):
             assert None not in metadata.values(), f"{catalog}: {name}: {metadata}"
         description = entries["clean_orders"]["metadata"]["description"]
         assert description == "Real orders with an amount, test orders removed"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_data_layers_are_kept_in_git_but_their_contents_are_not(bake, engine):
+    project = bake(engine)
+    for layer in DATA_LAYERS:
+        assert (project / "data" / layer / ".gitkeep").is_file(), layer
+        assert f"`{layer}/`" in (project / "data" / "README.md").read_text(), layer
+    git("init", "--quiet", cwd=project)
+    produced = ["data/03_primary/customers.parquet", "data/08_reporting/daily.csv", "data/x.csv"]
+    kept = [*(f"data/{layer}/.gitkeep" for layer in DATA_LAYERS), "data/01_raw/orders.csv"]
+    kept.append("data/README.md")
+
+    def ignored(path: str) -> bool:
+        done = subprocess.run(["git", "check-ignore", "--quiet", "--no-index", path], cwd=project)
+        assert done.returncode in (0, 1), path
+        return done.returncode == 0
+
+    assert all(ignored(path) for path in produced)
+    assert not [path for path in kept if ignored(path)]
+    git("add", "--all", cwd=project)
+    tracked = set(git("ls-files", "data", cwd=project).split())
+    assert tracked == set(kept)
 
 
 def test_makefile_has_every_target_help_first_and_includes_local_mk(bake):

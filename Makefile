@@ -72,7 +72,7 @@ demo: install ## Generate a project from the template into demo/, install it, ru
 	@echo "Generated project: $(DEMO_DIR)  (cd $(DEMO_DIR) && make help)"
 	@echo "Produced:"
 	@cd $(DEMO_DIR) && find data -type f ! -path 'data/01_raw/*' ! -name '.gitkeep' | sort | sed 's/^/  /'
-	@echo "DAG page: $(DEMO_DIR)/data/08_reporting/pipeline.html (open it in a browser)"
+	@echo "DAG page: $(DEMO_DIR)/data/08_reporting/dag.html (open it in a browser)"
 
 clean: ## Remove build outputs, caches and the demo
 	rm -rf demo site .bench .pytest_cache .ruff_cache .mypy_cache .import_linter_cache dist

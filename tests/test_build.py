@@ -82,7 +82,7 @@ def test_make_status_and_viz_show_the_materialized_assets(built):
         "clean_orders": "fresh",
         "daily_revenue": "fresh",
     }
-    page = (project / "data/08_reporting/pipeline.html").read_text()
+    page = (project / "data/08_reporting/dag.html").read_text()
     assert "clean_orders" in page and "daily_revenue" in page
 
 

@@ -17,7 +17,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from .conftest import ANSWERS_FILE, BIN, REPO_ROOT, files_of, git
+from .conftest import ANSWERS_FILE, BIN, REPO_ROOT, files_of, git, project_env
 
 ANSWER_SETS = {
     "defaults": {},
@@ -286,8 +286,38 @@ def test_makefile_has_every_target_help_first_and_includes_local_mk(bake):
     wanted = ["help", "install", "run", "test", "lint", "format", "docs", "viz", "status"]
     assert {*wanted, "update", "clean"} <= set(targets)
     assert ".DEFAULT_GOAL := help" in makefile
-    assert "aether viz --format html --output" in makefile
     assert makefile.rstrip().endswith("-include local.mk")
+
+
+def test_make_viz_honours_args_and_writes_where_aether_viz_does(bake):
+    project = bake("copier")
+    help_text = subprocess.run(
+        [BIN / "python", "-m", "aether", "viz", "--help"], capture_output=True, text=True
+    ).stdout
+    runtime_default = re.search(r"html default:\s*(\S+?)\)", help_text)
+    assert runtime_default, help_text
+    default = runtime_default.group(1)
+
+    def make_viz(*variables: str) -> str:
+        done = subprocess.run(
+            ["make", "--dry-run", "--no-print-directory", "viz", "UV=uv", *variables],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env=project_env(),
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return " ".join(next(ln for ln in done.stdout.splitlines() if "aether viz" in ln).split())
+
+    html = f"uv run aether viz --format html --output {default}"
+    assert make_viz() == html
+    assert make_viz("ARGS=--pipeline orders") == f"{html} --pipeline orders"
+    assert make_viz("ARGS=--format mermaid") == "uv run aether viz --format mermaid"
+    assert make_viz("ARGS=-f json -o dag.json") == "uv run aether viz -f json -o dag.json"
+    assert (
+        make_viz("VIZ_OUTPUT=site/dag.html")
+        == "uv run aether viz --format html --output site/dag.html"
+    )
 
 
 def test_cookiecutter_from_the_repository_root_uses_the_router(

@@ -90,8 +90,8 @@ def test_renders_the_expected_files(bake, engine, answers_id):
     expected = {
         "Makefile", "pyproject.toml", "README.md", "CONTRIBUTING.md", ".gitignore",
         ".python-version", ".pre-commit-config.yaml", "mkdocs.yml", "docs/index.md",
-        "docs/reference.md", ".github/workflows/pr_checks.yml", ".github/workflows/publish.yml",
-        ".github/workflows/docs.yml", "conf/base/catalog.yml", "conf/base/parameters.yml",
+        "docs/reference.md", ".github/workflows/pr_checks.yml", ".github/workflows/docs.yml",
+        "conf/base/catalog.yml", "conf/base/parameters.yml",
         "conf/base/pipeline.yml", "conf/local/credentials.example.yml", "data/01_raw/orders.csv",
         f"src/{package}/__init__.py", f"src/{package}/nodes/__init__.py",
         f"src/{package}/nodes/orders.py", f"src/{package}/nodes/reports.py",
@@ -107,6 +107,7 @@ def test_renders_the_expected_files(bake, engine, answers_id):
         ".vscode/settings.json": answers.get("include_vscode", True),
         ".vscode/tasks.json": answers.get("include_vscode", True),
         "LICENSE": answers.get("license", "MIT") != "Proprietary",
+        ".github/workflows/publish.yml": answers.get("license", "MIT") != "Proprietary",
         ANSWERS_FILE: engine == "copier",
     }
     wanted = expected | {name for name, present in optional.items() if present}
@@ -196,7 +197,7 @@ def test_ruff_accepts_the_generated_code(bake, answers_id):
 def test_workflows_pass_the_schema_and_actionlint(bake, answers_id):
     project = bake("copier", **ANSWER_SETS[answers_id])
     workflows = sorted(str(p) for p in (project / ".github" / "workflows").glob("*.yml"))
-    assert len(workflows) == 3
+    assert len(workflows) == (2 if ANSWER_SETS[answers_id].get("license") == "Proprietary" else 3)
 
     schema = subprocess.run(
         [BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows],
@@ -228,6 +229,17 @@ def test_workflows_keep_github_expressions_and_publish_without_tokens(bake):
     docs = yaml.safe_load((workflows / "docs.yml").read_text())["jobs"]
     assert "${{ steps.deployment.outputs.page_url }}" in docs["deploy"]["environment"]["url"]
     assert {"run": "make docs"} in docs["build"]["steps"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("license", ["MIT", "Proprietary"])
+def test_only_publishable_projects_get_the_publish_workflow(bake, engine, license):
+    project = bake(engine, license=license)
+
+    publish = project / ".github" / "workflows" / "publish.yml"
+    assert publish.is_file() == (license != "Proprietary")
+    contributing = (project / "CONTRIBUTING.md").read_text()
+    assert ("publish.yml" in contributing) == (license != "Proprietary")
 
 
 def test_example_is_the_bundled_orders_example(bake):

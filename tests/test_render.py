@@ -242,6 +242,24 @@ def test_only_publishable_projects_get_the_publish_workflow(bake, engine, licens
     assert ("publish.yml" in contributing) == (license != "Proprietary")
 
 
+def test_python_choices_run_oldest_to_newest_and_default_to_3_11(bake):
+    def key(version: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in version.split("."))
+
+    copier_question = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())["python_version"]
+    assert copier_question["choices"] == sorted(copier_question["choices"], key=key)
+    assert copier_question["default"] == "3.11"
+    # Cookiecutter's default is always its first item: 3.11 first, then oldest to newest.
+    listed = json.loads((REPO_ROOT / "template" / "cookiecutter.json").read_text())
+    choices = listed["python_version"]
+    assert choices[0] == "3.11"
+    assert choices[1:] == sorted(choices[1:], key=key)
+    assert sorted(choices, key=key) == copier_question["choices"]
+    for engine in ENGINES:
+        meta = tomllib.loads((bake(engine) / "pyproject.toml").read_text())
+        assert meta["project"]["requires-python"] == ">=3.11", engine
+
+
 def test_example_is_the_bundled_orders_example(bake):
     project = bake("copier", package_name="shop_data")
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from .conftest import RUNTIME_PATH, bake_with_copier, project_env
+from .test_render import DATA_LAYERS
 
 pytestmark = pytest.mark.slow
 
@@ -105,9 +106,13 @@ def test_make_help_is_the_default_and_lists_every_target(built):
 def test_make_clean_keeps_the_raw_data(built):
     project = built["project"]
     make(project, "run")
+    assert (project / "data/02_intermediate/clean_orders.parquet").exists()
 
     make(project, "clean")
 
     assert (project / "data/01_raw/orders.csv").exists()
-    assert not (project / "data/02_intermediate").exists()
+    data = project / "data"
+    left = {p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()}
+    kept = {f"{layer}/.gitkeep" for layer in DATA_LAYERS}
+    assert left == {"README.md", "01_raw/orders.csv", *kept}  # every layer folder stays
     assert not (project / ".aether").exists()

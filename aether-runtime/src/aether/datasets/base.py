@@ -30,15 +30,18 @@ saved with ``_save`` after the others are staged, and is not atomic with them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from aether.errors import AetherError, DataSetError
 
 logger = logging.getLogger("aether.datasets")
+_SAVE_HINT = "check the data type the node returns and that the location is writable"
 
 
 @dataclass(frozen=True)
@@ -103,31 +106,17 @@ class AbstractDataSet(ABC):
     def load(self) -> Any:
         """Return the dataset's data."""
         started = time.perf_counter()
-        try:
+        hint = f"check that it exists and is readable: `aether catalog describe {self.name}` "
+        with self._reported("load", hint + "shows where it lives"):
             data = self._load()
-        except AetherError:
-            raise
-        except Exception as exc:
-            raise DataSetError(
-                f"Failed to load dataset '{self.name}' ({type(self).__name__}): {_short(exc)}",
-                hint="check that it exists and is readable: `aether catalog describe "
-                f"{self.name}` shows where it lives",
-            ) from exc
         logger.debug("loaded %s in %.3fs", self.name, time.perf_counter() - started)
         return data
 
     def save(self, data: Any) -> None:
         """Store ``data``; file datasets publish atomically (temporary path, then rename)."""
         started = time.perf_counter()
-        try:
+        with self._reported("save", _SAVE_HINT):
             self._save(data)
-        except AetherError:
-            raise
-        except Exception as exc:
-            raise DataSetError(
-                f"Failed to save dataset '{self.name}' ({type(self).__name__}): {_short(exc)}",
-                hint="check the data type the node returns and that the location is writable",
-            ) from exc
         logger.debug("saved %s in %.3fs", self.name, time.perf_counter() - started)
 
     def stage(self, data: Any) -> Staged | None:
@@ -135,27 +124,15 @@ class AbstractDataSet(ABC):
 
         None when the dataset cannot stage: call :meth:`save` instead.
         """
-        try:
+        with self._reported("save", _SAVE_HINT):
             return self._stage(data)
-        except AetherError:
-            raise
-        except Exception as exc:
-            raise DataSetError(
-                f"Failed to save dataset '{self.name}' ({type(self).__name__}): {_short(exc)}",
-                hint="check the data type the node returns and that the location is writable",
-            ) from exc
 
     def publish(self, staged: Staged) -> None:
         """Put a staged copy in place of the current version, in one atomic step."""
-        try:
+        with self._reported(
+            "publish", "check that the location is writable; the next run finishes or redoes it"
+        ):
             self._publish(staged)
-        except AetherError:
-            raise
-        except Exception as exc:
-            raise DataSetError(
-                f"Failed to publish dataset '{self.name}' ({type(self).__name__}): {_short(exc)}",
-                hint="check that the location is writable; the next run finishes or redoes it",
-            ) from exc
 
     def discard(self, staged: Staged) -> None:
         """Remove a staged copy that will not be published (never raises)."""
@@ -184,6 +161,19 @@ class AbstractDataSet(ABC):
             raise DataSetError(
                 f"Failed to check whether dataset '{self.name}' exists: {_short(exc)}",
                 hint="check the location and credentials in the catalog entry",
+            ) from exc
+
+    @contextlib.contextmanager
+    def _reported(self, verb: str, hint: str) -> Iterator[None]:
+        """Turn an implementation's own exception into a DataSetError naming this dataset."""
+        try:
+            yield
+        except AetherError:
+            raise
+        except Exception as exc:
+            raise DataSetError(
+                f"Failed to {verb} dataset '{self.name}' ({type(self).__name__}): {_short(exc)}",
+                hint=hint,
             ) from exc
 
     def describe(self) -> dict[str, Any]:

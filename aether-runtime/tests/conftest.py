@@ -1,4 +1,8 @@
-"""Shared fixtures: small Aether projects written under ``tmp_path``.
+"""Shared fixtures: small Aether projects written under ``tmp_path``, and the CLI run on them.
+
+The one way a test runs the CLI is the ``aether`` fixture (:func:`run_aether`: waited for) or
+``aether_in_background`` (:func:`start_aether`: a ``Popen`` to signal or kill); both use
+:func:`cli_env`. ``orders_project`` is a never-run copy of ``examples/orders``.
 
 ``make_project(scenario, ...)`` writes a project whose default configuration runs: a CSV of
 numbers is doubled (``double``, tag ``prep``) and summed (``total``, tag ``report``). Each of

@@ -1,4 +1,8 @@
-"""Shared fixtures: small Aether projects written under ``tmp_path``.
+"""Shared fixtures: small Aether projects written under ``tmp_path``, and the CLI run on them.
+
+The one way a test runs the CLI is the ``aether`` fixture (:func:`run_aether`: waited for) or
+``aether_in_background`` (:func:`start_aether`: a ``Popen`` to signal or kill); both use
+:func:`cli_env`. ``orders_project`` is a never-run copy of ``examples/orders``.
 
 ``make_project(scenario, ...)`` writes a project whose default configuration runs: a CSV of
 numbers is doubled (``double``, tag ``prep``) and summed (``total``, tag ``report``). Each of
@@ -9,11 +13,13 @@ the default text; ``local`` / ``envs`` add environment folders, ``files`` any ot
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -128,24 +134,94 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
-def run_aether(
-    project: Path, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """``python -m aether ARGS`` in ``project``, as a user would type it (``timeout``: for
-    the few scale cases that legitimately take minutes on a busy machine)."""
+def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a CLI subprocess: no inherited ``AETHER_*``, wide plain unbuffered
+    output, then ``extra``."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("AETHER_")}
-    environ.update({"COLUMNS": "200", "NO_COLOR": "1", **(env or {})})
+    environ.update({"COLUMNS": "250", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", **(extra or {})})
+    return environ
+
+
+def _command(args: tuple[str, ...], debug: bool) -> list[str]:
+    return [sys.executable, "-m", "aether", *(["--debug"] if debug else []), *args]
+
+
+def run_aether(
+    cwd: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    debug: bool = False,
+    input: str | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """``python -m aether [--debug] ARGS`` in ``cwd`` (a project or any folder in it), as a
+    user would type it; ``env`` adds to :func:`cli_env`, ``input`` is fed to stdin. The
+    generous ``timeout`` only stops a hung run: template renders and scale cases
+    legitimately take minutes on a busy machine."""
     return subprocess.run(
-        [sys.executable, "-m", "aether", *args],
-        cwd=project,
+        _command(args, debug),
+        cwd=cwd,
+        input=input,
         capture_output=True,
         text=True,
-        env=environ,
+        env=cli_env(env),
         timeout=timeout,
+    )
+
+
+def start_aether(
+    cwd: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    stdout: int | IO[str] = subprocess.PIPE,
+    stderr: int | IO[str] = subprocess.PIPE,
+) -> subprocess.Popen[str]:
+    """``python -m aether ARGS`` started in the background, not waited for (output piped,
+    or to the given file or ``subprocess.DEVNULL``)."""
+    return subprocess.Popen(
+        _command(args, debug=False),
+        cwd=cwd,
+        stdout=stdout,
+        stderr=stderr,
+        text=True,
+        env=cli_env(env),
     )
 
 
 @pytest.fixture(scope="session")
 def aether() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """``aether(project, "run", "--env", "prod", env={...})``: the CLI in a subprocess."""
+    """``aether(project, "run", "--env", "prod", env={...}, debug=True)``: the CLI in a
+    subprocess (:func:`run_aether`)."""
     return run_aether
+
+
+@pytest.fixture(scope="session")
+def aether_in_background() -> Callable[..., subprocess.Popen[str]]:
+    """``aether_in_background(project, "run", env={...})``: the CLI started, not waited for
+    (:func:`start_aether`)."""
+    return start_aether
+
+
+ORDERS_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "orders"
+
+
+def copy_orders_example(target: Path) -> Path:
+    """A copy of ``examples/orders`` at ``target`` that was never run: no state, no outputs."""
+    shutil.copytree(
+        ORDERS_EXAMPLE,
+        target,
+        ignore=shutil.ignore_patterns("02_*", "08_*", ".aether", "__pycache__"),
+    )
+    return target
+
+
+@pytest.fixture(scope="session")
+def copy_orders() -> Callable[[Path], Path]:
+    """``copy_orders(target)``: :func:`copy_orders_example`, for fixtures of wider scope."""
+    return copy_orders_example
+
+
+@pytest.fixture
+def orders_project(tmp_path: Path) -> Path:
+    """A never-run copy of ``examples/orders`` at ``tmp_path/orders``."""
+    return copy_orders_example(tmp_path / "orders")

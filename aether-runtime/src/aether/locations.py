@@ -2,7 +2,7 @@
 
 A hostile catalog once declared an output whose ``filepath`` was a raw source spelled
 differently (``./data/../data/01_raw/orders.csv``), and the run overwrote the source. So every
-``filepath`` (or ``path``) of the catalog is first spelled one way (:func:`normalise_location`):
+``filepath`` (or ``path``) of the catalog is first spelled one way (:class:`LocationNormaliser`):
 
 - local paths: ``~`` expanded, made absolute under the project, ``.``/``..``/doubled slashes
   removed lexically (as the file datasets do), then symlinks resolved on the longest existing
@@ -71,7 +71,13 @@ class Location:
 
 class LocationNormaliser:
     """Spells locations one way (see the module docstring); remembers resolved folders, so
-    thousands of entries in a few folders cost one ``realpath`` per folder."""
+    thousands of entries in a few folders cost one ``realpath`` per folder.
+
+    Relative paths are relative to ``project_path`` (else the current folder)::
+
+        LocationNormaliser("/srv/shop")("./data/../data/01_raw/orders.csv")
+        # Location("file", ("srv", "shop", "data", "01_raw", "orders.csv"))
+    """
 
     def __init__(self, project_path: str | Path | None = None) -> None:
         self.root = os.fspath(project_path) if project_path is not None else os.getcwd()
@@ -139,18 +145,6 @@ def _symlink_names(folder: str) -> frozenset[str]:
             return frozenset(entry.name for entry in found if entry.is_symlink())
     except (OSError, ValueError):  # missing, unreadable, a NUL byte: no symlink to follow
         return frozenset()
-
-
-def normalise_location(text: str, project_path: str | Path | None = None) -> Location:
-    """The physical location ``text`` (a catalog ``filepath``) names, spelled one way.
-
-    Relative paths are relative to ``project_path`` (else the current folder)::
-
-        normalise_location("./data/../data/01_raw/orders.csv", "/srv/shop")
-        # Location("file", ("srv", "shop", "data", "01_raw", "orders.csv"))
-        normalise_location("S3A://Bucket//a.csv") == normalise_location("s3://bucket/a.csv")
-    """
-    return LocationNormaliser(project_path)(text)
 
 
 def _remote(scheme: str, rest: str) -> Location:

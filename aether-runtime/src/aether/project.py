@@ -25,7 +25,7 @@ from aether.config import (
     is_missing,
     load_yaml,
 )
-from aether.errors import AetherError, ConfigError, PipelineError
+from aether.errors import ConfigError, PipelineError
 from aether.params_overrides import apply_overrides
 from aether.pipeline import Pipeline, parse_pipelines
 from aether.project_dag import pipelines_of, union_of
@@ -34,15 +34,13 @@ if TYPE_CHECKING:
     from aether.state.sqlite import SQLiteStateStore
 
 ENV_VARIABLE = "AETHER_ENV"
-_current: AetherContext | None = None
 
 
 @dataclass
 class AetherContext:
     """Everything one run needs, built once: paths, environment, config, catalog, pipelines.
 
-    Code receives it as an argument; :func:`get_current_context` exists for the few places
-    that cannot (e.g. a custom dataset that needs the project path).
+    Code receives it as an argument: there is no global "current" context.
     """
 
     project_path: Path
@@ -123,8 +121,7 @@ def load_context(
     params: Mapping[str, Any] | None = None,
     run_id: str | None = None,
 ) -> AetherContext:
-    """Build the context of the project at (or above) ``project``; the global one is set."""
-    global _current
+    """Build the context of the project at (or above) ``project``."""
     if project is not None and not (Path(project) / "conf" / "base").is_dir():
         raise ConfigError(
             f"{project} is not an Aether project (it has no conf/base/ folder)",
@@ -156,7 +153,6 @@ def load_context(
     )
     if run_id:
         context.run_id = run_id
-    _current = context
     return context
 
 
@@ -168,16 +164,6 @@ def choose_env(env: str | None, settings: Mapping[str, Any]) -> tuple[str | None
         return os.environ[ENV_VARIABLE], ENV_VARIABLE
     default = settings.get("default_env")
     return (str(default), "[tool.aether] default_env") if default else (None, "--env")
-
-
-def get_current_context() -> AetherContext:
-    """The context of the run in progress (for code that cannot receive it as an argument)."""
-    if _current is None:
-        raise AetherError(
-            "No Aether context is loaded",
-            hint="call aether.project.load_context() or run through `aether run`",
-        )
-    return _current
 
 
 def build_catalog(root: Path, loader: ConfigLoader, params: Mapping[str, Any]) -> DataCatalog:

@@ -79,14 +79,6 @@ def register_credentials(credentials: Any) -> None:
         register(credentials)
 
 
-def forget_all() -> None:
-    """Empty the registry (for tests: a process otherwise keeps its secrets to the end)."""
-    global _pattern
-    with _lock:
-        _secrets.clear()
-        _pattern = None
-
-
 def redact(text: str) -> str:
     """``text`` with every registered secret, URL password and token parameter masked."""
     pattern = _pattern

@@ -28,7 +28,6 @@ from aether.errors import AetherError, ConfigError
 
 # The project's canonical repository: what generated projects record for `copier update`.
 PUBLIC_TEMPLATE = "https://github.com/aether-data/aether.git"
-TEMPLATE_ENV = "AETHER_TEMPLATE"
 MIRROR_ENV = "AETHER_TEMPLATE_MIRROR"
 ANSWERS_FILE = ".copier-answers.yml"
 BUNDLED_TEMPLATE = Path(__file__).resolve().parent / "_template"

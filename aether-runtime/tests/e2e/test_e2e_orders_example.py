@@ -3,7 +3,6 @@ Parquet table and a daily revenue report whose figures match a plain pandas comp
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -16,13 +15,11 @@ Aether = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture(scope="module")
-def orders_run(tmp_path_factory: pytest.TempPathFactory, aether: Aether) -> Path:
+def orders_run(
+    tmp_path_factory: pytest.TempPathFactory, aether: Aether, copy_orders: Callable[[Path], Path]
+) -> Path:
     """A copy of examples/orders with only the raw data, after one `aether run`."""
-    project = tmp_path_factory.mktemp("e2e") / "orders"
-    shutil.copytree(EXAMPLE / "conf", project / "conf")
-    shutil.copytree(EXAMPLE / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__"))
-    (project / "data" / "01_raw").mkdir(parents=True)
-    shutil.copy(EXAMPLE / "data/01_raw/orders.csv", project / "data/01_raw/orders.csv")
+    project = copy_orders(tmp_path_factory.mktemp("e2e") / "orders")
 
     result = aether(project, "run")
 

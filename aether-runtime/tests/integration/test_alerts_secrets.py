@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -16,10 +15,10 @@ SECRET = "s3cr3t-Hunter2-XYZ"
 
 
 @pytest.fixture(autouse=True)
-def empty_registry() -> Iterator[None]:
-    redaction.forget_all()
-    yield
-    redaction.forget_all()
+def empty_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A registry of its own for each test (a process otherwise keeps its secrets to the end)."""
+    monkeypatch.setattr(redaction, "_secrets", set())
+    monkeypatch.setattr(redaction, "_pattern", None)
 
 
 def test_a_registered_secret_in_a_reason_is_masked_in_the_posted_payload(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -183,12 +182,8 @@ def test_outside_a_project_says_how_to_get_one(aether: Aether, tmp_path: Path) -
 
 
 # validate ----------------------------------------------------------------------------------
-def test_validate_passes_on_the_example_project(aether: Aether, tmp_path: Path) -> None:
-    project = tmp_path / "orders"
-    shutil.copytree(EXAMPLE / "conf", project / "conf")
-    shutil.copytree(EXAMPLE / "src", project / "src")
-
-    result = aether(project, "validate")
+def test_validate_passes_on_the_example_project(aether: Aether, orders_project: Path) -> None:
+    result = aether(orders_project, "validate")
 
     assert result.returncode == 0, result.stderr
     assert "Configuration is valid: 1 pipeline(s), 2 node(s), 3 catalog entries" in result.stdout

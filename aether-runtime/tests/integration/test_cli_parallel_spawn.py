@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,27 +33,25 @@ def count(numbers):
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "spawn_project"
-    (root / "conf" / "base").mkdir(parents=True)
-    (root / "src" / "spawnpkg").mkdir(parents=True)
-    (root / "src" / "spawnpkg" / "__init__.py").write_text("")
-    (root / "src" / "spawnpkg" / "steps.py").write_text(STEPS)
-    (root / "conf" / "base" / "parameters.yml").write_text("n: 10\n")
-    (root / "conf" / "base" / "catalog.yml").write_text(
-        "total: {type: JsonDataSet, filepath: data/total.json}\n"
-        "count: {type: JsonDataSet, filepath: data/count.json}\n"
+def project(make_project: Callable[..., Path]) -> Path:
+    return make_project(
+        "spawn_project",
+        parameters="n: 10\n",
+        catalog=(
+            "total: {type: JsonDataSet, filepath: data/total.json}\n"
+            "count: {type: JsonDataSet, filepath: data/count.json}\n"
+        ),
+        pipeline=(
+            "pipelines:\n  p:\n    nodes:\n"
+            "      - {name: make, transformation: spawnpkg.steps.make_numbers,"
+            " inputs: {n: params:n}, outputs: numbers}\n"
+            "      - {name: total, transformation: spawnpkg.steps.total,"
+            " inputs: {numbers: numbers}, outputs: total}\n"
+            "      - {name: count, transformation: spawnpkg.steps.count,"
+            " inputs: {numbers: numbers}, outputs: count}\n"
+        ),
+        files={"src/spawnpkg/__init__.py": "", "src/spawnpkg/steps.py": STEPS},
     )
-    (root / "conf" / "base" / "pipeline.yml").write_text(
-        "pipelines:\n  p:\n    nodes:\n"
-        "      - {name: make, transformation: spawnpkg.steps.make_numbers,"
-        " inputs: {n: params:n}, outputs: numbers}\n"
-        "      - {name: total, transformation: spawnpkg.steps.total,"
-        " inputs: {numbers: numbers}, outputs: total}\n"
-        "      - {name: count, transformation: spawnpkg.steps.count,"
-        " inputs: {numbers: numbers}, outputs: count}\n"
-    )
-    return root
 
 
 def test_the_worker_recipe_pickles_without_live_datasets(project: Path) -> None:
@@ -86,21 +85,24 @@ def test_parallel_runner_works_with_workers_started_without_fork(
     assert (total["sum"], count["count"]) == (45, 10)
 
 
-def test_an_unpicklable_in_memory_output_gets_a_clear_failure(tmp_path: Path) -> None:
-    root = tmp_path / "lambda_project"
-    (root / "conf" / "base").mkdir(parents=True)
-    (root / "src" / "lambdapkg").mkdir(parents=True)
-    (root / "src" / "lambdapkg" / "__init__.py").write_text("")
-    (root / "src" / "lambdapkg" / "steps.py").write_text(
-        "def make():\n    return lambda x: x\n\n\ndef use(f):\n    return {'ok': f(1)}\n"
-    )
-    (root / "conf" / "base" / "catalog.yml").write_text(
-        "out: {type: JsonDataSet, filepath: data/out.json}\n"
-    )
-    (root / "conf" / "base" / "pipeline.yml").write_text(
-        "pipelines:\n  p:\n    nodes:\n"
-        "      - {name: make, transformation: lambdapkg.steps.make, outputs: fn}\n"
-        "      - {name: use, transformation: lambdapkg.steps.use, inputs: {f: fn}, outputs: out}\n"
+def test_an_unpicklable_in_memory_output_gets_a_clear_failure(
+    make_project: Callable[..., Path],
+) -> None:
+    root = make_project(
+        "lambda_project",
+        catalog="out: {type: JsonDataSet, filepath: data/out.json}\n",
+        pipeline=(
+            "pipelines:\n  p:\n    nodes:\n"
+            "      - {name: make, transformation: lambdapkg.steps.make, outputs: fn}\n"
+            "      - {name: use, transformation: lambdapkg.steps.use,"
+            " inputs: {f: fn}, outputs: out}\n"
+        ),
+        files={
+            "src/lambdapkg/__init__.py": "",
+            "src/lambdapkg/steps.py": (
+                "def make():\n    return lambda x: x\n\n\ndef use(f):\n    return {'ok': f(1)}\n"
+            ),
+        },
     )
 
     result = run_pipeline(root, runner="parallel", max_workers=2)

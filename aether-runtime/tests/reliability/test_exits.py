@@ -125,20 +125,6 @@ def exits_project(make_project, aether):
     return make
 
 
-def start_aether(project: Path, *args: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    """``aether ARGS`` started in the background (the ``aether`` fixture, not waited for)."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("AETHER_")}
-    environ.update({"COLUMNS": "200", "NO_COLOR": "1", **env})
-    return subprocess.Popen(
-        [sys.executable, "-m", "aether", *args],
-        cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environ,
-    )
-
-
 def wait_for(path: Path, process: subprocess.Popen[str] | None = None) -> None:
     """Until ``path`` exists (the node reached its gate); fails if the run ended first."""
     deadline = time.monotonic() + 60
@@ -289,9 +275,9 @@ def test_os_exit_under_parallel_aborts_innocent_concurrent_nodes(exits_project, 
     assert_next_run_redoes(project, aether, "innocent", "total")
 
 
-def _stop_a_waiting_run(project, tmp_path, signum, *args: str) -> tuple:
+def _stop_a_waiting_run(start, project, tmp_path, signum, *args: str) -> tuple:
     gate = tmp_path / "gate"
-    process = start_aether(project, "run", *args, env={"EXIT_GATE": str(gate)})
+    process = start(project, "run", *args, env={"EXIT_GATE": str(gate)})
     started = gate.with_name("gate.started")
     wait_for(started, process)
     process.send_signal(signum)
@@ -301,14 +287,16 @@ def _stop_a_waiting_run(project, tmp_path, signum, *args: str) -> tuple:
 @pytest.mark.parametrize(
     ("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["TERM", "INT"]
 )
-def test_signal_stops_a_sequential_run_cleanly(exits_project, aether, tmp_path, signum, code):
+def test_signal_stops_a_sequential_run_cleanly(
+    exits_project, aether, aether_in_background, tmp_path, signum, code
+):
     """SIGTERM / SIGINT to a running `aether run` stop it cleanly: exit 143 / 130, one line
     naming the signal and the stopped node, the lock released, the node's attempt aborted
     (never left running), data untouched, and the next run redoes only that node."""
     project = exits_project()
     before = data_snapshot(project, DOUBLED)
 
-    result, _ = _stop_a_waiting_run(project, tmp_path, signum)
+    result, _ = _stop_a_waiting_run(aether_in_background, project, tmp_path, signum)
 
     line = error_line(result, code)
     name = signal.Signals(signum).name
@@ -320,14 +308,18 @@ def test_signal_stops_a_sequential_run_cleanly(exits_project, aether, tmp_path, 
     assert_next_run_redoes(project, aether, "total")
 
 
-def test_sigterm_stops_a_parallel_run_and_its_workers(exits_project, aether, tmp_path):
+def test_sigterm_stops_a_parallel_run_and_its_workers(
+    exits_project, aether, aether_in_background, tmp_path
+):
     """SIGTERM to `aether run --runner parallel` stops it cleanly: exit 143, the worker that
     ran the node is ended (not left running), the attempt aborted, the lock released, data
     untouched, and the next run redoes only that node."""
     project = exits_project()
     before = data_snapshot(project, DOUBLED)
 
-    result, worker = _stop_a_waiting_run(project, tmp_path, signal.SIGTERM, *PARALLEL)
+    result, worker = _stop_a_waiting_run(
+        aether_in_background, project, tmp_path, signal.SIGTERM, *PARALLEL
+    )
 
     line = error_line(result, 143)
     assert "run stopped by SIGTERM while running node(s) 'total'" in line
@@ -430,12 +422,14 @@ def test_unlock_never_removes_a_live_runs_lock(make_project, aether, stranger):
 
 
 @needs_proc
-def test_waiting_message_shows_the_holders_date_and_age(make_project, aether, stranger):
+def test_waiting_message_shows_the_holders_date_and_age(
+    make_project, aether, aether_in_background, stranger
+):
     """A run that waits for a live holder says whom it waits for, with the date it started
     and its age; when that holder ends, the run takes the lock over and finishes."""
     project = make_project("waiting")
     write_lock(project, stranger.pid, pid_started=process_start_ticks(stranger.pid))
-    process = start_aether(project, "run", env={})
+    process = aether_in_background(project, "run")
     assert process.stdout is not None
 
     first = process.stdout.readline()

@@ -25,6 +25,7 @@ from .conftest import assert_no_secret, assert_refused, assert_unchanged, error_
 
 Aether = Callable[..., subprocess.CompletedProcess[str]]
 MakeProject = Callable[..., Path]
+AetherInBackground = Callable[..., subprocess.Popen[str]]
 TOTAL = "'total' (conf/base/catalog.yml:8)"
 
 
@@ -303,18 +304,16 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
-def test_workers_of_a_sigkilled_parallel_run_do_not_outlive_it(make_project: MakeProject) -> None:
+def test_workers_of_a_sigkilled_parallel_run_do_not_outlive_it(
+    make_project: MakeProject, aether_in_background: AetherInBackground
+) -> None:
     """SIGKILL to ``aether run --runner parallel`` takes its workers down with it: none lives
     on (forever when idle) holding the terminal or staging outputs nobody will publish."""
     project = make_project(files={"src/mini/nodes.py": SLOW_NODE})
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("AETHER_")}
-    run = subprocess.Popen(
-        [sys.executable, "-m", "aether", "run", "--runner", "parallel", "--workers", "2"],
-        cwd=project,
-        env=environ,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    run = aether_in_background(
+        project, "run", "--runner", "parallel", "--workers", "2",
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
     workers: list[int] = []
     try:
         deadline = time.monotonic() + 30
@@ -444,7 +443,6 @@ def test_a_legacy_lock_naming_a_pid_reused_since_is_taken_over(
     project = make_project()
     stranger = subprocess.Popen(["sleep", "60"])
     try:
-        time.sleep(0.5)
         _legacy_lock(project, stranger.pid, time.time() - 3600)
         result = aether(project, "run", "--no-wait")
         assert result.returncode == 0, result.stdout + result.stderr

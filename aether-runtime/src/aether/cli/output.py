@@ -18,7 +18,6 @@ from aether.redaction import mask_standard_streams, redact, redact_value
 __all__ = ["mask_standard_streams"]  # re-exported: the CLI's entry point installs it
 
 _console = None
-_err_console = None
 
 
 def console() -> Any:
@@ -29,15 +28,6 @@ def console() -> Any:
 
         _console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
     return _console
-
-
-def err_console() -> Any:
-    global _err_console
-    if _err_console is None:
-        from rich.console import Console
-
-        _err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-    return _err_console
 
 
 def option_duration(value: str, option: str) -> float:

@@ -9,71 +9,38 @@ state store (``.aether/state.db``).
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from subprocess import CompletedProcess, Popen
 
 import pytest
 
-EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "orders"
-RAW = "data/01_raw/orders.csv"
-CLEAN = "data/02_intermediate/clean_orders.parquet"
-REVENUE = "data/08_reporting/daily_revenue.csv"
-ORDERS_PY = "src/orders_demo/nodes/orders.py"
-REPORTS_PY = "src/orders_demo/nodes/reports.py"
-CATALOG = "conf/base/catalog.yml"
-PIPELINE = "conf/base/pipeline.yml"
-PARAMETERS = "conf/base/parameters.yml"
-TEST_ORDER = "1999,tester,2026-01-05 10:00,42.0,EUR,true"
-
-
-def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for a CLI subprocess: no inherited AETHER_*, wide plain output."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("AETHER_")}
-    environ.update({"COLUMNS": "250", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", **(extra or {})})
-    return environ
+Aether = Callable[..., CompletedProcess[str]]
+AetherInBackground = Callable[..., Popen[str]]
 
 
 class Project:
     """A project folder plus the few things the tests do to it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, aether: Aether, aether_in_background: AetherInBackground):
         self.path = path
+        self._aether = aether
+        self._aether_in_background = aether_in_background
 
     def __truediv__(self, relative: str) -> Path:
         return self.path / relative
 
-    def aether(
-        self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
-    ) -> subprocess.CompletedProcess[str]:
+    def aether(self, *args: str, env: Mapping[str, str] | None = None) -> CompletedProcess[str]:
         """``python -m aether ARGS`` in the project, as a user would type it."""
-        return subprocess.run(
-            [sys.executable, "-m", "aether", *args],
-            cwd=self.path,
-            capture_output=True,
-            text=True,
-            env=cli_env(env),
-            timeout=timeout,
-        )
+        return self._aether(self.path, *args, env=env)
 
-    def popen(
-        self, *args: str, log: Path, env: Mapping[str, str] | None = None
-    ) -> subprocess.Popen:
+    def popen(self, *args: str, log: Path, env: Mapping[str, str] | None = None) -> Popen[str]:
         """Start ``python -m aether ARGS`` in the background, output to ``log``."""
-        handle = open(log, "w", encoding="utf-8")  # noqa: SIM115 - closed by the child's end
-        try:
-            return subprocess.Popen(
-                [sys.executable, "-m", "aether", *args],
-                cwd=self.path,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                env=cli_env(env),
+        with open(log, "w", encoding="utf-8") as handle:  # the child keeps its own copy
+            return self._aether_in_background(
+                self.path, *args, env=env, stdout=handle, stderr=subprocess.STDOUT
             )
-        finally:
-            handle.close()
 
     def run_ok(self, *args: str, env: Mapping[str, str] | None = None) -> str:
         """``aether run ARGS``, which must succeed; returns its output."""
@@ -109,13 +76,11 @@ class Project:
 
 
 @pytest.fixture
-def orders(tmp_path: Path) -> Project:
-    """A copy of examples/orders that was never run (its shipped outputs removed)."""
-    path = tmp_path / "orders"
-    shutil.copytree(EXAMPLE, path, ignore=shutil.ignore_patterns(".aether", "__pycache__"))
-    (path / CLEAN).unlink(missing_ok=True)
-    (path / REVENUE).unlink(missing_ok=True)
-    return Project(path)
+def orders(
+    orders_project: Path, aether: Aether, aether_in_background: AetherInBackground
+) -> Project:
+    """A copy of examples/orders that was never run."""
+    return Project(orders_project, aether, aether_in_background)
 
 
 @pytest.fixture

@@ -118,8 +118,8 @@ def test_the_reconcile_loop_stops_cleanly_on_sigterm(ran_orders, tmp_path) -> No
     try:
         deadline = time.monotonic() + 60
         while log.read_text().count("all assets current") < 2:  # it loops
-            assert loop.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
+            assert loop.poll() is None, f"reconcile ended early:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"no second pass in 60 s:\n{log.read_text()}"
             time.sleep(0.1)
         loop.send_signal(signal.SIGTERM)
         code = loop.wait(timeout=10)
@@ -138,11 +138,13 @@ def test_the_reconcile_loop_rebuilds_what_goes_stale_while_it_runs(ran_orders, t
     try:
         deadline = time.monotonic() + 60
         while "all assets current" not in log.read_text():
-            assert time.monotonic() < deadline, log.read_text()
+            assert time.monotonic() < deadline, f"no first pass in 60 s:\n{log.read_text()}"
             time.sleep(0.1)
         (ran_orders / REVENUE).unlink()
         while "rebuilt daily_revenue (ok)" not in log.read_text():
-            assert loop.poll() is None and time.monotonic() < deadline, log.read_text()
+            assert loop.poll() is None and time.monotonic() < deadline, (
+                f"reconcile ended or did not rebuild daily_revenue in 60 s:\n{log.read_text()}"
+            )
             time.sleep(0.1)
         loop.send_signal(signal.SIGINT)
         assert loop.wait(timeout=10) == 0

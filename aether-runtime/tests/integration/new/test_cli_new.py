@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
-
-def aether(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "aether", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+Aether = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def test_new_renders_the_template_with_the_given_answers(tmp_path: Path) -> None:
-    result = aether("new", "sales", "--defaults", "--data", "project_name=Sales Data", cwd=tmp_path)
+def test_new_renders_the_template_with_the_given_answers(aether: Aether, tmp_path: Path) -> None:
+    result = aether(tmp_path, "new", "sales", "--defaults", "--data", "project_name=Sales Data")
     assert result.returncode == 0, result.stderr
     project = tmp_path / "sales"
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
@@ -30,27 +22,27 @@ def test_new_renders_the_template_with_the_given_answers(tmp_path: Path) -> None
     assert Path(answers["aether_runtime_path"]).name == "aether-runtime"
     assert (project / "conf" / "base" / "pipeline.yml").is_file()
     assert (project / "src" / "sales_data").is_dir()
-    validate = aether("validate", cwd=project)
+    validate = aether(project, "validate")
     assert validate.returncode == 0, validate.stderr
 
 
-def test_new_rejects_a_reserved_package_name(tmp_path: Path) -> None:
-    result = aether("new", "x", "--defaults", "--data", "package_name=class", cwd=tmp_path)
+def test_new_rejects_a_reserved_package_name(aether: Aether, tmp_path: Path) -> None:
+    result = aether(tmp_path, "new", "x", "--defaults", "--data", "package_name=class")
     assert result.returncode == 2
     assert "package_name 'class' is reserved" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_new_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
+def test_new_refuses_a_folder_that_is_not_empty(aether: Aether, tmp_path: Path) -> None:
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "keep.txt").write_text("mine")
-    result = aether("new", "busy", "--defaults", cwd=tmp_path)
+    result = aether(tmp_path, "new", "busy", "--defaults")
     assert result.returncode == 2
     assert "is not empty" in result.stderr
     assert (tmp_path / "busy" / "keep.txt").read_text() == "mine"
 
 
-def test_malformed_data_item_is_bad_input(tmp_path: Path) -> None:
-    result = aether("new", "x", "--defaults", "--data", "no-equals-sign", cwd=tmp_path)
+def test_malformed_data_item_is_bad_input(aether: Aether, tmp_path: Path) -> None:
+    result = aether(tmp_path, "new", "x", "--defaults", "--data", "no-equals-sign")
     assert result.returncode == 2
     assert "Malformed --data item" in result.stderr

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -96,7 +95,7 @@ def git(*args: str, cwd: Path) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env)
 
 
-def test_aether_template_names_a_fork_to_render(tmp_path):
+def test_aether_template_names_a_fork_to_render(aether, tmp_path):
     fork = tmp_path / "fork"
     fork.mkdir()
     shutil.copy2(REPO_ROOT / "copier.yml", fork / "copier.yml")
@@ -104,12 +103,8 @@ def test_aether_template_names_a_fork_to_render(tmp_path):
     git("init", "--quiet", cwd=fork)
     git("add", "--all", cwd=fork)
     git("commit", "--quiet", "-m", "fork", cwd=fork)
-    env = {**os.environ, "AETHER_TEMPLATE": str(fork)}
 
-    done = subprocess.run(
-        [sys.executable, "-m", "aether", "new", "made", "--defaults"],
-        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300,
-    )  # fmt: skip
+    done = aether(tmp_path, "new", "made", "--defaults", env={"AETHER_TEMPLATE": str(fork)})
 
     assert done.returncode == 0, done.stderr
     answers = yaml.safe_load((tmp_path / "made" / ".copier-answers.yml").read_text())

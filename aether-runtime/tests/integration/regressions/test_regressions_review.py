@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "orders"
+Aether = Callable[..., subprocess.CompletedProcess[str]]
 CATALOG = "conf/base/catalog.yml"
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    target = tmp_path / "orders"
-    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("02_*", "08_*", ".aether"))
-    return target
-
-
-def aether(project: Path, *args: str, debug: bool = False) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "aether", *(["--debug"] if debug else []), *args]
-    return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=180)
+def project(orders_project: Path) -> Path:
+    """A never-run copy of the orders example."""
+    return orders_project
 
 
 def edit(project: Path, relative: str, old: str, new: str) -> None:
@@ -33,13 +26,15 @@ def edit(project: Path, relative: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-def statuses(project: Path) -> dict[str, dict]:
+def statuses(aether: Aether, project: Path) -> dict[str, dict]:
     result = aether(project, "status", "--json")
     assert result.returncode == 0, result.stderr
     return {entry["name"]: entry for entry in json.loads(result.stdout)["assets"]}
 
 
-def test_a_source_check_judges_new_source_data_and_blocks_its_readers(project: Path) -> None:
+def test_a_source_check_judges_new_source_data_and_blocks_its_readers(
+    aether: Aether, project: Path
+) -> None:
     edit(project, CATALOG, "description: Orders exported nightly by the shop\n", (
         "description: Orders exported nightly by the shop\n"
         "  checks:\n    - {check: row_count, max: 45}\n"
@@ -57,25 +52,27 @@ def test_a_source_check_judges_new_source_data_and_blocks_its_readers(project: P
     assert blocked.returncode == 1
     assert "row_count" in blocked.stdout and "50 rows" in blocked.stdout
     assert (project / "data/02_intermediate/clean_orders.parquet").read_bytes() == clean
-    assert statuses(project)["raw_orders"]["status"] == "failed"
+    assert statuses(aether, project)["raw_orders"]["status"] == "failed"
     raw.write_text(good)  # the data is fixed: the old result must not stick
     assert aether(project, "run").returncode == 0
-    assert statuses(project)["raw_orders"]["status"] == "fresh"
+    assert statuses(aether, project)["raw_orders"]["status"] == "fresh"
 
 
-def test_code_changes_are_seen_with_a_custom_source_dir(project: Path) -> None:
+def test_code_changes_are_seen_with_a_custom_source_dir(aether: Aether, project: Path) -> None:
     (project / "src").rename(project / "python")
     (project / "pyproject.toml").write_text('[tool.aether]\nsource_dir = "python"\n')
     assert aether(project, "run").returncode == 0
     edit(project, "python/orders_demo/nodes/reports.py", ".round(2)", ".round(1)")
 
-    entry = statuses(project)["daily_revenue"]
+    entry = statuses(aether, project)["daily_revenue"]
 
     assert entry["status"] == "stale"
     assert "code changed in daily_revenue" in entry["reason"]
 
 
-def test_a_memory_dataset_declared_in_the_catalog_stays_in_memory(project: Path) -> None:
+def test_a_memory_dataset_declared_in_the_catalog_stays_in_memory(
+    aether: Aether, project: Path
+) -> None:
     edit(project, CATALOG, "clean_orders:\n  type: PandasParquetDataSet\n"
          "  filepath: data/02_intermediate/clean_orders.parquet\n",
          "clean_orders:\n  type: MemoryDataSet\n")  # fmt: skip
@@ -86,10 +83,10 @@ def test_a_memory_dataset_declared_in_the_catalog_stays_in_memory(project: Path)
     assert parallel.returncode == 0, parallel.stdout + parallel.stderr
     assert again.returncode == 0
     assert "fresh" in again.stdout and "succeeded" not in again.stdout
-    assert statuses(project)["daily_revenue"]["status"] == "fresh"
+    assert statuses(aether, project)["daily_revenue"]["status"] == "fresh"
 
 
-def test_secrets_stay_out_of_listings_errors_and_caches(project: Path) -> None:
+def test_secrets_stay_out_of_listings_errors_and_caches(aether: Aether, project: Path) -> None:
     edit(project, CATALOG, "daily_revenue:\n", (
         "ftp_copy:\n  type: PandasCsvDataSet\n"
         "  filepath: ftp://bob:FTPPASSW0RD@127.0.0.1:1/x.csv\n\ndaily_revenue:\n"
@@ -112,7 +109,9 @@ def test_secrets_stay_out_of_listings_errors_and_caches(project: Path) -> None:
     assert cached and not any(b"SUPERSECRET123" in blob for blob in cached)
 
 
-def test_a_partial_run_does_not_treat_a_failed_upstream_asset_as_a_source(project: Path) -> None:
+def test_a_partial_run_does_not_treat_a_failed_upstream_asset_as_a_source(
+    aether: Aether, project: Path
+) -> None:
     assert aether(project, "run").returncode == 0
     edit(
         project,
@@ -124,7 +123,7 @@ def test_a_partial_run_does_not_treat_a_failed_upstream_asset_as_a_source(projec
 
     aether(project, "run", "--nodes", "daily_revenue", "--params", "report.currency=USD")
 
-    assert statuses(project)["clean_orders"]["status"] == "failed"
+    assert statuses(aether, project)["clean_orders"]["status"] == "failed"
     state = sqlite_rows(project, "SELECT asset FROM sources")
     assert ("clean_orders",) not in state
 
@@ -137,20 +136,13 @@ def sqlite_rows(project: Path, query: str) -> list[tuple]:
 
 
 def test_a_home_relative_path_does_not_depend_on_the_working_directory(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    aether: Aether, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     home = tmp_path / "home"
     home.mkdir()
     edit(project, CATALOG, "filepath: data/08_reporting/daily_revenue.csv",
          "filepath: ~/reports/daily_revenue.csv")  # fmt: skip
-    result = subprocess.run(
-        [sys.executable, "-m", "aether", "run"],
-        cwd=project / "data",
-        env={**__import__("os").environ, "HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    result = aether(project / "data", "run", env={"HOME": str(home)})
     assert result.returncode == 0, result.stderr
     assert (home / "reports" / "daily_revenue.csv").is_file()
 
@@ -165,7 +157,9 @@ def test_a_home_relative_path_does_not_depend_on_the_working_directory(
     ],
     ids=["workers", "logging-yml", "tool-aether", "viz-output"],
 )
-def test_bad_input_gets_one_line_and_exit_2(project: Path, setup, args, message) -> None:
+def test_bad_input_gets_one_line_and_exit_2(
+    aether: Aether, project: Path, setup, args, message
+) -> None:
     if setup == "logging":
         (project / "conf/base/logging.yml").write_text(
             "version: 1\nhandlers: {h: {class: nope.Nope}}\n"
@@ -181,7 +175,9 @@ def test_bad_input_gets_one_line_and_exit_2(project: Path, setup, args, message)
     assert "Traceback" not in result.stderr
 
 
-def test_debug_shows_a_failed_nodes_traceback_in_the_sequential_runner(project: Path) -> None:
+def test_debug_shows_a_failed_nodes_traceback_in_the_sequential_runner(
+    aether: Aether, project: Path
+) -> None:
     edit(
         project,
         "src/orders_demo/nodes/reports.py",

@@ -6,32 +6,23 @@ import json
 import re
 import shutil
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "orders"
+Aether = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    target = tmp_path / "orders"
-    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("02_*", "08_*", ".aether"))
-    return target
+def project(orders_project: Path) -> Path:
+    """A never-run copy of the orders example."""
+    return orders_project
 
 
-def aether(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "aether", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_json_lists_tasks_datasets_params_and_data_flow_edges(project: Path) -> None:
+def test_json_lists_tasks_datasets_params_and_data_flow_edges(
+    aether: Aether, project: Path
+) -> None:
     result = aether(project, "viz", "--format", "json")
     assert result.returncode == 0, result.stderr
     dag = json.loads(result.stdout)
@@ -55,7 +46,7 @@ def test_json_lists_tasks_datasets_params_and_data_flow_edges(project: Path) -> 
     assert dag["nodes"] == sorted(dag["nodes"], key=lambda n: n["id"])
 
 
-def test_json_statuses_follow_runs(project: Path) -> None:
+def test_json_statuses_follow_runs(aether: Aether, project: Path) -> None:
     before = json.loads(aether(project, "viz", "--format", "json").stdout)
     statuses = {n["id"]: n.get("status") for n in before["nodes"]}
     assert statuses["dataset:clean_orders"] == "missing"
@@ -66,7 +57,9 @@ def test_json_statuses_follow_runs(project: Path) -> None:
     assert statuses["task:daily_revenue"] == "fresh"
 
 
-def test_mermaid_is_a_left_to_right_flowchart_with_status_classes(project: Path) -> None:
+def test_mermaid_is_a_left_to_right_flowchart_with_status_classes(
+    aether: Aether, project: Path
+) -> None:
     result = aether(project, "viz", "--format", "mermaid")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -76,13 +69,15 @@ def test_mermaid_is_a_left_to_right_flowchart_with_status_classes(project: Path)
     assert "classDef missing" in result.stdout
 
 
-def test_unknown_format_is_bad_input(project: Path) -> None:
+def test_unknown_format_is_bad_input(aether: Aether, project: Path) -> None:
     result = aether(project, "viz", "--format", "png")
     assert result.returncode == 2
     assert "Unknown format 'png'" in result.stderr
 
 
-def test_html_is_self_contained_and_escapes_the_data(project: Path, tmp_path: Path) -> None:
+def test_html_is_self_contained_and_escapes_the_data(
+    aether: Aether, project: Path, tmp_path: Path
+) -> None:
     catalog = project / "conf" / "base" / "catalog.yml"
     catalog.write_text(
         catalog.read_text().replace(
@@ -108,7 +103,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (.ci/run installs it)")
-def test_html_draws_every_node_in_headless_chromium(project: Path, tmp_path: Path) -> None:
+def test_html_draws_every_node_in_headless_chromium(
+    aether: Aether, project: Path, tmp_path: Path
+) -> None:
     page = tmp_path / "dag.html"
     assert aether(project, "viz", "--output", str(page)).returncode == 0
     profile = tmp_path / "profile"

@@ -17,16 +17,23 @@ from aether.engine.validation import check_locations
 from aether.errors import CatalogError
 from aether.locations import (
     Location,
+    LocationNormaliser,
     Relation,
     check_one_writer,
     find_overlaps,
-    normalise_location,
     place_entries,
 )
 from aether.pipeline import Node, Pipeline
 
 # No example database on disk and no deadline: the machine is shared and tests must not time.
 PROPERTIES = settings(database=None, deadline=None, max_examples=200)
+
+
+def normalise_location(text: str, project_path: str | Path | None = None) -> Location:
+    """One location spelled one way, by a normaliser of its own (no folder cache shared)."""
+    return LocationNormaliser(project_path)(text)
+
+
 ROOT = "/nonexistent-aether-project"  # nothing below it exists: normalisation stays lexical
 
 names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, max_size=8)

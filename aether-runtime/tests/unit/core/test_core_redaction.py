@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,10 +26,10 @@ SECRET = "s3cr3t-Hunter2-XYZ"
 
 
 @pytest.fixture(autouse=True)
-def empty_registry() -> Iterator[None]:
-    redaction.forget_all()
-    yield
-    redaction.forget_all()
+def empty_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A registry of its own for each test (a process otherwise keeps its secrets to the end)."""
+    monkeypatch.setattr(redaction, "_secrets", set())
+    monkeypatch.setattr(redaction, "_pattern", None)
 
 
 def test_a_registered_credential_is_masked_but_public_keys_and_short_values_are_not() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,11 @@ from aether.engine.validation import validate_project
 from aether.errors import ConfigError
 from aether.project import load_context
 
-EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "orders"
-
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    target = tmp_path / "orders"
-    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("02_*", "08_*", ".aether"))
-    return target
+def project(orders_project: Path) -> Path:
+    """A never-run copy of the orders example."""
+    return orders_project
 
 
 def test_a_valid_project_has_no_problems(project: Path) -> None:

@@ -164,6 +164,11 @@ class AbstractFileDataSet(AbstractDataSet):
         return redact_url(self.filepath)
 
     @property
+    def local_path(self) -> str | None:
+        """The absolute path of a local file; None for a remote one."""
+        return self._path if self._is_local else None
+
+    @property
     def _is_local(self) -> bool:
         return self._protocol == "file"
 

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aether import durability
 from aether.catalog import DataCatalog
 from aether.config import (
     ConfigLoader,
@@ -130,6 +131,7 @@ def load_context(
     root = find_project_root(Path(project) if project is not None else None)
     settings = read_settings(root)
     chosen_env, chosen_by = choose_env(env, settings)
+    durability.set_level(choose_durability(settings, root))
     loader = ConfigLoader(
         root / "conf", chosen_env, cache_dir=root / ".aether" / "cache", chosen_by=chosen_by
     )
@@ -164,6 +166,21 @@ def choose_env(env: str | None, settings: Mapping[str, Any]) -> tuple[str | None
         return os.environ[ENV_VARIABLE], ENV_VARIABLE
     default = settings.get("default_env")
     return (str(default), "[tool.aether] default_env") if default else (None, "--env")
+
+
+def choose_durability(settings: Mapping[str, Any], root: Path) -> str:
+    """``AETHER_DURABILITY``, else ``[tool.aether] durability``, else ``process-crash``."""
+    if os.environ.get(durability.ENV_VARIABLE):
+        chosen, where = os.environ[durability.ENV_VARIABLE], durability.ENV_VARIABLE
+    else:
+        chosen = settings.get("durability", durability.PROCESS_CRASH)
+        where = f"[tool.aether] durability in {root / 'pyproject.toml'}"
+    if chosen not in durability.LEVELS:
+        raise ConfigError(
+            f"{where} is {chosen!r}, not a durability Aether knows",
+            hint=f"use one of: {', '.join(durability.LEVELS)} (see docs: guarantees)",
+        )
+    return str(chosen)
 
 
 def build_catalog(root: Path, loader: ConfigLoader, params: Mapping[str, Any]) -> DataCatalog:

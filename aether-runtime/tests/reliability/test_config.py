@@ -294,3 +294,17 @@ def test_anchors_and_merge_overrides_keep_working(
 
     assert result.returncode == 0, error_line(result) if result.returncode == 2 else result
     assert (project / "data" / "03_primary" / "total.csv").read_text() == "total\n12\n"
+
+
+def test_unknown_durability_is_refused_before_anything_runs(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """`[tool.aether] durability` must be a level Aether knows: a typo is refused naming the
+    file and the levels, never taken for the default (which would fsync less than asked)."""
+    project = _ran_once(make_project, aether, "unknown_durability")
+    (project / "pyproject.toml").write_text('[tool.aether]\ndurability = "paranoid"\n')
+    before = snapshot(project)
+
+    result = aether(project, "run", "--force")
+
+    assert_refused(result, project, before, "durability", "'paranoid'", "power-loss")

@@ -69,6 +69,11 @@ _CACHE: dict[Path, tuple[tuple[int, int], _ModuleSource]] = {}
 parse_count = 0  # how many files were actually parsed (the cache's effect, for tests)
 
 
+def parsed_files() -> list[Path]:
+    """Every file a code hash of this process read: what its hashes depend on."""
+    return list(_CACHE)
+
+
 def _module_source(path: Path) -> _ModuleSource | None:
     """The parsed file, cached by (size, mtime_ns); None when it cannot be read or parsed."""
     global parse_count

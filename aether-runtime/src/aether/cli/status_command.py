@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 from aether.cli.output import console, print_json, print_table, table
 
+_COLUMNS = ["asset", "status", "materialized (UTC)", "run", "why"]
 _STYLE = {"fresh": "green", "stale": "yellow", "missing": "magenta", "failed": "red"}
 
 
@@ -24,31 +25,64 @@ def status_command(
     window: str,
 ) -> int:
     from aether.project import load_context
+
+    if show_history:
+        return history_command(load_context(project, env=env), window, as_json)
+    form = "json" if as_json else "table"
+    view = _cached_view(project, env, pipeline, form) or _evaluated_view(
+        project, env, pipeline, form
+    )
+    if as_json:
+        print_json({"assets": view["assets"]})
+    else:
+        print_table(view["title"], _COLUMNS, view["rows"], {1: _STYLE})
+    return 1 if exit_code and view["unwell"] else 0
+
+
+def _cached_view(project: Path | None, env: str | None, pipeline: str | None, form: str) -> Any:
+    """What the last look computed, if nothing it depends on changed (aether.status_cache)."""
+    from aether import status_cache
+    from aether.project import choose_env, find_project_root, read_settings
+
+    root = find_project_root(project)
+    settings = read_settings(root)
+    chosen_env, _ = choose_env(env, settings)
+    source_dir = str(settings.get("source_dir", "src"))
+    return status_cache.read(root, chosen_env, f"{pipeline or 'all'}-{form}", source_dir)
+
+
+def _evaluated_view(
+    project: Path | None, env: str | None, pipeline: str | None, form: str
+) -> dict[str, Any]:
+    from aether import status_cache
+    from aether.project import load_context
     from aether.status import pipeline_status
 
     ctx = load_context(project, env=env)
-    if show_history:
-        return history_command(ctx, window, as_json)
     statuses = pipeline_status(ctx, pipeline)
-    if as_json:
-        print_json({"assets": [s.as_dict() for s in statuses]})
-    else:
-        rows = []
-        for s in statuses:
-            label = s.status + (" (source)" if s.is_source else "")
-            detail = s.reason or ""
-            if s.warnings:
-                detail = "; ".join(filter(None, [detail, *(f"warn: {w}" for w in s.warnings)]))
-            rows.append([s.name, label, _when(s.last_materialized), s.run_id, detail])
-        counts: dict[str, int] = {}
-        for s in statuses:
-            counts[s.status] = counts.get(s.status, 0) + 1
-        title = f"{len(statuses)} assets: " + ", ".join(f"{n} {k}" for k, n in counts.items())
-        columns = ["asset", "status", "materialized (UTC)", "run", "why"]
-        print_table(title, columns, rows, {1: _STYLE})
-    if exit_code and any(s.status != "fresh" for s in statuses):
-        return 1
-    return 0
+    view = _json_view(statuses) if form == "json" else _table_view(statuses)
+    view["unwell"] = any(s.status != "fresh" for s in statuses)
+    status_cache.write(ctx, f"{pipeline or 'all'}-{form}", statuses, view)
+    return view
+
+
+def _json_view(statuses: list[Any]) -> dict[str, Any]:
+    return {"assets": [s.as_dict() for s in statuses]}
+
+
+def _table_view(statuses: list[Any]) -> dict[str, Any]:
+    """The table's title and rows (only what the table shows: cheaper than the JSON)."""
+    rows = []
+    counts: dict[str, int] = {}
+    for s in statuses:
+        label = s.status + (" (source)" if s.is_source else "")
+        detail = s.reason or ""
+        if s.warnings:
+            detail = "; ".join(filter(None, [detail, *(f"warn: {w}" for w in s.warnings)]))
+        rows.append([s.name, label, _when(s.last_materialized), s.run_id, detail])
+        counts[s.status] = counts.get(s.status, 0) + 1
+    title = f"{len(statuses)} assets: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+    return {"title": title, "rows": rows}
 
 
 def history_command(ctx: AetherContext, window: str, as_json: bool) -> int:

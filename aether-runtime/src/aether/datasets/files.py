@@ -47,6 +47,7 @@ import stat
 from typing import IO, TYPE_CHECKING, Any
 from urllib.request import url2pathname
 
+from aether import durability
 from aether.datasets.base import AbstractDataSet, Staged
 from aether.datasets.remote import open_for_writing, remote_signature
 from aether.errors import CatalogError, DataSetError
@@ -161,6 +162,11 @@ class AbstractFileDataSet(AbstractDataSet):
     def location(self) -> str:
         """The file path for messages and display: any password in a URL masked."""
         return redact_url(self.filepath)
+
+    @property
+    def local_path(self) -> str | None:
+        """The absolute path of a local file; None for a remote one."""
+        return self._path if self._is_local else None
 
     @property
     def _is_local(self) -> bool:
@@ -284,7 +290,7 @@ class AbstractFileDataSet(AbstractDataSet):
     def _publish(self, staged: Staged) -> None:
         if self._is_local:
             os.replace(staged.temporary, staged.target)
-            _sync_directory(os.path.dirname(staged.target))
+            durability.sync_directory(os.path.dirname(staged.target))
         else:
             self._filesystem().mv(staged.temporary, staged.target)
         if staged.target == self._path and staged.signature is not None:
@@ -364,25 +370,16 @@ def _sha256(file: IO[bytes]) -> str:
 
 
 def _sync_and_hash(path: str) -> tuple[dict[str, Any], str | None]:
-    """Flush ``path`` to disk and hash it while it is still in the page cache."""
+    """Hash ``path`` while it is still in the page cache (and flush it to the device when
+    the project's durability asks for it)."""
     # r+b, not rb: Windows refuses to fsync a read-only handle.
-    with open(path, "r+b") as file:
-        size = os.fstat(file.fileno()).st_size
-        digest = _sha256(file) if size <= CONTENT_HASH_MAX_BYTES else None
-        os.fsync(file.fileno())
-        return _local_signature(os.fstat(file.fileno())), digest
-
-
-def _sync_directory(directory: str) -> None:
-    # Makes the rename itself durable. POSIX only: Windows cannot open a directory.
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    with open(path, "r+b" if durability.against_power_loss() else "rb") as file:
+        found = os.fstat(file.fileno())
+        digest = _sha256(file) if found.st_size <= CONTENT_HASH_MAX_BYTES else None
+        if durability.against_power_loss():
+            durability.sync_file(file.fileno())
+            found = os.fstat(file.fileno())
+        return _local_signature(found), digest
 
 
 def _remove_quietly(path: str) -> None:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from aether import durability
 from aether.catalog import DataCatalog, DataSetFactory
 from aether.engine.execution import NodeOutcome, NodeTask, discard_staged, execute_node
 from aether.engine.plan import (
@@ -167,7 +168,7 @@ class _RunWork:
         return [node.name for node in stopped]
 
     def worker_setup(self) -> tuple[Any, tuple[Any, ...]]:
-        return init_worker, (self.o.catalog_factory, list(sys.path))
+        return init_worker, (self.o.catalog_factory, list(sys.path), durability.level())
 
     def _release_inputs(self, node: Node) -> None:
         for name in node.dataset_inputs:

@@ -19,6 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from aether import durability
 from aether.engine.execution import NodeOutcome, NodeTask, execute_node
 from aether.errors import AetherError, NodeFailedError, PipelineError
 from aether.pipeline import Node
@@ -192,8 +193,11 @@ def create_runner(name: str, max_workers: int | None = None) -> Runner:
 _worker_catalog: Any = None
 
 
-def init_worker(catalog_factory: Callable[[], Any], sys_path: list[str]) -> None:
-    """Runs once in each worker: same import path as the parent, a catalog of its own."""
+def init_worker(
+    catalog_factory: Callable[[], Any], sys_path: list[str], durability_level: str
+) -> None:
+    """Runs once in each worker: same import path and durability as the parent, a catalog
+    of its own."""
     global _worker_catalog
     # The parent decides what a signal does to the run: a Ctrl-C reaching the whole process
     # group must not fail the nodes in the workers, and SIGTERM (the parent stopping its
@@ -204,6 +208,7 @@ def init_worker(catalog_factory: Callable[[], Any], sys_path: list[str]) -> None
     for entry in reversed(sys_path):
         if entry not in sys.path:
             sys.path.insert(0, entry)
+    durability.set_level(durability_level)
     _worker_catalog = catalog_factory()  # registers its credentials for masking, too
     mask_standard_streams()
 

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from aether.durability import against_power_loss
 from aether.errors import StateError
 from aether.state.base import (
     ABORTED_MESSAGE,
@@ -74,7 +75,9 @@ class SQLiteStateStore(StateStore):
             # Refuse a newer file before changing anything, even its journal mode.
             refuse_newer(stored_version(self._conn.cursor()), self.path)
             self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
+            # NORMAL: in WAL mode a commit survives any process crash; FULL also a power cut.
+            synchronous = "FULL" if against_power_loss() else "NORMAL"
+            self._conn.execute(f"PRAGMA synchronous = {synchronous}")
             with self._write() as cur:
                 migrate(cur, self.path)
         except sqlite3.DatabaseError as exc:
@@ -130,7 +133,7 @@ class SQLiteStateStore(StateStore):
     ) -> None:
         now = time.time()
         with self._guard(), self._write() as cur:
-            self._require_running(cur, attempt_id)
+            _finish_attempt(cur, attempt_id, "succeeded", None, now)
             for m in materializations:
                 cur.execute(
                     "INSERT INTO materializations (attempt_id, asset, node, run_id, started_at, "
@@ -146,7 +149,6 @@ class SQLiteStateStore(StateStore):
                     (m.asset, cur.lastrowid, now),
                 )
             _insert_checks(cur, attempt_id, check_results)
-            _finish_attempt(cur, attempt_id, "succeeded", None, now)
             cur.execute("DELETE FROM publish_journal WHERE attempt_id = ?", (attempt_id,))
 
     def fail_node(
@@ -158,7 +160,7 @@ class SQLiteStateStore(StateStore):
     ) -> None:
         now = time.time()
         with self._guard(), self._write() as cur:
-            self._require_running(cur, attempt_id)
+            _finish_attempt(cur, attempt_id, "failed", error, now)
             for asset in assets:
                 # Upsert that keeps materialization_id: the last good version stays known.
                 cur.execute(
@@ -168,7 +170,6 @@ class SQLiteStateStore(StateStore):
                     (asset, error, now),
                 )
             _insert_checks(cur, attempt_id, check_results)
-            _finish_attempt(cur, attempt_id, "failed", error, now)
             cur.execute("DELETE FROM publish_journal WHERE attempt_id = ?", (attempt_id,))
 
     def record_publish_journal(self, journal: PublishJournal) -> None:
@@ -325,11 +326,7 @@ class SQLiteStateStore(StateStore):
     def _require_running(cur: sqlite3.Cursor, attempt_id: int) -> None:
         row = cur.execute("SELECT status FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
         if row is None or row[0] != "running":
-            status = "unknown" if row is None else row[0]
-            raise StateError(
-                f"Attempt {attempt_id} is {status}, not running; its results were not recorded",
-                hint="run again; a run that was taken for dead had its attempts aborted",
-            )
+            raise _not_running(attempt_id, None if row is None else row[0])
 
 
 def _head(row: tuple[Any, ...], include_parts: bool = True) -> Head:
@@ -345,9 +342,19 @@ def _head(row: tuple[Any, ...], include_parts: bool = True) -> Head:
     return Head(asset, status, m, error, updated_at)
 
 
+def _not_running(attempt_id: int, status: str | None) -> StateError:
+    return StateError(
+        f"Attempt {attempt_id} is {status or 'unknown'}, not running; its results were not "
+        "recorded",
+        hint="run again; a run that was taken for dead had its attempts aborted",
+    )
+
+
 def _insert_checks(
     cur: sqlite3.Cursor, attempt_id: int | None, results: Sequence[CheckResult]
 ) -> None:
+    if not results:
+        return
     cur.executemany(
         "INSERT INTO check_results (attempt_id, asset, check_name, severity, passed, message, "
         "checked_at, spec_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -362,10 +369,16 @@ def _insert_checks(
 def _finish_attempt(
     cur: sqlite3.Cursor, attempt_id: int, status: str, error: str | None, now: float
 ) -> None:
+    """End a running attempt (first in its transaction: an attempt that is no longer
+    running, because another run took this one for dead, refuses the whole write)."""
     cur.execute(
-        "UPDATE attempts SET status = ?, error = ?, finished_at = ? WHERE id = ?",
+        "UPDATE attempts SET status = ?, error = ?, finished_at = ? "
+        "WHERE id = ? AND status = 'running'",
         (status, error, now, attempt_id),
     )
+    if cur.rowcount != 1:
+        row = cur.execute("SELECT status FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+        raise _not_running(attempt_id, None if row is None else row[0])
 
 
 def _dumps(value: Any, asset: str) -> str | None:

@@ -20,6 +20,7 @@ from aether.catalog import DataCatalog
 from aether.errors import AetherError
 from aether.pipeline import Pipeline
 from aether.redaction import redact_value
+from aether.verdicts import Reason
 
 SCHEMA = "aether.dag/v1"
 MERMAID_MAX_EDGES = 500
@@ -28,8 +29,8 @@ MERMAID_MAX_EDGES = 500
 def dag_json(
     pipeline: Pipeline,
     catalog: DataCatalog,
-    statuses: dict[str, AssetStatus],
-    node_states: dict[str, NodeState],
+    statuses: Mapping[str, AssetStatus],
+    node_states: Mapping[str, NodeState],
     project_path: Path,
     project: Pipeline | None = None,
 ) -> dict[str, Any]:
@@ -59,8 +60,8 @@ def dag_json(
             else locations.setdefault(
                 item.transformation_path, code_location(item.transformation_path, project_path)
             ),
-            "status": state.status if state else None,
-            "reason": state.reason if state else None,
+            "status": state.status.value if state else None,
+            "reason": _words(state.reason) if state else None,
         }
         for put in item.inputs:
             if put.is_param:
@@ -84,7 +85,10 @@ def dag_json(
 
 
 def _dataset(
-    name: str, producers: Mapping[str, str], catalog: DataCatalog, statuses: dict[str, AssetStatus]
+    name: str,
+    producers: Mapping[str, str],
+    catalog: DataCatalog,
+    statuses: Mapping[str, AssetStatus],
 ) -> dict[str, Any]:
     entry = catalog.entries.get(name)
     status = statuses.get(name)
@@ -96,10 +100,14 @@ def _dataset(
         "group": (entry.metadata.get("domain") or entry.metadata.get("layer")) if entry else None,
         "owner": entry.metadata.get("owner") if entry else None,
         "description": entry.metadata.get("description") if entry else None,
-        "status": status.status if status else None,
-        "reason": status.reason if status else None,
+        "status": status.status.value if status else None,
+        "reason": _words(status.reason) if status else None,
         "last_run": status.run_id if status else None,
     }
+
+
+def _words(reason: Reason | None) -> str | None:
+    return None if reason is None else reason.text
 
 
 def code_location(dotted: str, project_path: Path) -> str | None:

@@ -10,8 +10,14 @@ if TYPE_CHECKING:
     from aether.project import AetherContext
 
 from aether.cli.output import console, print_json, print_table, table
+from aether.verdicts import Status
 
-_STYLE = {"fresh": "green", "stale": "yellow", "missing": "magenta", "failed": "red"}
+_STYLE = {
+    Status.FRESH.value: "green",
+    Status.STALE.value: "yellow",
+    Status.MISSING.value: "magenta",
+    Status.FAILED.value: "red",
+}
 
 
 def status_command(
@@ -35,18 +41,18 @@ def status_command(
     else:
         rows = []
         for s in statuses:
-            label = s.status + (" (source)" if s.is_source else "")
-            detail = s.reason or ""
+            label = s.status.value + (" (source)" if s.is_source else "")
+            detail = "" if s.reason is None else s.reason.text
             if s.warnings:
                 detail = "; ".join(filter(None, [detail, *(f"warn: {w}" for w in s.warnings)]))
             rows.append([s.name, label, _when(s.last_materialized), s.run_id, detail])
         counts: dict[str, int] = {}
         for s in statuses:
-            counts[s.status] = counts.get(s.status, 0) + 1
+            counts[s.status.value] = counts.get(s.status.value, 0) + 1
         title = f"{len(statuses)} assets: " + ", ".join(f"{n} {k}" for k, n in counts.items())
         columns = ["asset", "status", "materialized (UTC)", "run", "why"]
         print_table(title, columns, rows, {1: _STYLE})
-    if exit_code and any(s.status != "fresh" for s in statuses):
+    if exit_code and any(s.status is not Status.FRESH for s in statuses):
         return 1
     return 0
 

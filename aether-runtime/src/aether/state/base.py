@@ -26,7 +26,16 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
-HeadStatus = Literal["ok", "failed"]
+from aether.verdicts import ReasonKind, Status, Word
+
+
+class HeadStatus(Word):
+    """Whether an asset's last attempt succeeded (``ok``) or failed."""
+
+    OK = "ok"
+    FAILED = "failed"
+
+
 AttemptStatus = Literal["running", "succeeded", "failed", "aborted"]
 
 _Store = TypeVar("_Store", bound="StateStore")
@@ -86,12 +95,16 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class Transition:
-    """An asset's status changed (for history and downtime)."""
+    """An asset's status changed (for history and downtime).
+
+    ``reason`` is the reason in words, as shown then; ``reason_kind`` is what code decides on
+    (older records were classified from their words when the database was upgraded)."""
 
     asset: str
-    status: str
+    status: Status
     reason: str | None
     at: float
+    reason_kind: ReasonKind | None = None
 
 
 @dataclass(frozen=True)

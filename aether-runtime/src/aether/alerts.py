@@ -30,9 +30,9 @@ KNOWN_EVENTS = ("failed", "missing", "overdue", "stale", "recovered")
 
 def event_of(transition: Transition) -> str:
     """The alert event a transition is: its status, ``overdue`` or ``recovered``."""
-    if transition.status is Status.FRESH:
+    if transition.status == Status.FRESH:
         return "recovered"
-    if transition.status is Status.STALE and transition.reason_kind is ReasonKind.OVERDUE:
+    if transition.status == Status.STALE and transition.reason_kind is ReasonKind.OVERDUE:
         return "overdue"
     return str(transition.status)
 

@@ -145,4 +145,4 @@ def history(
 def _is_down(transition: Transition) -> bool:
     if transition.status in DOWN_STATUSES:
         return True
-    return transition.status is not Status.FRESH and transition.reason_kind is ReasonKind.OVERDUE
+    return transition.status != Status.FRESH and transition.reason_kind is ReasonKind.OVERDUE

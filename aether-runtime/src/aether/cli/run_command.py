@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +49,14 @@ def run_command(
     selection["--tags"] = tags
     chosen = {option: tuple(_split(value, option)) for option, value in selection.items()}
     reporter = ProgressReporter()
-    options = RunOptions(runner, workers, force=force, wait_for_lock=not no_wait, reporter=reporter)
-    options = replace(options, on_lock_wait=_say_who_holds_the_lock)
+    options = RunOptions(
+        runner,
+        workers,
+        force=force,
+        wait_for_lock=not no_wait,
+        on_lock_wait=_say_who_holds_the_lock,
+        reporter=reporter,
+    )
     try:
         with signals_stop_the_run():
             setup = prepare_run(

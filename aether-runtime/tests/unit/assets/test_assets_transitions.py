@@ -15,7 +15,9 @@ def _failed(error: str) -> Reason:
 def test_an_asset_first_seen_missing_is_recorded_but_not_alerted() -> None:
     store = InMemoryStateStore()
 
-    news = record_transitions(store, [AssetStatus("report", Status.MISSING, Reason(ReasonKind.NEVER_MATERIALIZED))], 1.0)
+    news = record_transitions(
+        store, [AssetStatus("report", Status.MISSING, Reason(ReasonKind.NEVER_MATERIALIZED))], 1.0
+    )
 
     assert news == []
     assert [t.status for t in store.transitions("report")] == ["missing"]
@@ -25,7 +27,9 @@ def test_an_asset_that_goes_missing_after_being_fresh_is_alerted() -> None:
     store = InMemoryStateStore()
     record_transitions(store, [AssetStatus("report", Status.FRESH)], 1.0)
 
-    news = record_transitions(store, [AssetStatus("report", Status.MISSING, Reason(ReasonKind.DATA_GONE))], 2.0)
+    news = record_transitions(
+        store, [AssetStatus("report", Status.MISSING, Reason(ReasonKind.DATA_GONE))], 2.0
+    )
 
     assert [(t.asset, t.status) for t in news] == [("report", "missing")]
 

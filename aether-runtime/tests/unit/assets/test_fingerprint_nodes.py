@@ -100,7 +100,9 @@ def test_explain_changes_names_the_key_inside_all_parameters() -> None:
     old = node_parts("c", {}, {"*": {"cleaning": {"min_amount": 10, "keep": True}}}, {})
     new = node_parts("c", {}, {"*": {"cleaning": {"min_amount": 20, "keep": True}}}, {})
 
-    assert _words(explain_changes(old, new)) == ["parameter cleaning.min_amount changed from 10 to 20"]
+    assert _words(explain_changes(old, new)) == [
+        "parameter cleaning.min_amount changed from 10 to 20"
+    ]
 
 
 def test_hash_file_streams_and_respects_the_limit(tmp_path: Path) -> None:

@@ -37,7 +37,9 @@ def test_a_large_value_is_stored_as_its_fingerprint_and_named_when_it_changes() 
     assert old["params"]["big"]["mode"] == "fast"  # a large mapping is bounded key by key
     assert set(old["params"]["big"]["list"]) == {LARGE_VALUE_KEY}
     assert fingerprint_of(old) != fingerprint_of(new)
-    assert _words(explain_changes(old, new)) == ["parameter big.list changed (value too large to show)"]
+    assert _words(explain_changes(old, new)) == [
+        "parameter big.list changed (value too large to show)"
+    ]
 
 
 def test_a_value_growing_past_the_limit_is_a_change_too_large_to_show() -> None:

@@ -119,7 +119,7 @@ def test_a_reason_is_a_value_nobody_can_change() -> None:
 )
 def test_status_words_compare_print_and_serialise_as_plain_strings(word: str, text: str) -> None:
     assert word == text
-    assert str(word) == f"{word}" == f"{word:>3}".strip() == "%s" % word == text
+    assert str(word) == f"{word}" == f"{word:>3}".strip() == format(word) == text
     assert json.dumps({"status": word}) == json.dumps({"status": text})
     assert {text: 1}[word] == 1  # a style table keyed by words finds them
 

@@ -100,6 +100,11 @@ def send_alerts(
             ],
         }
     ).encode()
+    return _post(url, body, timeout)
+
+
+def _post(url: str, body: bytes, timeout: float) -> bool:
+    """POST ``body`` as JSON; True on a 2xx answer. Failures are logged without the URL."""
     import urllib.error  # imported here: most runs send no alert, and it costs ~10 ms
     import urllib.request
 

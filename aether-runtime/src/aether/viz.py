@@ -18,7 +18,7 @@ from typing import Any
 from aether.assets.status import AssetStatus, NodeState
 from aether.catalog import DataCatalog
 from aether.errors import AetherError
-from aether.pipeline import Pipeline
+from aether.pipeline import Node, Pipeline
 from aether.redaction import redact_value
 from aether.verdicts import Reason
 
@@ -48,21 +48,10 @@ def dag_json(
     edges: set[tuple[str, str]] = set()
     for item in pipeline.nodes:
         task = f"task:{item.name}"
-        state = node_states.get(item.name)
-        nodes[task] = {
-            "id": task,
-            "kind": "task",
-            "name": item.name,
-            "type": item.transformation_path,
-            "tags": sorted(item.tags),
-            "location": locations.get(item.transformation_path)
-            if item.transformation_path in locations
-            else locations.setdefault(
-                item.transformation_path, code_location(item.transformation_path, project_path)
-            ),
-            "status": state.status.value if state else None,
-            "reason": _words(state.reason) if state else None,
-        }
+        path = item.transformation_path
+        if path not in locations:
+            locations[path] = code_location(path, project_path)
+        nodes[task] = _task(item, node_states.get(item.name), locations[path])
         for put in item.inputs:
             if put.is_param:
                 source = f"param:{put.param_key}"
@@ -82,6 +71,19 @@ def dag_json(
         "edges": [{"source": s, "target": t} for s, t in sorted(edges)],
     }
     return redact_value(dag)
+
+
+def _task(item: Node, state: NodeState | None, location: str | None) -> dict[str, Any]:
+    return {
+        "id": f"task:{item.name}",
+        "kind": "task",
+        "name": item.name,
+        "type": item.transformation_path,
+        "tags": sorted(item.tags),
+        "location": location,
+        "status": state.status.value if state else None,
+        "reason": _words(state.reason) if state else None,
+    }
 
 
 def _dataset(

@@ -106,6 +106,13 @@ class Transition:
     at: float
     reason_kind: ReasonKind | None = None
 
+    @classmethod
+    def read_back(
+        cls, asset: str, status: str, reason: str | None, at: float, kind: str | None
+    ) -> Transition:
+        """A transition as a store reads it back, its words made types again."""
+        return cls(asset, Status(status), reason, at, ReasonKind(kind) if kind else None)
+
 
 @dataclass(frozen=True)
 class Attempt:

@@ -33,7 +33,6 @@ from aether.state.base import (
 )
 from aether.state.journal import journal_from_json, journal_to_json
 from aether.state.schema import migrate, refuse_newer, stored_version
-from aether.verdicts import ReasonKind, Status
 
 _HEADS_QUERY = """
 SELECT h.asset, h.status, h.error, h.updated_at,
@@ -225,7 +224,7 @@ class SQLiteStateStore(StateStore):
             args.append(since)
         with self._read() as cur:
             rows = cur.execute(query + " ORDER BY at, id", args).fetchall()
-        return [_transition(*row) for row in rows]
+        return [Transition.read_back(*row) for row in rows]
 
     def last_statuses(self) -> dict[str, str]:
         query = (
@@ -333,12 +332,6 @@ class SQLiteStateStore(StateStore):
                 f"Attempt {attempt_id} is {status}, not running; its results were not recorded",
                 hint="run again; a run that was taken for dead had its attempts aborted",
             )
-
-
-def _transition(
-    asset: str, status: str, reason: str | None, at: float, kind: str | None
-) -> Transition:
-    return Transition(asset, Status(status), reason, at, ReasonKind(kind) if kind else None)
 
 
 def _head(row: tuple[Any, ...], include_parts: bool = True) -> Head:

@@ -21,8 +21,8 @@ from aether.verdicts import Reason, ReasonKind, Status
 class AssetStatus:
     """The status of one asset, as ``aether status`` shows it.
 
-    ``root_cause`` names the asset where the trouble starts (``raw: the source data is not
-    there``): this asset's own reason, or what an ``upstream`` reason points at.
+    :attr:`root_cause` names the asset where the trouble starts (``raw: the source data is
+    not there``): this asset's own reason, or ``upstream_cause`` when the trouble is upstream.
     """
 
     name: str
@@ -33,7 +33,7 @@ class AssetStatus:
     last_materialized: float | None = None
     run_id: str | None = None
     data_time: float | None = None
-    root_cause: Reason | None = None
+    upstream_cause: Reason | None = None
     warnings: tuple[str, ...] = ()
     checks: tuple[CheckResult, ...] = ()
     checks_pending: tuple[CheckSpec, ...] = ()
@@ -47,10 +47,16 @@ class AssetStatus:
     def reason_kind(self) -> ReasonKind | None:
         return None if self.reason is None else self.reason.kind
 
+    @property
+    def root_cause(self) -> Reason | None:
+        """Where the trouble starts, shown ``asset: reason``; None when fresh."""
+        if self.upstream_cause is not None:
+            return self.upstream_cause
+        return None if self.reason is None else Reason.of_asset(self.name, self.reason)
+
     def judged(self, status: Status, reason: Reason) -> AssetStatus:
         """This record with its own verdict (so it is its own root cause)."""
-        root_cause = Reason.of_asset(self.name, reason)
-        return replace(self, status=status, reason=reason, root_cause=root_cause)
+        return replace(self, status=status, reason=reason, upstream_cause=None)
 
     def as_dict(self) -> dict[str, Any]:
         return {

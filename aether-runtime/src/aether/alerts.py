@@ -21,6 +21,7 @@ from aether.config import ConfigLoader
 from aether.errors import ConfigError
 from aether.redaction import redact, register
 from aether.state.base import Transition
+from aether.verdicts import ReasonKind, Status
 
 logger = logging.getLogger("aether.alerts")
 DEFAULT_EVENTS = ("failed", "missing", "overdue")
@@ -28,11 +29,12 @@ KNOWN_EVENTS = ("failed", "missing", "overdue", "stale", "recovered")
 
 
 def event_of(transition: Transition) -> str:
-    if transition.status == "fresh":
+    """The alert event a transition is: its status, ``overdue`` or ``recovered``."""
+    if transition.status == Status.FRESH:
         return "recovered"
-    if transition.status == "stale" and (transition.reason or "").startswith("overdue"):
+    if transition.status == Status.STALE and transition.reason_kind is ReasonKind.OVERDUE:
         return "overdue"
-    return transition.status
+    return str(transition.status)
 
 
 def parse_webhook(config: Mapping[str, Any], where: str) -> tuple[str, tuple[str, ...]] | None:
@@ -90,7 +92,7 @@ def send_alerts(
                 {
                     "asset": t.asset,
                     "event": event_of(t),
-                    "status": t.status,
+                    "status": str(t.status),
                     "reason": t.reason and redact(t.reason),
                     "at": t.at,
                 }
@@ -98,6 +100,11 @@ def send_alerts(
             ],
         }
     ).encode()
+    return _post(url, body, timeout)
+
+
+def _post(url: str, body: bytes, timeout: float) -> bool:
+    """POST ``body`` as JSON; True on a 2xx answer. Failures are logged without the URL."""
     import urllib.error  # imported here: most runs send no alert, and it costs ~10 ms
     import urllib.request
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from aether.assets.planner import plan_run
+from aether.assets.planner import plan_project_run
 from aether.project import load_context
 from aether.status import evaluate, waiting_on
 
@@ -44,13 +44,12 @@ def reconcile_once(
     ctx = load_context(project, env=env)
     selected = ctx.pipeline(pipeline)
     with ctx.state_store() as store:
-        evaluator = evaluate(ctx, store)
-        evaluator.record_observations()
-        plan = plan_run(ctx, selected, selected, evaluator, evaluate=False)
+        evaluation = evaluate(ctx, store, record=True)
+    plan = plan_project_run(ctx, selected, selected, evaluation)
     tick.planned = [p.node.name for p in plan.to_run]
-    for status in evaluator.statuses.values():
+    for status in evaluation.statuses.values():
         if status.overdue:
-            tick.waiting[status.name] = waiting_on(evaluator, status.name)
+            tick.waiting[status.name] = waiting_on(evaluation, status.name)
     if tick.planned:
         command = [sys.executable, "-m", "aether", "run", "--project", str(ctx.project_path)]
         command += ["--pipeline", selected.name]

@@ -1,7 +1,14 @@
-"""``run_pipeline``: load a project, select nodes, validate, plan and run — the whole of a run.
+"""A run in named steps, and ``run_pipeline``, which chains them — the whole of a run.
 
-This is the library entry point behind ``aether run``; it returns data and raises
-AetherErrors, and never prints.
+1. :func:`prepare_run` loads the project, selects the nodes and validates them
+   (:class:`RunSetup`);
+2. :func:`plan_run` decides what must rebuild and why, from the state store (:class:`Plan`);
+   :func:`dry_run` stops there;
+3. :func:`execute_run` takes the project lock, plans again on the state it finds, runs the
+   plan (:func:`execute_plan`) and records statuses and transitions (:class:`RunResult`).
+
+This is the library behind ``aether run``; it returns data and raises AetherErrors, and
+never prints.
 """
 
 from __future__ import annotations
@@ -9,15 +16,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from aether.alerts import read_webhook, send_alerts
 from aether.assets.evaluation import AssetEvaluator
-from aether.assets.planner import plan_run
+from aether.assets.planner import plan_project_run
+from aether.assets.status import Evaluation
 from aether.assets.tracking import AssetTracker, record_transitions
 from aether.engine.orchestrator import Orchestrator
-from aether.engine.plan import Plan, PlannedNode, RunReporter, RunResult, plan_all
+from aether.engine.plan import Plan, PlannedNode, RunReporter, RunResult, Tracker, plan_all
 from aether.engine.publication import remove_abandoned_copies, repair_interrupted_publishes
 from aether.engine.runners import create_runner
 from aether.engine.validation import (
@@ -30,7 +39,226 @@ from aether.errors import ConfigError, PipelineError
 from aether.pipeline import Pipeline
 from aether.project import AetherContext, check_parameters, load_context, read_logging_config
 from aether.redaction import redact
+from aether.state.base import StateStore
 from aether.state.lock import ProjectLock
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which nodes of a pipeline to run: every given filter must hold (they intersect)."""
+
+    nodes: tuple[str, ...] = ()
+    from_nodes: tuple[str, ...] = ()
+    to_nodes: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunSetup:
+    """A loaded, validated run: the context, the named pipeline (``home``), the nodes
+    chosen in it, and the union of every pipeline (on which staleness is decided)."""
+
+    ctx: AetherContext
+    home: Pipeline
+    selected: Pipeline
+    project: Pipeline
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to execute: ``force`` rebuilds every selected node; ``track=False`` runs
+    everything and remembers nothing; a busy project lock is waited for unless
+    ``wait_for_lock`` is False (``on_lock_wait`` hears who holds it)."""
+
+    runner: str = "sequential"
+    max_workers: int | None = None
+    force: bool = False
+    track: bool = True
+    wait_for_lock: bool = True
+    on_lock_wait: Callable[[Any], None] | None = None
+    reporter: RunReporter | None = None
+
+
+def prepare_run(
+    project_path: str | Path | None = None,
+    pipeline: str | None = None,
+    *,
+    env: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    selection: Selection = Selection(),
+    context: AetherContext | None = None,
+) -> RunSetup:
+    """Load the project (or take ``context``), select the nodes and validate them: a bad
+    pipeline, catalog or selection is refused here, before any state is touched."""
+    ctx = context or load_context(project_path, env=env, params=params)
+    home = ctx.pipeline(pipeline)
+    project = ctx.project_pipeline()  # staleness is decided on every pipeline at once
+    selected = select_nodes(
+        home,
+        nodes=selection.nodes,
+        from_nodes=selection.from_nodes,
+        to_nodes=selection.to_nodes,
+        tags=selection.tags,
+    )
+    check_parameters(selected, ctx.params)
+    # Transformations are imported only for the nodes that will run (after planning), so a
+    # run with nothing to do never pays for importing pandas and the project's code.
+    validate_pipeline(project, ctx.catalog, import_code=False)
+    check_locations(ctx.catalog, ctx.pipelines.values())  # every pipeline's writers count
+    check_selection(selected, home, ctx.catalog)
+    return RunSetup(ctx, home, selected, project)
+
+
+def plan_run(setup: RunSetup, evaluation: Evaluation, *, force: bool = False) -> Plan:
+    """What the run must rebuild and why, given ``evaluation`` (of the whole project)."""
+    return plan_project_run(setup.ctx, setup.home, setup.selected, evaluation, force=force)
+
+
+def dry_run(setup: RunSetup, *, force: bool = False, track: bool = True) -> Plan:
+    """The plan a run would execute now, with reasons; nothing runs and no lock is taken
+    (``track=False``: every selected node, as an untracked run would do)."""
+    if not track:
+        plan = plan_all(setup.selected, "forced" if force else "run requested")
+    else:
+        ctx = setup.ctx
+        with ctx.state_store() as store:
+            evaluator = AssetEvaluator(
+                setup.project, ctx.catalog, store, ctx.params, ctx.project_path
+            )
+            plan = plan_run(setup, evaluator.evaluate(), force=force)
+    check_transformations(plan.nodes)
+    return plan
+
+
+_dry_run = dry_run  # run_pipeline's parameter of the same name hides the function
+
+
+def execute_run(setup: RunSetup, options: RunOptions = RunOptions()) -> RunResult:
+    """Run what is missing, stale or failed (everything if forced or untracked), under the
+    project lock; the result carries the asset statuses after the run."""
+    create_runner(options.runner, options.max_workers)  # refused before any state
+    ctx = setup.ctx
+    if not options.track:
+        plan = plan_all(setup.selected, "forced" if options.force else "run requested")
+        check_transformations(plan.nodes)
+        return execute_plan(setup, plan, options)
+    with ctx.state_store() as store:
+        lock = ProjectLock.for_project(
+            ctx.project_path, ctx.run_id, wait=options.wait_for_lock, on_wait=options.on_lock_wait
+        )
+        with lock:
+            return _tracked_run(setup, store, options)
+
+
+def _tracked_run(setup: RunSetup, store: StateStore, options: RunOptions) -> RunResult:
+    ctx = setup.ctx
+    # Read the state only once the lock is ours: a run we waited for changed it.
+    # Finish the renames a killed run left half done, before its attempts are aborted.
+    repair_interrupted_publishes(store, ctx.catalog)
+    remove_abandoned_copies(ctx.catalog, setup.project.producers)  # only what nodes write
+    evaluator = AssetEvaluator(setup.project, ctx.catalog, store, ctx.params, ctx.project_path)
+    aborted = {attempt.node for attempt in store.abort_running_attempts()}
+    tracker = AssetTracker(evaluator, store, ctx.run_id)
+    # Audit new source data first: a source failing an error-level check blocks every
+    # node that reads it (they are not run on bad data).
+    evaluation = evaluator.evaluate()
+    source_failures: list[str] = []
+    if any(s.is_source and s.checks_pending for s in evaluation.statuses.values()):
+        source_failures = tracker.rerun_changed_checks(
+            evaluation.statuses.values(), sources_only=True
+        )
+        evaluation = evaluator.evaluate()
+    plan = plan_run(setup, evaluation, force=options.force)
+    plan.to_run = [_mention_abort(p, aborted) for p in plan.to_run]
+    check_transformations(plan.nodes)
+    evaluator.record_observations()
+    result = execute_plan(setup, plan, options, tracker)
+    result.check_failures += source_failures
+    if plan.blocked:
+        names = ", ".join(p.node.name for p in plan.blocked)
+        result.check_failures.append(f"not run on failing source data: {names}")
+    _record_outcome(setup, store, evaluator, tracker, result)
+    return result
+
+
+def _record_outcome(
+    setup: RunSetup,
+    store: StateStore,
+    evaluator: AssetEvaluator,
+    tracker: AssetTracker,
+    result: RunResult,
+) -> None:
+    """Statuses after the run (heads were refreshed as it went), on a clock read now;
+    checks whose specs changed re-run on stored data; transitions recorded and alerted."""
+    evaluation = evaluator.evaluate(now=time.time())
+    result.check_failures += tracker.rerun_changed_checks(evaluation.statuses.values())
+    if result.check_failures:
+        evaluation = evaluator.evaluate()
+    changes = record_transitions(store, evaluation.statuses.values(), evaluation.now)
+    ctx = setup.ctx
+    send_alerts(changes, read_webhook(ctx.config), ctx.project_path.name)
+    result.statuses = dict(evaluation.statuses)
+
+
+def execute_plan(
+    setup: RunSetup, plan: Plan, options: RunOptions, tracker: Tracker | None = None
+) -> RunResult:
+    """Run ``plan`` as it is (``tracker`` records it in the state store, if given)."""
+    configure_logging(setup.ctx)
+    orchestrator = Orchestrator(
+        setup.ctx.catalog,
+        setup.ctx.params,
+        runner=create_runner(options.runner, options.max_workers),
+        reporter=options.reporter,
+        tracker=tracker,
+    )
+    return orchestrator.run(plan, setup.ctx.run_id)
+
+
+@overload
+def run_pipeline(
+    project_path: str | Path | None = None,
+    pipeline: str | None = None,
+    *,
+    env: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    runner: str = "sequential",
+    max_workers: int | None = None,
+    nodes: Iterable[str] = (),
+    from_nodes: Iterable[str] = (),
+    to_nodes: Iterable[str] = (),
+    tags: Iterable[str] = (),
+    force: bool = False,
+    dry_run: Literal[False] = False,
+    track: bool = True,
+    wait_for_lock: bool = True,
+    on_lock_wait: Callable[[Any], None] | None = None,
+    reporter: RunReporter | None = None,
+    context: AetherContext | None = None,
+) -> RunResult: ...
+
+
+@overload
+def run_pipeline(
+    project_path: str | Path | None = None,
+    pipeline: str | None = None,
+    *,
+    env: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    runner: str = "sequential",
+    max_workers: int | None = None,
+    nodes: Iterable[str] = (),
+    from_nodes: Iterable[str] = (),
+    to_nodes: Iterable[str] = (),
+    tags: Iterable[str] = (),
+    force: bool = False,
+    dry_run: Literal[True],
+    track: bool = True,
+    wait_for_lock: bool = True,
+    on_lock_wait: Callable[[Any], None] | None = None,
+    reporter: RunReporter | None = None,
+    context: AetherContext | None = None,
+) -> Plan: ...
 
 
 def run_pipeline(
@@ -53,7 +281,8 @@ def run_pipeline(
     reporter: RunReporter | None = None,
     context: AetherContext | None = None,
 ) -> RunResult | Plan:
-    """Run a project's pipeline; returns a :class:`RunResult` (or the :class:`Plan` if dry).
+    """Run a project's pipeline and return a :class:`RunResult` (``dry_run=True``: the
+    :class:`Plan` instead; prefer :func:`dry_run`, which has one return type).
 
     Only missing, stale or failed assets are rebuilt (``force`` rebuilds every selected
     node); ``track=False`` runs everything and remembers nothing. ``params`` overrides
@@ -62,85 +291,15 @@ def run_pipeline(
         result = run_pipeline("path/to/project", "orders", params={"cleaning.min_amount": 10})
         assert result.succeeded
     """
-    ctx = context or load_context(project_path, env=env, params=params)
-    full = ctx.pipeline(pipeline)
-    project = ctx.project_pipeline()  # staleness is decided on every pipeline at once
-    selected = select_nodes(full, nodes=nodes, from_nodes=from_nodes, to_nodes=to_nodes, tags=tags)
-    check_parameters(selected, ctx.params)
-    # Transformations are imported only for the nodes that will run (after planning), so a
-    # run with nothing to do never pays for importing pandas and the project's code.
-    validate_pipeline(project, ctx.catalog, import_code=False)
-    check_locations(ctx.catalog, ctx.pipelines.values())  # every pipeline's writers count
-    check_selection(selected, full, ctx.catalog)
-    create_runner(runner, max_workers)  # a bad --runner/--workers: refused before any state
-    if not track:
-        plan = plan_all(selected, "forced" if force else "run requested")
-        check_transformations(plan.nodes)
-        return plan if dry_run else _execute(ctx, plan, runner, max_workers, reporter, None)
-    with ctx.state_store() as store:
-        if dry_run:
-            evaluator = AssetEvaluator(project, ctx.catalog, store, ctx.params, ctx.project_path)
-            plan = plan_run(ctx, full, selected, evaluator, force=force)
-            check_transformations(plan.nodes)
-            return plan
-        lock = ProjectLock.for_project(
-            ctx.project_path, ctx.run_id, wait=wait_for_lock, on_wait=on_lock_wait
-        )
-        with lock:
-            # Read the state only once the lock is ours: a run we waited for changed it.
-            # Finish the renames a killed run left half done, before its attempts are aborted.
-            repair_interrupted_publishes(store, ctx.catalog)
-            remove_abandoned_copies(ctx.catalog, project.producers)  # only what nodes write
-            evaluator = AssetEvaluator(project, ctx.catalog, store, ctx.params, ctx.project_path)
-            aborted = {attempt.node for attempt in store.abort_running_attempts()}
-            tracker = AssetTracker(evaluator, store, ctx.run_id)
-            # Audit new source data first: a source failing an error-level check blocks
-            # every node that reads it (they are not run on bad data).
-            statuses = evaluator.evaluate()
-            pending = any(s.is_source and s.checks_pending for s in statuses.values())
-            source_failures = (
-                tracker.rerun_changed_checks(statuses.values(), sources_only=True)
-                if pending
-                else []
-            )
-            plan = plan_run(ctx, full, selected, evaluator, force=force, evaluate=pending)
-            plan.to_run = [_mention_abort(p, aborted) for p in plan.to_run]
-            check_transformations(plan.nodes)
-            evaluator.record_observations()
-            result = _execute(ctx, plan, runner, max_workers, reporter, tracker)
-            result.check_failures += source_failures
-            if plan.blocked:
-                names = ", ".join(p.node.name for p in plan.blocked)
-                result.check_failures.append(f"not run on failing source data: {names}")
-            # Statuses after the run (heads were refreshed as it went), on a clock read now.
-            evaluator.now = time.time()
-            statuses = evaluator.evaluate()
-            result.check_failures += tracker.rerun_changed_checks(statuses.values())
-            if result.check_failures:
-                statuses = evaluator.evaluate()
-            changes = record_transitions(store, statuses.values(), evaluator.now)
-            send_alerts(changes, read_webhook(ctx.config), ctx.project_path.name)
-            result.statuses = statuses
-            return result
-
-
-def _execute(
-    ctx: AetherContext,
-    plan: Plan,
-    runner: str,
-    max_workers: int | None,
-    reporter: RunReporter | None,
-    tracker: Any,
-) -> RunResult:
-    configure_logging(ctx)
-    orchestrator = Orchestrator(
-        ctx.catalog,
-        ctx.params,
-        runner=create_runner(runner, max_workers),
-        reporter=reporter,
-        tracker=tracker,
+    chosen = Selection(tuple(nodes), tuple(from_nodes), tuple(to_nodes), tuple(tags))
+    setup = prepare_run(
+        project_path, pipeline, env=env, params=params, selection=chosen, context=context
     )
-    return orchestrator.run(plan, ctx.run_id)
+    create_runner(runner, max_workers)  # a bad --runner/--workers: refused before any state
+    if dry_run:
+        return _dry_run(setup, force=force, track=track)
+    options = RunOptions(runner, max_workers, force, track, wait_for_lock, on_lock_wait, reporter)
+    return execute_run(setup, options)
 
 
 def _mention_abort(planned: PlannedNode, aborted: set[str]) -> PlannedNode:

@@ -12,20 +12,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aether.assets.evaluation import AssetEvaluator
-from aether.assets.status import FRESH, AssetStatus
+from aether.assets.status import AssetStatus, Evaluation
 from aether.durations import format_age
 from aether.project import AetherContext
 from aether.state.base import StateStore, Transition
+from aether.verdicts import ReasonKind, Status
 
-DOWN_STATUSES = ("missing", "failed")
+DOWN_STATUSES = (Status.MISSING, Status.FAILED)
 
 
-def evaluate(ctx: AetherContext, store: StateStore) -> AssetEvaluator:
-    """Every asset of the project evaluated on the union of its pipelines (one truth)."""
+def evaluate(ctx: AetherContext, store: StateStore, *, record: bool = False) -> Evaluation:
+    """Every asset of the project evaluated on the union of its pipelines (one truth);
+    ``record``: store what was newly seen of sources (their data time starts then)."""
     project = ctx.project_pipeline()
     evaluator = AssetEvaluator(project, ctx.catalog, store, ctx.params, ctx.project_path)
-    evaluator.evaluate()
-    return evaluator
+    evaluation = evaluator.evaluate()
+    if record:
+        evaluator.record_observations()
+    return evaluation
 
 
 def pipeline_status(ctx: AetherContext, pipeline_name: str | None = None) -> list[AssetStatus]:
@@ -37,21 +41,20 @@ def pipeline_status(ctx: AetherContext, pipeline_name: str | None = None) -> lis
     shown = ctx.pipeline(pipeline_name).datasets() if pipeline_name else None
     ctx.project_pipeline().toposorted()  # a cycle is refused before the state is touched
     with ctx.state_store() as store:
-        evaluator = evaluate(ctx, store)
-        evaluator.record_observations()
-    statuses = evaluator.statuses.values()
+        evaluation = evaluate(ctx, store, record=True)
+    statuses = evaluation.statuses.values()
     return [s for s in statuses if shown is None or s.name in shown]
 
 
-def waiting_on(evaluator: AssetEvaluator, asset: str) -> list[str]:
+def waiting_on(evaluation: Evaluation, asset: str) -> list[str]:
     """For an overdue asset: its upstream sources and how long each has been unchanged."""
-    pipeline = evaluator.pipeline
+    pipeline = evaluation.pipeline
     seen, stack, sources = set(), [asset], []
     while stack:
         name = stack.pop()
         producer = pipeline.producers.get(name)
         if producer is None:
-            if name != asset and name in evaluator.statuses:
+            if name != asset and name in evaluation.statuses:
                 sources.append(name)
             continue
         for parent in pipeline.node(producer).dataset_inputs:
@@ -60,8 +63,8 @@ def waiting_on(evaluator: AssetEvaluator, asset: str) -> list[str]:
                 stack.append(parent)
     waits = []
     for name in sorted(sources):
-        data_time = evaluator.statuses[name].data_time
-        age = f"unchanged {format_age(evaluator.now - data_time)}" if data_time else "unseen"
+        data_time = evaluation.statuses[name].data_time
+        age = f"unchanged {format_age(evaluation.now - data_time)}" if data_time else "unseen"
         waits.append(f"{name} ({age})")
     return waits
 
@@ -69,7 +72,7 @@ def waiting_on(evaluator: AssetEvaluator, asset: str) -> list[str]:
 @dataclass
 class Incident:
     asset: str
-    status: str
+    status: Status
     reason: str | None
     started: float
     ended: float | None
@@ -96,7 +99,7 @@ class AssetHistory:
             "downtime_seconds": round(self.downtime, 3),
             "incidents": [
                 {
-                    "status": i.status,
+                    "status": str(i.status),
                     "reason": i.reason,
                     "started": i.started,
                     "ended": i.ended,
@@ -142,4 +145,4 @@ def history(
 def _is_down(transition: Transition) -> bool:
     if transition.status in DOWN_STATUSES:
         return True
-    return transition.status != FRESH and (transition.reason or "").startswith("overdue")
+    return transition.status != Status.FRESH and transition.reason_kind is ReasonKind.OVERDUE

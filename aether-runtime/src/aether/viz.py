@@ -18,8 +18,9 @@ from typing import Any
 from aether.assets.status import AssetStatus, NodeState
 from aether.catalog import DataCatalog
 from aether.errors import AetherError
-from aether.pipeline import Pipeline
+from aether.pipeline import Node, Pipeline
 from aether.redaction import redact_value
+from aether.verdicts import Reason
 
 SCHEMA = "aether.dag/v1"
 MERMAID_MAX_EDGES = 500
@@ -28,8 +29,8 @@ MERMAID_MAX_EDGES = 500
 def dag_json(
     pipeline: Pipeline,
     catalog: DataCatalog,
-    statuses: dict[str, AssetStatus],
-    node_states: dict[str, NodeState],
+    statuses: Mapping[str, AssetStatus],
+    node_states: Mapping[str, NodeState],
     project_path: Path,
     project: Pipeline | None = None,
 ) -> dict[str, Any]:
@@ -47,21 +48,10 @@ def dag_json(
     edges: set[tuple[str, str]] = set()
     for item in pipeline.nodes:
         task = f"task:{item.name}"
-        state = node_states.get(item.name)
-        nodes[task] = {
-            "id": task,
-            "kind": "task",
-            "name": item.name,
-            "type": item.transformation_path,
-            "tags": sorted(item.tags),
-            "location": locations.get(item.transformation_path)
-            if item.transformation_path in locations
-            else locations.setdefault(
-                item.transformation_path, code_location(item.transformation_path, project_path)
-            ),
-            "status": state.status if state else None,
-            "reason": state.reason if state else None,
-        }
+        path = item.transformation_path
+        if path not in locations:
+            locations[path] = code_location(path, project_path)
+        nodes[task] = _task(item, node_states.get(item.name), locations[path])
         for put in item.inputs:
             if put.is_param:
                 source = f"param:{put.param_key}"
@@ -83,8 +73,24 @@ def dag_json(
     return redact_value(dag)
 
 
+def _task(item: Node, state: NodeState | None, location: str | None) -> dict[str, Any]:
+    return {
+        "id": f"task:{item.name}",
+        "kind": "task",
+        "name": item.name,
+        "type": item.transformation_path,
+        "tags": sorted(item.tags),
+        "location": location,
+        "status": state.status.value if state else None,
+        "reason": _words(state.reason) if state else None,
+    }
+
+
 def _dataset(
-    name: str, producers: Mapping[str, str], catalog: DataCatalog, statuses: dict[str, AssetStatus]
+    name: str,
+    producers: Mapping[str, str],
+    catalog: DataCatalog,
+    statuses: Mapping[str, AssetStatus],
 ) -> dict[str, Any]:
     entry = catalog.entries.get(name)
     status = statuses.get(name)
@@ -96,10 +102,14 @@ def _dataset(
         "group": (entry.metadata.get("domain") or entry.metadata.get("layer")) if entry else None,
         "owner": entry.metadata.get("owner") if entry else None,
         "description": entry.metadata.get("description") if entry else None,
-        "status": status.status if status else None,
-        "reason": status.reason if status else None,
+        "status": status.status.value if status else None,
+        "reason": _words(status.reason) if status else None,
         "last_run": status.run_id if status else None,
     }
+
+
+def _words(reason: Reason | None) -> str | None:
+    return None if reason is None else reason.text
 
 
 def code_location(dotted: str, project_path: Path) -> str | None:

@@ -2,7 +2,8 @@
 
 A node's fingerprint covers its code hash, options, the parameter keys it reads and the
 versions of its inputs (:func:`node_parts`, :func:`node_fingerprint`); :func:`explain_changes`
-turns two fingerprints' parts into reasons a person can read. Output versions come from
+turns two fingerprints' parts into reasons (:class:`~aether.verdicts.Reason`: a kind and
+details, rendered in words by ``str()``). Output versions come from
 :func:`hash_file` (while writing, up to a size) or :func:`hash_object` (in-memory data).
 
 Code hashes live in :mod:`aether.assets.codehash` and are re-exported here.
@@ -12,7 +13,8 @@ Example::
     parts = node_parts(code_hash(clean_orders, root), {"drop_test": True},
                        {"cleaning.min_amount": 10}, {"raw_orders": "sha256:..."})
     fingerprint = node_fingerprint(parts)
-    explain_changes(old_parts, parts)   # ["parameter cleaning.min_amount changed from 10 to 20"]
+    [str(r) for r in explain_changes(old_parts, parts)]
+    # ["parameter cleaning.min_amount changed from 10 to 20"]
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from aether.assets.codehash import (
     sha256_digest,
 )
 from aether.errors import ConfigError
+from aether.verdicts import Reason, ReasonKind
 
 __all__ = [
     "ALL_PARAMETERS",
@@ -152,22 +155,25 @@ def fingerprint_of(parts: Mapping[str, Any]) -> str:
     return sha256_digest(canonical_json(dict(parts)))
 
 
-def explain_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """Why ``new`` parts differ from ``old``, as short reasons; empty when they are equal."""
+def explain_changes(
+    old: Mapping[str, Any], new: Mapping[str, Any], *, node: str | None = None
+) -> list[Reason]:
+    """Why ``new`` parts differ from ``old`` (of ``node``, named in a code change); empty
+    when they are equal."""
     reasons = []
     if old.get("code_hash") != new.get("code_hash"):
-        reasons.append("code changed")
+        reasons.append(Reason(ReasonKind.CODE_CHANGED, {"node": node}))
     if old.get("options_hash") != new.get("options_hash"):
-        reasons.append("options changed")
+        reasons.append(Reason(ReasonKind.OPTIONS_CHANGED))
     reasons += _param_reasons(_flatten(old.get("params", {})), _flatten(new.get("params", {})))
     old_inputs, new_inputs = old.get("inputs", {}), new.get("inputs", {})
     for name in sorted(set(old_inputs) | set(new_inputs)):
         if name not in old_inputs:
-            reasons.append(f"input {name} was added")
+            reasons.append(Reason(ReasonKind.INPUT_ADDED, {"input": name}))
         elif name not in new_inputs:
-            reasons.append(f"input {name} was removed")
+            reasons.append(Reason(ReasonKind.INPUT_REMOVED, {"input": name}))
         elif old_inputs[name] != new_inputs[name]:
-            reasons.append(f"input {name} has a new version")
+            reasons.append(Reason(ReasonKind.INPUT_NEW_VERSION, {"input": name}))
     return reasons
 
 
@@ -184,19 +190,22 @@ def _flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _param_reasons(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def _param_reasons(old: dict[str, Any], new: dict[str, Any]) -> list[Reason]:
     reasons = []
     for key in sorted(set(old) | set(new)):
         if key not in old:
-            reasons.append(f"parameter {key} is now read ({_show(new[key])})")
+            reasons.append(
+                Reason(ReasonKind.PARAM_NOW_READ, {"key": key, "value": _show(new[key])})
+            )
         elif key not in new:
-            reasons.append(f"parameter {key} is no longer read")
+            reasons.append(Reason(ReasonKind.PARAM_NO_LONGER_READ, {"key": key}))
         elif old[key] == new[key]:
             continue
         elif _is_large(old[key]) or _is_large(new[key]):
-            reasons.append(f"parameter {key} changed ({TOO_LARGE_TO_SHOW})")
+            reasons.append(Reason(ReasonKind.PARAM_CHANGED, {"key": key}))  # too large to show
         else:
-            reasons.append(f"parameter {key} changed from {_show(old[key])} to {_show(new[key])}")
+            shown = {"old": _show(old[key]), "new": _show(new[key])}
+            reasons.append(Reason(ReasonKind.PARAM_CHANGED, {"key": key, **shown}))
     return reasons
 
 

@@ -6,52 +6,51 @@ when a node that runs needs its in-memory output; or always when it stores nothi
 feeds nobody (a sink). ``--force`` runs every selected node.
 
 Staleness is one truth project-wide: a selected node never consumes silently an input that
-another pipeline produces and that is not fresh. :func:`plan_run` adds those producers (and
-what they need in turn) to the plan, saying which and why.
+another pipeline produces and that is not fresh. :func:`plan_project_run` adds those
+producers (and what they need in turn) to the plan, saying which and why.
+
+Planning reads a frozen :class:`~aether.assets.status.Evaluation` and changes nothing.
 """
 
 from __future__ import annotations
 
-from aether.assets.evaluation import AssetEvaluator
-from aether.assets.status import FAILED, FRESH
+from aether.assets.status import Evaluation
 from aether.engine.plan import Plan, PlannedNode
 from aether.pipeline import Node, Pipeline
 from aether.project import AetherContext
+from aether.verdicts import Status
 
 
-def plan_run(
+def plan_project_run(
     ctx: AetherContext,
     home: Pipeline,
     selected: Pipeline,
-    evaluator: AssetEvaluator,
+    evaluation: Evaluation,
     *,
     force: bool = False,
-    evaluate: bool = True,
 ) -> Plan:
     """The plan for the ``selected`` nodes of pipeline ``home``, plus the producers in
     other pipelines of inputs they need that are not fresh (built first, with the reason).
 
-    ``evaluator`` must evaluate the whole project (``ctx.project_pipeline()``).
+    ``evaluation`` must be of the whole project (``ctx.project_pipeline()``).
     """
-    if evaluate or not evaluator.statuses:
-        evaluator.evaluate()
-    needed = needed_from_other_pipelines(home, selected, evaluator)
+    needed = needed_from_other_pipelines(home, selected, evaluation)
     if not needed:
-        return plan_stale(selected, evaluator, force=force, evaluate=False)
-    project = evaluator.pipeline
+        return plan_stale(selected, evaluation, force=force)
+    project = evaluation.pipeline
     wanted = {n.name for n in selected.nodes} | set(needed)
     extended = Pipeline([n for n in project.nodes if n.name in wanted], home.name)
-    plan = plan_stale(extended, evaluator, force=force, evaluate=False)
+    plan = plan_stale(extended, evaluation, force=force)
     plan.to_run = [_explain_needed(p, needed, ctx) for p in plan.to_run]
     return plan
 
 
 def needed_from_other_pipelines(
-    home: Pipeline, selected: Pipeline, evaluator: AssetEvaluator
+    home: Pipeline, selected: Pipeline, evaluation: Evaluation
 ) -> dict[str, tuple[str, str, str]]:
     """Producers outside ``home`` whose output a selected node (or one of these producers)
     reads and which is not fresh, or held in memory: node -> (consumer, dataset, why)."""
-    project = evaluator.pipeline
+    project = evaluation.pipeline
     needed: dict[str, tuple[str, str, str]] = {}
     stack = list(selected.nodes)
     while stack:  # a walk, not a recursion: chains may be very long
@@ -60,18 +59,18 @@ def needed_from_other_pipelines(
             producer = project.producers.get(name)
             if producer is None or producer in home or producer in needed:
                 continue
-            why = _why_needed(evaluator, name)
+            why = _why_needed(evaluation, name)
             if why is not None:
                 needed[producer] = (item.name, name, why)
                 stack.append(project.node(producer))
     return needed
 
 
-def _why_needed(evaluator: AssetEvaluator, name: str) -> str | None:
-    if name not in evaluator.assets:
+def _why_needed(evaluation: Evaluation, name: str) -> str | None:
+    if name not in evaluation.stored:
         return "is held in memory"
-    status = evaluator.statuses.get(name)
-    if status is None or status.status == FRESH or status.overdue:
+    status = evaluation.statuses.get(name)
+    if status is None or status.status is Status.FRESH or status.overdue:
         return None
     return f"is {status.status} ({status.reason})"
 
@@ -87,22 +86,17 @@ def _explain_needed(
     return PlannedNode(planned.node, reason, cutoff=planned.cutoff)
 
 
-def plan_stale(
-    pipeline: Pipeline, evaluator: AssetEvaluator, *, force: bool = False, evaluate: bool = True
-) -> Plan:
-    """The plan for ``pipeline`` given the asset statuses ``evaluator`` computes
-    (``evaluate=False``: it has just evaluated, reuse that)."""
-    if evaluate or not evaluator.statuses:
-        evaluator.evaluate()
+def plan_stale(pipeline: Pipeline, evaluation: Evaluation, *, force: bool = False) -> Plan:
+    """The plan for ``pipeline`` given the asset statuses of ``evaluation``."""
     order = pipeline.toposorted()
-    stored = set(evaluator.assets)
+    stored = set(evaluation.stored)
     children = pipeline.children_map()
     reasons: dict[str, str] = {n.name: "forced (--force)" for n in order} if force else {}
     cutoff: set[str] = set()  # planned only because something upstream runs
     for item in order if not force else ():
-        state = evaluator.nodes[item.name]
+        state = evaluation.nodes[item.name]
         keeps = [o for o in item.outputs if o in stored]
-        if state.status != FRESH and not _only_overdue(evaluator, item):
+        if state.status is not Status.FRESH and not _only_overdue(evaluation, item):
             reasons[item.name] = f"{state.status}: {state.reason}"
             if state.upstream_only:
                 cutoff.add(item.name)
@@ -114,7 +108,7 @@ def plan_stale(
                 reasons[item.name] = f"upstream node {parent} runs"
                 cutoff.add(item.name)
     _add_memory_producers(pipeline, stored, reasons, cutoff)
-    blocked = _blocked_by_failed_sources(pipeline, evaluator, reasons)
+    blocked = _blocked_by_failed_sources(pipeline, evaluation, reasons)
     to_run = [
         PlannedNode(n, reasons[n.name], cutoff=n.name in cutoff)
         for n in order
@@ -126,7 +120,7 @@ def plan_stale(
 
 
 def _blocked_by_failed_sources(
-    pipeline: Pipeline, evaluator: AssetEvaluator, reasons: dict[str, str]
+    pipeline: Pipeline, evaluation: Evaluation, reasons: dict[str, str]
 ) -> dict[str, str]:
     """Nodes that would run on a source failing an error-level check, and all below them."""
     blocked: dict[str, str] = {}
@@ -134,8 +128,8 @@ def _blocked_by_failed_sources(
         if item.name not in reasons:
             continue
         for name in item.dataset_inputs:
-            status = evaluator.statuses.get(name)
-            if status is not None and status.is_source and status.status == FAILED:
+            status = evaluation.statuses.get(name)
+            if status is not None and status.is_source and status.status is Status.FAILED:
                 blocked[item.name] = f"source {name} failed: {status.reason}"
                 break
             producer = pipeline.producers.get(name)
@@ -145,10 +139,10 @@ def _blocked_by_failed_sources(
     return blocked
 
 
-def _only_overdue(evaluator: AssetEvaluator, item: Node) -> bool:
+def _only_overdue(evaluation: Evaluation, item: Node) -> bool:
     """Overdue outputs whose inputs did not change: rebuilding would change nothing."""
-    statuses = [evaluator.statuses[o] for o in item.outputs if o in evaluator.statuses]
-    unwell = [s for s in statuses if s.status != FRESH]
+    statuses = [evaluation.statuses[o] for o in item.outputs if o in evaluation.statuses]
+    unwell = [s for s in statuses if s.status is not Status.FRESH]
     return bool(unwell) and all(s.overdue for s in unwell)
 
 

@@ -1,50 +1,75 @@
-"""What ``aether status`` shows of an asset and a node: the status words and the records."""
+"""What ``aether status`` shows of an asset and a node: frozen records of one evaluation.
+
+The status words and reasons are types (:mod:`aether.verdicts`), rendered to words only in
+:meth:`AssetStatus.as_dict` and by whoever prints them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 from aether.checks import CheckSpec
+from aether.pipeline import Pipeline
 from aether.state.base import CheckResult
+from aether.verdicts import Reason, ReasonKind, Status
 
-FRESH, STALE, MISSING, FAILED = "fresh", "stale", "missing", "failed"
 
-
-@dataclass
+@dataclass(frozen=True)
 class AssetStatus:
-    """The status of one asset, as ``aether status`` shows it."""
+    """The status of one asset, as ``aether status`` shows it.
+
+    :attr:`root_cause` names the asset where the trouble starts (``raw: the source data is
+    not there``): this asset's own reason, or ``upstream_cause`` when the trouble is upstream.
+    """
 
     name: str
-    status: str
-    reason: str | None = None
+    status: Status
+    reason: Reason | None = None
     node: str | None = None  # producer; None for a source
     version: str | None = None
     last_materialized: float | None = None
     run_id: str | None = None
     data_time: float | None = None
-    root_cause: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    checks: list[CheckResult] = field(default_factory=list)
-    checks_pending: list[CheckSpec] = field(default_factory=list)
+    upstream_cause: Reason | None = None
+    warnings: tuple[str, ...] = ()
+    checks: tuple[CheckResult, ...] = ()
+    checks_pending: tuple[CheckSpec, ...] = ()
     overdue: bool = False
 
     @property
     def is_source(self) -> bool:
         return self.node is None
 
+    @property
+    def reason_kind(self) -> ReasonKind | None:
+        return None if self.reason is None else self.reason.kind
+
+    @property
+    def root_cause(self) -> Reason | None:
+        """Where the trouble starts, shown ``asset: reason``; None when fresh."""
+        if self.upstream_cause is not None:
+            return self.upstream_cause
+        return None if self.reason is None else Reason.of_asset(self.name, self.reason)
+
+    def judged(self, status: Status, reason: Reason) -> AssetStatus:
+        """This record with its own verdict (so it is its own root cause)."""
+        return replace(self, status=status, reason=reason, upstream_cause=None)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "status": self.status,
-            "reason": self.reason,
+            "status": self.status.value,
+            "reason": None if self.reason is None else self.reason.text,
             "node": self.node,
             "source": self.is_source,
             "version": self.version,
             "last_materialized": _iso(self.last_materialized),
             "run_id": self.run_id,
             "data_time": _iso(self.data_time),
-            "warnings": self.warnings,
+            "warnings": list(self.warnings),
             "checks": [
                 {"check": c.check, "severity": c.severity, "passed": c.passed, "message": c.message}
                 for c in self.checks
@@ -52,16 +77,17 @@ class AssetStatus:
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class NodeState:
-    """What a node's outputs would be made from now, and whether they need rebuilding."""
+    """What a node's outputs would be made from now, and whether they need rebuilding
+    (``reason``: the first unwell output's, shown ``asset: reason``)."""
 
     name: str
     parts: dict[str, Any]
     fingerprint: str
     data_time: float | None
-    status: str = FRESH
-    reason: str | None = None
+    status: Status = Status.FRESH
+    reason: Reason | None = None
     # Stale only because something upstream is: rebuilding it may change nothing (cutoff).
     upstream_only: bool = False
 
@@ -81,3 +107,23 @@ def _iso(stamp: float | None) -> str | None:
     from datetime import datetime, timezone
 
     return datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The result of one evaluation pass, read-only: every asset's status (sources and
+    produced ones, in run order) and every node's state, judged at time ``now``.
+
+    ``stored`` holds the catalog-declared datasets (the others live in memory).
+    """
+
+    pipeline: Pipeline
+    stored: frozenset[str]
+    statuses: Mapping[str, AssetStatus]
+    nodes: Mapping[str, NodeState]
+    now: float
+
+    def __post_init__(self) -> None:
+        # Read-only copies: the evaluator keeps working on its own dicts during a run.
+        object.__setattr__(self, "statuses", MappingProxyType(dict(self.statuses)))
+        object.__setattr__(self, "nodes", MappingProxyType(dict(self.nodes)))

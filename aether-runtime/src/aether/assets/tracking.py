@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from aether.assets.evaluation import AssetEvaluator
-from aether.assets.status import FRESH, MISSING, AssetStatus
+from aether.assets.status import AssetStatus
 from aether.datasets.base import AbstractDataSet
 from aether.engine.execution import NodeOutcome, NodeTask
 from aether.engine.plan import PlannedNode
@@ -24,11 +24,13 @@ from aether.pipeline import Node
 from aether.redaction import redact
 from aether.state.base import (
     CheckResult,
+    HeadStatus,
     Materialization,
     PublishJournal,
     StateStore,
     Transition,
 )
+from aether.verdicts import Reason, Status
 
 logger = logging.getLogger("aether.run")
 
@@ -57,7 +59,7 @@ class AssetTracker:
         evaluator = self.evaluator
         evaluator.refresh(node.dataset_inputs)
         state = evaluator.node_state(node)
-        evaluator.nodes[node.name] = state  # consumers of its in-memory outputs see this one
+        evaluator.note_running(state)  # consumers of its in-memory outputs see this one
         if planned.cutoff and self._outputs_current(node, state.fingerprint):
             return "early cutoff: its inputs came out unchanged"
         stored = [o for o in node.outputs if o in evaluator.assets]
@@ -144,7 +146,7 @@ class AssetTracker:
                 continue
             if sources_only and not status.is_source:
                 continue
-            if status.status != FRESH and not status.is_source:
+            if status.status is not Status.FRESH and not status.is_source:
                 continue
             data = self.evaluator.catalog.load(status.name)
             results = _masked(run_checks(status.name, data, status.checks_pending))
@@ -161,9 +163,9 @@ class AssetTracker:
         if not stored or len(stored) != len(node.outputs):
             return False
         for name in stored:
-            head = self.evaluator.heads.get(name)
+            head = self.evaluator.head(name)
             materialization = head.materialization if head else None
-            if head is None or head.status != "ok" or materialization is None:
+            if head is None or head.status is not HeadStatus.OK or materialization is None:
                 return False
             if materialization.fingerprint != fingerprint:
                 return False
@@ -197,13 +199,18 @@ def record_transitions(
     """
     last = store.last_statuses()
     changes = [
-        Transition(s.name, s.status, s.reason and redact(s.reason), now)
+        Transition(s.name, s.status, _words(s.reason), now, s.reason_kind)
         for s in statuses
         if last.get(s.name) != s.status
     ]
     if changes:
         store.record_transitions(changes)
-    return [c for c in changes if c.asset in last or c.status != MISSING]
+    return [c for c in changes if c.asset in last or c.status is not Status.MISSING]
+
+
+def _words(reason: Reason | None) -> str | None:
+    """A reason as history keeps it: in words, secrets masked (it may quote an error)."""
+    return None if reason is None else redact(reason.text)
 
 
 def _masked(results: Sequence[CheckResult]) -> list[CheckResult]:

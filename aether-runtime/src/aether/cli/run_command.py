@@ -10,16 +10,16 @@ from typing import Any
 
 from aether.cli.interrupts import signals_stop_the_run
 from aether.cli.output import console, print_error, print_table, say
-from aether.engine.plan import NodeResult, Plan, RunResult
+from aether.engine.plan import NodeResult, NodeStatus, Plan, RunResult
 from aether.errors import PipelineError, RunInterrupted
 from aether.pipeline import Node
 
 _STATUS_STYLE = {
-    "succeeded": "green",
-    "failed": "red",
-    "skipped": "yellow",
-    "fresh": "dim",
-    "aborted": "magenta",
+    NodeStatus.SUCCEEDED.value: "green",
+    NodeStatus.FAILED.value: "red",
+    NodeStatus.SKIPPED.value: "yellow",
+    NodeStatus.FRESH.value: "dim",
+    NodeStatus.ABORTED.value: "magenta",
 }
 
 
@@ -39,42 +39,47 @@ def run_command(
     dry_run: bool,
     no_wait: bool = False,
 ) -> int:
+    from aether.engine.runners import create_runner
     from aether.params_overrides import parse_params_overrides
-    from aether.run import run_pipeline
+    from aether.run import RunOptions, Selection, execute_run, prepare_run
+    from aether.run import dry_run as plan_dry_run
 
     overrides = parse_params_overrides(params) if params else None
     selection = {"--nodes": nodes, "--from-nodes": from_nodes, "--to-nodes": to_nodes}
     selection["--tags"] = tags
-    chosen = {option: _split(value, option) for option, value in selection.items()}
+    chosen = {option: tuple(_split(value, option)) for option, value in selection.items()}
     reporter = ProgressReporter()
+    options = RunOptions(
+        runner,
+        workers,
+        force=force,
+        wait_for_lock=not no_wait,
+        on_lock_wait=_say_who_holds_the_lock,
+        reporter=reporter,
+    )
     try:
         with signals_stop_the_run():
-            outcome = run_pipeline(
-                project,
-                pipeline,
-                env=env,
-                params=overrides,
-                runner=runner,
-                max_workers=workers,
-                nodes=chosen["--nodes"],
-                from_nodes=chosen["--from-nodes"],
-                to_nodes=chosen["--to-nodes"],
-                tags=chosen["--tags"],
-                force=force,
-                dry_run=dry_run,
-                wait_for_lock=not no_wait,
-                on_lock_wait=lambda holder: say(
-                    f"waiting for {holder.describe()} to finish (Ctrl-C to give up)"
-                ),
-                reporter=reporter,
+            setup = prepare_run(
+                project, pipeline, env=env, params=overrides, selection=Selection(*chosen.values())
             )
+            if dry_run:
+                create_runner(runner, workers)  # a bad --runner/--workers: refused here too
+                print_plan(plan_dry_run(setup, force=force))
+                return 0
+            outcome = execute_run(setup, options)
     except RunInterrupted as stop:
         reporter.stop()
         print_interrupted(stop, resume_command(pipeline, env, params, selection))
         return stop.exit_code
-    if isinstance(outcome, Plan):
-        print_plan(outcome)
-        return 0
+    return report_outcome(outcome, resume_command(pipeline, env, params, selection))
+
+
+def _say_who_holds_the_lock(holder: Any) -> None:
+    say(f"waiting for {holder.describe()} to finish (Ctrl-C to give up)")
+
+
+def report_outcome(outcome: RunResult, resume: str) -> int:
+    """The summary, the failures and how to resume; returns the exit code."""
     print_summary(outcome)
     if os.environ.get("AETHER_DEBUG"):
         for failed in outcome.failed:
@@ -87,7 +92,7 @@ def run_command(
     for failure in outcome.check_failures:
         say(failure)
     if outcome.failed or outcome.aborted:
-        say(f"Resume with: {resume_command(pipeline, env, params, selection)}")
+        say(f"Resume with: {resume}")
     return outcome.exit_code
 
 
@@ -106,17 +111,17 @@ def print_plan(plan: Plan) -> None:
 def print_summary(result: RunResult) -> None:
     rows = []
     for item in result.results:
-        if item.status == "fresh" and item.reason == "fresh":
+        if item.left_alone:
             continue  # counted in the title; listing thousands of untouched nodes helps nobody
         detail = item.error.message if item.error else (item.reason or ", ".join(item.outputs))
-        duration = f"{item.duration:.2f}s" if item.status == "succeeded" else ""
-        rows.append([item.name, item.status, duration, detail])
+        duration = f"{item.duration:.2f}s" if item.status is NodeStatus.SUCCEEDED else ""
+        rows.append([item.name, item.status.value, duration, detail])
     counts: dict[str, int] = {}
     for item in result.results:
-        counts[item.status] = counts.get(item.status, 0) + 1
+        counts[item.status.value] = counts.get(item.status.value, 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "nothing to run"
     title = f"Run {result.run_id} of '{result.pipeline}': {summary} in {result.duration:.2f}s"
-    if result.results and all(r.status == "fresh" for r in result.results):
+    if result.results and all(r.status is NodeStatus.FRESH for r in result.results):
         title += " (everything is fresh; --force rebuilds)"
     if not rows:
         say(title)
@@ -203,8 +208,8 @@ class ProgressReporter:
             self._progress.advance(self._overall)
             self._progress.refresh()
             return
-        status = result.status
-        if status == "succeeded":
+        status = result.status.value
+        if result.status is NodeStatus.SUCCEEDED:
             detail = f" in {result.duration:.2f}s"
         elif result.error is not None:
             detail = f": {result.error.message}"

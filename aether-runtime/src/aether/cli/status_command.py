@@ -10,9 +10,15 @@ if TYPE_CHECKING:
     from aether.project import AetherContext
 
 from aether.cli.output import console, print_json, print_table, table
+from aether.verdicts import Status
 
 _COLUMNS = ["asset", "status", "materialized (UTC)", "run", "why"]
-_STYLE = {"fresh": "green", "stale": "yellow", "missing": "magenta", "failed": "red"}
+_STYLE = {
+    Status.FRESH.value: "green",
+    Status.STALE.value: "yellow",
+    Status.MISSING.value: "magenta",
+    Status.FAILED.value: "red",
+}
 
 
 def status_command(
@@ -61,7 +67,7 @@ def _evaluated_view(
     ctx = load_context(project, env=env)
     statuses = pipeline_status(ctx, pipeline)
     view = _json_view(statuses) if form == "json" else _table_view(statuses)
-    view["unwell"] = any(s.status != "fresh" for s in statuses)
+    view["unwell"] = any(s.status is not Status.FRESH for s in statuses)
     status_cache.write(ctx, f"{pipeline or 'all'}-{form}", statuses, view)
     return view
 
@@ -75,12 +81,12 @@ def _table_view(statuses: list[Any]) -> dict[str, Any]:
     rows = []
     counts: dict[str, int] = {}
     for s in statuses:
-        label = s.status + (" (source)" if s.is_source else "")
-        detail = s.reason or ""
+        label = s.status.value + (" (source)" if s.is_source else "")
+        detail = "" if s.reason is None else s.reason.text
         if s.warnings:
             detail = "; ".join(filter(None, [detail, *(f"warn: {w}" for w in s.warnings)]))
         rows.append([s.name, label, _when(s.last_materialized), s.run_id, detail])
-        counts[s.status] = counts.get(s.status, 0) + 1
+        counts[s.status.value] = counts.get(s.status.value, 0) + 1
     title = f"{len(statuses)} assets: " + ", ".join(f"{n} {k}" for k, n in counts.items())
     return {"title": title, "rows": rows}
 

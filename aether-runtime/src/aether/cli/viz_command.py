@@ -25,14 +25,14 @@ def viz_command(
     selected = ctx.pipeline(pipeline) if pipeline else ctx.project_pipeline()
     ctx.project_pipeline().toposorted()  # a cycle is refused before the state is touched
     with ctx.state_store() as store:
-        evaluator = evaluate(ctx, store)
+        evaluation = evaluate(ctx, store)
     dag = dag_json(
         selected,
         ctx.catalog,
-        evaluator.statuses,
-        evaluator.nodes,
+        evaluation.statuses,
+        evaluation.nodes,
         ctx.project_path,
-        project=evaluator.pipeline,
+        project=evaluation.pipeline,
     )
     if fmt == "json":
         text = json.dumps(dag, indent=2, sort_keys=True) + "\n"

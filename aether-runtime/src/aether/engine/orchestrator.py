@@ -18,6 +18,7 @@ from aether.catalog import DataCatalog, DataSetFactory
 from aether.engine.execution import NodeOutcome, NodeTask, discard_staged, execute_node
 from aether.engine.plan import (
     NodeResult,
+    NodeStatus,
     NullTracker,
     Plan,
     RunReporter,
@@ -65,8 +66,13 @@ class Orchestrator:
             # Record the stopped nodes before the lock is released on the way out.
             stop.aborted = work.abort_unfinished(f"interrupted by {stop.signal_name}")
             raise
-        results = [*(NodeResult(p.node.name, "fresh", reason=p.reason) for p in plan.skipped)]
-        results += [NodeResult(p.node.name, "skipped", reason=p.reason) for p in plan.blocked]
+        results = [
+            NodeResult(p.node.name, NodeStatus.FRESH, reason=p.reason, left_alone=True)
+            for p in plan.skipped
+        ]
+        results += [
+            NodeResult(p.node.name, NodeStatus.SKIPPED, reason=p.reason) for p in plan.blocked
+        ]
         results += [work.results.get(n.name) or _not_reached(n) for n in plan.nodes]
         result = RunResult(run_id, plan.pipeline.name, results, time.perf_counter() - started)
         self.reporter.run_finished(result)
@@ -98,7 +104,7 @@ class _RunWork:
     def skip(self, node: Node) -> None:
         culprit = next(name for name in node.dataset_inputs if name in self.broken)
         self.broken.update(node.outputs)
-        result = NodeResult(node.name, "skipped", reason=f"upstream failed ({culprit})")
+        result = NodeResult(node.name, NodeStatus.SKIPPED, reason=f"upstream failed ({culprit})")
         self._record(node, result)
 
     def prepare(self, node: Node, *, in_worker: bool) -> NodeTask | None:
@@ -111,7 +117,7 @@ class _RunWork:
         cut = self.o.tracker.start(self.planned[node.name], task)
         if cut is not None:
             self._release_inputs(node)
-            self._record(node, NodeResult(node.name, "fresh", reason=cut))
+            self._record(node, NodeResult(node.name, NodeStatus.FRESH, reason=cut))
             return None
         if in_worker:  # a worker has no in-memory data of its own: send what it reads
             catalog = self.o.catalog
@@ -134,7 +140,9 @@ class _RunWork:
         self.o.tracker.succeeded(node, outcome)
         self._release_inputs(node)
         why = self.planned[node.name].reason
-        result = NodeResult(node.name, "succeeded", outcome.duration, why, outputs=node.outputs)
+        result = NodeResult(
+            node.name, NodeStatus.SUCCEEDED, outcome.duration, why, outputs=node.outputs
+        )
         self._record(node, result)
 
     def fail(self, node: Node, error: AetherError) -> None:
@@ -142,7 +150,7 @@ class _RunWork:
         self.o.tracker.failed(node, error)
         self._release_inputs(node)
         logger.debug("node %s failed", node.name, exc_info=error)
-        self._record(node, NodeResult(node.name, "failed", error=error))
+        self._record(node, NodeResult(node.name, NodeStatus.FAILED, error=error))
 
     def _publish(self, node: Node, outcome: NodeOutcome) -> NodeOutcome:
         """Journal, then rename the staged outputs into place (here, in the parent process)."""
@@ -158,7 +166,7 @@ class _RunWork:
     def abort(self, node: Node, reason: str) -> None:
         self.broken.update(node.outputs)
         self.o.tracker.aborted(node, reason)
-        self._record(node, NodeResult(node.name, "aborted", reason=reason))
+        self._record(node, NodeResult(node.name, NodeStatus.ABORTED, reason=reason))
 
     def abort_unfinished(self, reason: str) -> list[str]:
         """Abort every node still running (the run is being stopped); returns their names."""
@@ -186,7 +194,7 @@ class _RunWork:
 
 
 def _not_reached(node: Node) -> NodeResult:
-    return NodeResult(node.name, "skipped", reason="not run: the run stopped before it")
+    return NodeResult(node.name, NodeStatus.SKIPPED, reason="not run: the run stopped before it")
 
 
 def catalog_recipe(catalog: DataCatalog) -> functools.partial[DataCatalog]:

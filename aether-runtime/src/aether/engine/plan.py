@@ -9,6 +9,17 @@ from typing import Any, Protocol
 from aether.engine.execution import NodeOutcome, NodeTask
 from aether.errors import AetherError
 from aether.pipeline import Node, Pipeline
+from aether.verdicts import Word
+
+
+class NodeStatus(Word):
+    """What became of a node in a run."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ABORTED = "aborted"  # stopped, not its fault
+    SKIPPED = "skipped"  # not run: something upstream failed, or the run stopped first
+    FRESH = "fresh"  # nothing to do (left alone by the plan, or cut off at run time)
 
 
 @dataclass(frozen=True)
@@ -39,12 +50,14 @@ class Plan:
 @dataclass
 class NodeResult:
     name: str
-    # succeeded | failed | aborted (stopped, not its fault) | skipped | fresh (nothing to do)
-    status: str
+    status: NodeStatus
     duration: float = 0.0
     reason: str | None = None
     error: AetherError | None = None
     outputs: tuple[str, ...] = ()
+    # Fresh and left alone by the plan (not cut off at run time): a summary counts these
+    # rather than listing thousands of untouched nodes.
+    left_alone: bool = False
 
 
 @dataclass
@@ -60,11 +73,11 @@ class RunResult:
 
     @property
     def failed(self) -> list[NodeResult]:
-        return [r for r in self.results if r.status == "failed"]
+        return [r for r in self.results if r.status is NodeStatus.FAILED]
 
     @property
     def aborted(self) -> list[NodeResult]:
-        return [r for r in self.results if r.status == "aborted"]
+        return [r for r in self.results if r.status is NodeStatus.ABORTED]
 
     @property
     def succeeded(self) -> bool:

@@ -26,7 +26,16 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
-HeadStatus = Literal["ok", "failed"]
+from aether.verdicts import ReasonKind, Status, Word
+
+
+class HeadStatus(Word):
+    """Whether an asset's last attempt succeeded (``ok``) or failed."""
+
+    OK = "ok"
+    FAILED = "failed"
+
+
 AttemptStatus = Literal["running", "succeeded", "failed", "aborted"]
 
 _Store = TypeVar("_Store", bound="StateStore")
@@ -86,12 +95,23 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class Transition:
-    """An asset's status changed (for history and downtime)."""
+    """An asset's status changed (for history and downtime).
+
+    ``reason`` is the reason in words, as shown then; ``reason_kind`` is what code decides on
+    (older records were classified from their words when the database was upgraded)."""
 
     asset: str
-    status: str
+    status: Status
     reason: str | None
     at: float
+    reason_kind: ReasonKind | None = None
+
+    @classmethod
+    def read_back(
+        cls, asset: str, status: str, reason: str | None, at: float, kind: str | None
+    ) -> Transition:
+        """A transition as a store reads it back, its words made types again."""
+        return cls(asset, Status(status), reason, at, ReasonKind(kind) if kind else None)
 
 
 @dataclass(frozen=True)

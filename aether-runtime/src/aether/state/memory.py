@@ -16,6 +16,7 @@ from aether.state.base import (
     AttemptStatus,
     CheckResult,
     Head,
+    HeadStatus,
     Materialization,
     PublishJournal,
     SourceObservation,
@@ -63,7 +64,7 @@ class InMemoryStateStore(StateStore):
             now = time.time()
             self._materializations.extend(copies)
             for m in copies:
-                self._heads[m.asset] = Head(m.asset, "ok", m, None, now)
+                self._heads[m.asset] = Head(m.asset, HeadStatus.OK, m, None, now)
             self._checks.extend(check_results)
             self._finish(attempt, "succeeded", None)
             self._journals.pop(attempt_id, None)
@@ -81,7 +82,7 @@ class InMemoryStateStore(StateStore):
             for asset in assets:
                 previous = self._heads.get(asset)
                 kept = previous.materialization if previous else None
-                self._heads[asset] = Head(asset, "failed", kept, error, now)
+                self._heads[asset] = Head(asset, HeadStatus.FAILED, kept, error, now)
             self._checks.extend(check_results)
             self._finish(attempt, "failed", error)
             self._journals.pop(attempt_id, None)

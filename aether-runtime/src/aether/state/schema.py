@@ -66,7 +66,38 @@ CREATE TABLE publish_journal (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_VERSION_1, _VERSION_2)
+# Version 3: the kind of each transition's reason (aether.verdicts.ReasonKind), so history is
+# read by kind, never by its words. Older rows are classified from the words they stored
+# (the wording of the releases that wrote them; status decides first, as it did then).
+_VERSION_3 = """
+ALTER TABLE transitions ADD COLUMN reason_kind TEXT;
+UPDATE transitions SET reason_kind = CASE
+    WHEN reason IS NULL THEN NULL
+    WHEN status = 'failed' AND reason LIKE 'check % failed: %' THEN 'check_failed'
+    WHEN status = 'failed' THEN 'last_run_failed'
+    WHEN reason = 'the source data is not there' THEN 'source_missing'
+    WHEN reason = 'the data is gone' THEN 'data_gone'
+    WHEN reason = 'never materialized' THEN 'never_materialized'
+    WHEN reason = 'never materialized by Aether' THEN 'not_recorded'
+    WHEN reason LIKE 'upstream: %' THEN 'upstream'
+    WHEN reason LIKE 'overdue: %' THEN 'overdue'
+    WHEN reason = 'output modified outside Aether' THEN 'modified_outside'
+    WHEN reason LIKE '%; %' THEN 'changes'
+    WHEN reason LIKE 'code changed%' THEN 'code_changed'
+    WHEN reason = 'options changed' THEN 'options_changed'
+    WHEN reason LIKE 'parameter % is now read%' THEN 'param_now_read'
+    WHEN reason LIKE 'parameter % is no longer read' THEN 'param_no_longer_read'
+    WHEN reason LIKE 'parameter % changed%' THEN 'param_changed'
+    WHEN reason LIKE 'input % was added' THEN 'input_added'
+    WHEN reason LIKE 'input % was removed' THEN 'input_removed'
+    WHEN reason LIKE 'input % has a new version' THEN 'input_new_version'
+    WHEN reason = 'inputs changed' THEN 'inputs_changed'
+    ELSE NULL
+END;
+CREATE INDEX transitions_kind ON transitions (reason_kind);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_VERSION_1, _VERSION_2, _VERSION_3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -98,12 +129,26 @@ def migrate(cur: sqlite3.Cursor, path: Path) -> int:
     version = stored_version(cur)
     refuse_newer(version, path)
     for script in MIGRATIONS[version:]:
-        for statement in script.split(";"):
-            if statement.strip():
-                cur.execute(statement)
+        for statement in statements(script):
+            cur.execute(statement)
     if version != SCHEMA_VERSION:
         cur.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
             (SCHEMA_VERSION,),
         )
     return version
+
+
+def statements(script: str) -> list[str]:
+    """The SQL statements of ``script``, one by one (``executescript`` would commit the
+    caller's transaction); a ``;`` inside a quoted string does not end a statement."""
+    found, pending = [], ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                found.append(pending.strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        found.append(pending.strip().rstrip(";"))
+    return found

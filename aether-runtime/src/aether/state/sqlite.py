@@ -25,6 +25,7 @@ from aether.state.base import (
     Attempt,
     CheckResult,
     Head,
+    HeadStatus,
     Materialization,
     PublishJournal,
     SourceObservation,
@@ -208,12 +209,13 @@ class SQLiteStateStore(StateStore):
     def record_transitions(self, transitions: Sequence[Transition]) -> None:
         with self._guard(), self._write() as cur:
             cur.executemany(
-                "INSERT INTO transitions (asset, status, reason, at) VALUES (?, ?, ?, ?)",
-                [(t.asset, t.status, t.reason, t.at) for t in transitions],
+                "INSERT INTO transitions (asset, status, reason, at, reason_kind) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(t.asset, t.status, t.reason, t.at, t.reason_kind) for t in transitions],
             )
 
     def transitions(self, asset: str | None = None, since: float | None = None) -> list[Transition]:
-        query = "SELECT asset, status, reason, at FROM transitions WHERE 1 = 1"
+        query = "SELECT asset, status, reason, at, reason_kind FROM transitions WHERE 1 = 1"
         args: list[Any] = []
         if asset is not None:
             query += " AND asset = ?"
@@ -223,7 +225,7 @@ class SQLiteStateStore(StateStore):
             args.append(since)
         with self._read() as cur:
             rows = cur.execute(query + " ORDER BY at, id", args).fetchall()
-        return [Transition(*row) for row in rows]
+        return [Transition.read_back(*row) for row in rows]
 
     def last_statuses(self) -> dict[str, str]:
         query = (
@@ -339,7 +341,7 @@ def _head(row: tuple[Any, ...], include_parts: bool = True) -> Head:
             json.loads(parts) if include_parts else {}, version,
             _loads(sig), dt,
         )  # fmt: skip
-    return Head(asset, status, m, error, updated_at)
+    return Head(asset, HeadStatus(status), m, error, updated_at)
 
 
 def _not_running(attempt_id: int, status: str | None) -> StateError:

@@ -8,6 +8,7 @@ from aether.durations import format_age, parse_duration
 from aether.errors import ConfigError
 from aether.state.base import Transition
 from aether.status import history
+from aether.verdicts import ReasonKind, Status
 
 NOW = 1_000_000.0
 HOUR = 3600.0
@@ -43,8 +44,10 @@ def test_ages_are_shown_in_their_largest_unit(seconds: float, text: str) -> None
     assert format_age(seconds) == text
 
 
-def _t(asset: str, status: str, at: float, reason: str | None = None) -> Transition:
-    return Transition(asset, status, reason, at)
+def _t(
+    asset: str, status: str, at: float, reason: str | None = None, kind: ReasonKind | None = None
+) -> Transition:
+    return Transition(asset, Status(status), reason, at, kind)
 
 
 def test_a_closed_incident_counts_from_going_down_to_recovering() -> None:
@@ -104,7 +107,7 @@ def test_overdue_counts_as_down_but_plain_staleness_does_not() -> None:
         [
             _t("a", "stale", NOW - 4 * HOUR, "input raw has a new version"),
             _t("a", "fresh", NOW - 3 * HOUR),
-            _t("a", "stale", NOW - 2 * HOUR, "overdue: data is 2d old (error_after 1d)"),
+            _t("a", "stale", NOW - 2 * HOUR, "overdue: data is 2d old", ReasonKind.OVERDUE),
         ],
         window=24 * HOUR,
         now=NOW,

@@ -69,17 +69,17 @@ class Project:
         )
 
     def plan(self, force: bool = False) -> dict[str, tuple[str, bool]]:
-        plan = plan_stale(PIPELINE, self.evaluator(), force=force)
+        plan = plan_stale(PIPELINE, self.evaluator().evaluate(), force=force)
         return {p.node.name: (p.reason, p.cutoff) for p in plan.to_run}
 
     def statuses(self, **kwargs) -> dict[str, tuple[str, str | None]]:
-        found = self.evaluator(**kwargs).evaluate()
-        return {name: (s.status, s.reason) for name, s in found.items()}
+        found = self.evaluator(**kwargs).evaluate().statuses
+        return {name: (s.status, s.reason and s.reason.text) for name, s in found.items()}
 
     def run(self) -> dict[str, str]:
         catalog = self.catalog()
         evaluator = self.evaluator(catalog)
-        plan = plan_stale(PIPELINE, evaluator)
+        plan = plan_stale(PIPELINE, evaluator.evaluate())
         evaluator.record_observations()
         tracker = AssetTracker(evaluator, self.store, "run")
         result = Orchestrator(catalog, self.params, tracker=tracker).run(plan, "run")
@@ -187,11 +187,12 @@ def test_an_overdue_output_is_not_planned(project) -> None:
     catalog.entries.update(_freshness_entries(project, "total", {"error_after": "1h"}))
 
     evaluator = project.evaluator(catalog, now=_later(hours=2))
-    plan = plan_stale(PIPELINE, evaluator)
+    evaluation = evaluator.evaluate()
+    plan = plan_stale(PIPELINE, evaluation)
 
-    assert evaluator.statuses["total"].status == "stale"
-    assert evaluator.statuses["total"].reason.startswith("overdue: data is 2h old")
-    assert evaluator.statuses["report"].status == "fresh"  # overdue is not a change
+    assert evaluation.statuses["total"].status == "stale"
+    assert evaluation.statuses["total"].reason.text.startswith("overdue: data is 2h old")
+    assert evaluation.statuses["report"].status == "fresh"  # overdue is not a change
     assert plan.to_run == []
 
 

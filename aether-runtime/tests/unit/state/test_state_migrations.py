@@ -50,7 +50,7 @@ def test_a_version_1_file_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None
         store.record_publish_journal(PublishJournal(2, "make_orders", {}, ()))
         journals = store.publish_journals()
 
-    assert stored_version(path) == SCHEMA_VERSION == 2
+    assert stored_version(path) == SCHEMA_VERSION == 3
     assert head.materialization is not None and head.materialization.version == "sha256:v1"
     assert head.materialization.signature == {"size": 3}
     assert [(a.id, a.status) for a in attempts] == [(1, "succeeded"), (2, "running")]
@@ -71,14 +71,14 @@ def test_migrations_run_in_order_from_the_files_version(tmp_path: Path) -> None:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, later))
-        patch.setattr(schema, "SCHEMA_VERSION", 3)
+        patch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
         SQLiteStateStore(path).close()
 
     with sqlite3.connect(path) as db:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     db.close()
     assert {"publish_journal", "later_feature"} <= tables
-    assert stored_version(path) == 3
+    assert stored_version(path) == schema.SCHEMA_VERSION + 1
 
 
 def test_a_failing_migration_leaves_the_file_as_it_was(tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ def test_a_failing_migration_leaves_the_file_as_it_was(tmp_path: Path) -> None:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, broken))
-        patch.setattr(schema, "SCHEMA_VERSION", 3)
+        patch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
         with pytest.raises(StateError):
             SQLiteStateStore(path)
 

@@ -1,0 +1,143 @@
+"""The words of a verdict: an asset's status and the reason for it, as types.
+
+:class:`Status` is what ``aether status`` prints (``fresh``, ``stale``, ``missing``,
+``failed``); a :class:`Reason` is a kind and its details, rendered to today's words only at
+the edge (``str(reason)``), so code decides on kinds and never on how a message starts::
+
+    reason = Reason(ReasonKind.INPUT_NEW_VERSION, {"input": "raw_orders"})
+    str(reason)   # "input raw_orders has a new version"
+    reason.kind   # ReasonKind.INPUT_NEW_VERSION
+
+The values of :class:`ReasonKind` are stored in the state database (``transitions``): never
+rename one, add new ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+from typing import Any
+
+from aether.durations import format_age
+
+
+class Word(str, Enum):
+    """A string enum that prints as its value on every Python (3.12 changed ``format()`` of
+    mixed-in enums), so output and JSON read exactly as plain strings did."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class Status(Word):
+    """An asset's status."""
+
+    FRESH = "fresh"
+    STALE = "stale"
+    MISSING = "missing"
+    FAILED = "failed"
+
+
+class ReasonKind(Word):
+    """Why an asset is not fresh (the value is what the state database stores)."""
+
+    SOURCE_MISSING = "source_missing"
+    DATA_GONE = "data_gone"
+    NEVER_MATERIALIZED = "never_materialized"
+    NOT_RECORDED = "not_recorded"  # the data is there, but Aether never recorded making it
+    LAST_RUN_FAILED = "last_run_failed"
+    MODIFIED_OUTSIDE = "modified_outside"
+    CODE_CHANGED = "code_changed"
+    OPTIONS_CHANGED = "options_changed"
+    PARAM_NOW_READ = "param_now_read"
+    PARAM_NO_LONGER_READ = "param_no_longer_read"
+    PARAM_CHANGED = "param_changed"
+    INPUT_ADDED = "input_added"
+    INPUT_REMOVED = "input_removed"
+    INPUT_NEW_VERSION = "input_new_version"
+    INPUTS_CHANGED = "inputs_changed"
+    CHANGES = "changes"  # several of the changes above at once
+    UPSTREAM = "upstream"
+    ASSET = "asset"  # a reason of a named asset (a root cause, a node's verdict)
+    CHECK_FAILED = "check_failed"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an asset (or node) is not fresh: a kind and its details, rendered by ``str()``."""
+
+    kind: ReasonKind
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A read-only copy: a reason is a value, shared between statuses and nodes.
+        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+
+    @property
+    def text(self) -> str:
+        """The reason in words, as ``aether status`` and ``aether run`` show it."""
+        return _RENDER[self.kind](self.details)
+
+    def __str__(self) -> str:
+        return self.text
+
+    @classmethod
+    def of_asset(cls, asset: str, reason: Reason) -> Reason:
+        """``reason`` of ``asset`` (shown ``asset: reason``)."""
+        return cls(ReasonKind.ASSET, {"asset": asset, "reason": reason})
+
+    @classmethod
+    def joined(cls, reasons: Iterable[Reason]) -> Reason:
+        """One reason for several changes (shown joined by ``; ``); a single one as itself."""
+        items = tuple(reasons)
+        return items[0] if len(items) == 1 else cls(ReasonKind.CHANGES, {"reasons": items})
+
+    @property
+    def parts(self) -> tuple[Reason, ...]:
+        """The changes a :attr:`ReasonKind.CHANGES` reason joins; else this reason alone."""
+        return tuple(self.details["reasons"]) if self.kind is ReasonKind.CHANGES else (self,)
+
+
+def _param_changed(details: Mapping[str, Any]) -> str:
+    if "old" not in details:
+        return f"parameter {details['key']} changed (value too large to show)"
+    return f"parameter {details['key']} changed from {details['old']} to {details['new']}"
+
+
+def _code_changed(details: Mapping[str, Any]) -> str:
+    return f"code changed in {details['node']}" if details.get("node") else "code changed"
+
+
+def _overdue(details: Mapping[str, Any]) -> str:
+    age, limit = format_age(details["age"]), format_age(details["error_after"])
+    return f"overdue: data is {age} old (error_after {limit})"
+
+
+_RENDER: dict[ReasonKind, Callable[[Mapping[str, Any]], str]] = {
+    ReasonKind.SOURCE_MISSING: lambda d: "the source data is not there",
+    ReasonKind.DATA_GONE: lambda d: "the data is gone",
+    ReasonKind.NEVER_MATERIALIZED: lambda d: "never materialized",
+    ReasonKind.NOT_RECORDED: lambda d: "never materialized by Aether",
+    ReasonKind.LAST_RUN_FAILED: lambda d: d.get("error") or "the last run failed",
+    ReasonKind.MODIFIED_OUTSIDE: lambda d: "output modified outside Aether",
+    ReasonKind.CODE_CHANGED: _code_changed,
+    ReasonKind.OPTIONS_CHANGED: lambda d: "options changed",
+    ReasonKind.PARAM_NOW_READ: lambda d: f"parameter {d['key']} is now read ({d['value']})",
+    ReasonKind.PARAM_NO_LONGER_READ: lambda d: f"parameter {d['key']} is no longer read",
+    ReasonKind.PARAM_CHANGED: _param_changed,
+    ReasonKind.INPUT_ADDED: lambda d: f"input {d['input']} was added",
+    ReasonKind.INPUT_REMOVED: lambda d: f"input {d['input']} was removed",
+    ReasonKind.INPUT_NEW_VERSION: lambda d: f"input {d['input']} has a new version",
+    ReasonKind.INPUTS_CHANGED: lambda d: "inputs changed",
+    ReasonKind.CHANGES: lambda d: "; ".join(str(r) for r in d["reasons"]),
+    ReasonKind.UPSTREAM: lambda d: f"upstream: {d['cause']}",
+    ReasonKind.ASSET: lambda d: f"{d['asset']}: {d['reason']}",
+    ReasonKind.CHECK_FAILED: lambda d: f"check {d['check']} failed: {d['message']}",
+    ReasonKind.OVERDUE: _overdue,
+}

@@ -177,7 +177,9 @@ def _tracked_run(setup: RunSetup, store: StateStore, options: RunOptions) -> Run
     if plan.blocked:
         names = ", ".join(p.node.name for p in plan.blocked)
         result.check_failures.append(f"not run on failing source data: {names}")
-    _record_outcome(setup, store, evaluator, tracker, result)
+    # Nothing ran: nothing changed since the evaluation that planned it, so it stands.
+    after = None if plan.to_run else evaluation
+    _record_outcome(setup, store, evaluator, tracker, result, after)
     return result
 
 
@@ -187,10 +189,13 @@ def _record_outcome(
     evaluator: AssetEvaluator,
     tracker: AssetTracker,
     result: RunResult,
+    evaluation: Evaluation | None,
 ) -> None:
-    """Statuses after the run (heads were refreshed as it went), on a clock read now;
-    checks whose specs changed re-run on stored data; transitions recorded and alerted."""
-    evaluation = evaluator.evaluate(now=time.time())
+    """Statuses after the run (heads were refreshed as it went), on a clock read now
+    unless ``evaluation`` still holds; checks whose specs changed re-run on stored data;
+    transitions recorded and alerted."""
+    if evaluation is None:
+        evaluation = evaluator.evaluate(now=time.time())
     result.check_failures += tracker.rerun_changed_checks(evaluation.statuses.values())
     if result.check_failures:
         evaluation = evaluator.evaluate()

@@ -8,9 +8,9 @@ changed, the answer is the one computed last time. The verdict depends on:
   folders of the source directory (code hashes), every other file a code hash read;
 - the state store (``.aether/state.db`` and its WAL): runs, checks and observations;
 - the data: every asset is a local file whose signature (size, mtime, inode) is recorded;
-- the environment: the selected ``conf/`` environment, the pipeline asked for, the values
-  of the variables ``conf/`` reads with ``${env:…}`` (kept as one hash, never as values),
-  and the Aether version;
+- the environment: the selected ``conf/`` environment, what was asked (the pipeline, the
+  output form), the values of the variables ``conf/`` reads with ``${env:…}`` outside
+  ``credentials.yml`` (kept as one hash, never as values), and the Aether version;
 - the clock, through freshness rules: a cached answer expires when an asset would cross
   one of its ``warn_after``/``error_after`` limits.
 
@@ -86,7 +86,9 @@ def write(
     root = ctx.project_path
     source_dir = str(ctx.settings.get("source_dir", "src"))
     files = _project_files(root, source_dir)
-    extra = sorted(str(path) for path in parsed_files() if str(path) not in files)
+    # Code hashes read project files only (this process may have parsed other projects').
+    inside = (str(path) for path in parsed_files() if path.is_relative_to(root))
+    extra = sorted(path for path in inside if path not in files)
     stored = {
         "format": _FORMAT,
         "version": _aether_version(),
@@ -196,10 +198,12 @@ def _still(recorded: Any, current: Mapping[str, list[int]], written_at: float) -
 
 
 def _env_hash(conf_files: list[str]) -> str:
-    """One hash of the values of the environment variables ``conf/`` reads."""
+    """One hash of the values of the environment variables ``conf/`` reads, credentials
+    aside: a secret's hash is not kept, and credentials never change a verdict here (only
+    projects whose data are all local files are cached)."""
     names: set[str] = set()
     for path in conf_files:
-        if os.path.isfile(path):
+        if os.path.isfile(path) and not os.path.basename(path).startswith("credentials"):
             try:
                 names.update(_ENV_REFERENCE.findall(Path(path).read_text(encoding="utf-8")))
             except (OSError, UnicodeDecodeError):

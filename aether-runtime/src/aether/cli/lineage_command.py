@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aether.cli.output import console, print_json
 from aether.errors import PipelineError
 from aether.lineage import LineageNode, lineage
+
+if TYPE_CHECKING:
+    from aether.pipeline import Pipeline
+    from aether.project import AetherContext
 
 PRETTY_JSON_DEPTH = 100
 
@@ -25,22 +30,7 @@ def lineage_command(
 
     ctx = load_context(project, env=env)
     whole = ctx.project_pipeline()
-    if pipeline is not None:  # the asset must be in it; the tree spans every pipeline
-        try:
-            lineage(ctx.pipeline(pipeline), asset, max_depth=0)
-        except PipelineError as error:
-            if asset in whole.datasets():
-                error.hint = (
-                    f"'{asset}' is another pipeline's: drop --pipeline, lineage follows "
-                    "every pipeline"
-                )
-            raise
-    try:
-        tree = lineage(whole, asset, downstream=downstream, max_depth=depth)
-    except PipelineError as error:
-        if len(ctx.pipelines) > 1:  # not "Pipeline '(all pipelines)' has no dataset"
-            error.message = f"No pipeline reads or writes a dataset '{asset}'"
-        raise
+    tree = _tree(ctx, whole, asset, pipeline, downstream, depth)
     direction = "downstream" if downstream else "upstream"
     if as_json and tree.depth() > PRETTY_JSON_DEPTH:
         # Indented JSON grows with the square of the depth: a deep tree is printed compact.
@@ -69,3 +59,30 @@ def lineage_command(
         for child in entry.children:
             branches[id(child)] = branches[id(entry)].add(label(child))
     console().print(root)
+
+
+def _tree(
+    ctx: AetherContext,
+    whole: Pipeline,
+    asset: str,
+    pipeline: str | None,
+    downstream: bool,
+    depth: int | None,
+) -> LineageNode:
+    """The lineage of ``asset`` across every pipeline (``pipeline``, if given, must hold it)."""
+    if pipeline is not None:  # the asset must be in it; the tree spans every pipeline
+        try:
+            lineage(ctx.pipeline(pipeline), asset, max_depth=0)
+        except PipelineError as error:
+            if asset in whole.datasets():
+                error.hint = (
+                    f"'{asset}' is another pipeline's: drop --pipeline, lineage follows "
+                    "every pipeline"
+                )
+            raise
+    try:
+        return lineage(whole, asset, downstream=downstream, max_depth=depth)
+    except PipelineError as error:
+        if len(ctx.pipelines) > 1:  # not "Pipeline '(all pipelines)' has no dataset"
+            error.message = f"No pipeline reads or writes a dataset '{asset}'"
+        raise

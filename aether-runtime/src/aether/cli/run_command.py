@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,31 +40,30 @@ def run_command(
     dry_run: bool,
     no_wait: bool = False,
 ) -> int:
+    from aether.cli import run_shortcut
     from aether.engine.runners import create_runner
     from aether.params_overrides import parse_params_overrides
     from aether.run import RunOptions, Selection, execute_run, prepare_run
     from aether.run import dry_run as plan_dry_run
 
+    started = time.perf_counter()
     overrides = parse_params_overrides(params) if params else None
     selection = {"--nodes": nodes, "--from-nodes": from_nodes, "--to-nodes": to_nodes}
     selection["--tags"] = tags
     chosen = {option: tuple(_split(value, option)) for option, value in selection.items()}
+    create_runner(runner, workers)  # a bad --runner/--workers: refused before anything
+    key = run_shortcut.request_key(pipeline, params, chosen)
+    known = None if force or dry_run else run_shortcut.nothing_to_do(project, env, key, started)
+    if known is not None:
+        return report_outcome(known, "")
     reporter = ProgressReporter()
-    options = RunOptions(
-        runner,
-        workers,
-        force=force,
-        wait_for_lock=not no_wait,
-        on_lock_wait=_say_who_holds_the_lock,
-        reporter=reporter,
-    )
+    options = RunOptions(runner, workers, force, True, not no_wait, _say_who_holds, reporter)
     try:
         with signals_stop_the_run():
             setup = prepare_run(
                 project, pipeline, env=env, params=overrides, selection=Selection(*chosen.values())
             )
             if dry_run:
-                create_runner(runner, workers)  # a bad --runner/--workers: refused here too
                 print_plan(plan_dry_run(setup, force=force))
                 return 0
             outcome = execute_run(setup, options)
@@ -71,10 +71,12 @@ def run_command(
         reporter.stop()
         print_interrupted(stop, resume_command(pipeline, env, params, selection))
         return stop.exit_code
+    if not force:
+        run_shortcut.remember(setup, outcome, key)
     return report_outcome(outcome, resume_command(pipeline, env, params, selection))
 
 
-def _say_who_holds_the_lock(holder: Any) -> None:
+def _say_who_holds(holder: Any) -> None:
     say(f"waiting for {holder.describe()} to finish (Ctrl-C to give up)")
 
 

@@ -34,6 +34,7 @@ from aether.state.base import (
 )
 from aether.state.journal import journal_from_json, journal_to_json
 from aether.state.schema import migrate, refuse_newer, stored_version
+from aether.state.sqlite_errors import is_unwritable, not_running, state_error, unwritable_error
 
 _HEADS_QUERY = """
 SELECT h.asset, h.status, h.error, h.updated_at,
@@ -82,8 +83,8 @@ class SQLiteStateStore(StateStore):
             with self._write() as cur:
                 migrate(cur, self.path)
         except sqlite3.DatabaseError as exc:
-            if _unwritable(exc):  # a sound file this user may not write: never "move it aside"
-                raise _unwritable_error(self.path, exc) from None
+            if is_unwritable(exc):  # a sound file this user may not write: never "move it aside"
+                raise unwritable_error(self.path, exc) from None
             raise StateError(
                 f"{self.path} is not a usable Aether state database ({exc})",
                 hint=f"move it aside (mv {self.path} {self.path}.broken) and run again; "
@@ -113,7 +114,7 @@ class SQLiteStateStore(StateStore):
             try:
                 yield cur
             except sqlite3.Error as exc:
-                raise _state_error(self.path, exc) from exc
+                raise state_error(self.path, exc) from exc
             finally:
                 cur.close()
 
@@ -322,13 +323,13 @@ class SQLiteStateStore(StateStore):
         try:
             yield
         except sqlite3.Error as exc:
-            raise _state_error(self.path, exc) from exc
+            raise state_error(self.path, exc) from exc
 
     @staticmethod
     def _require_running(cur: sqlite3.Cursor, attempt_id: int) -> None:
         row = cur.execute("SELECT status FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
         if row is None or row[0] != "running":
-            raise _not_running(attempt_id, None if row is None else row[0])
+            raise not_running(attempt_id, None if row is None else row[0])
 
 
 def _head(row: tuple[Any, ...], include_parts: bool = True) -> Head:
@@ -342,14 +343,6 @@ def _head(row: tuple[Any, ...], include_parts: bool = True) -> Head:
             _loads(sig), dt,
         )  # fmt: skip
     return Head(asset, HeadStatus(status), m, error, updated_at)
-
-
-def _not_running(attempt_id: int, status: str | None) -> StateError:
-    return StateError(
-        f"Attempt {attempt_id} is {status or 'unknown'}, not running; its results were not "
-        "recorded",
-        hint="run again; a run that was taken for dead had its attempts aborted",
-    )
 
 
 def _insert_checks(
@@ -380,7 +373,7 @@ def _finish_attempt(
     )
     if cur.rowcount != 1:
         row = cur.execute("SELECT status FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
-        raise _not_running(attempt_id, None if row is None else row[0])
+        raise not_running(attempt_id, None if row is None else row[0])
 
 
 def _dumps(value: Any, asset: str) -> str | None:
@@ -397,29 +390,3 @@ def _dumps(value: Any, asset: str) -> str | None:
 
 def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
-
-
-def _unwritable(exc: sqlite3.Error) -> bool:
-    """Whether SQLite failed for want of write permission, not because the file is bad."""
-    name = getattr(exc, "sqlite_errorname", "")  # Python 3.11+
-    return name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN")) or (
-        "readonly database" in str(exc)
-    )
-
-
-def _unwritable_error(path: Path, exc: sqlite3.Error) -> StateError:
-    return StateError(
-        f"{path} cannot be written by this user ({exc})",
-        hint=f"run as the user who owns {path.parent}, or make it and its files writable "
-        "(the file itself is sound: keep it)",
-    )
-
-
-def _state_error(path: Path, exc: sqlite3.Error) -> StateError:
-    if _unwritable(exc):
-        return _unwritable_error(path, exc)
-    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-        hint = "another process held the state store for over 30 s; try again"
-    else:
-        hint = f"if {path} is damaged, move it aside and run again"
-    return StateError(f"State store {path} failed: {exc}", hint=hint)

@@ -221,3 +221,19 @@ def test_the_cache_holds_no_secret(
     text = status_cache.cache_path(built, None, "all-table").read_text()
     assert run_id not in text
     assert "***" in text
+
+
+def test_a_credential_from_the_environment_leaves_no_trace_in_the_cache(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not even a hash: a short secret's hash can be guessed back."""
+    project = make_project(local={"credentials.yml": "db:\n  password: ${env:MINI_PASSWORD}\n"})
+    stored = []
+    for value in ("first-password-value", "second-password-value"):
+        monkeypatch.setenv("MINI_PASSWORD", value)
+        _status(project, capsys)
+        path = status_cache.cache_path(project, None, "all-table")
+        stored.append(json.loads(path.read_text())["env_hash"])
+        assert value not in path.read_text()
+
+    assert stored[0] == stored[1]

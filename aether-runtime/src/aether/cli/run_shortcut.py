@@ -1,0 +1,69 @@
+"""``aether run`` with nothing to do, answered without loading the project.
+
+A run that found every asset fresh leaves a note in the status cache
+(:mod:`aether.status_cache`), keyed on what was asked (pipeline, selection, ``--params``).
+The same run asked again finds the note valid only if nothing the verdicts depend on has
+changed since (configuration, code, state store, every data file, referenced environment
+variables, freshness limits) and no other run holds the project lock; it then says so at
+once. Anything else — a change, ``--force``, ``--dry-run``, a bad ``--runner`` — takes the
+ordinary path, which loads, validates, evaluates and runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from aether.engine.plan import NodeStatus, RunResult
+
+
+def request_key(
+    pipeline: str | None, params: str | None, selection: dict[str, tuple[str, ...]]
+) -> str:
+    """The cache name of one way of asking for a run."""
+    asked = json.dumps([pipeline, params, sorted(selection.items())])
+    return "run-" + hashlib.sha256(asked.encode()).hexdigest()[:20]
+
+
+def nothing_to_do(
+    project: Path | None, env: str | None, key: str, started: float
+) -> RunResult | None:
+    """The answer of a run that would do nothing, if the last one asked the same way found
+    nothing to do and nothing has changed since; None otherwise. (``started``: when the
+    command started, by ``time.perf_counter``: the answer's duration counts from then.)"""
+    from aether import status_cache
+    from aether.project import choose_env, find_project_root, new_run_id, read_settings
+
+    root = find_project_root(project)
+    if (root / ".aether" / "run.lock").exists():
+        return None  # a run is in progress: wait for it the ordinary way
+    settings = read_settings(root)
+    chosen_env, _ = choose_env(env, settings)
+    source_dir = str(settings.get("source_dir", "src"))
+    view = status_cache.read(root, chosen_env, key, source_dir)
+    if not isinstance(view, dict):
+        return None
+    names = view.get("fresh_nodes")
+    if not isinstance(names, list) or not isinstance(view.get("pipeline"), str):
+        return None
+    from aether.engine.plan import NodeResult
+
+    results = [NodeResult(name, NodeStatus.FRESH, left_alone=True) for name in names]
+    return RunResult(
+        new_run_id(), view["pipeline"], results, duration=time.perf_counter() - started
+    )
+
+
+def remember(setup: Any, outcome: RunResult, key: str) -> None:
+    """After a tracked run: note it if it found nothing to do at all."""
+    from aether import status_cache
+
+    if not outcome.results or not outcome.succeeded or outcome.check_failures:
+        return
+    if any(r.status is not NodeStatus.FRESH or not r.left_alone for r in outcome.results):
+        return
+    view = {"pipeline": outcome.pipeline, "fresh_nodes": [r.name for r in outcome.results]}
+    status_cache.write(setup.ctx, key, outcome.statuses.values(), view)

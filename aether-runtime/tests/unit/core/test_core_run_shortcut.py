@@ -1,0 +1,149 @@
+"""``aether run`` answers "everything is fresh" without loading the project only when the
+same run found nothing to do and nothing has changed since; anything else runs as usual."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import aether.run
+from aether import status_cache
+from aether.cli.run_command import run_command
+from aether.cli.run_shortcut import request_key
+from aether.errors import AetherError
+
+LONG_AGO = time.time() - 3600
+SELECTION: dict[str, tuple[str, ...]] = {
+    "--nodes": (),
+    "--from-nodes": (),
+    "--to-nodes": (),
+    "--tags": (),
+}
+
+
+def _age(project: Path) -> None:
+    """Every file and folder as if written an hour ago: nothing is 'racy' any more."""
+    for folder, _, names in os.walk(project):
+        for path in [folder, *(os.path.join(folder, n) for n in names)]:
+            os.utime(path, (LONG_AGO, LONG_AGO))
+
+
+def _run(project: Path, **options: Any) -> int:
+    asked: dict[str, Any] = {
+        "project": project,
+        "pipeline": None,
+        "env": None,
+        "params": None,
+        "nodes": None,
+        "from_nodes": None,
+        "to_nodes": None,
+        "tags": None,
+        "force": False,
+        "runner": "sequential",
+        "workers": None,
+        "dry_run": False,
+    }
+    return run_command(**{**asked, **options})
+
+
+@pytest.fixture
+def settled(make_project: Callable[..., Path]) -> Path:
+    """A project built and aged, run again (which records the aged source in the state
+    store), aged again, then run with nothing to do: that last run leaves its note."""
+    project = make_project()
+    for _ in range(2):
+        assert _run(project) == 0
+        _age(project)
+    assert _run(project) == 0
+    return project
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every ordinary run (one that loads the project) is counted."""
+    calls: list[str] = []
+    real = aether.run.prepare_run
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append("prepare_run")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(aether.run, "prepare_run", counting)
+    return calls
+
+
+def test_the_same_run_with_nothing_changed_is_answered_at_once(
+    settled: Path, loads: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+
+    assert _run(settled) == 0
+
+    assert loads == []
+    out = capsys.readouterr().out
+    assert "of 'main': 2 fresh in" in out
+    assert "(everything is fresh; --force rebuilds)" in out
+
+
+def test_new_source_data_runs_as_usual_and_rebuilds(
+    settled: Path, loads: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    numbers = settled / "data" / "01_raw" / "numbers.csv"
+    numbers.write_text("n\n5\n")
+    os.utime(numbers, (LONG_AGO + 60, LONG_AGO + 60))
+    capsys.readouterr()
+
+    assert _run(settled) == 0
+
+    assert loads == ["prepare_run"]
+    assert "2 succeeded" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"force": True},
+        {"dry_run": True},
+        {"params": "factor=3"},  # asked another way: another note
+        {"tags": "prep"},
+    ],
+)
+def test_any_other_request_takes_the_ordinary_path(
+    settled: Path, loads: list[str], options: dict[str, Any]
+) -> None:
+    _run(settled, **options)
+
+    assert loads == ["prepare_run"]
+
+
+def test_a_run_in_progress_is_waited_for_not_answered_for(settled: Path, loads: list[str]) -> None:
+    (settled / ".aether" / "run.lock").write_text("{}")
+
+    with pytest.raises(AetherError):  # the ordinary path: the lock is held, not waited for
+        _run(settled, no_wait=True)
+
+    assert loads == ["prepare_run"]
+
+
+def test_a_bad_runner_is_refused_even_when_nothing_is_to_do(settled: Path) -> None:
+    with pytest.raises(AetherError) as refused:
+        _run(settled, runner="threads")
+
+    assert refused.value.exit_code == 2
+
+
+def test_only_a_run_that_found_nothing_to_do_leaves_a_note(
+    make_project: Callable[..., Path],
+) -> None:
+    project = make_project()
+    note = status_cache.cache_path(project, None, request_key(None, None, SELECTION))
+
+    assert _run(project) == 0  # built everything
+    assert not note.exists()
+    assert _run(project) == 0  # nothing to do
+    assert note.exists()

@@ -1,3 +1,3 @@
-from aether.cli.app import main
+from aether.cli.entry import main
 
 main()

@@ -36,12 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from aether.assets.codehash import parsed_files
+from aether.assets.signatures import RACY_SECONDS
 from aether.assets.status import AssetStatus
 from aether.durations import parse_duration
 from aether.project import AetherContext
 from aether.redaction import redact
 
-RACY_SECONDS = 2.0
 _FORMAT = 1
 _ENV_REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)")
 

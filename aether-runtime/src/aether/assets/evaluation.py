@@ -21,8 +21,6 @@ whichever pipeline asks.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -37,16 +35,13 @@ from aether.assets.fingerprint import (
     node_parts,
     params_for,
 )
+from aether.assets.signatures import is_racy, signature_version
 from aether.assets.status import AssetStatus, Evaluation, NodeState, Observation
 from aether.catalog import DataCatalog
 from aether.checks import CheckSpec, parse_checks
 from aether.pipeline import Node, Pipeline
-from aether.state.base import Head, HeadStatus, SourceObservation, StateStore
+from aether.state.base import Head, HeadStatus, Materialization, SourceObservation, StateStore
 from aether.verdicts import Reason, ReasonKind, Status
-
-# A file modified within this many seconds of when its signature was recorded may change
-# again without its mtime moving (coarse timestamps): hash it rather than trust it ("racy").
-RACY_SECONDS = 2.0
 
 
 class AssetEvaluator:
@@ -194,12 +189,12 @@ class AssetEvaluator:
             previous is not None
             and signature is not None
             and signature == previous.signature
-            and not _racy(signature, previous.observed_at)
+            and not is_racy(signature, previous.observed_at)
         ):
             return Observation(previous.version, previous.first_seen)
         # Neither hook (signature, content hash): one constant version, recorded once, so
         # a source Aether cannot observe is never taken for new data on every look.
-        version = dataset.content_hash() or _signature_version(signature)
+        version = dataset.content_hash() or signature_version(signature)
         if previous is not None and previous.version == version:
             if signature is None:
                 return Observation(version, previous.first_seen)
@@ -235,12 +230,25 @@ class AssetEvaluator:
         return self._checks[name]
 
     def refresh(self, names: Iterable[str]) -> None:
-        """Re-read the heads of ``names`` (after a node committed them during a run)."""
+        """Re-read the heads of ``names`` from the store (after a node failed them)."""
         wanted = [n for n in names if n in self.assets]
-        for name in wanted:
-            self._signatures.pop(name, None)
+        self.restat(wanted)
         if wanted:
             self._heads.update(self.store.heads(wanted, include_parts=False))
+
+    def restat(self, names: Iterable[str]) -> None:
+        """Forget the signatures read of ``names``: the next look stats them again."""
+        for name in names:
+            self._signatures.pop(name, None)
+
+    def committed(self, materializations: Iterable[Materialization], at: float) -> None:
+        """The heads a node of this run has just committed (status ok), taken as written
+        rather than read back: the run holds the project lock, so no one else writes them."""
+        for materialization in materializations:
+            name = materialization.asset
+            if name in self.assets:
+                self._signatures.pop(name, None)
+                self._heads[name] = Head(name, HeadStatus.OK, materialization, None, at)
 
     def signature(self, name: str) -> dict[str, Any] | None:
         """The dataset's physical signature, read once per pass (one stat for a file)."""
@@ -376,14 +384,4 @@ class AssetEvaluator:
             # Neither hook (a custom dataset's documented minimum): outside changes cannot
             # be seen, so Aether trusts its own record rather than rebuild on every run.
             return version
-        return content or _signature_version(current)
-
-
-def _racy(signature: Mapping[str, Any], observed_at: float) -> bool:
-    mtime_ns = signature.get("mtime_ns")
-    return isinstance(mtime_ns, int) and abs(observed_at - mtime_ns / 1e9) < RACY_SECONDS
-
-
-def _signature_version(signature: Mapping[str, Any] | None) -> str:
-    text = json.dumps(signature, sort_keys=True, default=str)
-    return "signature:" + hashlib.sha256(text.encode()).hexdigest()[:32]
+        return content or signature_version(current)

@@ -57,7 +57,8 @@ class AssetTracker:
     def start(self, planned: PlannedNode, task: NodeTask) -> str | None:
         node = planned.node
         evaluator = self.evaluator
-        evaluator.refresh(node.dataset_inputs)
+        # Heads are current (this run commits them, under the lock); the files are re-read.
+        evaluator.restat(node.dataset_inputs)
         state = evaluator.node_state(node)
         evaluator.note_running(state)  # consumers of its in-memory outputs see this one
         if planned.cutoff and self._outputs_current(node, state.fingerprint):
@@ -96,7 +97,7 @@ class AssetTracker:
         results = _masked(outcome.check_results)
         self.store.commit_node(started.attempt, materializations, results)
         self.rebuilt.update(outcome.saved)
-        self.evaluator.refresh(outcome.saved)
+        self.evaluator.committed(materializations, time.time())
 
     def _materializations(
         self, node: Node, outcome: NodeOutcome, started: _Started

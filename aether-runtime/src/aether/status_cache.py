@@ -73,11 +73,19 @@ def read(root: Path, env: str | None, view: str, source_dir: str) -> Any | None:
 
 
 def write(
-    ctx: AetherContext, name: str, statuses: Iterable[AssetStatus], view: Mapping[str, Any]
+    ctx: AetherContext,
+    name: str,
+    statuses: Iterable[AssetStatus],
+    view: Mapping[str, Any],
+    *,
+    looked_at: float,
 ) -> None:
     """Remember ``view`` (what was printed of ``statuses``) as ``name`` for the next look,
     if this project's verdicts can be re-checked by signatures alone (see the module
-    docstring); otherwise do nothing."""
+    docstring); otherwise do nothing.
+
+    ``looked_at`` is when the look began, before it read anything: a file modified after
+    that (while it was being evaluated) is racy, so it can never validate this answer."""
     statuses = list(statuses)
     data = _data_paths(ctx, statuses)
     valid_until = _valid_until(ctx, statuses)
@@ -92,7 +100,7 @@ def write(
     stored = {
         "format": _FORMAT,
         "version": _aether_version(),
-        "written_at": time.time(),
+        "written_at": looked_at,
         "valid_until": valid_until,
         "env_hash": _env_hash(_conf_files(root)),
         "files": {**files, **_signatures(extra)},

@@ -46,7 +46,7 @@ def run_command(
     from aether.run import RunOptions, Selection, execute_run, prepare_run
     from aether.run import dry_run as plan_dry_run
 
-    started = time.perf_counter()
+    started, looked_at = time.perf_counter(), time.time()
     overrides = parse_params_overrides(params) if params else None
     selection = {"--nodes": nodes, "--from-nodes": from_nodes, "--to-nodes": to_nodes}
     selection["--tags"] = tags
@@ -72,7 +72,7 @@ def run_command(
         print_interrupted(stop, resume_command(pipeline, env, params, selection))
         return stop.exit_code
     if not force:
-        run_shortcut.remember(setup, outcome, key)
+        run_shortcut.remember(setup, outcome, key, looked_at)
     return report_outcome(outcome, resume_command(pipeline, env, params, selection))
 
 

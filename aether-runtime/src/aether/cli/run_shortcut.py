@@ -57,8 +57,9 @@ def nothing_to_do(
     )
 
 
-def remember(setup: Any, outcome: RunResult, key: str) -> None:
-    """After a tracked run: note it if it found nothing to do at all."""
+def remember(setup: Any, outcome: RunResult, key: str, looked_at: float) -> None:
+    """After a tracked run: note it if it found nothing to do at all (``looked_at``: by
+    ``time.time()``, when the command started, before it read anything)."""
     from aether import status_cache
 
     if not outcome.results or not outcome.succeeded or outcome.check_failures:
@@ -66,4 +67,4 @@ def remember(setup: Any, outcome: RunResult, key: str) -> None:
     if any(r.status is not NodeStatus.FRESH or not r.left_alone for r in outcome.results):
         return
     view = {"pipeline": outcome.pipeline, "fresh_nodes": [r.name for r in outcome.results]}
-    status_cache.write(setup.ctx, key, outcome.statuses.values(), view)
+    status_cache.write(setup.ctx, key, outcome.statuses.values(), view, looked_at=looked_at)

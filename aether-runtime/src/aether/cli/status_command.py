@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,11 +65,12 @@ def _evaluated_view(
     from aether.project import load_context
     from aether.status import pipeline_status
 
+    looked_at = time.time()
     ctx = load_context(project, env=env)
     statuses = pipeline_status(ctx, pipeline)
     view = _json_view(statuses) if form == "json" else _table_view(statuses)
     view["unwell"] = any(s.status is not Status.FRESH for s in statuses)
-    status_cache.write(ctx, f"{pipeline or 'all'}-{form}", statuses, view)
+    status_cache.write(ctx, f"{pipeline or 'all'}-{form}", statuses, view, looked_at=looked_at)
     return view
 
 

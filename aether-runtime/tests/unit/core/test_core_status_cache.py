@@ -237,3 +237,21 @@ def test_a_credential_from_the_environment_leaves_no_trace_in_the_cache(
         assert value not in path.read_text()
 
     assert stored[0] == stored[1]
+
+
+def test_a_file_changed_while_the_look_ran_never_validates_its_answer(built: Path) -> None:
+    """However long an evaluation takes, what changed after it began may have been read
+    before the change: such a file is racy for that answer."""
+    from aether.project import load_context
+    from aether.status import pipeline_status
+
+    ctx = load_context(built)
+    statuses = pipeline_status(ctx, None)
+    began = LONG_AGO + 1000  # a look that began long ago and took half an hour
+    numbers = built / "data" / "01_raw" / "numbers.csv"
+    os.utime(numbers, (began + 1800, began + 1800))  # changed while it ran
+    view = {"title": "3 assets", "rows": [], "unwell": False}
+
+    status_cache.write(ctx, "all-table", statuses, view, looked_at=began)
+
+    assert _cached(built) is None

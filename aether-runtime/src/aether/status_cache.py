@@ -160,7 +160,8 @@ def _valid_until(ctx: AetherContext, statuses: list[AssetStatus]) -> float | Non
 
 
 def _project_files(root: Path, source_dir: str) -> dict[str, list[int]]:
-    paths = [str(root / "pyproject.toml"), str(root / ".aether" / "state.db")]
+    # The root folder itself: a module added beside conf/ may be one a code hash looked for.
+    paths = [str(root), str(root / "pyproject.toml"), str(root / ".aether" / "state.db")]
     paths.append(str(root / ".aether" / "state.db-wal"))
     paths += _conf_files(root)
     paths += _tree(root / source_dir, suffix=".py")

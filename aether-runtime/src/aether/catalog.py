@@ -1,8 +1,8 @@
 """The data catalog: catalog.yml entries turned into datasets, by name.
 
-``DataSetFactory`` resolves an entry's ``type:`` (a registered short name, a dotted path, or
-a name registered by another package under the ``aether.datasets`` entry-point group) and
-builds the dataset; ``DataCatalog`` holds the entries and builds datasets on first use.
+`DataSetFactory` resolves an entry's `type:` (a registered short name, a dotted path, or
+a name registered by another package under the `aether.datasets` entry-point group) and
+builds the dataset; `DataCatalog` holds the entries and builds datasets on first use.
 Names a pipeline uses but the catalog does not declare are in-memory datasets.
 """
 
@@ -30,7 +30,18 @@ _LOCAL_PATH_KEYS = ("filepath", "path")
 
 @dataclass(frozen=True)
 class CatalogEntry:
-    """One catalog.yml entry, split into what builds the dataset and what describes it."""
+    """One catalog.yml entry, split into what builds the dataset and what describes it.
+
+    Attributes:
+        name: The dataset's name (the entry's key).
+        type_name: `type:` as written: a registered short name or a dotted path.
+        arguments: The other keys, passed to the dataset class as keyword arguments.
+        metadata: `metadata:`, free-form information for readers (owner, description...).
+        checks: `checks:`, the data-quality checks run on every new version.
+        freshness: `freshness:` (`warn_after`, `error_after`), or None.
+        credentials_ref: `credentials:`, the key of credentials.yml to pass, or None.
+        where: The file (and line) that defines the entry, for messages.
+    """
 
     name: str
     type_name: str
@@ -43,7 +54,19 @@ class CatalogEntry:
 
 
 class DataSetFactory:
-    """Builds datasets from catalog entries. Register extra types with :meth:`register`."""
+    """Builds datasets from catalog entries. Register extra types with `register()`.
+
+    A `type:` is found, in this order, among the registered names (the built-in datasets and
+    what `register()` added), then the names other packages declare under the entry-point
+    group `aether.datasets`; a `type:` with a dot is imported as a dotted path.
+
+    Args:
+        project_path: The project root: relative `filepath:`/`path:` arguments are made
+            absolute against it. None keeps them as written.
+
+    Attributes:
+        project_path: The project root given to the constructor.
+    """
 
     def __init__(self, project_path: Path | None = None) -> None:
         self.project_path = project_path
@@ -52,14 +75,39 @@ class DataSetFactory:
         self._plugins_loaded = False
 
     def register(self, name: str, cls: type[AbstractDataSet] | str) -> None:
+        """Make `name` usable as `type:` in catalog.yml.
+
+        Args:
+            name: The short name entries will use, e.g. `"TextDataSet"`; replaces a
+                registered type of the same name.
+            cls: An `AbstractDataSet` subclass, or its dotted path (imported on first use).
+
+        Example:
+            ```python
+            factory = DataSetFactory()
+            factory.register("TextDataSet", "my_project.datasets.TextDataSet")
+            ```
+        """
         self._types[name] = cls
         self._resolved.pop(name, None)
 
     def known_types(self) -> list[str]:
+        """Every short name a `type:` may use (built in, registered, from entry points)."""
         self._load_plugins()
         return sorted(self._types)
 
     def resolve_type(self, type_name: str, dataset: str, where: str) -> type[AbstractDataSet]:
+        """The dataset class a `type:` names.
+
+        Args:
+            type_name: A short name or a dotted path.
+            dataset: The dataset's name, for messages.
+            where: The file that defines the entry, for messages.
+
+        Raises:
+            CatalogError: The type is unknown (with a "did you mean"), cannot be imported, or
+                is not an `AbstractDataSet` subclass.
+        """
         resolved = self._resolved.get(type_name)
         if resolved is not None:  # thousands of entries share a handful of types
             return resolved
@@ -95,6 +143,16 @@ class DataSetFactory:
         return target
 
     def create(self, entry: CatalogEntry, credentials: Mapping[str, Any] | None) -> AbstractDataSet:
+        """Build the dataset of one catalog entry, named after it.
+
+        Args:
+            entry: The parsed catalog entry.
+            credentials: The credentials the entry refers to, passed as `credentials=`.
+
+        Raises:
+            CatalogError: The type cannot be resolved or the class rejects the arguments
+                (with a "did you mean" for a misspelt one).
+        """
         cls = self.resolve_type(entry.type_name, entry.name, entry.where)
         arguments = dict(entry.arguments)
         if self.project_path is not None:
@@ -139,7 +197,30 @@ class DataSetFactory:
 
 
 class DataCatalog:
-    """Datasets by name. Built from catalog.yml (:meth:`from_config`) or from objects."""
+    """Datasets by name, built from catalog.yml (`from_config()`) or from objects.
+
+    A name the catalog does not declare is an in-memory dataset (it lives for one run).
+    Datasets of entries are built on first use, so a broken entry only fails what uses it
+    (`validate()` builds them all up front).
+
+    Args:
+        datasets: Ready-made datasets by name (each gets that name).
+        entries: Parsed catalog entries by name, built on first use.
+        credentials: The content of credentials.yml; its values are masked in every log
+            line and message from then on.
+        credentials_file: Where credentials come from, for messages.
+        factory: Builds datasets from entries (default: a new `DataSetFactory`).
+
+    Attributes:
+        entries: The parsed catalog entries by name.
+        factory: The `DataSetFactory` that builds datasets from entries.
+
+    Example:
+        ```python
+        catalog = DataCatalog({"orders": PandasCsvDataSet(filepath="data/01_raw/orders.csv")})
+        orders = catalog.load("orders")
+        ```
+    """
 
     def __init__(
         self,
@@ -172,7 +253,18 @@ class DataCatalog:
         project_path: Path | None = None,
         where: Mapping[str, str] | None = None,
     ) -> DataCatalog:
-        """A catalog from the merged content of catalog.yml (entries are built lazily)."""
+        """A catalog from the merged content of catalog.yml (entries are built lazily).
+
+        Args:
+            catalog: Dataset entries by name; keys starting with `_` (YAML anchors) are skipped.
+            credentials: The content of credentials.yml, or None when there is none.
+            credentials_file: Where credentials come from, for messages.
+            project_path: The project root, against which relative paths are resolved.
+            where: The file (and line) defining each entry, for messages.
+
+        Raises:
+            CatalogError: An entry is malformed (no `type:`, `checks:` not a list...).
+        """
         locations = where or {}
         entries = {
             str(name): parse_entry(str(name), raw, locations.get(str(name), "catalog.yml"))
@@ -190,12 +282,16 @@ class DataCatalog:
         return name in self._datasets or name in self.entries
 
     def list(self) -> list[str]:
+        """The names of every dataset the catalog knows, sorted."""
         return sorted(set(self._datasets) | set(self.entries))
 
     def is_declared(self, name: str) -> bool:
         """Whether the dataset is stored (an asset), not held in memory for one run.
 
-        A catalog entry of ``type: MemoryDataSet`` is in memory too: it only documents it.
+        A catalog entry of `type: MemoryDataSet` is in memory too: it only documents it.
+
+        Args:
+            name: The dataset's name.
         """
         entry = self.entries.get(name)
         if entry is not None:
@@ -203,7 +299,15 @@ class DataCatalog:
         return name in self._datasets and type(self._datasets[name]).__name__ != "MemoryDataSet"
 
     def get(self, name: str) -> AbstractDataSet:
-        """The dataset called ``name``; undeclared names become in-memory datasets."""
+        """The dataset called `name`; undeclared names become in-memory datasets.
+
+        Args:
+            name: The dataset's name.
+
+        Raises:
+            CatalogError: Its entry cannot be built.
+            CredentialsError: The credentials it names cannot be found.
+        """
         dataset = self._datasets.get(name)
         if dataset is None:
             entry = self.entries.get(name)
@@ -218,22 +322,55 @@ class DataCatalog:
         return dataset
 
     def add(self, name: str, dataset: AbstractDataSet, *, replace: bool = False) -> None:
+        """Add a ready-made dataset under `name`.
+
+        Args:
+            name: The name to give it.
+            dataset: The dataset.
+            replace: Replace a dataset already built under that name instead of refusing.
+
+        Raises:
+            CatalogError: A dataset is already there and `replace` is False.
+        """
         if name in self._datasets and not replace:
             raise CatalogError(f"Dataset '{name}' is already in the catalog")
         dataset.name = name
         self._datasets[name] = dataset
 
     def load(self, name: str) -> Any:
+        """Load the dataset called `name` (see `get()`).
+
+        Args:
+            name: The dataset's name.
+        """
         return self.get(name).load()
 
     def save(self, name: str, data: Any) -> None:
+        """Save `data` to the dataset called `name` (see `get()`).
+
+        Args:
+            name: The dataset's name.
+            data: What to store.
+        """
         self.get(name).save(data)
 
     def exists(self, name: str) -> bool:
+        """Whether the dataset called `name` has data.
+
+        Args:
+            name: The dataset's name.
+        """
         return self.get(name).exists()
 
     def validate(self, names: Iterable[str] | None = None) -> None:
-        """Build every (or the named) declared dataset, surfacing config errors early."""
+        """Build every (or the named) declared dataset, surfacing config errors early.
+
+        Args:
+            names: The datasets to build; None builds every declared one.
+
+        Raises:
+            CatalogError: An entry cannot be built.
+        """
         for name in sorted(names if names is not None else self.entries):
             if name in self.entries:
                 self.get(name)
@@ -241,8 +378,11 @@ class DataCatalog:
     def describe(self, name: str) -> dict[str, Any]:
         """Type, location, metadata, checks and freshness of a dataset; never its secrets.
 
-        Redacted here rather than trusted to each ``_describe()``: a custom dataset may
+        Redacted here rather than trusted to each `_describe()`: a custom dataset may
         return its connection string.
+
+        Args:
+            name: The dataset's name.
         """
         return redact_value(self._describe(name))
 

@@ -1,22 +1,24 @@
 """The errors Aether raises, each with a message, a hint and an exit code.
 
 The library never prints or exits; it raises one of these and the CLI turns it into one
-line (``error: <message> — <hint>``) and the exit code on the class.
+line (`error: <message> — <hint>`) and the exit code on the class.
 
-    AetherError                      exit 2: bad input unless said otherwise
-    ├── ConfigError                  conf/ files, parameters, --params, environments
-    │   └── CredentialsError         a missing credentials file or key
-    ├── CatalogError                 catalog entries, dataset types
-    ├── DataSetError                 loading, saving or probing one dataset (exit 1)
-    ├── PipelineError                pipeline.yml, nodes, selection, transformations, and
-    │                                a node returning outputs that do not match pipeline.yml
-    │   └── CycleError               the DAG has a cycle
-    ├── NodeFailedError              a transformation raised (exit 1)
-    ├── CheckFailedError             an error-level data-quality check failed (exit 1)
-    ├── StateError                   the state store (.aether/state.db)
-    └── LockError                    another run holds the project lock (exit 1)
+```text
+AetherError                      exit 2: bad input unless said otherwise
+├── ConfigError                  conf/ files, parameters, --params, environments
+│   └── CredentialsError         a missing credentials file or key
+├── CatalogError                 catalog entries, dataset types
+├── DataSetError                 loading, saving or probing one dataset (exit 1)
+├── PipelineError                pipeline.yml, nodes, selection, transformations, and
+│                                a node returning outputs that do not match pipeline.yml
+│   └── CycleError               the DAG has a cycle
+├── NodeFailedError              a transformation raised (exit 1)
+├── CheckFailedError             an error-level data-quality check failed (exit 1)
+├── StateError                   the state store (.aether/state.db)
+└── LockError                    another run holds the project lock (exit 1)
 
-    RunInterrupted (a BaseException) SIGINT / SIGTERM stopped a run (exit 130 / 143)
+RunInterrupted (a BaseException) SIGINT / SIGTERM stopped a run (exit 130 / 143)
+```
 """
 
 from __future__ import annotations
@@ -25,7 +27,26 @@ from __future__ import annotations
 class AetherError(Exception):
     """Base of every error Aether raises on purpose.
 
-    ``message`` says what failed and where; ``hint`` says what to do about it.
+    `str(error)` is the message followed by the hint in parentheses; the CLI prints them as
+    `error: <message> — <hint>` and exits with `exit_code`.
+
+    Args:
+        message: What failed, and which object and where (a dataset, a file and line).
+        hint: What to do about it, if there is something to say.
+
+    Attributes:
+        message: What failed, and which object and where.
+        hint: What to do about it, or None.
+        exit_code: The CLI's exit code for this error: 2 (bad input) unless the class
+            says otherwise.
+
+    Example:
+        ```python
+        try:
+            run_pipeline("path/to/project")
+        except AetherError as error:
+            print(error.message, error.hint, error.exit_code)
+        ```
     """
 
     exit_code: int = 2
@@ -57,7 +78,11 @@ class CatalogError(AetherError):
 
 
 class DataSetError(AetherError):
-    """Loading, saving or probing a dataset failed."""
+    """Loading, saving or probing a dataset failed.
+
+    Attributes:
+        exit_code: 1: a run failure, not bad input.
+    """
 
     exit_code = 1
 
@@ -71,13 +96,21 @@ class CycleError(PipelineError):
 
 
 class NodeFailedError(AetherError):
-    """A node's transformation raised."""
+    """A node's transformation raised.
+
+    Attributes:
+        exit_code: 1: a run failure, not bad input.
+    """
 
     exit_code = 1
 
 
 class CheckFailedError(AetherError):
-    """An error-level data-quality check failed, so the output was not published."""
+    """An error-level data-quality check failed, so the output was not published.
+
+    Attributes:
+        exit_code: 1: a run failure, not bad input.
+    """
 
     exit_code = 1
 
@@ -87,7 +120,11 @@ class StateError(AetherError):
 
 
 class LockError(AetherError):
-    """Another run holds the project lock."""
+    """Another run holds the project lock.
+
+    Attributes:
+        exit_code: 1: a run failure, not bad input.
+    """
 
     exit_code = 1
 

@@ -1,4 +1,4 @@
-"""Nodes, pipelines, and reading them from ``pipeline.yml``.
+"""Nodes, pipelines, and reading them from `pipeline.yml`.
 
 A pipeline is a set of nodes; the DAG comes from matching node outputs to node inputs. This
 module is pure graph logic: it imports no user code and knows nothing of the catalog.
@@ -22,18 +22,25 @@ ALL_PARAMS = "params"
 
 @dataclass(frozen=True)
 class Input:
-    """One input of a node: the argument it is passed as (None: positional) and its source."""
+    """One input of a node: the argument it is passed as and where its value comes from.
+
+    Attributes:
+        arg: The keyword argument the value is passed as; None passes it positionally.
+        source: A dataset name, `params:<dotted.key>` for one parameter, or `params` for
+            all of them.
+    """
 
     arg: str | None
     source: str
 
     @property
     def is_param(self) -> bool:
+        """Whether the input is a parameter rather than a dataset."""
         return self.source == ALL_PARAMS or self.source.startswith(PARAMS_PREFIX)
 
     @property
     def param_key(self) -> str | None:
-        """``a.b`` for ``params:a.b``, ``*`` for the whole ``params``, None for a dataset."""
+        """`a.b` for `params:a.b`, `*` for the whole `params`, None for a dataset."""
         if self.source == ALL_PARAMS:
             return "*"
         if self.source.startswith(PARAMS_PREFIX):
@@ -45,9 +52,23 @@ class Input:
 class Node:
     """A step of a pipeline: a transformation, its inputs and the datasets it produces.
 
-    ``outputs_kind`` says how the return value maps to ``outputs``: ``single`` (the value),
-    ``list`` (a tuple/list of the same length) or ``mapping`` (a dict: key -> dataset), or
-    ``none`` for a node that produces nothing.
+    Read from pipeline.yml, or built in Python with [`node()`][aether.pipeline.node].
+
+    Attributes:
+        name: Unique within its pipeline.
+        transformation: A dotted path (imported only when the node runs) or a callable: an
+            `AbstractTransformation` subclass or a plain function.
+        inputs: What the transformation is called with, in order.
+        outputs: The datasets it produces.
+        outputs_kind: How the return value maps to `outputs`: `single` (the value), `list`
+            (a tuple/list of the same length), `mapping` (a dict: key -> dataset), or `none`
+            for a node that produces nothing.
+        output_keys: For `mapping`, the keys of the returned dict, in the order of `outputs`.
+        options: Keyword arguments for the transformation class's constructor.
+        tags: Tags for selecting nodes (`aether run --tags`).
+        code_version: Set by hand to mark a logic change the code hash cannot see; a new
+            value makes the outputs stale.
+        description: What the node does, shown by `aether viz`.
     """
 
     name: str
@@ -65,14 +86,17 @@ class Node:
     # property writes the instance __dict__ directly, so it works on a frozen dataclass.)
     @functools.cached_property
     def dataset_inputs(self) -> list[str]:
+        """The datasets the node reads (its inputs that are not parameters)."""
         return [i.source for i in self.inputs if not i.is_param]
 
     @functools.cached_property
     def param_keys(self) -> list[str]:
+        """The parameter keys the node reads (`*` for all of them)."""
         return [key for i in self.inputs if (key := i.param_key) is not None]
 
     @property
     def transformation_path(self) -> str:
+        """The transformation's dotted path, also for a callable given in Python."""
         target = self.transformation
         if isinstance(target, str):
             return target
@@ -89,10 +113,29 @@ def node(
     options: Mapping[str, Any] | None = None,
     code_version: str | None = None,
 ) -> Node:
-    """Build a Node in Python, with the same input/output forms as pipeline.yml.
+    """Build a [`Node`][aether.pipeline.Node] in Python, with the forms pipeline.yml accepts.
 
-    >>> node(len, inputs="raw_orders", outputs="order_count").outputs
-    ('order_count',)
+    Args:
+        func: The transformation: a function, an `AbstractTransformation` subclass, or the
+            dotted path of either.
+        inputs: A dataset name, a list of them (passed positionally), or a mapping
+            argument -> dataset; `params:<key>` passes a parameter.
+        outputs: A dataset name, a list of them (the function returns a tuple), a mapping
+            returned key -> dataset, or None for a node that produces nothing.
+        name: The node's name (default: the function's name).
+        tags: Tags for selecting nodes.
+        options: Keyword arguments for the transformation class's constructor.
+        code_version: Bump it to mark a logic change the code hash cannot see.
+
+    Returns:
+        The node; add it to a [`Pipeline`][aether.pipeline.Pipeline].
+
+    Raises:
+        PipelineError: `inputs` or `outputs` has a shape Aether does not accept.
+
+    Example:
+        >>> node(len, inputs="raw_orders", outputs="order_count").outputs
+        ('order_count',)
     """
     node_name = name or getattr(func, "__name__", None) or str(func).rsplit(".", 1)[-1]
     parsed_inputs = _parse_inputs(inputs, node_name)
@@ -111,7 +154,25 @@ def node(
 
 
 class Pipeline:
-    """An immutable set of nodes with their dependency graph."""
+    """An immutable set of nodes with their dependency graph.
+
+    The graph comes from matching node outputs to node inputs. Selections (`only_nodes`,
+    `from_nodes`, `to_nodes`, `only_tags`) return new pipelines.
+
+    Args:
+        nodes: The nodes, in the order ties are broken when sorting.
+        name: The pipeline's name in pipeline.yml.
+        description: What the pipeline is for, shown by `aether viz`.
+
+    Attributes:
+        name: The pipeline's name.
+        description: What the pipeline is for, or None.
+        nodes: The nodes, in the order given.
+        producers: For every dataset a node produces, the name of that node.
+
+    Raises:
+        PipelineError: Two nodes share a name, or two nodes produce the same dataset.
+    """
 
     def __init__(
         self, nodes: Iterable[Node], name: str = "__default__", description: str | None = None
@@ -148,6 +209,14 @@ class Pipeline:
         return f"Pipeline({self.name!r}, {len(self.nodes)} nodes)"
 
     def node(self, name: str) -> Node:
+        """The node called `name`.
+
+        Args:
+            name: The node's name.
+
+        Raises:
+            KeyError: The pipeline has no such node.
+        """
         return self._by_name[name]
 
     def datasets(self) -> set[str]:
@@ -162,10 +231,15 @@ class Pipeline:
         return {d for item in self.nodes for d in item.dataset_inputs if d not in self.producers}
 
     def parents(self, item: Node) -> set[str]:
-        """Names of the nodes that produce this node's inputs."""
+        """Names of the nodes that produce this node's inputs.
+
+        Args:
+            item: A node of this pipeline.
+        """
         return {self.producers[d] for d in item.dataset_inputs if d in self.producers}
 
     def children_map(self) -> dict[str, set[str]]:
+        """For every node's name, the names of the nodes that read what it produces."""
         children: dict[str, set[str]] = {item.name: set() for item in self.nodes}
         for item in self.nodes:
             for parent in self.parents(item):
@@ -176,6 +250,9 @@ class Pipeline:
         """Nodes in an order where every producer comes before its consumers.
 
         Ties keep the order of pipeline.yml, so runs are reproducible.
+
+        Raises:
+            CycleError: The nodes depend on each other in a cycle (the message shows it).
         """
         if self._order is None:
             sorter = graphlib.TopologicalSorter({n.name: self.parents(n) for n in self.nodes})
@@ -208,19 +285,49 @@ class Pipeline:
 
     # Selection ---------------------------------------------------------------------------
     def only_nodes(self, names: Iterable[str]) -> Pipeline:
+        """The named nodes only.
+
+        Args:
+            names: Node names.
+
+        Raises:
+            PipelineError: A name is not a node of this pipeline (with a "did you mean").
+        """
         wanted = self._known(names)
         return self._subset(wanted)
 
     def from_nodes(self, names: Iterable[str]) -> Pipeline:
-        """The named nodes and everything downstream of them."""
+        """The named nodes and everything downstream of them.
+
+        Args:
+            names: Node names.
+
+        Raises:
+            PipelineError: A name is not a node of this pipeline (with a "did you mean").
+        """
         return self._subset(self._reach(self._known(names), self.children_map()))
 
     def to_nodes(self, names: Iterable[str]) -> Pipeline:
-        """The named nodes and everything upstream of them."""
+        """The named nodes and everything upstream of them.
+
+        Args:
+            names: Node names.
+
+        Raises:
+            PipelineError: A name is not a node of this pipeline (with a "did you mean").
+        """
         parents = {n.name: self.parents(n) for n in self.nodes}
         return self._subset(self._reach(self._known(names), parents))
 
     def only_tags(self, tags: Iterable[str]) -> Pipeline:
+        """The nodes that have at least one of `tags`.
+
+        Args:
+            tags: Tag names.
+
+        Raises:
+            PipelineError: No node has one of the tags.
+        """
         wanted = set(tags)
         known = {tag for item in self.nodes for tag in item.tags}
         unknown = wanted - known

@@ -41,7 +41,27 @@ ENV_VARIABLE = "AETHER_ENV"
 class AetherContext:
     """Everything one run needs, built once: paths, environment, config, catalog, pipelines.
 
-    Code receives it as an argument: there is no global "current" context.
+    Code receives it as an argument: there is no global "current" context. Build it for a
+    project folder with `aether.project.load_context()`, e.g. in a notebook:
+
+    ```python
+    from aether.project import load_context
+
+    ctx = load_context("path/to/project", env="local")
+    orders = ctx.catalog.load("clean_orders")
+    ```
+
+    Attributes:
+        project_path: The project root (the folder that holds `conf/base/`).
+        env: The configuration environment in use (`local` unless chosen otherwise).
+        config: Reads the project's `conf/` files, base and environment layers merged.
+        params: The merged parameters, `--params` overrides applied.
+        catalog: The project's datasets by name.
+        pipelines: The pipelines of pipeline.yml by name.
+        default_pipeline: The pipeline run when none is named, if any.
+        settings: `[tool.aether]` of the project's pyproject.toml.
+        run_id: This run's id (a UTC timestamp and a random suffix).
+        logger: The `aether` logger.
     """
 
     project_path: Path
@@ -58,16 +78,25 @@ class AetherContext:
 
     @property
     def state_path(self) -> Path:
+        """The project's `.aether/` folder: the state store, the lock, caches."""
         return self.project_path / ".aether"
 
     def state_store(self) -> SQLiteStateStore:
-        """The project's state store, ``.aether/state.db`` (created on first use)."""
+        """The project's state store, `.aether/state.db` (created on first use)."""
         from aether.state.sqlite import SQLiteStateStore
 
         return SQLiteStateStore(self.state_path / "state.db")
 
     def pipeline(self, name: str | None = None) -> Pipeline:
-        """The named pipeline, or the default one."""
+        """The named pipeline, or the default one.
+
+        Args:
+            name: A pipeline of pipeline.yml; None picks its `default:` (or its only one).
+
+        Raises:
+            PipelineError: No such pipeline (with a "did you mean"), or none named and no
+                default.
+        """
         chosen = name or self.default_pipeline
         if chosen is None:
             raise PipelineError(
@@ -94,7 +123,11 @@ class AetherContext:
         return self._project_dag
 
     def pipelines_of(self, node_name: str) -> list[str]:
-        """The pipelines that hold the node named ``node_name``."""
+        """The pipelines that hold the node named `node_name`.
+
+        Args:
+            node_name: A node's name.
+        """
         return pipelines_of(self.pipelines).get(node_name, [])
 
 
@@ -122,7 +155,20 @@ def load_context(
     params: Mapping[str, Any] | None = None,
     run_id: str | None = None,
 ) -> AetherContext:
-    """Build the context of the project at (or above) ``project``."""
+    """Build the context of the project at (or above) `project`.
+
+    Args:
+        project: The project folder; None looks upward from the current directory.
+        env: The configuration environment (default: `AETHER_ENV`, then
+            `[tool.aether] default_env`, then `local`).
+        params: Parameter overrides by dotted key, as `--params` gives them.
+        run_id: The run's id (default: a new one).
+
+    Raises:
+        ConfigError: No project there, or its configuration is wrong.
+        CatalogError: catalog.yml is wrong.
+        PipelineError: pipeline.yml is wrong.
+    """
     if project is not None and not (Path(project) / "conf" / "base").is_dir():
         raise ConfigError(
             f"{project} is not an Aether project (it has no conf/base/ folder)",

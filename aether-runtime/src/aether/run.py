@@ -1,11 +1,10 @@
-"""A run in named steps, and ``run_pipeline``, which chains them — the whole of a run.
+"""A run in named steps, and `run_pipeline`, which chains them — the whole of a run.
 
-1. :func:`prepare_run` loads the project, selects the nodes and validates them
-   (:class:`RunSetup`);
-2. :func:`plan_run` decides what must rebuild and why, from the state store (:class:`Plan`);
-   :func:`dry_run` stops there;
-3. :func:`execute_run` takes the project lock, plans again on the state it finds, runs the
-   plan (:func:`execute_plan`) and records statuses and transitions (:class:`RunResult`).
+1. `prepare_run` loads the project, selects the nodes and validates them (`RunSetup`);
+2. `plan_run` decides what must rebuild and why, from the state store (`Plan`);
+   `dry_run` stops there;
+3. `execute_run` takes the project lock, plans again on the state it finds, runs the
+   plan (`execute_plan`) and records statuses and transitions (`RunResult`).
 
 This is the library behind ``aether run``; it returns data and raises AetherErrors, and
 never prints.
@@ -45,7 +44,16 @@ from aether.state.lock import ProjectLock
 
 @dataclass(frozen=True)
 class Selection:
-    """Which nodes of a pipeline to run: every given filter must hold (they intersect)."""
+    """Which nodes of a pipeline to run: every given filter must hold (they intersect).
+
+    An empty selection (the default) selects every node.
+
+    Attributes:
+        nodes: These nodes only.
+        from_nodes: These nodes and everything downstream of them.
+        to_nodes: These nodes and everything upstream of them.
+        tags: The nodes that have one of these tags.
+    """
 
     nodes: tuple[str, ...] = ()
     from_nodes: tuple[str, ...] = ()
@@ -55,8 +63,14 @@ class Selection:
 
 @dataclass(frozen=True)
 class RunSetup:
-    """A loaded, validated run: the context, the named pipeline (``home``), the nodes
-    chosen in it, and the union of every pipeline (on which staleness is decided)."""
+    """A loaded, validated run, as [`prepare_run()`][aether.run.prepare_run] returns it.
+
+    Attributes:
+        ctx: The project's context.
+        home: The pipeline named for the run (or the default one).
+        selected: The nodes of `home` the selection chose.
+        project: The union of every pipeline, on which staleness is decided.
+    """
 
     ctx: AetherContext
     home: Pipeline
@@ -66,9 +80,18 @@ class RunSetup:
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to execute: ``force`` rebuilds every selected node; ``track=False`` runs
-    everything and remembers nothing; a busy project lock is waited for unless
-    ``wait_for_lock`` is False (``on_lock_wait`` hears who holds it)."""
+    """How to execute a run (see [`execute_run()`][aether.run.execute_run]).
+
+    Attributes:
+        runner: `sequential` or `parallel` (worker processes).
+        max_workers: Worker processes of the parallel runner (default: one per CPU).
+        force: Rebuild every selected node, stale or not.
+        track: False runs everything and remembers nothing (no state store, no lock).
+        wait_for_lock: Wait while another run holds the project lock; False refuses
+            at once with a `LockError`.
+        on_lock_wait: Called once, with who holds the lock, when the run starts waiting.
+        reporter: Receives progress events (the CLI draws them).
+    """
 
     runner: str = "sequential"
     max_workers: int | None = None
@@ -88,8 +111,26 @@ def prepare_run(
     selection: Selection = Selection(),
     context: AetherContext | None = None,
 ) -> RunSetup:
-    """Load the project (or take ``context``), select the nodes and validate them: a bad
-    pipeline, catalog or selection is refused here, before any state is touched."""
+    """Load the project (or take `context`), select the nodes and validate them.
+
+    A bad pipeline, catalog or selection is refused here, before any state is touched.
+
+    Args:
+        project_path: The project folder; None looks upward from the current directory.
+        pipeline: The pipeline to run; None runs the default one.
+        env: The configuration environment (default: `AETHER_ENV`, else `local`).
+        params: Parameter overrides by dotted key, as `--params` gives them.
+        selection: Which nodes of the pipeline to run (default: all).
+        context: An already loaded context; `project_path`, `env` and `params` are then
+            ignored.
+
+    Returns:
+        The loaded, validated run, for `dry_run()` or `execute_run()`.
+
+    Raises:
+        AetherError: The project, its configuration or the selection is wrong (a
+            `ConfigError`, `CatalogError` or `PipelineError`).
+    """
     ctx = context or load_context(project_path, env=env, params=params)
     home = ctx.pipeline(pipeline)
     project = ctx.project_pipeline()  # staleness is decided on every pipeline at once
@@ -110,13 +151,31 @@ def prepare_run(
 
 
 def plan_run(setup: RunSetup, evaluation: Evaluation, *, force: bool = False) -> Plan:
-    """What the run must rebuild and why, given ``evaluation`` (of the whole project)."""
+    """What the run must rebuild and why, given `evaluation` (of the whole project).
+
+    Args:
+        setup: What `prepare_run()` returned.
+        evaluation: The statuses of every asset of the project, as an `AssetEvaluator`
+            returns them.
+        force: Run every selected node, stale or not.
+    """
     return plan_project_run(setup.ctx, setup.home, setup.selected, evaluation, force=force)
 
 
 def dry_run(setup: RunSetup, *, force: bool = False, track: bool = True) -> Plan:
-    """The plan a run would execute now, with reasons; nothing runs and no lock is taken
-    (``track=False``: every selected node, as an untracked run would do)."""
+    """The plan a run would execute now, with reasons; nothing runs and no lock is taken.
+
+    Args:
+        setup: What `prepare_run()` returned.
+        force: Plan every selected node, stale or not.
+        track: False plans every selected node, as an untracked run would do.
+
+    Returns:
+        The plan, with the nodes to run (in order) and those left alone, each with a reason.
+
+    Raises:
+        PipelineError: The transformation of a node to run cannot be imported.
+    """
     if not track:
         plan = plan_all(setup.selected, "forced" if force else "run requested")
     else:
@@ -134,8 +193,23 @@ _dry_run = dry_run  # run_pipeline's parameter of the same name hides the functi
 
 
 def execute_run(setup: RunSetup, options: RunOptions = RunOptions()) -> RunResult:
-    """Run what is missing, stale or failed (everything if forced or untracked), under the
-    project lock; the result carries the asset statuses after the run."""
+    """Run what is missing, stale or failed (everything if forced or untracked).
+
+    A tracked run holds the project lock, repairs what a killed run left half published,
+    plans on the state it finds, runs the plan, and records statuses and transitions.
+
+    Args:
+        setup: What `prepare_run()` returned.
+        options: How to execute (runner, force, tracking, lock waiting, reporter).
+
+    Returns:
+        What the run did, with the asset statuses after it (`statuses`). A failed node does
+            not raise: see `succeeded` and `failed`.
+
+    Raises:
+        LockError: Another run holds the lock and `options.wait_for_lock` is False.
+        AetherError: The runner options or the state store are wrong.
+    """
     create_runner(options.runner, options.max_workers)  # refused before any state
     ctx = setup.ctx
     if not options.track:
@@ -208,7 +282,14 @@ def _record_outcome(
 def execute_plan(
     setup: RunSetup, plan: Plan, options: RunOptions, tracker: Tracker | None = None
 ) -> RunResult:
-    """Run ``plan`` as it is (``tracker`` records it in the state store, if given)."""
+    """Run `plan` as it is: no lock, no planning (`execute_run()` does both).
+
+    Args:
+        setup: What `prepare_run()` returned.
+        plan: The nodes to run, in order.
+        options: The runner and reporter to use (`force` and `track` are not read here).
+        tracker: Records the run in the state store; None remembers nothing.
+    """
     configure_logging(setup.ctx)
     orchestrator = Orchestrator(
         setup.ctx.catalog,
@@ -286,15 +367,49 @@ def run_pipeline(
     reporter: RunReporter | None = None,
     context: AetherContext | None = None,
 ) -> RunResult | Plan:
-    """Run a project's pipeline and return a :class:`RunResult` (``dry_run=True``: the
-    :class:`Plan` instead; prefer :func:`dry_run`, which has one return type).
+    """Run a project's pipeline, as `aether run` does: only what is missing, stale or failed.
 
-    Only missing, stale or failed assets are rebuilt (``force`` rebuilds every selected
-    node); ``track=False`` runs everything and remembers nothing. ``params`` overrides
-    parameters by dotted key, as ``--params`` does::
+    It chains [`prepare_run()`][aether.run.prepare_run] and
+    [`execute_run()`][aether.run.execute_run] (or [`dry_run()`][aether.run.dry_run]).
 
+    Args:
+        project_path: The project folder; None looks upward from the current directory.
+        pipeline: The pipeline to run; None runs the default one.
+        env: The configuration environment (default: `AETHER_ENV`, else `local`).
+        params: Parameter overrides by dotted key, as `--params` gives them
+            (`{"cleaning.min_amount": 10}`); only existing keys may be overridden.
+        runner: `sequential` or `parallel` (worker processes).
+        max_workers: Worker processes of the parallel runner (default: one per CPU).
+        nodes: Run these nodes only.
+        from_nodes: Run these nodes and everything downstream of them.
+        to_nodes: Run these nodes and everything upstream of them.
+        tags: Run the nodes that have one of these tags.
+        force: Rebuild every selected node, stale or not.
+        dry_run: Return the plan instead of running it; prefer
+            [`dry_run()`][aether.run.dry_run], which has one return type.
+        track: False runs everything and remembers nothing (no state store, no lock).
+        wait_for_lock: Wait while another run holds the project lock; False raises a
+            `LockError` at once.
+        on_lock_wait: Called once, with who holds the lock, when the run starts waiting.
+        reporter: Receives progress events (see `RunReporter`).
+        context: An already loaded context; `project_path`, `env` and `params` are then
+            ignored.
+
+    Returns:
+        A [`RunResult`][aether.engine.plan.RunResult]; with `dry_run=True`, the
+            [`Plan`][aether.engine.plan.Plan] instead. A failed node does not raise: check
+            `result.succeeded`.
+
+    Raises:
+        AetherError: The project, its configuration, the selection or the runner options
+            are wrong (a `ConfigError`, `CatalogError`, `PipelineError`...), or another run
+            holds the lock and `wait_for_lock` is False (`LockError`).
+
+    Example:
+        ```python
         result = run_pipeline("path/to/project", "orders", params={"cleaning.min_amount": 10})
         assert result.succeeded
+        ```
     """
     chosen = Selection(tuple(nodes), tuple(from_nodes), tuple(to_nodes), tuple(tags))
     setup = prepare_run(
@@ -362,7 +477,7 @@ def configure_logging(ctx: AetherContext) -> None:
 
 
 def _mask_every_handler() -> None:
-    """A :class:`RedactingFilter` on every handler: on handlers, not loggers, because a
+    """A `RedactingFilter` on every handler: on handlers, not loggers, because a
     logger's filters do not see records propagated from its children."""
     loggers = [logging.getLogger()] + [
         item

@@ -1,14 +1,16 @@
 """The words of a verdict: an asset's status and the reason for it, as types.
 
-:class:`Status` is what ``aether status`` prints (``fresh``, ``stale``, ``missing``,
-``failed``); a :class:`Reason` is a kind and its details, rendered to today's words only at
-the edge (``str(reason)``), so code decides on kinds and never on how a message starts::
+`Status` is what `aether status` prints (`fresh`, `stale`, `missing`, `failed`); a
+`Reason` is a kind and its details, rendered to today's words only at the edge
+(`str(reason)`), so code decides on kinds and never on how a message starts:
 
-    reason = Reason(ReasonKind.INPUT_NEW_VERSION, {"input": "raw_orders"})
-    str(reason)   # "input raw_orders has a new version"
-    reason.kind   # ReasonKind.INPUT_NEW_VERSION
+```python
+reason = Reason(ReasonKind.INPUT_NEW_VERSION, {"input": "raw_orders"})
+str(reason)   # "input raw_orders has a new version"
+reason.kind   # ReasonKind.INPUT_NEW_VERSION
+```
 
-The values of :class:`ReasonKind` are stored in the state database (``transitions``): never
+The values of `ReasonKind` are stored in the state database (``transitions``): never
 rename one, add new ones.
 """
 
@@ -35,7 +37,12 @@ class Word(str, Enum):
 
 
 class Status(Word):
-    """An asset's status."""
+    """An asset's status: a string enum, so `status == "stale"` holds for a stale one.
+
+    `fresh`: up to date with its inputs, code and parameters; `stale`: something it is made
+    from changed, or its data is overdue (see its reason); `missing`: never made, or its data
+    is gone; `failed`: the last attempt to make it failed, or an error-level check failed.
+    """
 
     FRESH = "fresh"
     STALE = "stale"
@@ -44,7 +51,10 @@ class Status(Word):
 
 
 class ReasonKind(Word):
-    """Why an asset is not fresh (the value is what the state database stores)."""
+    """Why an asset is not fresh: the kind of a [`Reason`][aether.verdicts.Reason].
+
+    The value is what the state database stores: values are never renamed, only added.
+    """
 
     SOURCE_MISSING = "source_missing"
     DATA_GONE = "data_gone"
@@ -70,7 +80,18 @@ class ReasonKind(Word):
 
 @dataclass(frozen=True)
 class Reason:
-    """Why an asset (or node) is not fresh: a kind and its details, rendered by ``str()``."""
+    """Why an asset (or node) is not fresh: a kind and its details, rendered by `str()`.
+
+    Attributes:
+        kind: What happened; code decides on this, never on the words.
+        details: What the words need (`input`, `key`, `old`, `new`...), read-only.
+
+    Example:
+        ```python
+        reason = Reason(ReasonKind.INPUT_NEW_VERSION, {"input": "raw_orders"})
+        str(reason)  # "input raw_orders has a new version"
+        ```
+    """
 
     kind: ReasonKind
     details: Mapping[str, Any] = field(default_factory=dict)
@@ -89,18 +110,27 @@ class Reason:
 
     @classmethod
     def of_asset(cls, asset: str, reason: Reason) -> Reason:
-        """``reason`` of ``asset`` (shown ``asset: reason``)."""
+        """`reason` of `asset` (shown `asset: reason`).
+
+        Args:
+            asset: The asset the reason belongs to.
+            reason: Its reason.
+        """
         return cls(ReasonKind.ASSET, {"asset": asset, "reason": reason})
 
     @classmethod
     def joined(cls, reasons: Iterable[Reason]) -> Reason:
-        """One reason for several changes (shown joined by ``; ``); a single one as itself."""
+        """One reason for several changes (shown joined by `; `); a single one as itself.
+
+        Args:
+            reasons: At least one reason.
+        """
         items = tuple(reasons)
         return items[0] if len(items) == 1 else cls(ReasonKind.CHANGES, {"reasons": items})
 
     @property
     def parts(self) -> tuple[Reason, ...]:
-        """The changes a :attr:`ReasonKind.CHANGES` reason joins; else this reason alone."""
+        """The changes a `ReasonKind.CHANGES` reason joins; else this reason alone."""
         return tuple(self.details["reasons"]) if self.kind is ReasonKind.CHANGES else (self,)
 
 

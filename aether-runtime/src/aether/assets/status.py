@@ -1,7 +1,7 @@
-"""What ``aether status`` shows of an asset and a node: frozen records of one evaluation.
+"""What `aether status` shows of an asset and a node: frozen records of one evaluation.
 
-The status words and reasons are types (:mod:`aether.verdicts`), rendered to words only in
-:meth:`AssetStatus.as_dict` and by whoever prints them.
+The status words and reasons are types (`aether.verdicts`), rendered to words only in
+`AssetStatus.as_dict()` and by whoever prints them.
 """
 
 from __future__ import annotations
@@ -19,16 +19,32 @@ from aether.verdicts import Reason, ReasonKind, Status
 
 @dataclass(frozen=True)
 class AssetStatus:
-    """The status of one asset, as ``aether status`` shows it.
+    """The status of one asset, as `aether status` shows it.
 
-    :attr:`root_cause` names the asset where the trouble starts (``raw: the source data is
-    not there``): this asset's own reason, or ``upstream_cause`` when the trouble is upstream.
+    `root_cause` names the asset where the trouble starts (`raw: the source data is
+    not there`): this asset's own reason, or `upstream_cause` when the trouble is upstream.
+
+    Attributes:
+        name: The dataset's name.
+        status: Fresh, stale, missing or failed.
+        reason: Why it is not fresh (None when fresh); `str(reason)` gives the words.
+        node: The node that produces it; None for a source.
+        version: The version Aether recorded (a content hash or a signature digest).
+        last_materialized: When it was last written (seconds since the epoch), if known.
+        run_id: The run that last wrote it.
+        data_time: How recent its data is: for a source, when its current version was
+            first seen; for a produced asset, the oldest data time among its inputs.
+        upstream_cause: The reason of the asset upstream where the trouble starts.
+        warnings: Warnings in words (a warn-level check that failed, data getting old).
+        checks: The latest results of its data-quality checks.
+        checks_pending: Checks whose spec is new or changed, not yet run on this version.
+        overdue: Its data is older than its `freshness: error_after`.
     """
 
     name: str
     status: Status
     reason: Reason | None = None
-    node: str | None = None  # producer; None for a source
+    node: str | None = None
     version: str | None = None
     last_materialized: float | None = None
     run_id: str | None = None
@@ -41,10 +57,12 @@ class AssetStatus:
 
     @property
     def is_source(self) -> bool:
+        """Whether no node produces it (it comes from outside the project)."""
         return self.node is None
 
     @property
     def reason_kind(self) -> ReasonKind | None:
+        """The kind of its reason, for code that decides on it; None when fresh."""
         return None if self.reason is None else self.reason.kind
 
     @property
@@ -55,10 +73,16 @@ class AssetStatus:
         return None if self.reason is None else Reason.of_asset(self.name, self.reason)
 
     def judged(self, status: Status, reason: Reason) -> AssetStatus:
-        """This record with its own verdict (so it is its own root cause)."""
+        """This record with its own verdict (so it is its own root cause).
+
+        Args:
+            status: The new status.
+            reason: Why.
+        """
         return replace(self, status=status, reason=reason, upstream_cause=None)
 
     def as_dict(self) -> dict[str, Any]:
+        """The record as `aether status --json` prints it (times in ISO 8601, UTC)."""
         return {
             "name": self.name,
             "status": self.status.value,
@@ -111,10 +135,15 @@ def _iso(stamp: float | None) -> str | None:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """The result of one evaluation pass, read-only: every asset's status (sources and
-    produced ones, in run order) and every node's state, judged at time ``now``.
+    """The result of one evaluation pass, read-only: every asset's status and every node's
+    state, judged at one moment.
 
-    ``stored`` holds the catalog-declared datasets (the others live in memory).
+    Attributes:
+        pipeline: The pipeline evaluated (the union of the project's pipelines).
+        stored: The catalog-declared datasets (the others live in memory).
+        statuses: Every asset's status by name, sources and produced ones, in run order.
+        nodes: Every node's state by name.
+        now: The moment of the verdicts (seconds since the epoch).
     """
 
     pipeline: Pipeline

@@ -1,11 +1,11 @@
 """The dataset contract: what every dataset in the catalog implements.
 
 Subclasses implement four small methods; the public ones wrap them with logging, timing and
-errors that name the dataset. Nothing here rewrites subclasses: ``load()`` simply calls
-``_load()``.
+errors that name the dataset. Nothing here rewrites subclasses: `load()` simply calls
+`_load()`.
 
-Example::
-
+Example:
+    ```python
     class TextDataSet(AbstractDataSet):
         def __init__(self, filepath: str) -> None:
             self._path = Path(filepath)
@@ -21,11 +21,12 @@ Example::
 
         def _describe(self) -> dict[str, Any]:
             return {"filepath": str(self._path)}
+    ```
 
 Optional staging hooks let a node's outputs be published together or not at all: a dataset
-that implements ``_stage``/``_publish``/``_discard``/``_is_staged`` is written aside first and
+that implements `_stage`/`_publish`/`_discard`/`_is_staged` is written aside first and
 renamed into place only once every output of the node is ready. A dataset without them is
-saved with ``_save`` after the others are staged, and is not atomic with them.
+saved with `_save` after the others are staged, and is not atomic with them.
 """
 
 from __future__ import annotations
@@ -49,8 +50,13 @@ class Staged:
     """An output written aside, complete, waiting to be published under its real name.
 
     Plain JSON-able values only: it goes into the state store's publish journal so a run
-    killed between two publishes can finish them. ``signature`` and ``content_hash`` describe
-    the staged copy when known (a rename keeps them).
+    killed between two publishes can finish them.
+
+    Attributes:
+        temporary: Where the complete copy was written (a hidden sibling of `target`).
+        target: The location it is published to (renamed into place).
+        signature: The staged copy's signature, when known (a rename keeps it).
+        content_hash: The staged copy's content hash, when known (a rename keeps it).
     """
 
     temporary: str
@@ -60,19 +66,47 @@ class Staged:
 
 
 class AbstractDataSet(ABC):
-    """Base class of every dataset. ``name`` is set by the catalog."""
+    """Base class of every dataset: subclasses implement the four underscored methods.
+
+    The contract a subclass fulfils (the public `load()`, `save()`, `exists()` and
+    `describe()` wrap these with logging, timing and errors that name the dataset):
+
+    - `_load() -> Any`: read and return the data;
+    - `_save(data) -> None`: store `data`; atomically for files (write aside, then rename);
+    - `_exists() -> bool`: whether the data is there;
+    - `_describe() -> dict`: what to show about it, never any secret.
+
+    `signature()` and `content_hash()` are optional hooks that let the staleness engine notice
+    changes made outside Aether; a dataset with neither is trusted on Aether's own record.
+    For a file, subclass [`AbstractFileDataSet`][aether.datasets.files.AbstractFileDataSet]
+    instead: it implements all of this around two hooks, `_read` and `_write`.
+
+    Attributes:
+        name: The dataset's name in the catalog, set by the catalog.
+    """
 
     name: str = "<unnamed>"
 
-    # Optional: the physical signature used by the staleness engine to notice outside
-    # changes cheaply (size, mtime_ns, inode for files; ETag for object stores). None means
-    # "cannot tell cheaply" and makes the engine rely on content versions only.
     def signature(self) -> dict[str, Any] | None:
+        """The physical identity of the stored data, cheap to read (optional hook).
+
+        The staleness engine compares it with the last one it recorded to notice changes
+        made outside Aether: size, `mtime_ns` and inode for files, an ETag or a table version
+        elsewhere.
+
+        Returns:
+            A JSON-able dict, or None (the default) when it cannot be told cheaply; the
+                engine then relies on content hashes and its own record.
+        """
         return None
 
-    # Optional: a hash of the stored content (e.g. "sha256:..."), or None when unknown or too
-    # large to hash. File datasets compute it while writing and cache it by signature.
     def content_hash(self) -> str | None:
+        """A hash of the stored content, such as `"sha256:<hex>"` (optional hook).
+
+        Returns:
+            The hash, or None (the default) when unknown or too large to compute. File
+                datasets compute it while writing and cache it against the signature.
+        """
         return None
 
     # Optional staging hooks (all four, or none). ``_stage`` writes the data aside and
@@ -104,7 +138,11 @@ class AbstractDataSet(ABC):
     def _describe(self) -> dict[str, Any]: ...
 
     def load(self) -> Any:
-        """Return the dataset's data."""
+        """Return the dataset's data.
+
+        Raises:
+            DataSetError: The implementation failed; the message names the dataset.
+        """
         started = time.perf_counter()
         hint = f"check that it exists and is readable: `aether catalog describe {self.name}` "
         with self._reported("load", hint + "shows where it lives"):
@@ -113,36 +151,60 @@ class AbstractDataSet(ABC):
         return data
 
     def save(self, data: Any) -> None:
-        """Store ``data``; file datasets publish atomically (temporary path, then rename)."""
+        """Store `data`; file datasets publish atomically (temporary path, then rename).
+
+        Args:
+            data: What to store, of the type the dataset handles (a DataFrame for pandas).
+
+        Raises:
+            DataSetError: The implementation failed; the message names the dataset.
+        """
         started = time.perf_counter()
         with self._reported("save", _SAVE_HINT):
             self._save(data)
         logger.debug("saved %s in %.3fs", self.name, time.perf_counter() - started)
 
     def stage(self, data: Any) -> Staged | None:
-        """Write ``data`` aside, complete, without replacing the current version.
+        """Write `data` aside, complete, without replacing the current version.
 
-        None when the dataset cannot stage: call :meth:`save` instead.
+        Args:
+            data: What to store, as for `save()`.
+
+        Returns:
+            Where the copy was written, for `publish()` or `discard()`; None when the
+                dataset cannot stage: call `save()` instead.
         """
         with self._reported("save", _SAVE_HINT):
             return self._stage(data)
 
     def publish(self, staged: Staged) -> None:
-        """Put a staged copy in place of the current version, in one atomic step."""
+        """Put a staged copy in place of the current version, in one atomic step.
+
+        Args:
+            staged: What `stage()` returned.
+        """
         with self._reported(
             "publish", "check that the location is writable; the next run finishes or redoes it"
         ):
             self._publish(staged)
 
     def discard(self, staged: Staged) -> None:
-        """Remove a staged copy that will not be published (never raises)."""
+        """Remove a staged copy that will not be published (never raises).
+
+        Args:
+            staged: What `stage()` returned.
+        """
         try:
             self._discard(staged)
         except Exception as exc:  # cleanup must not hide the error that caused it
             logger.warning("could not remove the staged copy of %s: %s", self.name, _short(exc))
 
     def is_staged(self, staged: Staged) -> bool:
-        """Whether ``staged`` is still waiting to be published."""
+        """Whether `staged` is still waiting to be published.
+
+        Args:
+            staged: What `stage()` returned (possibly by a run that was killed).
+        """
         try:
             return bool(self._is_staged(staged))
         except Exception as exc:
@@ -152,7 +214,11 @@ class AbstractDataSet(ABC):
             ) from exc
 
     def exists(self) -> bool:
-        """Whether the data is there."""
+        """Whether the data is there.
+
+        Raises:
+            DataSetError: The implementation could not tell (unreachable, no access).
+        """
         try:
             return bool(self._exists())
         except AetherError:
@@ -177,7 +243,10 @@ class AbstractDataSet(ABC):
             ) from exc
 
     def describe(self) -> dict[str, Any]:
-        """A dict for display. Implementations must never include credentials."""
+        """What to show about the dataset: its type and what `_describe()` returns.
+
+        Implementations must never include credentials.
+        """
         return {"type": type(self).__name__, **self._describe()}
 
     def __repr__(self) -> str:

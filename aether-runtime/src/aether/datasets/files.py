@@ -1,23 +1,23 @@
 """What every file-backed dataset shares: paths, fsspec, atomic saves, signatures, hashes.
 
-A file dataset subclasses :class:`AbstractFileDataSet` and implements two hooks:
+A file dataset subclasses `AbstractFileDataSet` and implements two hooks:
 
-- ``_read(source)`` returns the data from ``source``;
-- ``_write(data, target)`` writes ``data`` to ``target``;
+- `_read(source)` returns the data from `source`;
+- `_write(data, target)` writes `data` to `target`;
 
-where ``source``/``target`` is a local path (``str``) for local files, so pandas and pyarrow
+where `source`/`target` is a local path (`str`) for local files, so pandas and pyarrow
 use their fast native I/O, or an open binary file for remote filesystems. pandas readers and
-writers accept either; :func:`binary_stream` turns both into a file for the others.
+writers accept either; `binary_stream` turns both into a file for the others.
 
-The base class does the rest: the save goes to a temporary sibling (``.<name>.tmp-<random>``)
+The base class does the rest: the save goes to a temporary sibling (`.<name>.tmp-<random>`)
 that is renamed into place only once complete, so a crash never leaves a half-written file
-under the real name (the two steps are also the staging hooks ``_stage`` and ``_publish``, so
+under the real name (the two steps are also the staging hooks `_stage` and `_publish`, so
 all outputs of a node are renamed into place together); the content hash of a local file is
 computed right after writing and cached against the file's signature, so the staleness engine
 never rereads what we just wrote.
 
-Example::
-
+Example:
+    ```python
     class TextDataSet(AbstractFileDataSet):
         def _read(self, source):
             with binary_stream(source, "rb") as file:
@@ -26,12 +26,13 @@ Example::
         def _write(self, data, target):
             with binary_stream(target, "wb") as file:
                 file.write(data.encode())
+    ```
 
-.. code-block:: yaml
-
+    ```yaml
     notes:
       type: my_project.datasets.TextDataSet
       filepath: data/01_raw/notes.txt
+    ```
 """
 
 from __future__ import annotations
@@ -98,19 +99,39 @@ def binary_stream(
 class AbstractFileDataSet(AbstractDataSet):
     """Base of datasets stored as one file, locally or on any fsspec filesystem.
 
-    Subclasses set ``DEFAULT_LOAD_ARGS``/``DEFAULT_SAVE_ARGS`` (user arguments override them
-    key by key) and implement ``_read(source)`` and ``_write(data, target)``.
+    Subclasses set `DEFAULT_LOAD_ARGS`/`DEFAULT_SAVE_ARGS` (user arguments override them
+    key by key) and implement two hooks: `_read(source)` returns the data and
+    `_write(data, target)` writes it, where `source`/`target` is a local path (`str`) or an
+    open binary file on a remote filesystem (`binary_stream()` turns both into a file). The
+    base class makes every save atomic (a temporary sibling renamed into place) and
+    provides `signature()` and `content_hash()`.
 
-    ``credentials`` and ``fs_args`` go to ``fsspec.filesystem(protocol, ...)`` for remote paths
-    (local files use the OS directly); neither is ever shown by ``describe()`` or ``repr()``.
+    Args:
+        filepath: A local path (relative to the project in catalog.yml) or a URL such as
+            `s3://bucket/key.parquet`.
+        load_args: Keyword arguments for the reader, merged over `DEFAULT_LOAD_ARGS`.
+        save_args: Keyword arguments for the writer, merged over `DEFAULT_SAVE_ARGS`.
+        credentials: Passed to `fsspec.filesystem(protocol, ...)` for remote paths (local
+            files use the OS directly); never shown by `describe()` or `repr()`.
+        fs_args: More arguments for `fsspec.filesystem()`; only their keys are shown.
+        metadata: Free-form information about the dataset, kept as `metadata`.
 
-    .. code-block:: yaml
+    Attributes:
+        DEFAULT_LOAD_ARGS: The reader's default keyword arguments (a subclass sets them).
+        DEFAULT_SAVE_ARGS: The writer's default keyword arguments (a subclass sets them).
+        metadata: Free-form information about the dataset, from the constructor.
 
+    Raises:
+        CatalogError: `filepath` is missing or empty.
+
+    Example:
+        ```yaml
         orders_copy:
           type: PandasParquetDataSet
           filepath: s3://reports/orders.parquet
           credentials: s3_reports          # a key in conf/local/credentials.yml
           fs_args: {client_kwargs: {region_name: eu-west-1}}
+        ```
     """
 
     DEFAULT_LOAD_ARGS: dict[str, Any] = {}
@@ -155,7 +176,7 @@ class AbstractFileDataSet(AbstractDataSet):
 
     @property
     def filepath(self) -> str:
-        """The full location: an absolute local path, or ``protocol://path``."""
+        """The full location: an absolute local path, or `protocol://path`."""
         return self._path if self._is_local else f"{self._protocol}://{self._path}"
 
     @property
@@ -222,9 +243,13 @@ class AbstractFileDataSet(AbstractDataSet):
     # -- signature and content hash -----------------------------------------------------
 
     def signature(self) -> dict[str, Any] | None:
-        """``{size, mtime_ns, inode}`` locally, ``{size, etag/version_id/mtime}`` remotely.
+        """The file's signature: `{size, mtime_ns, inode}` locally, `{size, etag...}` remotely.
 
-        None when the file does not exist.
+        Returns:
+            The signature, or None when the file does not exist.
+
+        Raises:
+            DataSetError: The location is not a regular file, or cannot be reached.
         """
         try:
             if self._is_local:
@@ -252,10 +277,10 @@ class AbstractFileDataSet(AbstractDataSet):
             ) from exc
 
     def content_hash(self) -> str | None:
-        """``"sha256:<hex>"`` of the stored file, or None if missing or too large to hash.
+        """`"sha256:<hex>"` of the stored file, or None if missing or too large to hash.
 
         The hash computed while saving is reused as long as the signature is unchanged, so a
-        ``touch`` costs one rehash and an unchanged file costs one ``stat``.
+        `touch` costs one rehash and an unchanged file costs one `stat`.
         """
         signature = self.signature()
         if signature is None:

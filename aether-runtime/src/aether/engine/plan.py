@@ -24,8 +24,14 @@ class NodeStatus(Word):
 
 @dataclass(frozen=True)
 class PlannedNode:
-    """A node the run will execute, and why. ``cutoff``: it runs only because something
-    upstream runs, so it is skipped if its inputs come out unchanged (early cutoff)."""
+    """A node of a plan, and why it runs (or is left alone).
+
+    Attributes:
+        node: The node.
+        reason: Why, in words (`"never materialized"`, `"code changed in clean"`...).
+        cutoff: It runs only because something upstream runs, so it is skipped if its
+            inputs come out unchanged (early cutoff).
+    """
 
     node: Node
     reason: str
@@ -34,72 +40,139 @@ class PlannedNode:
 
 @dataclass
 class Plan:
-    """The nodes to run (in topological order) and those left alone, each with a reason."""
+    """What a run will do: the nodes to run and those left alone, each with a reason.
+
+    Returned by [`dry_run()`][aether.run.dry_run] (and `run_pipeline(dry_run=True)`).
+
+    Attributes:
+        pipeline: The selected nodes.
+        to_run: The nodes to run, in topological order.
+        skipped: The nodes left alone (fresh), with the reason.
+        blocked: The nodes not run because a source they read failed an error-level check.
+    """
 
     pipeline: Pipeline
     to_run: list[PlannedNode]
     skipped: list[PlannedNode] = field(default_factory=list)
-    # Not run because a source they read failed an error-level check.
     blocked: list[PlannedNode] = field(default_factory=list)
 
     @property
     def nodes(self) -> list[Node]:
+        """The nodes to run, in order."""
         return [planned.node for planned in self.to_run]
 
 
 @dataclass
 class NodeResult:
+    """What became of one node in a run.
+
+    Attributes:
+        name: The node's name.
+        status: What became of it.
+        duration: Seconds it took.
+        reason: Why it ran, or why it did not.
+        error: Why it failed (a `NodeFailedError`, `DataSetError`...), or None.
+        outputs: The datasets it produced.
+        left_alone: Fresh and left alone by the plan (not cut off at run time): a summary
+            counts these rather than listing thousands of untouched nodes.
+    """
+
     name: str
     status: NodeStatus
     duration: float = 0.0
     reason: str | None = None
     error: AetherError | None = None
     outputs: tuple[str, ...] = ()
-    # Fresh and left alone by the plan (not cut off at run time): a summary counts these
-    # rather than listing thousands of untouched nodes.
     left_alone: bool = False
 
 
 @dataclass
 class RunResult:
+    """What a run did: returned by [`run_pipeline()`][aether.run.run_pipeline].
+
+    Example:
+        ```python
+        result = run_pipeline("path/to/project")
+        if not result.succeeded:
+            for failed in result.failed:
+                print(failed.name, failed.error)
+        ```
+
+    Attributes:
+        run_id: The run's id, as the state store and `aether status` show it.
+        pipeline: The name of the pipeline that ran.
+        results: One result per selected node, left alone or not.
+        duration: Seconds the run took.
+        check_failures: Error-level checks that failed on stored data (re-run because
+            their specs are new or changed), and nodes blocked by a failing source.
+        statuses: Every asset's [`AssetStatus`][aether.assets.status.AssetStatus] after the
+            run, by name (empty for an untracked run).
+    """
+
     run_id: str
     pipeline: str
     results: list[NodeResult]
     duration: float = 0.0
-    # Checks re-run on stored data (new or changed specs) that failed at error level.
     check_failures: list[str] = field(default_factory=list)
-    # Asset statuses after the run (aether.assets.status.AssetStatus by name), when tracked.
     statuses: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[NodeResult]:
+        """The nodes that failed."""
         return [r for r in self.results if r.status is NodeStatus.FAILED]
 
     @property
     def aborted(self) -> list[NodeResult]:
+        """The nodes stopped through no fault of their own (a signal, a worker that died)."""
         return [r for r in self.results if r.status is NodeStatus.ABORTED]
 
     @property
     def succeeded(self) -> bool:
+        """True when no node failed or was aborted and no error-level check failed."""
         return not self.failed and not self.aborted and not self.check_failures
 
     @property
     def exit_code(self) -> int:
+        """The exit code `aether run` gives: 0 on success, else the failures' highest."""
         if self.succeeded:
             return 0
         return max([r.error.exit_code if r.error else 1 for r in self.failed] + [1])
 
 
 class RunReporter(Protocol):
-    """Receives progress events; the CLI draws them, tests record them."""
+    """Receives a run's progress events; the CLI draws them, tests record them.
 
-    def run_started(self, plan: Plan) -> None: ...
+    Pass one as `reporter=` to [`run_pipeline()`][aether.run.run_pipeline]; any object with
+    these four methods will do.
+    """
 
-    def node_started(self, node: Node) -> None: ...
+    def run_started(self, plan: Plan) -> None:
+        """The run starts.
 
-    def node_finished(self, result: NodeResult) -> None: ...
+        Args:
+            plan: What it will run and leave alone.
+        """
 
-    def run_finished(self, result: RunResult) -> None: ...
+    def node_started(self, node: Node) -> None:
+        """A node starts.
+
+        Args:
+            node: The node.
+        """
+
+    def node_finished(self, result: NodeResult) -> None:
+        """A node finished (succeeded, failed, aborted, skipped or cut off).
+
+        Args:
+            result: What became of it.
+        """
+
+    def run_finished(self, result: RunResult) -> None:
+        """The run finished.
+
+        Args:
+            result: What it did.
+        """
 
 
 class Tracker(Protocol):

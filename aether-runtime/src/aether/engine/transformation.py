@@ -1,15 +1,16 @@
-"""Transformations: the business logic of a node (a class with ``run`` or a plain function).
+"""Transformations: the business logic of a node (a class with `run` or a plain function).
 
-Example::
-
+Example:
+    ```python
     class CleanOrders(AbstractTransformation):
         def __init__(self, drop_test_orders: bool = True) -> None:
             self.drop_test_orders = drop_test_orders
 
         def run(self, orders: pd.DataFrame, min_amount: float) -> pd.DataFrame:
             ...
+    ```
 
-The constructor's keyword arguments come from the node's ``options:`` in pipeline.yml.
+The constructor's keyword arguments come from the node's `options:` in pipeline.yml.
 """
 
 from __future__ import annotations
@@ -24,11 +25,43 @@ from aether.errors import PipelineError
 
 
 class AbstractTransformation(ABC):
-    """Strategy for a node's logic: ``run(**inputs)`` returns the node's outputs."""
+    """Strategy for a node's logic: `run(**inputs)` returns the node's outputs.
+
+    The constructor's keyword arguments come from the node's `options:` in pipeline.yml, so
+    one class serves several nodes with different settings. A plain function is accepted
+    wherever a transformation is.
+
+    Example:
+        ```python
+        class CleanOrders(AbstractTransformation):
+            def __init__(self, drop_test_orders: bool = True) -> None:
+                self.drop_test_orders = drop_test_orders
+
+            def run(self, orders: pd.DataFrame, min_amount: float) -> pd.DataFrame:
+                return orders[orders["amount"] >= min_amount]
+        ```
+
+        ```yaml
+        - name: clean_orders
+          transformation: my_project.nodes.orders.CleanOrders
+          inputs: {orders: raw_orders, min_amount: params:cleaning.min_amount}
+          outputs: clean_orders
+          options: {drop_test_orders: false}
+        ```
+    """
 
     @abstractmethod
     def run(self, *args: Any, **inputs: Any) -> Any:
-        """Compute the outputs from the inputs (one value, a tuple, or a dict)."""
+        """Compute the outputs from the inputs.
+
+        Args:
+            *args: The node's inputs listed without argument names, in order.
+            **inputs: The node's inputs given as a mapping argument -> dataset.
+
+        Returns:
+            One value for a single output, a tuple for a list of outputs, or a dict for a
+                mapping of outputs (as the node's `outputs:` says).
+        """
 
 
 def resolve_callable(target: str | Callable[..., Any], options: dict[str, Any], node: str) -> Any:

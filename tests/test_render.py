@@ -50,7 +50,9 @@ ANSWER_SETS = {
 }
 ENGINES = ["copier", "cookiecutter"]
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%|\{#|cookiecutter\.")
-TEXT_SUFFIXES = {"", ".md", ".py", ".yml", ".yaml", ".toml", ".json", ".cfg", ".txt", ".csv", ".ipynb"}
+TEXT_SUFFIXES = {
+    "", ".md", ".py", ".yml", ".yaml", ".toml", ".json", ".cfg", ".txt", ".csv", ".ipynb",
+}  # fmt: skip
 EXAMPLE = REPO_ROOT / "examples" / "orders"
 DATA_LAYERS = (
     "01_raw", "02_intermediate", "03_primary", "04_feature",

@@ -67,16 +67,15 @@ def test_make_lint_passes_and_type_checks(built):
 
 
 def installed_version(project: Path) -> str:
+    """The version of the project as installed in its .venv (what `uv sync` built)."""
+    name = re.search(r'^name = "(.+)"$', (project / "pyproject.toml").read_text(), re.MULTILINE)
+    assert name is not None
+    code = f"import importlib.metadata as m; print(m.version({name.group(1)!r}))"
     done = subprocess.run(
-        [str(project / ".venv/bin/python"), "-c", VERSION_OF.format(project.name)],
-        capture_output=True,
-        text=True,
+        [str(project / ".venv/bin/python"), "-c", code], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
-
-
-VERSION_OF = "import importlib.metadata as m; print(m.version({!r}))"
 
 
 def test_make_install_works_in_a_fresh_folder_that_is_not_a_git_repository(built):
@@ -235,3 +234,20 @@ def test_notebook_outputs_are_stripped_on_commit(committed):
     stripped = json.loads(path.read_text())
     assert all(cell.get("outputs", []) == [] for cell in stripped["cells"])
     git("checkout", "HEAD", "--", "notebooks", cwd=committed)
+
+
+def test_make_install_in_a_folder_of_another_repository_leaves_its_hooks_alone(
+    template_repo, tmp_path
+):
+    """`make demo` generates into the Aether checkout: its .git must not get the project's hooks."""
+    outer = tmp_path / "monorepo"
+    outer.mkdir()
+    git("init", "--quiet", cwd=outer)
+    project = bake_with_copier(
+        template_repo, outer / "demo" / "inner", {"aether_runtime_path": str(RUNTIME_PATH)}
+    )
+
+    make(project, "install")
+
+    assert not (outer / ".git" / "hooks" / "pre-commit").exists()
+    assert installed_version(project) == "0.1.0"  # the outer repository's tags are not its own

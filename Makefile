@@ -66,7 +66,7 @@ demo: install ## Generate a project from the template into demo/, install it, ru
 	$(RUN) copier copy --quiet --defaults --vcs-ref HEAD \
 		--data project_name="Orders Demo" \
 		--data aether_runtime_path="$(CURDIR)/aether-runtime" \
-		. $(DEMO_DIR)
+		. $(CURDIR)/$(DEMO_DIR)
 	env -u VIRTUAL_ENV -u UV_COMPILE_BYTECODE $(MAKE) --no-print-directory -C $(DEMO_DIR) UV="$(UV)" install run viz
 	@echo
 	@echo "Generated project: $(DEMO_DIR)  (cd $(DEMO_DIR) && make help)"

@@ -5,8 +5,10 @@ print(
 Your project "{{ cookiecutter.project_name }}" is ready. Next:
 
     cd {{ cookiecutter.project_slug }}
-    git init && git add -A && git commit -m "Start from the Aether template"
-    make install run test
+    git init
+    make install    # .venv, uv.lock and the pre-commit hooks
+    git add -A && git commit -m "Start from the Aether template"
+    make run test
 
 `make help` lists every task; README.md explains the layout.
 Made with cookiecutter: to receive template updates with `copier update`, follow

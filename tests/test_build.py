@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .conftest import RUNTIME_PATH, bake_with_copier, project_env
+from .conftest import RUNTIME_PATH, bake_with_copier, git, project_env
 from .test_render import DATA_LAYERS
 
 pytestmark = pytest.mark.slow
@@ -51,8 +51,69 @@ def test_make_test_is_green_out_of_the_box(built, record_property):
     print(f"copier copy -> green make test: {built['seconds']:.1f}s ({summary.strip('= ')})")
 
 
-def test_make_lint_passes(built):
-    make(built["project"], "lint")
+def test_make_test_measures_coverage_above_the_threshold_with_margin(built):
+    output = built["tests"].stdout
+    threshold = re.search(r"Required test coverage of ([\d.]+)% reached", output)
+    total = re.search(r"Total coverage: ([\d.]+)%", output)
+
+    assert threshold and total, output
+    assert float(total.group(1)) >= float(threshold.group(1)) + 10
+
+
+def test_make_lint_passes_and_type_checks(built):
+    lint = make(built["project"], "lint")
+
+    assert "uv run mypy" in lint.stdout and "Success: no issues found" in lint.stdout
+
+
+def installed_version(project: Path) -> str:
+    """The version of the project as installed in its .venv (what `uv sync` built)."""
+    name = re.search(r'^name = "(.+)"$', (project / "pyproject.toml").read_text(), re.MULTILINE)
+    assert name is not None
+    code = f"import importlib.metadata as m; print(m.version({name.group(1)!r}))"
+    done = subprocess.run(
+        [str(project / ".venv/bin/python"), "-c", code], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_make_install_works_in_a_fresh_folder_that_is_not_a_git_repository(built):
+    project = built["project"]
+
+    install = make(project, "install")
+
+    assert not (project / ".git").exists()
+    assert "after 'git init', run 'make install' again" in install.stdout
+    assert installed_version(project) == "0.1.0"  # the fallback: no tag to read
+
+
+def test_changing_a_parameter_keeps_make_test_green(built):
+    parameters = built["project"] / "conf/base/parameters.yml"
+    original = parameters.read_text()
+    parameters.write_text(original.replace("min_amount: 5", "min_amount: 100"))
+    try:
+        make(built["project"], "test")
+    finally:
+        parameters.write_text(original)
+
+
+def test_the_starter_notebook_runs_from_its_folder(built):
+    project = built["project"]
+    make(project, "run")
+    cells = json.loads((project / "notebooks/explore.ipynb").read_text())["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    check = "\nassert len(raw_orders) == 40 and len(daily_revenue) == 13"
+
+    done = subprocess.run(
+        [str(project / ".venv/bin/python"), "-c", code + check],
+        cwd=project / "notebooks",
+        capture_output=True,
+        text=True,
+        env=project_env(),
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_make_run_writes_the_parquet_table_and_the_report(built):
@@ -116,3 +177,77 @@ def test_make_clean_keeps_the_raw_data(built):
     kept = {f"{layer}/.gitkeep" for layer in DATA_LAYERS}
     assert left == {"README.md", "01_raw/orders.csv", *kept}  # every layer folder stays
     assert not (project / ".aether").exists()
+
+
+@pytest.fixture(scope="module")
+def committed(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated project as the next steps say: `git init`, `make install`, commit, tag."""
+    project = bake_with_copier(
+        template_repo,
+        tmp_path_factory.mktemp("committed") / "tagged-project",
+        {"project_name": "Tagged Project", "aether_runtime_path": str(RUNTIME_PATH)},
+    )
+    git("init", "--quiet", "--initial-branch=main", cwd=project)
+    make(project, "install")
+    git("add", "--all", cwd=project)
+    git("commit", "--quiet", "--message", "Start from the Aether template", cwd=project)
+    git("tag", "v0.3.0", cwd=project)
+    return project
+
+
+def test_make_install_installs_the_pre_commit_hooks_that_pass_on_the_template(committed):
+    hook = committed / ".git" / "hooks" / "pre-commit"
+
+    assert hook.is_file() and "pre-commit" in hook.read_text()
+    assert git("status", "--porcelain", cwd=committed) == ""  # the hooks changed nothing
+    assert "uv.lock" in git("ls-files", cwd=committed).split()
+
+
+def test_the_installed_version_is_the_git_tag_and_the_lock_stays_valid(committed):
+    make(committed, "install")
+
+    assert installed_version(committed) == "0.3.0"
+    locked = subprocess.run(
+        ["uv", "lock", "--locked"], cwd=committed, env=project_env(), capture_output=True, text=True
+    )
+    assert locked.returncode == 0, locked.stdout + locked.stderr
+
+
+def test_notebook_outputs_are_stripped_on_commit(committed):
+    path = committed / "notebooks" / "explore.ipynb"
+    notebook = json.loads(path.read_text())
+    code = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")
+    code["execution_count"] = 1
+    code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["secret rows\n"]}]
+    path.write_text(json.dumps(notebook, indent=1) + "\n")
+    git("add", "--all", cwd=committed)
+
+    refused = subprocess.run(
+        ["git", "commit", "--quiet", "--message", "outputs"],
+        cwd=committed,
+        env=project_env(),
+        capture_output=True,
+        text=True,
+    )
+
+    assert refused.returncode != 0, refused.stdout
+    stripped = json.loads(path.read_text())
+    assert all(cell.get("outputs", []) == [] for cell in stripped["cells"])
+    git("checkout", "HEAD", "--", "notebooks", cwd=committed)
+
+
+def test_make_install_in_a_folder_of_another_repository_leaves_its_hooks_alone(
+    template_repo, tmp_path
+):
+    """`make demo` generates into the Aether checkout: its .git must not get the project's hooks."""
+    outer = tmp_path / "monorepo"
+    outer.mkdir()
+    git("init", "--quiet", cwd=outer)
+    project = bake_with_copier(
+        template_repo, outer / "demo" / "inner", {"aether_runtime_path": str(RUNTIME_PATH)}
+    )
+
+    make(project, "install")
+
+    assert not (outer / ".git" / "hooks" / "pre-commit").exists()
+    assert installed_version(project) == "0.1.0"  # the outer repository's tags are not its own

@@ -50,7 +50,9 @@ ANSWER_SETS = {
 }
 ENGINES = ["copier", "cookiecutter"]
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%|\{#|cookiecutter\.")
-TEXT_SUFFIXES = {"", ".md", ".py", ".yml", ".yaml", ".toml", ".json", ".cfg", ".txt", ".csv"}
+TEXT_SUFFIXES = {
+    "", ".md", ".py", ".yml", ".yaml", ".toml", ".json", ".cfg", ".txt", ".csv", ".ipynb",
+}  # fmt: skip
 EXAMPLE = REPO_ROOT / "examples" / "orders"
 DATA_LAYERS = (
     "01_raw", "02_intermediate", "03_primary", "04_feature",
@@ -96,7 +98,8 @@ def test_renders_the_expected_files(bake, engine, answers_id):
         f"src/{package}/__init__.py", f"src/{package}/nodes/__init__.py",
         f"src/{package}/nodes/orders.py", f"src/{package}/nodes/reports.py",
         "tests/conftest.py", "tests/unit/test_nodes.py", "tests/integration/test_pipeline.py",
-        "tests/e2e/test_cli.py", "data/README.md",
+        "tests/e2e/test_cli.py", "data/README.md", ".github/dependabot.yml",
+        "notebooks/explore.ipynb",
         *(f"data/{layer}/.gitkeep" for layer in DATA_LAYERS),
     }  # fmt: skip
     optional = {
@@ -132,7 +135,7 @@ def test_every_file_is_fully_rendered_and_parses(bake, answers_id):
             assert yaml.safe_load(text) is not None, name
         elif suffix == ".toml":
             tomllib.loads(text)
-        elif suffix == ".json":
+        elif suffix in {".json", ".ipynb"}:
             json.loads(text)
         elif suffix == ".py":
             ast.parse(text, filename=name)

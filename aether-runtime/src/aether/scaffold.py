@@ -140,7 +140,8 @@ def new_project(
             warnings.simplefilter("ignore")
             copier.run_copy(
                 source.render,
-                str(destination),
+                # Absolute: the template writes `aether_runtime_path` relative to it.
+                str(destination.absolute()),
                 data=answers,
                 defaults=defaults,
                 unsafe=False,

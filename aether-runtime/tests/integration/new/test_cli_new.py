@@ -46,3 +46,17 @@ def test_malformed_data_item_is_bad_input(aether: Aether, tmp_path: Path) -> Non
     result = aether(tmp_path, "new", "x", "--defaults", "--data", "no-equals-sign")
     assert result.returncode == 2
     assert "Malformed --data item" in result.stderr
+
+
+def test_a_relative_destination_gets_the_runtime_path_relative_to_the_project(
+    aether: Aether, tmp_path: Path
+) -> None:
+    runtime = tmp_path / "checkout" / "aether-runtime"  # rendering does not install it
+
+    result = aether(
+        tmp_path, "new", "near", "--defaults", "--data", f"aether_runtime_path={runtime}"
+    )
+
+    assert result.returncode == 0, result.stderr
+    pyproject = (tmp_path / "near" / "pyproject.toml").read_text()
+    assert 'path = "../checkout/aether-runtime"' in pyproject

@@ -32,11 +32,13 @@ PROJECT = Path("template") / "{{cookiecutter.project_slug}}"
 MARKERS = re.compile(r"^(<<<<<<<|=======$|>>>>>>>)", re.MULTILINE)
 NEW_TARGET = "check: lint test ## Run lint and test, as CI does\n\n"
 USER_DEPENDENCY = '"aether-data>=0.1", "requests>=2"'
+DATA_README_LINE = "\nA line of release v2.\n"
 USER_NODE = '"""A transformation the team added."""\n\n\ndef identity(data):\n    return data\n'
 
 
 def release_v2(repo: Path) -> None:
-    """Template changes of a release: a new make target, a new ruff rule, a new docs page."""
+    """Template changes of a release: a new make target, a new ruff rule, a new docs page,
+    a line in data/README.md."""
     project = repo / PROJECT
     makefile = project / "Makefile"
     text = makefile.read_text()
@@ -45,6 +47,8 @@ def release_v2(repo: Path) -> None:
     text = pyproject.read_text()
     pyproject.write_text(text.replace('"UP", "SIM"]', '"UP", "SIM", "RUF"]'))
     (project / "docs" / "changelog.md").write_text("# Changelog\n")
+    layers = project / "data" / "README.md"  # template-owned, though named like README.md
+    layers.write_text(layers.read_text() + DATA_README_LINE)
     git("add", "--all", cwd=repo)
     git("commit", "--quiet", "--message", "v2", cwd=repo)
     git("tag", "v2.0.0", cwd=repo)
@@ -90,6 +94,7 @@ def assert_has_v2(project: Path) -> None:
     assert NEW_TARGET in (project / "Makefile").read_text()
     assert '"RUF"]' in (project / "pyproject.toml").read_text()
     assert (project / "docs" / "changelog.md").exists()
+    assert DATA_README_LINE in (project / "data" / "README.md").read_text()
     assert yaml.safe_load((project / ANSWERS_FILE).read_text())["_commit"] == "v2.0.0"
 
 

@@ -46,7 +46,7 @@ class Input:
 class Node:
     """A step of a pipeline: a transformation, its inputs and the datasets it produces.
 
-    Read from pipeline.yml, or built in Python with [`node()`][aether.pipeline.node].
+    Read from pipeline.yml, or built in Python with [`node()`][aether.pipeline.nodes.node].
 
     Attributes:
         name: Unique within its pipeline.
@@ -107,7 +107,7 @@ def node(
     options: Mapping[str, Any] | None = None,
     code_version: str | None = None,
 ) -> Node:
-    """Build a [`Node`][aether.pipeline.Node] in Python, with the forms pipeline.yml accepts.
+    """Build a [`Node`][aether.pipeline.nodes.Node] in Python, with the forms pipeline.yml accepts.
 
     Args:
         func: The transformation: a function, an `AbstractTransformation` subclass, or the
@@ -122,7 +122,7 @@ def node(
         code_version: Bump it to mark a logic change the code hash cannot see.
 
     Returns:
-        The node; add it to a [`Pipeline`][aether.pipeline.Pipeline].
+        The node; add it to a [`Pipeline`][aether.pipeline.graph.Pipeline].
 
     Raises:
         PipelineError: `inputs` or `outputs` has a shape Aether does not accept.

@@ -27,7 +27,7 @@ from aether.state.lock import ProjectLock
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to execute a run (see [`execute_run()`][aether.run.execute_run]).
+    """How to execute a run (see [`execute_run()`][aether.run.execution.execute_run]).
 
     Attributes:
         runner: `sequential` or `parallel` (worker processes).

@@ -35,7 +35,7 @@ class Selection:
 
 @dataclass(frozen=True)
 class RunSetup:
-    """A loaded, validated run, as [`prepare_run()`][aether.run.prepare_run] returns it.
+    """A loaded, validated run, as [`prepare_run()`][aether.run.preparation.prepare_run] returns it.
 
     Attributes:
         ctx: The project's context.

@@ -169,20 +169,7 @@ def load_context(
         CatalogError: catalog.yml is wrong.
         PipelineError: pipeline.yml is wrong.
     """
-    if project is not None and not (Path(project) / "conf" / "base").is_dir():
-        raise ConfigError(
-            f"{project} is not an Aether project (it has no conf/base/ folder)",
-            hint="point --project at the folder that holds conf/",
-        )
-    root = find_project_root(Path(project) if project is not None else None)
-    settings = read_settings(root)
-    chosen_env, chosen_by = choose_env(env, settings)
-    durability.set_level(choose_durability(settings, root))
-    loader = ConfigLoader(
-        root / "conf", chosen_env, cache_dir=root / ".aether" / "cache", chosen_by=chosen_by
-    )
-    add_source_path(root / str(settings.get("source_dir", "src")))
-
+    root, settings, loader = _read_configuration(project, env)
     parameters = apply_overrides(loader.get("parameters.yml", deep=True).data, params or {})
     catalog = build_catalog(root, loader, parameters)
     pipelines, default = read_pipelines(root, loader)
@@ -202,6 +189,27 @@ def load_context(
     if run_id:
         context.run_id = run_id
     return context
+
+
+def _read_configuration(
+    project: str | Path | None, env: str | None
+) -> tuple[Path, dict[str, Any], ConfigLoader]:
+    """The project root, its `[tool.aether]` settings and its `conf/` reader; the chosen
+    durability applied and `src/` put on the import path, before any project file is read."""
+    if project is not None and not (Path(project) / "conf" / "base").is_dir():
+        raise ConfigError(
+            f"{project} is not an Aether project (it has no conf/base/ folder)",
+            hint="point --project at the folder that holds conf/",
+        )
+    root = find_project_root(Path(project) if project is not None else None)
+    settings = read_settings(root)
+    chosen_env, chosen_by = choose_env(env, settings)
+    durability.set_level(choose_durability(settings, root))
+    loader = ConfigLoader(
+        root / "conf", chosen_env, cache_dir=root / ".aether" / "cache", chosen_by=chosen_by
+    )
+    add_source_path(root / str(settings.get("source_dir", "src")))
+    return root, settings, loader
 
 
 def choose_env(env: str | None, settings: Mapping[str, Any]) -> tuple[str | None, str]:

@@ -38,7 +38,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import posixpath
@@ -49,6 +48,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.request import url2pathname
 
 from aether import durability
+from aether.datasets import file_hashes
 from aether.datasets.base import AbstractDataSet, Staged
 from aether.datasets.remote import open_for_writing, remote_signature
 from aether.errors import CatalogError, DataSetError
@@ -59,11 +59,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("aether.datasets")
 
-# Files larger than this are not hashed: the staleness engine then relies on the signature
-# and the producing fingerprint. Read at call time so tests and settings can lower it.
-CONTENT_HASH_MAX_BYTES = 256 * 1024**2
-
-_CHUNK_BYTES = 1024**2
 _LOCAL_PROTOCOLS = ("file", "local")
 # Keys of load/save args whose values may hold secrets (pandas' storage_options, tokens...).
 _SECRET_ARG = re.compile(r"storage_options|credential|password|passwd|secret|token", re.I)
@@ -261,7 +256,7 @@ class AbstractFileDataSet(AbstractDataSet):
                         "(a FIFO, device or socket)",
                         hint="point `filepath:` at a regular file (e.g. under data/)",
                     )
-                return _local_signature(found)
+                return file_hashes.local_signature(found)
             fs = self._filesystem()
             fs.invalidate_cache(self._path)
             return remote_signature(fs.info(self._path))
@@ -293,14 +288,14 @@ class AbstractFileDataSet(AbstractDataSet):
 
     def _hash_stored_file(self, signature: dict[str, Any]) -> str | None:
         size = signature.get("size")
-        if not isinstance(size, int) or size > CONTENT_HASH_MAX_BYTES:
+        if not isinstance(size, int) or size > file_hashes.CONTENT_HASH_MAX_BYTES:
             return None
         try:
             if self._is_local:
                 with open(self._path, "rb") as file:
-                    return _sha256(file)
+                    return file_hashes.sha256(file)
             with self._filesystem().open(self._path, "rb") as file:
-                return _sha256(file)
+                return file_hashes.sha256(file)
         except FileNotFoundError:
             return None
 
@@ -344,7 +339,7 @@ class AbstractFileDataSet(AbstractDataSet):
         temporary = os.path.join(directory, _temporary_name(name))
         try:
             self._write(data, temporary)
-            signature, digest = _sync_and_hash(temporary)
+            signature, digest = file_hashes.sync_and_hash(temporary)
         except BaseException:
             _remove_quietly(temporary)
             raise
@@ -381,30 +376,6 @@ def _temporary_name(name: str) -> str:
     # Hidden and in the same directory: the rename stays on one filesystem (atomic), and
     # globbing for `*.csv` never picks up a file being written.
     return f".{name}.tmp-{secrets.token_hex(4)}"
-
-
-def _local_signature(stat: os.stat_result) -> dict[str, Any]:
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "inode": stat.st_ino}
-
-
-def _sha256(file: IO[bytes]) -> str:
-    digest = hashlib.sha256()
-    while chunk := file.read(_CHUNK_BYTES):
-        digest.update(chunk)
-    return f"sha256:{digest.hexdigest()}"
-
-
-def _sync_and_hash(path: str) -> tuple[dict[str, Any], str | None]:
-    """Hash ``path`` while it is still in the page cache (and flush it to the device when
-    the project's durability asks for it)."""
-    # r+b, not rb: Windows refuses to fsync a read-only handle.
-    with open(path, "r+b" if durability.against_power_loss() else "rb") as file:
-        found = os.fstat(file.fileno())
-        digest = _sha256(file) if found.st_size <= CONTENT_HASH_MAX_BYTES else None
-        if durability.against_power_loss():
-            durability.sync_file(file.fileno())
-            found = os.fstat(file.fileno())
-        return _local_signature(found), digest
 
 
 def _remove_quietly(path: str) -> None:

@@ -42,7 +42,7 @@ class PlannedNode:
 class Plan:
     """What a run will do: the nodes to run and those left alone, each with a reason.
 
-    Returned by [`dry_run()`][aether.run.dry_run] (and `run_pipeline(dry_run=True)`).
+    Returned by [`dry_run()`][aether.run.execution.dry_run] (and `run_pipeline(dry_run=True)`).
 
     Attributes:
         pipeline: The selected nodes.
@@ -88,7 +88,7 @@ class NodeResult:
 
 @dataclass
 class RunResult:
-    """What a run did: returned by [`run_pipeline()`][aether.run.run_pipeline].
+    """What a run did: returned by [`run_pipeline()`][aether.run.chain.run_pipeline].
 
     Example:
         ```python
@@ -142,7 +142,7 @@ class RunResult:
 class RunReporter(Protocol):
     """Receives a run's progress events; the CLI draws them, tests record them.
 
-    Pass one as `reporter=` to [`run_pipeline()`][aether.run.run_pipeline]; any object with
+    Pass one as `reporter=` to [`run_pipeline()`][aether.run.chain.run_pipeline]; any object with
     these four methods will do.
     """
 

@@ -15,7 +15,7 @@ import fsspec
 import pandas as pd
 import pytest
 
-from aether.datasets import files
+from aether.datasets import file_hashes, files
 from aether.datasets.files import AbstractFileDataSet, resolve_filepath
 from aether.datasets.json import JsonDataSet
 from aether.datasets.pandas import PandasCsvDataSet, PandasJsonDataSet, PandasParquetDataSet
@@ -361,7 +361,7 @@ def test_the_hash_computed_while_saving_is_reused_without_rereading(
     def no_rereads(file: Any) -> str:
         raise AssertionError("content_hash() reread a file it had just written")
 
-    monkeypatch.setattr(files, "_sha256", no_rereads)
+    monkeypatch.setattr(file_hashes, "sha256", no_rereads)
     assert dataset.content_hash() is not None
     assert dataset.content_hash() is not None
 
@@ -369,7 +369,7 @@ def test_the_hash_computed_while_saving_is_reused_without_rereading(
 def test_files_above_the_threshold_are_not_hashed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(files, "CONTENT_HASH_MAX_BYTES", 8)
+    monkeypatch.setattr(file_hashes, "CONTENT_HASH_MAX_BYTES", 8)
     dataset = _dataset(JsonDataSet, tmp_path / "x.json")
     dataset.save({"a": "longer than eight bytes"})
 

@@ -1,0 +1,257 @@
+"""`DataCatalog`: datasets by name, built on first use from parsed catalog entries, with the
+credentials they name; a name it does not declare is an in-memory dataset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from aether.catalog.entries import CatalogEntry, parse_entry
+from aether.catalog.factory import DataSetFactory
+from aether.datasets.base import AbstractDataSet
+from aether.errors import CatalogError, CredentialsError
+from aether.redaction import redact_value, register_credentials
+
+
+class DataCatalog:
+    """Datasets by name, built from catalog.yml (`from_config()`) or from objects.
+
+    A name the catalog does not declare is an in-memory dataset (it lives for one run).
+    Datasets of entries are built on first use, so a broken entry only fails what uses it
+    (`validate()` builds them all up front).
+
+    Args:
+        datasets: Ready-made datasets by name (each gets that name).
+        entries: Parsed catalog entries by name, built on first use.
+        credentials: The content of credentials.yml; its values are masked in every log
+            line and message from then on.
+        credentials_file: Where credentials come from, for messages.
+        factory: Builds datasets from entries (default: a new `DataSetFactory`).
+
+    Attributes:
+        entries: The parsed catalog entries by name.
+        factory: The `DataSetFactory` that builds datasets from entries.
+
+    Example:
+        ```python
+        catalog = DataCatalog({"orders": PandasCsvDataSet(filepath="data/01_raw/orders.csv")})
+        orders = catalog.load("orders")
+        ```
+    """
+
+    def __init__(
+        self,
+        datasets: Mapping[str, AbstractDataSet] | None = None,
+        *,
+        entries: Mapping[str, CatalogEntry] | None = None,
+        credentials: Mapping[str, Any] | None = None,
+        credentials_file: str = "conf/local/credentials.yml",
+        factory: DataSetFactory | None = None,
+    ) -> None:
+        self._datasets: dict[str, AbstractDataSet] = {}
+        for name, dataset in (datasets or {}).items():
+            dataset.name = name
+            self._datasets[name] = dataset
+        self.entries: dict[str, CatalogEntry] = dict(entries or {})
+        # Registered here, where every process (a parallel worker too) gets its credentials,
+        # so any text this process sends anywhere is masked.
+        register_credentials(credentials)
+        self._credentials = credentials
+        self._credentials_file = credentials_file
+        self.factory = factory or DataSetFactory()
+
+    @classmethod
+    def from_config(
+        cls,
+        catalog: Mapping[str, Any],
+        *,
+        credentials: Mapping[str, Any] | None = None,
+        credentials_file: str = "conf/local/credentials.yml",
+        project_path: Path | None = None,
+        where: Mapping[str, str] | None = None,
+    ) -> DataCatalog:
+        """A catalog from the merged content of catalog.yml (entries are built lazily).
+
+        Args:
+            catalog: Dataset entries by name; keys starting with `_` (YAML anchors) are skipped.
+            credentials: The content of credentials.yml, or None when there is none.
+            credentials_file: Where credentials come from, for messages.
+            project_path: The project root, against which relative paths are resolved.
+            where: The file (and line) defining each entry, for messages.
+
+        Raises:
+            CatalogError: An entry is malformed (no `type:`, `checks:` not a list...).
+        """
+        locations = where or {}
+        entries = {
+            str(name): parse_entry(str(name), raw, locations.get(str(name), "catalog.yml"))
+            for name, raw in catalog.items()
+            if not str(name).startswith("_")  # `_anchors:` hold YAML anchors, not datasets
+        }
+        return cls(
+            entries=entries,
+            credentials=credentials,
+            credentials_file=credentials_file,
+            factory=DataSetFactory(project_path),
+        )
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._datasets or name in self.entries
+
+    def list(self) -> list[str]:
+        """The names of every dataset the catalog knows, sorted."""
+        return sorted(set(self._datasets) | set(self.entries))
+
+    def is_declared(self, name: str) -> bool:
+        """Whether the dataset is stored (an asset), not held in memory for one run.
+
+        A catalog entry of `type: MemoryDataSet` is in memory too: it only documents it.
+
+        Args:
+            name: The dataset's name.
+        """
+        entry = self.entries.get(name)
+        if entry is not None:
+            return entry.type_name.rsplit(".", 1)[-1] != "MemoryDataSet"
+        return name in self._datasets and type(self._datasets[name]).__name__ != "MemoryDataSet"
+
+    def get(self, name: str) -> AbstractDataSet:
+        """The dataset called `name`; undeclared names become in-memory datasets.
+
+        Args:
+            name: The dataset's name.
+
+        Raises:
+            CatalogError: Its entry cannot be built.
+            CredentialsError: The credentials it names cannot be found.
+        """
+        dataset = self._datasets.get(name)
+        if dataset is None:
+            entry = self.entries.get(name)
+            if entry is None:
+                from aether.datasets.memory import MemoryDataSet
+
+                dataset = MemoryDataSet()
+                dataset.name = name
+            else:
+                dataset = self.factory.create(entry, self._resolve_credentials(entry))
+            self._datasets[name] = dataset
+        return dataset
+
+    def add(self, name: str, dataset: AbstractDataSet, *, replace: bool = False) -> None:
+        """Add a ready-made dataset under `name`.
+
+        Args:
+            name: The name to give it.
+            dataset: The dataset.
+            replace: Replace a dataset already built under that name instead of refusing.
+
+        Raises:
+            CatalogError: A dataset is already there and `replace` is False.
+        """
+        if name in self._datasets and not replace:
+            raise CatalogError(f"Dataset '{name}' is already in the catalog")
+        dataset.name = name
+        self._datasets[name] = dataset
+
+    def load(self, name: str) -> Any:
+        """Load the dataset called `name` (see `get()`).
+
+        Args:
+            name: The dataset's name.
+        """
+        return self.get(name).load()
+
+    def save(self, name: str, data: Any) -> None:
+        """Save `data` to the dataset called `name` (see `get()`).
+
+        Args:
+            name: The dataset's name.
+            data: What to store.
+        """
+        self.get(name).save(data)
+
+    def exists(self, name: str) -> bool:
+        """Whether the dataset called `name` has data.
+
+        Args:
+            name: The dataset's name.
+        """
+        return self.get(name).exists()
+
+    def validate(self, names: Iterable[str] | None = None) -> None:
+        """Build every (or the named) declared dataset, surfacing config errors early.
+
+        Args:
+            names: The datasets to build; None builds every declared one.
+
+        Raises:
+            CatalogError: An entry cannot be built.
+        """
+        for name in sorted(names if names is not None else self.entries):
+            if name in self.entries:
+                self.get(name)
+
+    def describe(self, name: str) -> dict[str, Any]:
+        """Type, location, metadata, checks and freshness of a dataset; never its secrets.
+
+        Redacted here rather than trusted to each `_describe()`: a custom dataset may
+        return its connection string.
+
+        Args:
+            name: The dataset's name.
+        """
+        return redact_value(self._describe(name))
+
+    def _describe(self, name: str) -> dict[str, Any]:
+        entry = self.entries.get(name)
+        dataset = self.get(name)
+        described = dataset.describe()
+        if entry is None:
+            return {"name": name, **described}
+        return {
+            "name": name,
+            **described,
+            "type": entry.type_name,
+            "outside_changes": change_detection(dataset) if self.is_declared(name) else None,
+            "metadata": dict(entry.metadata),
+            "checks": list(entry.checks),
+            "freshness": dict(entry.freshness) if entry.freshness else None,
+            "credentials": entry.credentials_ref and f"<{entry.credentials_ref}: hidden>",
+            "defined_in": entry.where,
+        }
+
+    def _resolve_credentials(self, entry: CatalogEntry) -> Mapping[str, Any] | None:
+        ref = entry.credentials_ref
+        if ref is None:
+            return None
+        if self._credentials is None:
+            raise CredentialsError(
+                f"Dataset '{entry.name}' uses credentials '{ref}', but "
+                f"{self._credentials_file} does not exist",
+                hint=f"create {self._credentials_file} with a '{ref}:' entry "
+                "(copy credentials.example.yml if the project has one)",
+            )
+        found = self._credentials.get(ref)
+        if not isinstance(found, Mapping):
+            known = ", ".join(sorted(self._credentials)) or "none"
+            raise CredentialsError(
+                f"Dataset '{entry.name}' uses credentials '{ref}', which "
+                f"{self._credentials_file} does not define",
+                hint=f"add a '{ref}:' mapping to that file (defined there: {known})",
+            )
+        return found
+
+
+def change_detection(dataset: AbstractDataSet) -> str:
+    """How the staleness engine notices a change made to the data outside Aether."""
+    cls = type(dataset)
+    hooks = [
+        label
+        for label, method in (("signature()", "signature"), ("content_hash()", "content_hash"))
+        if getattr(cls, method) is not getattr(AbstractDataSet, method)
+    ]
+    if not hooks:
+        return "not detected: implement signature() (Aether trusts its own record)"
+    return "detected by " + " and ".join(hooks)

@@ -1,0 +1,204 @@
+"""Planning and executing a prepared run: `plan_run` and `dry_run` return the `Plan`;
+`execute_run` takes the project lock, repairs what a killed run left, plans on the state it
+finds and runs the plan (`execute_plan`), then records statuses and transitions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aether.alerts import read_webhook, send_alerts
+from aether.assets.evaluation import AssetEvaluator
+from aether.assets.planner import plan_project_run
+from aether.assets.status import Evaluation
+from aether.assets.tracking import AssetTracker, record_transitions
+from aether.engine.orchestrator import Orchestrator
+from aether.engine.plan import Plan, PlannedNode, RunReporter, RunResult, Tracker, plan_all
+from aether.engine.publication import remove_abandoned_copies, repair_interrupted_publishes
+from aether.engine.runners import create_runner
+from aether.engine.validation import check_transformations
+from aether.run.logging_setup import configure_logging
+from aether.run.preparation import RunSetup
+from aether.state.base import StateStore
+from aether.state.lock import ProjectLock
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to execute a run (see [`execute_run()`][aether.run.execution.execute_run]).
+
+    Attributes:
+        runner: `sequential` or `parallel` (worker processes).
+        max_workers: Worker processes of the parallel runner (default: one per CPU).
+        force: Rebuild every selected node, stale or not.
+        track: False runs everything and remembers nothing (no state store, no lock).
+        wait_for_lock: Wait while another run holds the project lock; False refuses
+            at once with a `LockError`.
+        on_lock_wait: Called once, with who holds the lock, when the run starts waiting.
+        reporter: Receives progress events (the CLI draws them).
+    """
+
+    runner: str = "sequential"
+    max_workers: int | None = None
+    force: bool = False
+    track: bool = True
+    wait_for_lock: bool = True
+    on_lock_wait: Callable[[Any], None] | None = None
+    reporter: RunReporter | None = None
+
+
+def plan_run(setup: RunSetup, evaluation: Evaluation, *, force: bool = False) -> Plan:
+    """What the run must rebuild and why, given `evaluation` (of the whole project).
+
+    Args:
+        setup: What `prepare_run()` returned.
+        evaluation: The statuses of every asset of the project, as an `AssetEvaluator`
+            returns them.
+        force: Run every selected node, stale or not.
+    """
+    return plan_project_run(setup.ctx, setup.home, setup.selected, evaluation, force=force)
+
+
+def dry_run(setup: RunSetup, *, force: bool = False, track: bool = True) -> Plan:
+    """The plan a run would execute now, with reasons; nothing runs and no lock is taken.
+
+    Args:
+        setup: What `prepare_run()` returned.
+        force: Plan every selected node, stale or not.
+        track: False plans every selected node, as an untracked run would do.
+
+    Returns:
+        The plan, with the nodes to run (in order) and those left alone, each with a reason.
+
+    Raises:
+        PipelineError: The transformation of a node to run cannot be imported.
+    """
+    if not track:
+        plan = plan_all(setup.selected, "forced" if force else "run requested")
+    else:
+        ctx = setup.ctx
+        with ctx.state_store() as store:
+            evaluator = AssetEvaluator(
+                setup.project, ctx.catalog, store, ctx.params, ctx.project_path
+            )
+            plan = plan_run(setup, evaluator.evaluate(), force=force)
+    check_transformations(plan.nodes)
+    return plan
+
+
+def execute_run(setup: RunSetup, options: RunOptions = RunOptions()) -> RunResult:
+    """Run what is missing, stale or failed (everything if forced or untracked).
+
+    A tracked run holds the project lock, repairs what a killed run left half published,
+    plans on the state it finds, runs the plan, and records statuses and transitions.
+
+    Args:
+        setup: What `prepare_run()` returned.
+        options: How to execute (runner, force, tracking, lock waiting, reporter).
+
+    Returns:
+        What the run did, with the asset statuses after it (`statuses`). A failed node does
+            not raise: see `succeeded` and `failed`.
+
+    Raises:
+        LockError: Another run holds the lock and `options.wait_for_lock` is False.
+        AetherError: The runner options or the state store are wrong.
+    """
+    create_runner(options.runner, options.max_workers)  # refused before any state
+    ctx = setup.ctx
+    if not options.track:
+        plan = plan_all(setup.selected, "forced" if options.force else "run requested")
+        check_transformations(plan.nodes)
+        return execute_plan(setup, plan, options)
+    with ctx.state_store() as store:
+        lock = ProjectLock.for_project(
+            ctx.project_path, ctx.run_id, wait=options.wait_for_lock, on_wait=options.on_lock_wait
+        )
+        with lock:
+            return _tracked_run(setup, store, options)
+
+
+def _tracked_run(setup: RunSetup, store: StateStore, options: RunOptions) -> RunResult:
+    ctx = setup.ctx
+    # Read the state only once the lock is ours: a run we waited for changed it.
+    # Finish the renames a killed run left half done, before its attempts are aborted.
+    repair_interrupted_publishes(store, ctx.catalog)
+    remove_abandoned_copies(ctx.catalog, setup.project.producers)  # only what nodes write
+    evaluator = AssetEvaluator(setup.project, ctx.catalog, store, ctx.params, ctx.project_path)
+    aborted = {attempt.node for attempt in store.abort_running_attempts()}
+    tracker = AssetTracker(evaluator, store, ctx.run_id)
+    # Audit new source data first: a source failing an error-level check blocks every
+    # node that reads it (they are not run on bad data).
+    evaluation = evaluator.evaluate()
+    source_failures: list[str] = []
+    if any(s.is_source and s.checks_pending for s in evaluation.statuses.values()):
+        source_failures = tracker.rerun_changed_checks(
+            evaluation.statuses.values(), sources_only=True
+        )
+        evaluation = evaluator.evaluate()
+    plan = plan_run(setup, evaluation, force=options.force)
+    plan.to_run = [_mention_abort(p, aborted) for p in plan.to_run]
+    check_transformations(plan.nodes)
+    evaluator.record_observations()
+    result = execute_plan(setup, plan, options, tracker)
+    result.check_failures += source_failures
+    if plan.blocked:
+        names = ", ".join(p.node.name for p in plan.blocked)
+        result.check_failures.append(f"not run on failing source data: {names}")
+    # Nothing ran: nothing changed since the evaluation that planned it, so it stands.
+    after = None if plan.to_run else evaluation
+    _record_outcome(setup, store, evaluator, tracker, result, after)
+    return result
+
+
+def _record_outcome(
+    setup: RunSetup,
+    store: StateStore,
+    evaluator: AssetEvaluator,
+    tracker: AssetTracker,
+    result: RunResult,
+    evaluation: Evaluation | None,
+) -> None:
+    """Statuses after the run (heads were refreshed as it went), on a clock read now
+    unless ``evaluation`` still holds; checks whose specs changed re-run on stored data;
+    transitions recorded and alerted."""
+    if evaluation is None:
+        evaluation = evaluator.evaluate(now=time.time())
+    result.check_failures += tracker.rerun_changed_checks(evaluation.statuses.values())
+    if result.check_failures:
+        evaluation = evaluator.evaluate()
+    changes = record_transitions(store, evaluation.statuses.values(), evaluation.now)
+    ctx = setup.ctx
+    send_alerts(changes, read_webhook(ctx.config), ctx.project_path.name)
+    result.statuses = dict(evaluation.statuses)
+
+
+def execute_plan(
+    setup: RunSetup, plan: Plan, options: RunOptions, tracker: Tracker | None = None
+) -> RunResult:
+    """Run `plan` as it is: no lock, no planning (`execute_run()` does both).
+
+    Args:
+        setup: What `prepare_run()` returned.
+        plan: The nodes to run, in order.
+        options: The runner and reporter to use (`force` and `track` are not read here).
+        tracker: Records the run in the state store; None remembers nothing.
+    """
+    configure_logging(setup.ctx)
+    orchestrator = Orchestrator(
+        setup.ctx.catalog,
+        setup.ctx.params,
+        runner=create_runner(options.runner, options.max_workers),
+        reporter=options.reporter,
+        tracker=tracker,
+    )
+    return orchestrator.run(plan, setup.ctx.run_id)
+
+
+def _mention_abort(planned: PlannedNode, aborted: set[str]) -> PlannedNode:
+    if planned.node.name not in aborted:
+        return planned
+    reason = f"its last attempt was aborted; {planned.reason}"
+    return PlannedNode(planned.node, reason, cutoff=False)

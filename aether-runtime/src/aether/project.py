@@ -115,6 +115,17 @@ def find_project_root(start: Path | None = None) -> Path:
     )
 
 
+def project_root(project: str | Path | None) -> Path:
+    """The root of the project at ``project`` (which must hold ``conf/base/``), or at or
+    above the current folder when ``project`` is None."""
+    if project is not None and not (Path(project) / "conf" / "base").is_dir():
+        raise ConfigError(
+            f"{project} is not an Aether project (it has no conf/base/ folder)",
+            hint="point --project at the folder that holds conf/",
+        )
+    return find_project_root(Path(project) if project is not None else None)
+
+
 def load_context(
     project: str | Path | None = None,
     *,
@@ -123,12 +134,7 @@ def load_context(
     run_id: str | None = None,
 ) -> AetherContext:
     """Build the context of the project at (or above) ``project``."""
-    if project is not None and not (Path(project) / "conf" / "base").is_dir():
-        raise ConfigError(
-            f"{project} is not an Aether project (it has no conf/base/ folder)",
-            hint="point --project at the folder that holds conf/",
-        )
-    root = find_project_root(Path(project) if project is not None else None)
+    root = project_root(project)
     settings = read_settings(root)
     chosen_env, chosen_by = choose_env(env, settings)
     durability.set_level(choose_durability(settings, root))

@@ -40,6 +40,7 @@ def run_command(
     dry_run: bool,
     no_wait: bool = False,
 ) -> int:
+    from aether import status_cache
     from aether.cli import run_shortcut
     from aether.engine.runners import create_runner
     from aether.params_overrides import parse_params_overrides
@@ -53,7 +54,9 @@ def run_command(
     chosen = {option: tuple(_split(value, option)) for option, value in selection.items()}
     create_runner(runner, workers)  # a bad --runner/--workers: refused before anything
     key = run_shortcut.request_key(pipeline, params, chosen)
-    known = None if force or dry_run else run_shortcut.nothing_to_do(project, env, key, started)
+    # Taken before the project is loaded: a note is kept against what the run saw.
+    look = None if force or dry_run else status_cache.look_at(project, env)
+    known = run_shortcut.nothing_to_do(look, key, started) if look else None
     if known is not None:
         return report_outcome(known, "")
     reporter = ProgressReporter()
@@ -66,13 +69,14 @@ def run_command(
             if dry_run:
                 print_plan(plan_dry_run(setup, force=force))
                 return 0
+            look = look.with_data(setup.ctx) if look else None
             outcome = execute_run(setup, options)
     except RunInterrupted as stop:
         reporter.stop()
         print_interrupted(stop, resume_command(pipeline, env, params, selection))
         return stop.exit_code
-    if not force:
-        run_shortcut.remember(setup, outcome, key)
+    if look is not None:
+        run_shortcut.remember(setup, outcome, key, look)
     return report_outcome(outcome, resume_command(pipeline, env, params, selection))
 
 

@@ -5,7 +5,8 @@ fingerprinting every node: about a second. When nothing those verdicts depend on
 changed, the answer is the one computed last time. The verdict depends on:
 
 - the project's files: ``pyproject.toml``, everything under ``conf/``, the Python files and
-  folders of the source directory (code hashes), every other file a code hash read;
+  folders of the source directory (code hashes), every other file a code hash read and its
+  folder, and the other folders code hashes look for modules in (the root, ``src/``);
 - the state store (``.aether/state.db`` and its WAL): runs, checks and observations;
 - the data: every asset is a local file whose signature is recorded;
 - the environment: the selected ``conf/`` environment, what was asked (the pipeline, the
@@ -211,8 +212,10 @@ def _data_signatures(
 def _extra_signatures(look: Look) -> dict[str, list[int]] | None:
     """The other project files the code hashes read; None when one changed lately (its
     signature was taken after the evaluation read it: the ctime tells whether it moved)."""
-    inside = (str(p) for p in parsed_files() if p.is_relative_to(look.root))
-    extra = _signatures(path for path in inside if path not in look.files)
+    inside = [p for p in parsed_files() if p.is_relative_to(look.root)]
+    # Their folders too: a module added beside one may shadow a module found elsewhere.
+    paths = {str(p) for p in inside} | {str(p.parent) for p in inside}
+    extra = _signatures(path for path in sorted(paths) if path not in look.files)
     recent_ns = (look.started - RACY_SECONDS) * 1e9
     if any(signature[3] >= recent_ns for signature in extra.values()):
         return None
@@ -243,7 +246,20 @@ def _project_files(root: Path, source_dir: str) -> dict[str, list[int]]:
     paths.append(str(root / ".aether" / "state.db-wal"))
     paths += _conf_files(root)
     paths += _tree(root / source_dir, suffix=".py")
+    paths += _module_folders(root)
     return _signatures(paths)
+
+
+def _module_folders(root: Path) -> list[str]:
+    """The folders code hashes look for modules in, besides the source folder: the root,
+    ``src/`` and any import path inside the project (``python -m``'s current folder,
+    ``PYTHONPATH``). A module added there may shadow one found further down that list, or
+    stand for one that was not project code: the folder's signature moves."""
+    folders = {str(root), str(root / "src")}
+    for entry in filter(None, sys.path):
+        if os.path.isabs(entry) and Path(entry).is_relative_to(root):
+            folders.add(entry)
+    return sorted(folders)
 
 
 def _conf_files(root: Path) -> list[str]:

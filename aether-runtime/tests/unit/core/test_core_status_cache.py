@@ -349,3 +349,23 @@ def test_another_python_evaluates_afresh(
     monkeypatch.setattr(sys.implementation, "cache_tag", "cpython-399")
 
     assert _cached(built) is None
+
+
+def test_a_module_added_where_code_hashes_look_first_is_seen(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With ``source_dir = "lib"``, code hashes still look in ``src/`` and the root first:
+    a ``src/mini/nodes.py`` appearing there changes the verdict, not just the folder."""
+    project = make_project(files={"pyproject.toml": '[tool.aether]\nsource_dir = "lib"\n'})
+    (project / "src").rename(project / "lib")
+    _status(_ran(project, capsys), capsys)
+    assert _cached(project) is not None
+
+    nodes = (project / "lib" / "mini" / "nodes.py").read_text()
+    shadow = project / "src" / "mini" / "nodes.py"
+    shadow.parent.mkdir(parents=True)
+    shadow.write_text(nodes.replace('"n"] * factor', '"n"] + factor'))
+    _age(project / "src")
+
+    assert _cached(project) is None
+    assert "code changed in double" in _status(project, capsys)[1]

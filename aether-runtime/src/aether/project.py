@@ -184,7 +184,8 @@ def choose_durability(settings: Mapping[str, Any], root: Path) -> str:
     if chosen not in durability.LEVELS:
         raise ConfigError(
             f"{where} is {chosen!r}, not a durability Aether knows",
-            hint=f"use one of: {', '.join(durability.LEVELS)} (see docs: guarantees)",
+            hint=f"use one of: {', '.join(durability.LEVELS)} (each is explained under "
+            "'Durability' in docs/explanation/staleness.md)",
         )
     return str(chosen)
 

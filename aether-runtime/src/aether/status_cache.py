@@ -89,12 +89,12 @@ class Look:
 def look_at(project: Path | None, env: str | None) -> Look:
     """The project at ``project`` (or the current folder) as it is now, before anything of
     it is loaded; a bad ``--project`` or durability setting is refused as loading would."""
+    started = time.time()  # before anything is read: a change after it is racy or seen
     root = project_root(project)
     settings = read_settings(root)
     chosen_env, _ = choose_env(env, settings)
     choose_durability(settings, root)
     source_dir = str(settings.get("source_dir", "src"))
-    started = time.time()  # before the first stat: a change after it is racy or seen
     files = _project_files(root, source_dir)
     return Look(root, chosen_env, source_dir, started, files, _env_hash(_conf_files(root)))
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from aether.errors import ConfigError
-from aether.redaction import has_url_secret
+from aether.redaction import has_named_secret, has_url_secret
 
 DEFAULT_ENV = "local"
 BASE_ENV = "base"
@@ -83,12 +83,13 @@ def _store_cache(target: Path, data: Any) -> None:
 
     JSON, not pickle (loading a planted cache file must not run code); YAML that JSON
     cannot hold exactly (dates, integer keys, sets) is simply not cached, nor is a file with
-    a URL password or token in clear (the cache is a file nobody thinks of as secret).
+    a URL password or token, or a value under a secret's name (``password:``), in clear (the
+    cache is a file nobody thinks of as secret).
     ``${env:...}`` values never get here: the cache holds the text before interpolation.
     """
     try:
         text = json.dumps(data, separators=(",", ":"))
-        if json.loads(text) != data or has_url_secret(text):
+        if json.loads(text) != data or has_url_secret(text) or has_named_secret(data):
             return
         target.parent.mkdir(parents=True, exist_ok=True)
         prefix = target.name.rsplit("-", 1)[0]

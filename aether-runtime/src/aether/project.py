@@ -148,6 +148,17 @@ def find_project_root(start: Path | None = None) -> Path:
     )
 
 
+def project_root(project: str | Path | None) -> Path:
+    """The root of the project at ``project`` (which must hold ``conf/base/``), or at or
+    above the current folder when ``project`` is None."""
+    if project is not None and not (Path(project) / "conf" / "base").is_dir():
+        raise ConfigError(
+            f"{project} is not an Aether project (it has no conf/base/ folder)",
+            hint="point --project at the folder that holds conf/",
+        )
+    return find_project_root(Path(project) if project is not None else None)
+
+
 def load_context(
     project: str | Path | None = None,
     *,
@@ -196,12 +207,7 @@ def _read_configuration(
 ) -> tuple[Path, dict[str, Any], ConfigLoader]:
     """The project root, its `[tool.aether]` settings and its `conf/` reader; the chosen
     durability applied and `src/` put on the import path, before any project file is read."""
-    if project is not None and not (Path(project) / "conf" / "base").is_dir():
-        raise ConfigError(
-            f"{project} is not an Aether project (it has no conf/base/ folder)",
-            hint="point --project at the folder that holds conf/",
-        )
-    root = find_project_root(Path(project) if project is not None else None)
+    root = project_root(project)
     settings = read_settings(root)
     chosen_env, chosen_by = choose_env(env, settings)
     durability.set_level(choose_durability(settings, root))
@@ -232,7 +238,8 @@ def choose_durability(settings: Mapping[str, Any], root: Path) -> str:
     if chosen not in durability.LEVELS:
         raise ConfigError(
             f"{where} is {chosen!r}, not a durability Aether knows",
-            hint=f"use one of: {', '.join(durability.LEVELS)} (see docs: guarantees)",
+            hint=f"use one of: {', '.join(durability.LEVELS)} (each is explained under "
+            "'Durability' in docs/explanation/staleness.md)",
         )
     return str(chosen)
 

@@ -47,6 +47,7 @@ _TOKEN_PARAMETER = re.compile(
 )
 
 _REFERENCE = re.compile(r"\$\{[^}]*\}")
+_SECRET_KEY = re.compile(_SECRET_NAMES, re.I)
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -110,6 +111,26 @@ def redact_value(value: Any) -> Any:
     if value is not None and not isinstance(value, bool) and str(value) in _secrets:
         return MASK
     return value
+
+
+def has_named_secret(value: Any) -> bool:
+    """Whether ``value`` (parsed YAML) holds a secret written in clear under a secret's name
+    (``password: hunter2``). A ``${env:...}`` reference is none, nor is ``credentials:
+    <name>``, which names an entry of credentials.yml."""
+    if isinstance(value, Mapping):
+        return any(_is_named_secret(k, v) or has_named_secret(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(has_named_secret(item) for item in value)
+    return False
+
+
+def _is_named_secret(key: Any, value: Any) -> bool:
+    if value is None or isinstance(value, (Mapping, list, tuple, bool)):
+        return False
+    name = str(key)
+    if name.lower() == "credentials" or not _SECRET_KEY.fullmatch(name):
+        return False
+    return bool(_REFERENCE.sub("", str(value)).strip())
 
 
 def has_url_secret(text: str) -> bool:

@@ -517,3 +517,33 @@ def test_unlock_with_a_dot_aether_file_says_there_is_no_lock(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No lock" in result.stdout
     assert_unchanged(before, snapshot(project))
+
+
+def _age_all(project: Path, when: float) -> None:
+    for folder, _, names in os.walk(project):
+        for path in [folder, *(os.path.join(folder, n) for n in names)]:
+            os.utime(path, (when, when))
+
+
+def test_a_cached_status_never_hides_an_edit_that_kept_size_and_mtime(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """``aether status`` answers from its cache only while every file its verdicts depend
+    on is unchanged: an edit that keeps the file's size and sets its mtime back (as
+    ``cp -p`` or ``rsync -t`` do) is still seen, as an evaluation sees it."""
+    project = make_project()
+    assert aether(project, "run").returncode == 0
+    long_ago = time.time() - 3600
+    _age_all(project, long_ago)
+    aether(project, "status")  # records the aged source: the state store changes
+    _age_all(project / ".aether", long_ago)
+    assert "3 fresh" in aether(project, "status").stdout  # evaluated, and kept in the cache
+    parameters = project / "conf" / "base" / "parameters.yml"
+    kept = os.stat(parameters)
+    parameters.write_text("factor: 3\n")
+    os.utime(parameters, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+
+    shown = aether(project, "status")
+
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "parameter factor changed from 2 to 3" in shown.stdout

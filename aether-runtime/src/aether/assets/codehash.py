@@ -65,7 +65,7 @@ class _ModuleSource:
     imports: dict[str, _Import] = field(default_factory=dict)
 
 
-_CACHE: dict[Path, tuple[tuple[int, int], _ModuleSource]] = {}
+_CACHE: dict[Path, tuple[tuple[int, ...], _ModuleSource]] = {}
 parse_count = 0  # how many files were actually parsed (the cache's effect, for tests)
 
 
@@ -75,11 +75,13 @@ def parsed_files() -> list[Path]:
 
 
 def _module_source(path: Path) -> _ModuleSource | None:
-    """The parsed file, cached by (size, mtime_ns); None when it cannot be read or parsed."""
+    """The parsed file, cached by signature (size, mtime, ctime, inode); None when it cannot
+    be read or parsed."""
     global parse_count
     try:
         stat = path.stat()
-        key = (stat.st_size, stat.st_mtime_ns)
+        # The ctime too: an edit that keeps the size and sets the mtime back still moves it.
+        key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
         cached = _CACHE.get(path)
         if cached is not None and cached[0] == key:
             return cached[1]

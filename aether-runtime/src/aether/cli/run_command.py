@@ -46,14 +46,12 @@ def run_command(
     from aether.run import RunOptions, Selection, execute_run, prepare_run
     from aether.run import dry_run as plan_dry_run
 
-    started, looked_at = time.perf_counter(), time.time()
+    started = time.perf_counter()
     overrides = parse_params_overrides(params) if params else None
-    selection = {"--nodes": nodes, "--from-nodes": from_nodes, "--to-nodes": to_nodes}
-    selection["--tags"] = tags
-    chosen = {option: tuple(_split(value, option)) for option, value in selection.items()}
+    selection, chosen = _selection(nodes, from_nodes, to_nodes, tags)
     create_runner(runner, workers)  # a bad --runner/--workers: refused before anything
     key = run_shortcut.request_key(pipeline, params, chosen)
-    known = None if force or dry_run else run_shortcut.nothing_to_do(project, env, key, started)
+    look, known = run_shortcut.look_first(project, env, key, started, force or dry_run)
     if known is not None:
         return report_outcome(known, "")
     reporter = ProgressReporter()
@@ -66,14 +64,23 @@ def run_command(
             if dry_run:
                 print_plan(plan_dry_run(setup, force=force))
                 return 0
+            look = look.with_data(setup.ctx) if look else None
             outcome = execute_run(setup, options)
     except RunInterrupted as stop:
         reporter.stop()
         print_interrupted(stop, resume_command(pipeline, env, params, selection))
         return stop.exit_code
-    if not force:
-        run_shortcut.remember(setup, outcome, key, looked_at)
+    if look is not None:
+        run_shortcut.remember(setup, outcome, key, look)
     return report_outcome(outcome, resume_command(pipeline, env, params, selection))
+
+
+def _selection(
+    nodes: str | None, from_nodes: str | None, to_nodes: str | None, tags: str | None
+) -> tuple[dict[str, str | None], dict[str, tuple[str, ...]]]:
+    """The selection options as given, and as lists of names (checked)."""
+    given = {"--nodes": nodes, "--from-nodes": from_nodes, "--to-nodes": to_nodes, "--tags": tags}
+    return given, {option: tuple(_split(value, option)) for option, value in given.items()}
 
 
 def _say_who_holds(holder: Any) -> None:

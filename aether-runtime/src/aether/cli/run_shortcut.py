@@ -15,9 +15,12 @@ import hashlib
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aether.engine.plan import NodeStatus, RunResult
+
+if TYPE_CHECKING:
+    from aether.status_cache import Look
 
 
 def request_key(
@@ -28,26 +31,35 @@ def request_key(
     return "run-" + hashlib.sha256(asked.encode()).hexdigest()[:20]
 
 
-def nothing_to_do(
-    project: Path | None, env: str | None, key: str, started: float
-) -> RunResult | None:
-    """The answer of a run that would do nothing, if the last one asked the same way found
-    nothing to do and nothing has changed since; None otherwise. (``started``: when the
-    command started, by ``time.perf_counter``: the answer's duration counts from then.)"""
+def look_first(
+    project: Path | None, env: str | None, key: str, started: float, skip: bool
+) -> tuple[Look | None, RunResult | None]:
+    """The project's signatures, taken before it is loaded (a note is kept against what the
+    run saw), and the answer if the run has nothing to do; ``skip`` (``--force``,
+    ``--dry-run``): neither."""
+    if skip:
+        return None, None
     from aether import status_cache
-    from aether.project import choose_env, find_project_root, new_run_id, read_settings
 
-    root = find_project_root(project)
-    if (root / ".aether" / "run.lock").exists():
+    look = status_cache.look_at(project, env)
+    return look, nothing_to_do(look, key, started)
+
+
+def nothing_to_do(look: Look, key: str, started: float) -> RunResult | None:
+    """The answer of a run that would do nothing, if the last one asked the same way found
+    nothing to do and nothing ``look`` sees has changed since; None otherwise.
+    (``started``: when the command started, by ``time.perf_counter``: the answer's duration
+    counts from then.)"""
+    from aether import status_cache
+    from aether.project import new_run_id
+
+    if (look.root / ".aether" / "run.lock").exists():
         return None  # a run is in progress: wait for it the ordinary way
-    settings = read_settings(root)
-    chosen_env, _ = choose_env(env, settings)
-    source_dir = str(settings.get("source_dir", "src"))
-    view = status_cache.read(root, chosen_env, key, source_dir)
-    if not isinstance(view, dict):
+    view = status_cache.answer(look, key)
+    if not isinstance(view, dict) or not isinstance(view.get("pipeline"), str):
         return None
     names = view.get("fresh_nodes")
-    if not isinstance(names, list) or not isinstance(view.get("pipeline"), str):
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         return None
     from aether.engine.plan import NodeResult
 
@@ -57,9 +69,9 @@ def nothing_to_do(
     )
 
 
-def remember(setup: Any, outcome: RunResult, key: str, looked_at: float) -> None:
-    """After a tracked run: note it if it found nothing to do at all (``looked_at``: by
-    ``time.time()``, when the command started, before it read anything)."""
+def remember(setup: Any, outcome: RunResult, key: str, look: Look) -> None:
+    """After a tracked run: note it if it found nothing to do at all (``look``: the
+    project's signatures taken before the run loaded it)."""
     from aether import status_cache
 
     if not outcome.results or not outcome.succeeded or outcome.check_failures:
@@ -67,4 +79,4 @@ def remember(setup: Any, outcome: RunResult, key: str, looked_at: float) -> None
     if any(r.status is not NodeStatus.FRESH or not r.left_alone for r in outcome.results):
         return
     view = {"pipeline": outcome.pipeline, "fresh_nodes": [r.name for r in outcome.results]}
-    status_cache.write(setup.ctx, key, outcome.statuses.values(), view, looked_at=looked_at)
+    status_cache.write(setup.ctx, key, outcome.statuses.values(), view, look)

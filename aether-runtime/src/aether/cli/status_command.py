@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from aether.project import AetherContext
+    from aether.status_cache import Look
 
 from aether.cli.output import console, print_json, print_table, table
 from aether.verdicts import Status
@@ -35,9 +35,13 @@ def status_command(
 
     if show_history:
         return history_command(load_context(project, env=env), window, as_json)
+    from aether import status_cache
+
     form = "json" if as_json else "table"
-    view = _cached_view(project, env, pipeline, form) or _evaluated_view(
-        project, env, pipeline, form
+    name = f"{pipeline or 'all'}-{form}"
+    look = status_cache.look_at(project, env)  # before anything is evaluated
+    view = _usable(status_cache.answer(look, name), form) or _evaluated_view(
+        look, project, env, pipeline, form
     )
     if as_json:
         print_json({"assets": view["assets"]})
@@ -46,31 +50,41 @@ def status_command(
     return 1 if exit_code and view["unwell"] else 0
 
 
-def _cached_view(project: Path | None, env: str | None, pipeline: str | None, form: str) -> Any:
-    """What the last look computed, if nothing it depends on changed (aether.status_cache)."""
-    from aether import status_cache
-    from aether.project import choose_env, find_project_root, read_settings
+def _usable(view: Any, form: str) -> dict[str, Any] | None:
+    """A cached view of the shape this module stores (a hand-edited cache file may hold
+    anything: then the project is evaluated)."""
+    if not isinstance(view, dict) or not isinstance(view.get("unwell"), bool):
+        return None
+    if form == "json":
+        assets = view.get("assets")
+        usable = isinstance(assets, list) and all(isinstance(a, dict) for a in assets)
+        return view if usable else None
+    rows = view.get("rows")
+    if not isinstance(view.get("title"), str) or not isinstance(rows, list):
+        return None
+    cells = [cell for row in rows if isinstance(row, list) for cell in row]
+    if len(cells) != len(rows) * len(_COLUMNS) or not all(_is_cell(c) for c in cells):
+        return None
+    return view
 
-    root = find_project_root(project)
-    settings = read_settings(root)
-    chosen_env, _ = choose_env(env, settings)
-    source_dir = str(settings.get("source_dir", "src"))
-    return status_cache.read(root, chosen_env, f"{pipeline or 'all'}-{form}", source_dir)
+
+def _is_cell(cell: Any) -> bool:
+    return cell is None or isinstance(cell, str)
 
 
 def _evaluated_view(
-    project: Path | None, env: str | None, pipeline: str | None, form: str
+    look: Look, project: Path | None, env: str | None, pipeline: str | None, form: str
 ) -> dict[str, Any]:
     from aether import status_cache
     from aether.project import load_context
     from aether.status import pipeline_status
 
-    looked_at = time.time()
     ctx = load_context(project, env=env)
+    look = look.with_data(ctx)
     statuses = pipeline_status(ctx, pipeline)
     view = _json_view(statuses) if form == "json" else _table_view(statuses)
     view["unwell"] = any(s.status is not Status.FRESH for s in statuses)
-    status_cache.write(ctx, f"{pipeline or 'all'}-{form}", statuses, view, looked_at=looked_at)
+    status_cache.write(ctx, f"{pipeline or 'all'}-{form}", statuses, view, look)
     return view
 
 

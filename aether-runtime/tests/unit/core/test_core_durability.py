@@ -105,6 +105,7 @@ def test_an_unknown_level_is_refused_naming_where_it_was_set(
     assert "[tool.aether] durability" in refused.value.message
     assert "'sometimes'" in refused.value.message
     assert "power-loss" in (refused.value.hint or "")
+    assert "docs/explanation/staleness.md" in (refused.value.hint or "")  # where levels are told
 
 
 def test_the_level_is_process_wide_and_checked() -> None:

@@ -158,3 +158,20 @@ def test_the_yaml_cache_never_holds_a_url_with_a_password(tmp_path: Path) -> Non
 
     cached = [path.read_text() for path in cache.glob("*.json")]
     assert cached == ['{"factor":2}']
+
+
+def test_the_yaml_cache_never_holds_a_secret_written_under_its_name(tmp_path: Path) -> None:
+    """``password: ...`` written in clear in catalog.yml stays in conf/, not in a copy
+    under .aether/cache/; a reference (``${env:...}``, ``credentials: <name>``) is no
+    secret, so such a file is still cached."""
+    cache = tmp_path / "cache"
+    leaky = tmp_path / "catalog.yml"
+    leaky.write_text("a:\n  filepath: a.csv\n  fs_args: {password: Hunter2-in-clear}\n")
+    referenced = tmp_path / "parameters.yml"
+    referenced.write_text("b: {credentials: warehouse, fs_args: {token: '${env:TOKEN}'}}\n")
+
+    load_yaml(leaky, cache_dir=cache)
+    load_yaml(referenced, cache_dir=cache)
+
+    cached = [path.read_text() for path in cache.glob("*.json")]
+    assert cached == ['{"b":{"credentials":"warehouse","fs_args":{"token":"${env:TOKEN}"}}}']

@@ -147,3 +147,44 @@ def test_only_a_run_that_found_nothing_to_do_leaves_a_note(
     assert not note.exists()
     assert _run(project) == 0  # nothing to do
     assert note.exists()
+
+
+def test_a_bad_durability_is_refused_even_when_nothing_is_to_do(
+    settled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AETHER_DURABILITY", "fsync")
+
+    with pytest.raises(AetherError) as refused:
+        _run(settled)
+
+    assert refused.value.exit_code == 2
+
+
+def test_data_changed_while_a_run_evaluates_never_leaves_a_note(
+    settled: Path,
+    loads: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The run found nothing to do, but the source changed after it looked (a copy with
+    an old mtime, as ``cp -p`` makes): the next run must rebuild, not answer at once."""
+    numbers = settled / "data" / "01_raw" / "numbers.csv"
+    note = status_cache.cache_path(settled, None, request_key(None, None, SELECTION))
+    note.unlink()
+    execute = aether.run.execute_run
+
+    def executed_then_replaced(*args: Any, **kwargs: Any) -> Any:
+        outcome = execute(*args, **kwargs)
+        copy = numbers.with_name("copy.csv")
+        copy.write_text("n\n7\n")
+        os.utime(copy, (LONG_AGO, LONG_AGO))
+        os.replace(copy, numbers)
+        return outcome
+
+    monkeypatch.setattr(aether.run, "execute_run", executed_then_replaced)
+    assert _run(settled) == 0
+    monkeypatch.setattr(aether.run, "execute_run", execute)
+
+    assert _run(settled) == 0
+    assert loads == ["prepare_run", "prepare_run"]
+    assert "2 succeeded" in capsys.readouterr().out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import textwrap
 import time
 from collections.abc import Callable
@@ -13,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+import aether.status
 from aether import redaction, status_cache
 from aether.cli.status_command import status_command
+from aether.errors import ConfigError
 from aether.run import run_pipeline
 
 MakeProject = Callable[..., Path]
@@ -34,7 +37,7 @@ def _status(project: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tu
 
 
 def _cached(project: Path, form: str = "table") -> object:
-    return status_cache.read(project, None, f"all-{form}", "src")
+    return status_cache.answer(status_cache.look_at(project, None), f"all-{form}")
 
 
 def _ran(project: Path, capsys: pytest.CaptureFixture[str]) -> Path:
@@ -239,19 +242,130 @@ def test_a_credential_from_the_environment_leaves_no_trace_in_the_cache(
     assert stored[0] == stored[1]
 
 
-def test_a_file_changed_while_the_look_ran_never_validates_its_answer(built: Path) -> None:
-    """However long an evaluation takes, what changed after it began may have been read
-    before the change: such a file is racy for that answer."""
-    from aether.project import load_context
-    from aether.status import pipeline_status
+def _edit_keeping_size_and_mtime(path: Path, old: str, new: str) -> None:
+    """``old`` replaced by ``new`` (as long) in place, the mtime set back as it was."""
+    kept = os.stat(path)
+    path.write_text(path.read_text().replace(old, new, 1))
+    os.utime(path, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    assert os.stat(path).st_size == kept.st_size
 
-    ctx = load_context(built)
-    statuses = pipeline_status(ctx, None)
-    began = LONG_AGO + 1000  # a look that began long ago and took half an hour
-    numbers = built / "data" / "01_raw" / "numbers.csv"
-    os.utime(numbers, (began + 1800, began + 1800))  # changed while it ran
-    view = {"title": "3 assets", "rows": [], "unwell": False}
 
-    status_cache.write(ctx, "all-table", statuses, view, looked_at=began)
+@pytest.mark.parametrize(
+    ("change", "old", "new", "seen"),
+    [
+        ("conf/base/parameters.yml", "factor: 2", "factor: 3", "parameter factor changed"),
+        ("src/mini/nodes.py", '"n"] * factor', '"n"] + factor', "code changed in double"),
+        ("data/03_primary/total.csv", "12", "13", "output modified outside Aether"),
+    ],
+)
+def test_a_file_edited_with_its_size_and_mtime_kept_is_evaluated_afresh(
+    built: Path, capsys: pytest.CaptureFixture[str], change: str, old: str, new: str, seen: str
+) -> None:
+    _status(built, capsys)
+    assert _cached(built) is not None
+
+    _edit_keeping_size_and_mtime(built / change, old, new)  # only its ctime moves
 
     assert _cached(built) is None
+    assert seen in _status(built, capsys)[1]
+
+
+def test_a_change_made_while_the_project_is_evaluated_never_validates_the_answer(
+    built: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when a copy with an old mtime (``cp -p``, ``rsync -t``) lands mid-evaluation, or
+    any edit lands during an evaluation longer than the racy window."""
+    total = built / "data" / "03_primary" / "total.csv"
+    evaluate = aether.status.pipeline_status
+
+    def evaluated_then_replaced(*args: object) -> object:
+        statuses = evaluate(*args)  # type: ignore[arg-type]
+        copy = total.with_name("copy.csv")
+        copy.write_text("total\n-1\n")
+        os.utime(copy, (LONG_AGO, LONG_AGO))
+        os.replace(copy, total)
+        return statuses
+
+    monkeypatch.setattr(aether.status, "pipeline_status", evaluated_then_replaced)
+    assert "3 assets: 3 fresh" in _status(built, capsys)[1]
+    monkeypatch.undo()
+
+    assert "output modified outside Aether" in _status(built, capsys)[1]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"valid_until": "tomorrow"},
+        {"written_at": None},
+        {"extra": [{}]},
+        {"extra": ["a\u0000b"]},
+        {"files": None},
+        {"view": {"title": "3 assets", "rows": [[1]], "unwell": False}},
+        {"view": {"title": "3 assets", "unwell": False}},
+        {"view": []},
+    ],
+)
+def test_a_hand_edited_cache_file_is_ignored_never_a_crash(
+    built: Path, capsys: pytest.CaptureFixture[str], edit: dict[str, object]
+) -> None:
+    evaluated = _status(built, capsys)
+    path = status_cache.cache_path(built, None, "all-table")
+    path.write_text(json.dumps({**json.loads(path.read_text()), **edit}))
+
+    assert _status(built, capsys) == evaluated
+
+
+@pytest.mark.parametrize("text", ["{", "[" * 100_000, "\u00ff"])
+def test_a_cache_file_cut_short_or_garbled_is_ignored(
+    built: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    evaluated = _status(built, capsys)
+    status_cache.cache_path(built, None, "all-table").write_text(text, encoding="latin-1")
+
+    assert _status(built, capsys) == evaluated
+
+
+def test_a_cached_answer_refuses_what_an_evaluation_refuses(
+    built: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _status(built, capsys)
+    assert _cached(built) is not None
+
+    with pytest.raises(ConfigError, match="is not an Aether project"):
+        status_command(built / "src", None, None, False, False, False, "7d")
+    monkeypatch.setenv("AETHER_DURABILITY", "fsync-everything")
+    with pytest.raises(ConfigError, match="not a durability Aether knows"):
+        _status(built, capsys)
+
+
+def test_another_python_evaluates_afresh(
+    built: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Code hashes hash Python's syntax trees, whose shape changes between versions."""
+    _status(built, capsys)
+    assert _cached(built) is not None
+
+    monkeypatch.setattr(sys.implementation, "cache_tag", "cpython-399")
+
+    assert _cached(built) is None
+
+
+def test_a_module_added_where_code_hashes_look_first_is_seen(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With ``source_dir = "lib"``, code hashes still look in ``src/`` and the root first:
+    a ``src/mini/nodes.py`` appearing there changes the verdict, not just the folder."""
+    project = make_project(files={"pyproject.toml": '[tool.aether]\nsource_dir = "lib"\n'})
+    (project / "src").rename(project / "lib")
+    _status(_ran(project, capsys), capsys)
+    assert _cached(project) is not None
+
+    nodes = (project / "lib" / "mini" / "nodes.py").read_text()
+    shadow = project / "src" / "mini" / "nodes.py"
+    shadow.parent.mkdir(parents=True)
+    shadow.write_text(nodes.replace('"n"] * factor', '"n"] + factor'))
+    _age(project / "src")
+
+    assert _cached(project) is None
+    assert "code changed in double" in _status(project, capsys)[1]

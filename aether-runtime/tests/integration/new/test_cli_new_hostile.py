@@ -141,3 +141,12 @@ def test_a_failed_render_leaves_nothing_behind(aether: Aether, tmp_path: Path) -
 
     assert result.returncode == 2
     assert sorted(tmp_path.iterdir()) == []
+
+
+def test_the_next_step_can_be_pasted_for_a_folder_with_a_space(
+    aether: Aether, tmp_path: Path
+) -> None:
+    result = aether(tmp_path, "new", "my orders", "--defaults")
+
+    assert result.returncode == 0, result.stderr
+    assert "Next: cd 'my orders' && git init" in result.stdout

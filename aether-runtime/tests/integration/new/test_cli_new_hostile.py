@@ -150,3 +150,23 @@ def test_the_next_step_can_be_pasted_for_a_folder_with_a_space(
 
     assert result.returncode == 0, result.stderr
     assert "Next: cd 'my orders' && git init" in result.stdout
+
+
+def test_two_runs_into_the_same_folder_make_one_project(
+    aether_in_background: Callable[..., subprocess.Popen[str]], tmp_path: Path
+) -> None:
+    runs = [
+        aether_in_background(tmp_path, "new", "p", "--defaults", "--data", f"description=run {n}")
+        for n in (1, 2)
+    ]
+    outcomes = [(run.wait(timeout=300), *run.communicate()) for run in runs]
+
+    codes = sorted(code for code, _, _ in outcomes)
+    assert codes == [0, 2], outcomes
+    loser_stderr = next(err for code, _, err in outcomes if code == 2)
+    assert loser_stderr.startswith("error: ") and "Traceback" not in loser_stderr
+    winner = next(out for code, out, _ in outcomes if code == 0)
+    assert "Created p." in winner
+    readme = (tmp_path / "p" / "README.md").read_text()
+    assert ("run 1" in readme) != ("run 2" in readme)  # one project, not a mix of two
+    assert [p.name for p in tmp_path.iterdir()] == ["p"]

@@ -42,6 +42,8 @@ def template_problems(names: list[str], prefix: str, where: str) -> list[str]:
 
 
 def check_wheel(wheel: Path, version: str) -> list[str]:
+    if not zipfile.is_zipfile(wheel):
+        return [f"{wheel.name}: not a zip archive (a truncated or failed build?); build it again"]
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         metadata = next((n for n in names if n.endswith(".dist-info/METADATA")), None)
@@ -54,6 +56,8 @@ def check_wheel(wheel: Path, version: str) -> list[str]:
 
 
 def check_sdist(sdist: Path, version: str) -> list[str]:
+    if not tarfile.is_tarfile(sdist):
+        return [f"{sdist.name}: not a tar archive (a truncated or failed build?); build it again"]
     with tarfile.open(sdist) as archive:
         names = archive.getnames()
         info = next((n for n in names if n.count("/") == 1 and n.endswith("/PKG-INFO")), None)

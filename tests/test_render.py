@@ -379,6 +379,15 @@ BAD_ANSWERS = {
     "package-with-dash": ({"package_name": "my-pkg"}, "package_name 'my-pkg' is not valid"),
     "package-keyword": ({"package_name": "class"}, "package_name 'class' is reserved"),
     "package-aether": ({"package_name": "aether"}, "package_name 'aether' is reserved"),
+    "slug-too-long": ({"project_slug": "a" * 65}, "project_slug is too long (65 characters)"),
+    "package-too-long": (
+        {"package_name": "a" * 65},
+        "package_name is too long (65 characters)",
+    ),
+    "name-on-two-lines": (
+        {"project_name": "Sales\nData", "project_slug": "sales"},
+        "project_name must be a single line",
+    ),
     "runtime-version": (
         {"aether_runtime_version": "0.1"},
         "aether_runtime_version '0.1' is not a version specifier",

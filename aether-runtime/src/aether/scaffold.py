@@ -25,6 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from aether.errors import AetherError, ConfigError
+from aether.redaction import redact_url
+from aether.scaffold_checks import (
+    check_destination,
+    check_questions,
+    check_template_folder,
+    publish,
+    staging_folder,
+)
 
 # The project's canonical repository: what generated projects record for `copier update`.
 PUBLIC_TEMPLATE = "https://github.com/aether-data/aether.git"
@@ -75,6 +83,7 @@ def runtime_version() -> str:
 def choose_template(template: str | None) -> TemplateSource:
     """Where to render from (see the module docstring for the order)."""
     if template:
+        check_template_folder(template)
         return TemplateSource(render=template)
     monorepo = local_monorepo()
     if monorepo is not None:
@@ -92,11 +101,14 @@ def choose_template(template: str | None) -> TemplateSource:
     )
 
 
-def parse_data(items: list[str]) -> dict[str, Any]:
-    """``--data key=value`` items into answers (values typed as YAML, like --params)."""
-    import yaml
+def parse_data(items: list[str]) -> dict[str, str]:
+    """``--data key=value`` items into answers, kept as text.
 
-    answers: dict[str, Any] = {}
+    Copier converts each answer to its question's type (``include_docker=true`` or ``yes``
+    becomes a boolean); reading them as YAML first turned ``Sales: daily`` or ``{{ x }}`` into
+    mappings and ``yes`` into ``True``.
+    """
+    answers: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
@@ -104,7 +116,7 @@ def parse_data(items: list[str]) -> dict[str, Any]:
                 f"Malformed --data item {item!r}: expected name=value",
                 hint="e.g. aether new my-project --data project_name='Sales data'",
             )
-        answers[key.strip()] = yaml.safe_load(value) if value.strip() else ""
+        answers[key.strip()] = value
     return answers
 
 
@@ -115,7 +127,29 @@ def new_project(
     data: Mapping[str, Any] | None = None,
     defaults: bool = False,
 ) -> Path:
-    """Render the template into ``destination``; returns the project folder."""
+    """Render the template into ``destination``; returns the project folder.
+
+    The project is rendered into a hidden folder next to ``destination`` and moved there
+    only when complete, so an interrupted or failed run never leaves a half project under
+    the name asked for, and of two runs into the same folder, the second is refused.
+    """
+    copier = _import_copier()
+    check_destination(destination)
+    source = choose_template(template)
+    answers = dict(data or {})
+    check_questions(source.render, answers)
+    if source.runtime_path:
+        answers.setdefault("aether_runtime_path", source.runtime_path)
+    answers.setdefault("project_name", _title(destination.name))
+    with staging_folder(destination) as staged:
+        _render(copier, source, staged, answers, defaults)
+        if source.recorded_source is not None:
+            record_origin(staged / ANSWERS_FILE, source.recorded_source, source.recorded_commit)
+        publish(staged, destination)
+    return destination
+
+
+def _import_copier() -> Any:
     try:
         import copier
     except ImportError:
@@ -124,24 +158,23 @@ def new_project(
             hint="install the extra: pip install 'aether-data[new]', or run "
             "uvx --from 'aether-data[new]' aether new DEST",
         ) from None
-    if destination.exists() and any(destination.iterdir()):
-        raise ConfigError(
-            f"{destination} exists and is not empty",
-            hint="pick a new folder name, or empty that folder first",
-        )
-    source = choose_template(template)
-    answers = dict(data or {})
-    if source.runtime_path:
-        answers.setdefault("aether_runtime_path", source.runtime_path)
-    answers.setdefault("project_name", _title(destination.name))
+    return copier
+
+
+def _render(
+    copier: Any, source: TemplateSource, staged: Path, answers: dict[str, Any], defaults: bool
+) -> None:
+    from plumbum import ProcessExecutionError
+
     try:
         with warnings.catch_warnings():
             # A local checkout is usually untagged and dirty: copier says so; that is fine.
             warnings.simplefilter("ignore")
             copier.run_copy(
                 source.render,
-                # Absolute: the template writes `aether_runtime_path` relative to it.
-                str(destination.absolute()),
+                # Absolute: the template writes `aether_runtime_path` relative to it. The
+                # staging folder sits next to the destination, so that path is the same.
+                str(staged),
                 data=answers,
                 defaults=defaults,
                 unsafe=False,
@@ -149,10 +182,18 @@ def new_project(
                 vcs_ref=source.vcs_ref,
             )
     except (copier.errors.UserMessageError, ValueError) as exc:
-        raise ConfigError(f"The template rejected an answer: {exc}") from None
-    if source.recorded_source is not None:
-        record_origin(destination / ANSWERS_FILE, source.recorded_source, source.recorded_commit)
-    return destination
+        question = re.search(r"question '(\w+)'", str(exc))
+        name = question.group(1) if question else "NAME"
+        raise ConfigError(
+            f"The template rejected an answer: {redact_url(str(exc))}",
+            hint=f"give a valid one with --data {name}=VALUE (project_slug and package_name "
+            "are derived from project_name unless given)",
+        ) from None
+    except ProcessExecutionError as exc:
+        raise ConfigError(
+            f"Could not fetch the template {redact_url(source.render)}: {_last_line(exc.stderr)}",
+            hint="check the address, your network and your access to it",
+        ) from None
 
 
 def record_origin(answers_file: Path, source: str, commit: str | None) -> None:
@@ -168,6 +209,11 @@ def record_origin(answers_file: Path, source: str, commit: str | None) -> None:
     body = [line for line in lines if not line.startswith(("#", "_commit:", "_src_path:"))]
     origin = {"_src_path": source} if commit is None else {"_commit": commit, "_src_path": source}
     answers_file.write_text("".join(header) + yaml.safe_dump(origin) + "".join(body))
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return redact_url(lines[-1]) if lines else "no output"
 
 
 def _title(folder: str) -> str:

@@ -248,12 +248,17 @@ def new(
 
     Example: aether new sales-data --defaults --data project_name="Sales data"
     """
+    import shlex
+
     from aether.cli.output import console
     from aether.scaffold import new_project, parse_data
 
     folder = new_project(destination, template=template, data=parse_data(data), defaults=defaults)
+    # Quoted: the next step is meant to be pasted into a shell, spaces and all.
     console().print(
-        f"Created {folder}. Next: cd {folder} && git init && make install run test", markup=False
+        f"Created {folder}. Next: cd {shlex.quote(str(folder))} && git init && make install run "
+        "test",
+        markup=False,
     )
 
 

@@ -41,8 +41,9 @@ OLD_HISTORY = [
 ]
 
 
-def version_2_database(path: Path) -> Path:
-    """A file exactly as a schema-2 Aether left it, with history in its words."""
+def version_2_database(path: Path, rows: list[tuple[str, str, str | None, float]]) -> Path:
+    """A file exactly as a schema-2 Aether left it, with ``rows`` of history in its words
+    (asset, status, reason, at)."""
     with sqlite3.connect(path) as db:
         for script in schema.MIGRATIONS[:2]:
             for statement in schema.statements(script):
@@ -50,15 +51,15 @@ def version_2_database(path: Path) -> Path:
         db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
         db.execute("INSERT INTO meta VALUES ('schema_version', '2')")
         db.executemany(
-            "INSERT INTO transitions (asset, status, reason, at) VALUES (?, ?, ?, ?)",
-            [(f"a{i}", s, r, float(i)) for i, (s, r, _) in enumerate(OLD_HISTORY)],
+            "INSERT INTO transitions (asset, status, reason, at) VALUES (?, ?, ?, ?)", rows
         )
     db.close()
     return path
 
 
 def test_a_version_2_history_is_upgraded_with_the_kind_of_every_reason(tmp_path: Path) -> None:
-    path = version_2_database(tmp_path / "state.db")
+    rows = [(f"a{i}", s, r, float(i)) for i, (s, r, _) in enumerate(OLD_HISTORY)]
+    path = version_2_database(tmp_path / "state.db", rows)
 
     with SQLiteStateStore(path) as store:
         upgraded = store.transitions()
@@ -80,22 +81,12 @@ def test_every_kind_the_upgrade_writes_is_a_reason_kind() -> None:
 
 
 def test_downtime_of_an_upgraded_history_reads_overdue_from_the_kind(tmp_path: Path) -> None:
-    path = tmp_path / "state.db"
-    with sqlite3.connect(path) as db:
-        for script in schema.MIGRATIONS[:2]:
-            for statement in schema.statements(script):
-                db.execute(statement)
-        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-        db.execute("INSERT INTO meta VALUES ('schema_version', '2')")
-        db.executemany(
-            "INSERT INTO transitions (asset, status, reason, at) VALUES (?, ?, ?, ?)",
-            [
-                ("a", "stale", "input raw has a new version", 0.0),
-                ("a", "stale", "overdue: data is 2d old (error_after 1d)", 10.0),
-                ("a", "fresh", None, 25.0),
-            ],
-        )
-    db.close()
+    rows = [
+        ("a", "stale", "input raw has a new version", 0.0),
+        ("a", "stale", "overdue: data is 2d old (error_after 1d)", 10.0),
+        ("a", "fresh", None, 25.0),
+    ]
+    path = version_2_database(tmp_path / "state.db", rows)
 
     with SQLiteStateStore(path) as store:
         records = history(store.transitions(), window=100.0, now=100.0)
@@ -114,7 +105,8 @@ def test_new_transitions_store_their_kind(tmp_path: Path) -> None:
 
 
 def test_a_file_newer_than_schema_3_is_still_refused(tmp_path: Path) -> None:
-    path = version_2_database(tmp_path / "state.db")
+    rows = [(f"a{i}", s, r, float(i)) for i, (s, r, _) in enumerate(OLD_HISTORY)]
+    path = version_2_database(tmp_path / "state.db", rows)
     with sqlite3.connect(path) as db:
         db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(4),))
     db.close()

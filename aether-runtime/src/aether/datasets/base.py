@@ -109,6 +109,18 @@ class AbstractDataSet(ABC):
         """
         return None
 
+    @property
+    def content_hash_is_costly(self) -> bool:
+        """Whether `content_hash()` must read all of the data over the network (optional hook).
+
+        True for a database table, an API response or a remote object: `aether status` then
+        never calls `content_hash()`; it judges by `signature()` alone and, where there is no
+        signature either, shows the last observation and says so. `aether run` and
+        `aether reconcile` re-observe such data at their start. False (the default) for data
+        that is cheap to hash, such as a local file.
+        """
+        return False
+
     # Optional staging hooks (all four, or none). ``_stage`` writes the data aside and
     # returns where; None (the default) means "cannot stage": the dataset is then saved with
     # ``_save``, after every stageable output of the node is staged. ``_publish`` must be

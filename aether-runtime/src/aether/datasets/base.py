@@ -83,9 +83,12 @@ class AbstractDataSet(ABC):
 
     Attributes:
         name: The dataset's name in the catalog, set by the catalog.
+        read_only: True for data Aether only reads (a SQL query, an API): such a dataset is
+            refused as a node output before a run starts, and its `save()` raises.
     """
 
     name: str = "<unnamed>"
+    read_only: bool = False
 
     def signature(self) -> dict[str, Any] | None:
         """The physical identity of the stored data, cheap to read (optional hook).
@@ -171,6 +174,7 @@ class AbstractDataSet(ABC):
         Raises:
             DataSetError: The implementation failed; the message names the dataset.
         """
+        self._refuse_if_read_only()
         started = time.perf_counter()
         with self._reported("save", _SAVE_HINT):
             self._save(data)
@@ -186,6 +190,7 @@ class AbstractDataSet(ABC):
             Where the copy was written, for `publish()` or `discard()`; None when the
                 dataset cannot stage: call `save()` instead.
         """
+        self._refuse_if_read_only()
         with self._reported("save", _SAVE_HINT):
             return self._stage(data)
 
@@ -240,6 +245,13 @@ class AbstractDataSet(ABC):
                 f"Failed to check whether dataset '{self.name}' exists: {_short(exc)}",
                 hint="check the location and credentials in the catalog entry",
             ) from exc
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise DataSetError(
+                f"Dataset '{self.name}' ({type(self).__name__}) is read-only: it cannot be saved",
+                hint="write the data to a dataset that can be written (a table or a file)",
+            )
 
     @contextlib.contextmanager
     def _reported(self, verb: str, hint: str) -> Iterator[None]:

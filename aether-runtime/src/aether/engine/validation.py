@@ -104,12 +104,26 @@ def validate_pipeline(
                 else "add it to conf/base/catalog.yml or produce it with a node",
             )
     catalog.validate()
+    refuse_read_only_outputs(pipeline, catalog)
     if import_code:
         check_transformations(pipeline.nodes)
     # After the transformations: `aether validate` lists check and freshness problems of
     # every entry itself, so raising them first here would only hide a broken import.
     refuse_directory_paths(catalog, pipeline.datasets())
     check_asset_specs(catalog, pipeline.datasets())
+
+
+def refuse_read_only_outputs(pipeline: Pipeline, catalog: DataCatalog) -> None:
+    """No node writes a read-only dataset (a SQL query, an API): refused before any runs."""
+    for item in pipeline.nodes:
+        for name in item.outputs:
+            if catalog.is_declared(name) and catalog.get(name).read_only:
+                kind = type(catalog.get(name)).__name__
+                raise PipelineError(
+                    f"Node '{item.name}' writes '{name}', but {kind} is read-only",
+                    hint=f"make '{name}' a dataset that can be written (a table or a file), "
+                    "or read it as an input instead",
+                )
 
 
 def check_asset_specs(catalog: DataCatalog, names: Iterable[str]) -> None:

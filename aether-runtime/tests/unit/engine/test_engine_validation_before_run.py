@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from aether.catalog import DataCatalog
+from aether.datasets import AbstractDataSet
 from aether.engine.validation import validate_pipeline
-from aether.errors import AetherError, CatalogError, ConfigError
+from aether.errors import AetherError, CatalogError, ConfigError, DataSetError, PipelineError
 from aether.pipeline import Pipeline, node
 from aether.single_file_paths import refuse_directory_paths
 
@@ -75,3 +76,43 @@ def test_checks_and_freshness_of_its_datasets_are_parsed(
         validate_pipeline(PIPELINE, _catalog(tmp_path, out=changes))
 
     assert "'out'" in caught.value.message
+
+
+class ReadOnlyNumbers(AbstractDataSet):
+    """A dataset Aether may only read, like a SQL query or an API."""
+
+    read_only = True
+
+    def _load(self) -> Any:
+        return [1, 2]
+
+    def _save(self, data: Any) -> None:
+        raise AssertionError("a read-only dataset must never reach _save")
+
+    def _exists(self) -> bool:
+        return True
+
+    def _describe(self) -> dict[str, Any]:
+        return {}
+
+
+def test_a_read_only_dataset_is_refused_as_an_output(tmp_path: Path) -> None:
+    catalog = _catalog(tmp_path)
+    catalog.add("out", ReadOnlyNumbers())
+
+    with pytest.raises(PipelineError) as caught:
+        validate_pipeline(PIPELINE, catalog)
+
+    assert caught.value.message == ("Node 'copy' writes 'out', but ReadOnlyNumbers is read-only")
+    assert caught.value.exit_code == 2
+
+
+def test_a_read_only_dataset_is_accepted_as_an_input_and_refuses_a_save(tmp_path: Path) -> None:
+    catalog = _catalog(tmp_path)
+    catalog.add("raw", ReadOnlyNumbers())
+    validate_pipeline(PIPELINE, catalog)
+
+    with pytest.raises(DataSetError, match="'raw' \\(ReadOnlyNumbers\\) is read-only"):
+        catalog.get("raw").save([3])
+    with pytest.raises(DataSetError, match="is read-only"):
+        catalog.get("raw").stage([3])

@@ -44,7 +44,8 @@ def reconcile_once(
     ctx = load_context(project, env=env)
     selected = ctx.pipeline(pipeline)
     with ctx.state_store() as store:
-        evaluation = evaluate(ctx, store, record=True)
+        # Like a run, it reads the sources a look cannot judge: it decides whether to run.
+        evaluation = evaluate(ctx, store, record=True, reobserve=True)
     plan = plan_project_run(ctx, selected, selected, evaluation)
     tick.planned = [p.node.name for p in plan.to_run]
     for status in evaluation.statuses.values():

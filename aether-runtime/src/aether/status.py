@@ -21,11 +21,17 @@ from aether.verdicts import ReasonKind, Status
 DOWN_STATUSES = (Status.MISSING, Status.FAILED)
 
 
-def evaluate(ctx: AetherContext, store: StateStore, *, record: bool = False) -> Evaluation:
+def evaluate(
+    ctx: AetherContext, store: StateStore, *, record: bool = False, reobserve: bool = False
+) -> Evaluation:
     """Every asset of the project evaluated on the union of its pipelines (one truth);
-    ``record``: store what was newly seen of sources (their data time starts then)."""
+    ``record``: store what was newly seen of sources (their data time starts then);
+    ``reobserve``: read data that is costly to hash (a table, an API) as a run does, rather
+    than judge it by its signature or last observation as a look does."""
     project = ctx.project_pipeline()
-    evaluator = AssetEvaluator(project, ctx.catalog, store, ctx.params, ctx.project_path)
+    evaluator = AssetEvaluator(
+        project, ctx.catalog, store, ctx.params, ctx.project_path, reobserve=reobserve
+    )
     evaluation = evaluator.evaluate()
     if record:
         evaluator.record_observations()

@@ -13,7 +13,11 @@ Versions:
   else a hash of its content ("modified outside Aether" when that differs);
 - an in-memory dataset: the fingerprint its producer would have now;
 - a dataset with neither ``signature()`` nor ``content_hash()`` (a custom dataset's minimum):
-  Aether's own record, trusted while ``exists()`` holds — outside changes are not seen.
+  Aether's own record, trusted while ``exists()`` holds — outside changes are not seen;
+- a dataset whose content hash means reading all of it over the network (a table, an API,
+  a remote object: ``content_hash_is_costly``) is hashed only by a run (``reobserve``); a look
+  (``aether status``) judges it by its signature alone and, where it has none, takes the last
+  observation and says so.
 
 The pipeline given is the project's (the union of all pipelines): an asset has one verdict
 whichever pipeline asks.
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +40,13 @@ from aether.assets.fingerprint import (
     node_parts,
     params_for,
 )
-from aether.assets.signatures import is_racy, signature_version
+from aether.assets.observation import SourceObserver
+from aether.assets.signatures import signature_version
 from aether.assets.status import AssetStatus, Evaluation, NodeState, Observation
 from aether.catalog import DataCatalog
 from aether.checks import CheckSpec, parse_checks
 from aether.pipeline import Node, Pipeline
-from aether.state.base import Head, HeadStatus, Materialization, SourceObservation, StateStore
+from aether.state.base import Head, HeadStatus, Materialization, StateStore
 from aether.verdicts import Reason, ReasonKind, Status
 
 
@@ -61,8 +67,11 @@ class AssetEvaluator:
         project_path: Path,
         *,
         now: float | None = None,
+        reobserve: bool = True,
     ) -> None:
         self.pipeline = pipeline
+        # False for a look (`aether status`): data that is costly to hash is never read.
+        self.reobserve = reobserve
         self.catalog = catalog
         self.store = store
         self.params = params
@@ -73,13 +82,11 @@ class AssetEvaluator:
         self.assets: frozenset[str] = frozenset(n for n in names if catalog.is_declared(n))
         # Parts are decoded only for the few heads whose fingerprint differs (see _why).
         self._heads: dict[str, Head] = store.heads(sorted(self.assets), include_parts=False)
-        sources = sorted(n for n in self.assets if n not in pipeline.producers)
-        self._observations: dict[str, SourceObservation] = store.source_observations(sources)
-        self._pending_observations: dict[str, tuple[str, dict[str, Any] | None, float]] = {}
+        sources = (n for n in self.assets if n not in pipeline.producers)
+        self._sources = SourceObserver(catalog, store, sources, self.signature, reobserve=reobserve)
         self._statuses: dict[str, AssetStatus] = {}
         self._nodes: dict[str, NodeState] = {}
         self._code_hashes: dict[str, str] = {}
-        self._observed: dict[str, Observation] = {}
         self._signatures: dict[str, dict[str, Any] | None] = {}
         self._checks: dict[str, list[CheckSpec]] = {}
         # Per node: the first unwell thing upstream of it, seen through in-memory datasets.
@@ -175,40 +182,11 @@ class AssetEvaluator:
 
     def observe_source(self, name: str) -> Observation:
         """The source's version: the recorded one while its signature holds, else hashed."""
-        if name not in self._observed:
-            self._observed[name] = self._observe(name)
-        return self._observed[name]
-
-    def _observe(self, name: str) -> Observation:
-        dataset = self.catalog.get(name)
-        signature = self.signature(name)
-        previous = self._observations.get(name)
-        if signature is None and not dataset.exists():
-            return Observation(None, None)
-        if (
-            previous is not None
-            and signature is not None
-            and signature == previous.signature
-            and not is_racy(signature, previous.observed_at)
-        ):
-            return Observation(previous.version, previous.first_seen)
-        # Neither hook (signature, content hash): one constant version, recorded once, so
-        # a source Aether cannot observe is never taken for new data on every look.
-        version = dataset.content_hash() or signature_version(signature)
-        if previous is not None and previous.version == version:
-            if signature is None:
-                return Observation(version, previous.first_seen)
-            first_seen = previous.first_seen
-        else:
-            first_seen = self._now
-        self._pending_observations[name] = (version, signature, first_seen)
-        return Observation(version, first_seen)
+        return self._sources.observe(name, self._now)
 
     def record_observations(self) -> None:
         """Store what was newly observed of sources (their data time starts when first seen)."""
-        for name, (version, signature, first_seen) in self._pending_observations.items():
-            self.store.record_source_observation(name, version, signature, first_seen, self._now)
-        self._pending_observations.clear()
+        self._sources.record(self._now)
 
     def code_hash(self, item: Node) -> str:
         if item.code_version is not None:
@@ -264,6 +242,8 @@ class AssetEvaluator:
         )
         if observed.version is None:
             return status.judged(Status.MISSING, Reason(ReasonKind.SOURCE_MISSING))
+        if observed.unverified:
+            status = replace(status, warnings=(observed.unverified,))
         status = self._apply_freshness(status)
         return self._apply_checks(status, valid_since=observed.data_time)
 
@@ -379,6 +359,10 @@ class AssetEvaluator:
             return version
         if current is None and not dataset.exists():
             return None
+        if dataset.content_hash_is_costly and not self.reobserve:
+            # A look never reads it all: a new signature tells it was modified; no signature
+            # at all, that Aether's record is all there is until a run reads it.
+            return version if current is None else signature_version(current)
         content = dataset.content_hash()
         if content is None and current is None and signature is None:
             # Neither hook (a custom dataset's documented minimum): outside changes cannot

@@ -122,7 +122,9 @@ class Observation:
 
     version: str | None
     data_time: float | None
-    record: tuple[str, dict[str, Any] | None, float] | None = None
+    # Set when the version is the last one recorded, not checked now (a look that may not
+    # read all of the data): what to tell the user about it.
+    unverified: str | None = None
 
 
 def _iso(stamp: float | None) -> str | None:

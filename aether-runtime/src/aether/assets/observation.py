@@ -1,0 +1,105 @@
+"""What a source asset (one no node produces) is now: its version, and when it was first seen.
+
+A source keeps the version last recorded while its signature holds; otherwise its content is
+hashed, so a ``touch`` alone changes nothing. Data whose content hash means reading all of it
+over the network (a table, an API, a remote object: ``content_hash_is_costly``) is hashed
+only when ``reobserve`` is on (a run); a look (``aether status``) judges it by its signature
+alone and, where it has none, takes the last observation and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from aether.assets.signatures import is_racy, signature_version
+from aether.assets.status import Observation
+from aether.catalog import DataCatalog
+from aether.state.base import SourceObservation, StateStore
+
+Signature = dict[str, Any] | None
+
+
+class SourceObserver:
+    """Observes the sources of one evaluator, once per source, and records what is new."""
+
+    def __init__(
+        self,
+        catalog: DataCatalog,
+        store: StateStore,
+        sources: Iterable[str],
+        signature: Callable[[str], Signature],
+        *,
+        reobserve: bool,
+    ) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.reobserve = reobserve
+        self._signature = signature
+        self._previous: dict[str, SourceObservation] = store.source_observations(sorted(sources))
+        self._pending: dict[str, tuple[str, Signature, float]] = {}
+        self._observed: dict[str, Observation] = {}
+
+    def observe(self, name: str, now: float) -> Observation:
+        """The source's version: the recorded one while its signature holds, else hashed."""
+        if name not in self._observed:
+            self._observed[name] = self._observe(name, now)
+        return self._observed[name]
+
+    def record(self, now: float) -> None:
+        """Store what was newly observed (a source's data time starts when first seen)."""
+        for name, (version, signature, first_seen) in self._pending.items():
+            self.store.record_source_observation(name, version, signature, first_seen, now)
+        self._pending.clear()
+
+    def _observe(self, name: str, now: float) -> Observation:
+        dataset = self.catalog.get(name)
+        signature = self._signature(name)
+        previous = self._previous.get(name)
+        if signature is None and not dataset.exists():
+            return Observation(None, None)
+        if (
+            previous is not None
+            and signature is not None
+            and signature == previous.signature
+            and not is_racy(signature, previous.observed_at)
+        ):
+            return Observation(previous.version, previous.first_seen)
+        if dataset.content_hash_is_costly and not self.reobserve:
+            return _observed_cheaply(signature, previous, now)
+        # Neither hook (signature, content hash): one constant version, recorded once, so
+        # a source Aether cannot observe is never taken for new data on every look.
+        version = dataset.content_hash() or signature_version(signature)
+        if previous is not None and previous.version == version:
+            if signature is None:
+                return Observation(version, previous.first_seen)
+            first_seen = previous.first_seen
+        else:
+            first_seen = now
+        self._pending[name] = (version, signature, first_seen)
+        return Observation(version, first_seen)
+
+
+def _observed_cheaply(
+    signature: Signature, previous: SourceObservation | None, now: float
+) -> Observation:
+    """A look at a source too costly to hash: nothing read, nothing recorded (only a run
+    records what it read, so a look never leaves a version a run would not)."""
+    if previous is None:
+        version = signature_version(signature) if signature else "unobserved"
+        return Observation(version, now, "never observed; `aether run` reads it")
+    if signature is not None:  # it changed: a new version, told by its signature alone
+        return Observation(
+            signature_version(signature),
+            now,
+            "changed since it was last observed; `aether run` reads it to tell whether its "
+            "content did",
+        )
+    seen = datetime.fromtimestamp(previous.observed_at, tz=timezone.utc)
+    return Observation(
+        previous.version,
+        previous.first_seen,
+        f"as last observed {seen:%Y-%m-%d %H:%M} UTC: `aether status` does not read all of it "
+        "to tell whether it changed since; `aether run` does",
+    )

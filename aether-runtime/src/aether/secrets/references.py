@@ -74,10 +74,11 @@ def all_references(value: Any, where: str) -> list[SecretReference]:
     """Every reference in ``value`` (parsed YAML, at any depth), checked for form."""
     if isinstance(value, str):
         return find_references(value, where) if MARK in value else []
-    items = value.values() if isinstance(value, Mapping) else value
-    if not isinstance(value, (Mapping, list, tuple)):
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if not isinstance(value, (list, tuple)):
         return []
-    return [reference for item in items for reference in all_references(item, where)]
+    return [reference for item in value for reference in all_references(item, where)]
 
 
 def resolve_references(value: Any, read: Callable[[SecretReference], str], where: str) -> Any:

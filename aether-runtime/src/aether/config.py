@@ -4,9 +4,10 @@ Exactly two layers are read: ``conf/base/`` and the selected environment's folde
 the environment overrides the same file in ``base`` key by key at the top level (a catalog
 entry in ``local`` replaces the whole base entry); ``parameters.yml`` is merged deeply.
 ``${env:NAME}`` and ``${env:NAME,default}`` are replaced anywhere; ``${params:a.b}`` is
-replaced in the catalog (see :func:`interpolate_params`). YAML is parsed strictly
-(:mod:`aether.strict_yaml`: no duplicate keys, bounded aliases); ``--params`` is
-:mod:`aether.params_overrides`.
+replaced in the catalog (see :func:`interpolate_params`); ``${secret:...}`` is refused
+outside credentials.yml (the catalog resolves it there: :mod:`aether.secrets`). YAML is
+parsed strictly (:mod:`aether.strict_yaml`: no duplicate keys, bounded aliases);
+``--params`` is :mod:`aether.params_overrides`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from aether.errors import ConfigError
 from aether.redaction import has_named_secret, has_url_secret
+from aether.secrets.references import MARK, has_reference
 
 DEFAULT_ENV = "local"
 BASE_ENV = "base"
@@ -188,7 +190,10 @@ class ConfigLoader:
                     f"{shown} must hold a mapping at the top level, not a {type(data).__name__}",
                     hint="write it as `key: value` entries",
                 )
-            if "${env:" in path.read_text(encoding="utf-8"):  # skip walking big files needlessly
+            text = path.read_text(encoding="utf-8")
+            if MARK in text and path.name not in _NEVER_CACHED:  # walk big files only if needed
+                refuse_secret_references(data, text, shown)
+            if "${env:" in text:
                 data = interpolate_env(data, shown)
             layer.files.append(path)
             for top_key, value in data.items():
@@ -198,6 +203,19 @@ class ConfigLoader:
                     layer.data[top_key] = value
                 layer.origins[top_key] = path
         return layer
+
+
+def refuse_secret_references(data: Any, text: str, shown: str) -> None:
+    """``${secret:...}`` belongs in credentials.yml only: anywhere else it would be a secret
+    in a value Aether shows, records and caches. (In a comment it is just text.)"""
+    if not has_reference(data):
+        return
+    line = next((n for n, t in enumerate(text.splitlines(), 1) if MARK in t.split("#", 1)[0]), None)
+    raise ConfigError(
+        f"{shown}{f':{line}' if line else ''}: ${{secret:...}} may only be used in credentials.yml",
+        hint="move the value to a set in conf/local/credentials.yml and name the set with "
+        "`credentials: <set>` in the catalog entry",
+    )
 
 
 def check_env_name(env: str, conf_path: Path, chosen_by: str = "--env") -> None:

@@ -6,7 +6,7 @@ line (`error: <message> — <hint>`) and the exit code on the class.
 ```text
 AetherError                      exit 2: bad input unless said otherwise
 ├── ConfigError                  conf/ files, parameters, --params, environments
-│   └── CredentialsError         a missing credentials file or key
+│   └── CredentialsError         a missing credentials file, key or secret
 ├── CatalogError                 catalog entries, dataset types
 ├── DataSetError                 loading, saving or probing one dataset (exit 1)
 ├── PipelineError                pipeline.yml, nodes, selection, transformations, and
@@ -70,7 +70,8 @@ class ConfigError(AetherError):
 
 
 class CredentialsError(ConfigError):
-    """A dataset names credentials that cannot be found."""
+    """A dataset names credentials that cannot be found, or a secret they reference cannot
+    be read (malformed reference, unknown provider, not found, unreachable)."""
 
 
 class CatalogError(AetherError):

@@ -1,5 +1,6 @@
 """`DataCatalog`: datasets by name, built on first use from parsed catalog entries, with the
-credentials they name; a name it does not declare is an in-memory dataset."""
+credentials they name (their `${secret:...}` references resolved then); a name it does not
+declare is an in-memory dataset."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from aether.catalog.entries import CatalogEntry, parse_entry
 from aether.catalog.factory import DataSetFactory
 from aether.datasets.base import AbstractDataSet
 from aether.errors import CatalogError, CredentialsError
-from aether.redaction import redact_value, register_credentials
+from aether.redaction import redact_value, register, register_credentials
+from aether.secrets.providers import SecretProviders
+from aether.secrets.references import (
+    SecretReference,
+    all_references,
+    resolve_references,
+    without_references,
+)
 
 
 class DataCatalog:
@@ -25,9 +33,11 @@ class DataCatalog:
         datasets: Ready-made datasets by name (each gets that name).
         entries: Parsed catalog entries by name, built on first use.
         credentials: The content of credentials.yml; its values are masked in every log
-            line and message from then on.
+            line and message from then on. A `${secret:<provider>:<name>}` in it is
+            resolved when a dataset naming its set is built, and masked from then on.
         credentials_file: Where credentials come from, for messages.
         factory: Builds datasets from entries (default: a new `DataSetFactory`).
+        secret_values: Secrets another process already resolved, to mask here too.
 
     Attributes:
         entries: The parsed catalog entries by name.
@@ -48,6 +58,7 @@ class DataCatalog:
         credentials: Mapping[str, Any] | None = None,
         credentials_file: str = "conf/local/credentials.yml",
         factory: DataSetFactory | None = None,
+        secret_values: Iterable[str] = (),
     ) -> None:
         self._datasets: dict[str, AbstractDataSet] = {}
         for name, dataset in (datasets or {}).items():
@@ -56,10 +67,17 @@ class DataCatalog:
         self.entries: dict[str, CatalogEntry] = dict(entries or {})
         # Registered here, where every process (a parallel worker too) gets its credentials,
         # so any text this process sends anywhere is masked.
-        register_credentials(credentials)
+        # A `${secret:...}` reference is a name, not a secret: only literals are masked now,
+        # each secret once it is read.
+        register_credentials(without_references(credentials))
+        for secret in secret_values:
+            register(secret)
         self._credentials = credentials
         self._credentials_file = credentials_file
         self.factory = factory or DataSetFactory()
+        self._resolved: dict[str, Mapping[str, Any]] = {}
+        self._secret_values: list[str] = list(secret_values)
+        self._secret_providers: SecretProviders | None = None
 
     @classmethod
     def from_config(
@@ -241,7 +259,51 @@ class DataCatalog:
                 f"{self._credentials_file} does not define",
                 hint=f"add a '{ref}:' mapping to that file (defined there: {known})",
             )
-        return found
+        if ref not in self._resolved:
+            where = f"credentials '{ref}' in {self._credentials_file}"
+            self._resolved[ref] = self._resolve_secrets(found, where)
+        return self._resolved[ref]
+
+    def _resolve_secrets(self, found: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+        """The set with its secrets read: asked for once per process and set, kept in memory
+        only, never written anywhere."""
+
+        def read(reference: SecretReference) -> str:
+            secret = self._providers().read(reference, where)
+            self._secret_values.append(secret)
+            return secret
+
+        resolved = resolve_references(found, read, where)
+        register_credentials(resolved)  # a URL around a secret, say, is masked whole too
+        return resolved
+
+    def _providers(self) -> SecretProviders:
+        if self._secret_providers is None:
+            self._secret_providers = SecretProviders(self.factory.project_path)
+        return self._secret_providers
+
+    def check_secret_references(self) -> tuple[CredentialsError, ...]:
+        """Every `${secret:...}` of credentials.yml well formed and naming a known provider;
+        no secret is read. One problem per credential set at most."""
+        problems = []
+        for ref, found in (self._credentials or {}).items():
+            where = f"credentials '{ref}' in {self._credentials_file}"
+            try:
+                for reference in all_references(found, where):
+                    self._providers().check(reference, where)
+            except CredentialsError as problem:
+                problems.append(problem)
+        return tuple(problems)
+
+    def credentials_for_worker(self) -> tuple[Mapping[str, Any] | None, tuple[str, ...]]:
+        """credentials.yml's content, each set this process resolved in its resolved form,
+        and the secrets read: a worker process's catalog takes them (`credentials=`,
+        `secret_values=`), so it masks the same values and asks no secret manager again
+        (an injected `dbutils` exists only in this process)."""
+        if self._credentials is None:
+            return None, tuple(self._secret_values)
+        shared = {**self._credentials, **self._resolved}
+        return shared, tuple(self._secret_values)
 
 
 def change_detection(dataset: AbstractDataSet) -> str:

@@ -205,13 +205,17 @@ def catalog_recipe(catalog: DataCatalog) -> functools.partial[DataCatalog]:
         for name, target in catalog.factory._types.items()
         if isinstance(target, (str, type))
     }
+    # Secrets go resolved (through the pipe, never a file): a worker masks them at once
+    # and asks no secret manager again.
+    credentials, secret_values = catalog.credentials_for_worker()
     return functools.partial(
         _rebuild_catalog,
         dict(catalog.entries),
-        catalog._credentials,
+        credentials,
         catalog._credentials_file,
         catalog.factory.project_path,
         registered,
+        secret_values,
     )
 
 
@@ -221,6 +225,7 @@ def _rebuild_catalog(
     credentials_file: str,
     project_path: Any,
     registered: dict[str, Any],
+    secret_values: tuple[str, ...] = (),
 ) -> DataCatalog:
     factory = DataSetFactory(project_path)
     for name, target in registered.items():
@@ -230,4 +235,5 @@ def _rebuild_catalog(
         credentials=credentials,
         credentials_file=credentials_file,
         factory=factory,
+        secret_values=secret_values,
     )

@@ -33,8 +33,10 @@ def validate_project(ctx: AetherContext) -> list[AetherError]:
     """Every configuration problem of the project, each once; no node runs.
 
     Inputs and cycles are checked on all pipelines together (a pipeline may read what
-    another one produces); parameters per pipeline, so the message names it. Then every
-    catalog entry, the alert webhook, shared locations and literal secrets in conf/base.
+    another one produces); parameters per pipeline, so the message names it. Then the
+    ``${secret:...}`` references of credentials.yml (form and provider), every catalog entry
+    (which reads the secrets of the sets it names), the alert webhook, shared locations and
+    literal secrets in conf/base.
     """
     problems: list[AetherError] = []
     union = ctx.project_pipeline()
@@ -50,6 +52,9 @@ def validate_project(ctx: AetherContext) -> list[AetherError]:
         except AetherError as error:
             error.message = f"[{where}] {error.message}"
             problems.append(error)
+    # Before the entries, which resolve the secrets of the sets they name: a reference
+    # problem is listed once, for every set (used or not), without reading any secret.
+    problems.extend(_not_yet_reported(ctx.catalog.check_secret_references(), problems))
     problems.extend(_catalog_entry_problems(ctx.catalog, problems))
     project_wide: list[Callable[[], object]] = [
         functools.partial(read_webhook, ctx.config),
@@ -63,6 +68,13 @@ def validate_project(ctx: AetherContext) -> list[AetherError]:
             problems.append(error)
     problems.extend(find_committed_secrets(ctx.project_path / "conf" / "base"))
     return list({p.message: p for p in problems}.values())
+
+
+def _not_yet_reported(
+    found: Iterable[AetherError], reported: list[AetherError]
+) -> list[AetherError]:
+    """``found`` minus what ``reported`` holds already (perhaps prefixed with a pipeline)."""
+    return [f for f in found if not any(p.message.endswith(f.message) for p in reported)]
 
 
 def _catalog_entry_problems(catalog: DataCatalog, reported: list[AetherError]) -> list[AetherError]:

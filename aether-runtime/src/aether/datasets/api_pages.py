@@ -129,7 +129,7 @@ def collect_pages(
     pagination: Pagination,
     first_url: str,
     fetch: Callable[[str], Page],
-    records: Callable[[Any], list[Any]],
+    records: Callable[[Page], list[Any]],
 ) -> list[Page]:
     """Every page of a response, in order.
 
@@ -137,7 +137,7 @@ def collect_pages(
         pagination: How pages are found.
         first_url: The first page's URL.
         fetch: Reads one page.
-        records: The records of a page's JSON (for `page_param`: an empty list ends it).
+        records: The records of a page (for `page_param`: an empty list ends it).
 
     Raises:
         PaginationError: More than `max_pages`, or a next link seen before.
@@ -179,12 +179,12 @@ def _numbered_pages(
     param: str,
     url: str,
     fetch: Callable[[str], Page],
-    records: Callable[[Any], list[Any]],
+    records: Callable[[Page], list[Any]],
 ) -> list[Page]:
     pages: list[Page] = []
     for number in range(pagination.start, pagination.start + pagination.max_pages):
         page = fetch(with_query(url, {param: number}))
-        if not records(page.document):
+        if not records(page):
             return pages
         pages.append(page)
     raise _too_many(pagination)

@@ -88,6 +88,7 @@ class APIDataSet(AbstractDataSet):
     Attributes:
         client: The HTTP client (tests replace its `sleep`).
         metadata: Free-form information about the dataset, from the constructor.
+        read_only: True: the dataset is refused as a node output before a run starts.
 
     Example:
         ```yaml

@@ -346,9 +346,12 @@ class APIDataSet(AbstractDataSet):
     def _error(self, what: str, hint: str) -> DataSetError:
         return DataSetError(redact(f"Dataset '{self.name}' (APIDataSet): {what}"), hint=hint)
 
-    def _status_error(self, method: str, url: str, failure: HttpStatusError) -> DataSetError:
+    def _attempts(self) -> str:
         attempts = self.client.retries + 1
-        tried = f" after {attempts} attempts" if is_retryable_status(failure.status) else ""
+        return f"after {attempts} attempt{'s' if attempts > 1 else ''}"
+
+    def _status_error(self, method: str, url: str, failure: HttpStatusError) -> DataSetError:
+        tried = f" {self._attempts()}" if is_retryable_status(failure.status) else ""
         body = f": {failure.excerpt}" if failure.excerpt else ""
         return self._error(
             f"{method} {url} answered HTTP {failure.status}{tried}{body}",
@@ -357,8 +360,8 @@ class APIDataSet(AbstractDataSet):
 
     def _unreachable_error(self, method: str, url: str, failure: HttpUnreachable) -> DataSetError:
         return self._error(
-            f"cannot reach {failure.address} ({method} {url}): {failure.reason}, after "
-            f"{self.client.retries + 1} attempts",
+            f"cannot reach {failure.address} ({method} {url}): {failure.reason}, "
+            f"{self._attempts()}",
             "check that the server is up and that the url's host and port are right",
         )
 

@@ -121,8 +121,16 @@ def with_query(url: str, extra: Mapping[str, Any]) -> str:
     """`url` with the `extra` query parameters set (replacing any of the same name)."""
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in extra]
-    query += [(str(k), str(v)) for k, v in extra.items()]
+    for name, value in extra.items():
+        values = value if isinstance(value, (list, tuple)) else [value]  # ?id=1&id=2
+        query += [(str(name), _query_text(item)) for item in values]
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _query_text(value: Any) -> str:
+    if isinstance(value, bool):  # YAML's true is Python's True; APIs expect "true"
+        return "true" if value else "false"
+    return str(value)
 
 
 def collect_pages(

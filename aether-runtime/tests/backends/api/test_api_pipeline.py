@@ -131,7 +131,8 @@ def test_an_unreachable_api_names_host_and_port(aether, make_project: Callable[.
     result = aether(project, "run")
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"cannot reach 127.0.0.1:{port}" in result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert f"cannot reach 127.0.0.1:{port}" in output and "refused, after 1 attempt " in output
     assert not (project / "data/03_primary/total.csv").exists()
 
 

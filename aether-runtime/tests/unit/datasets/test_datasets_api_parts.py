@@ -122,6 +122,12 @@ def test_a_page_parameter_replaces_one_already_in_the_url() -> None:
     assert with_query("https://a/r?page=1&x=y", {"page": 2}) == "https://a/r?x=y&page=2"
 
 
+def test_query_values_are_written_as_apis_expect() -> None:
+    query = {"ids": [1, 2], "active": True, "q": "a b"}
+
+    assert with_query("https://a/r", query) == "https://a/r?ids=1&ids=2&active=true&q=a+b"
+
+
 def test_validators_prefer_the_etag() -> None:
     headers = {"etag": 'W/"7"', "last-modified": "Wed, 01 Jan 2020 00:00:00 GMT"}
 

@@ -8,8 +8,13 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
+from aether.datasets.api_arguments import (
+    checked_method,
+    checked_url,
+    non_negative,
+    records_path,
+)
 from aether.datasets.api_auth import (
     auth_from_credentials,
     register_secret_headers,
@@ -39,8 +44,6 @@ from aether.errors import DataSetError
 from aether.redaction import redact
 
 logger = logging.getLogger("aether.datasets")
-_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-_LOAD_ARGS = {"records"}
 _GONE = (404, 410)
 _HEAD_REFUSED = (405, 501)
 
@@ -119,19 +122,19 @@ class APIDataSet(AbstractDataSet):
         load_args: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self._method = _checked_method(method)
+        self._method = checked_method(method)
         self._headers = {str(k): str(v) for k, v in (headers or {}).items()}
         self._secret_headers = register_secret_headers(self._headers)
         register_secret_params(dict(params or {}))
-        self._url = with_query(_checked_url(url), params) if params else _checked_url(url)
+        self._url = with_query(checked_url(url), params) if params else checked_url(url)
         self._body = None if json is None else jsonlib.dumps(json).encode("utf-8")
         self._auth = auth_from_credentials(credentials)
         self._pagination = parse_pagination(pagination)
-        self._records_path = _records_path(load_args, self._pagination)
+        self._records_path = records_path(load_args, self._pagination)
         self.client = HttpClient(
-            timeout=_positive(timeout, "timeout"),
-            retries=int(_positive(retries, "retries")),
-            backoff=_positive(backoff, "backoff"),
+            timeout=non_negative(timeout, "timeout"),
+            retries=int(non_negative(retries, "retries")),
+            backoff=non_negative(backoff, "backoff"),
         )
         self.metadata = dict(metadata or {})
         self._snapshot: _Snapshot | None = None
@@ -376,39 +379,3 @@ def _hint_for_status(status: int) -> str:
     if status >= 500:
         return "the API failed on its side: try again later"
     return "check the url, params, method and body in the catalog entry"
-
-
-def _checked_url(url: Any) -> str:
-    if not isinstance(url, str) or urlsplit(url).scheme.lower() not in ("http", "https"):
-        raise ValueError(f"url must be an http:// or https:// URL, got {redact(repr(url))}")
-    if not urlsplit(url).hostname:
-        raise ValueError(f"url has no host: {redact(url)}")
-    return url
-
-
-def _checked_method(method: Any) -> str:
-    upper = str(method).upper()
-    if upper not in _METHODS:
-        raise ValueError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
-    return upper
-
-
-def _positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(f"{name} must be a number of at least 0, got {value!r}")
-    return float(value)
-
-
-def _records_path(load_args: Any, pagination: Any) -> str | None:
-    args = dict(load_args or {})
-    if not set(args) <= _LOAD_ARGS:
-        raise ValueError(f"load_args accepts only 'records', got {sorted(args)}")
-    path = args.get("records")
-    if path is not None and not (isinstance(path, str) and path):
-        raise ValueError("load_args.records must be a dotted JSON path such as data.items")
-    if path is None and pagination is not None and pagination.next_link not in (None, "header"):
-        raise ValueError(
-            "pagination.next_link in the body needs load_args.records: the pages are "
-            "objects, so say where their records are"
-        )
-    return path

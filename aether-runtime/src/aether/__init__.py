@@ -15,6 +15,7 @@ except ImportError:  # pragma: no cover - only when running from an uninstalled 
     __version__ = "0.0.0+unknown"
 
 _EXPORTS = {
+    "APIDataSet": "aether.datasets.api",
     "AbstractDataSet": "aether.datasets.base",
     "AbstractTransformation": "aether.engine.transformation",
     "AetherContext": "aether.project",
@@ -38,6 +39,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "APIDataSet",
     "AbstractDataSet",
     "AbstractTransformation",
     "AetherContext",
@@ -77,6 +79,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from aether.catalog import DataCatalog, DataSetFactory
+    from aether.datasets.api import APIDataSet
     from aether.datasets.base import AbstractDataSet
     from aether.engine.transformation import AbstractTransformation
     from aether.errors import (

@@ -11,6 +11,7 @@ import importlib
 from typing import Any
 
 BUILTIN_DATASETS: dict[str, str] = {
+    "APIDataSet": "aether.datasets.api.APIDataSet",
     "JsonDataSet": "aether.datasets.json.JsonDataSet",
     "MemoryDataSet": "aether.datasets.memory.MemoryDataSet",
     "PandasCsvDataSet": "aether.datasets.pandas.PandasCsvDataSet",

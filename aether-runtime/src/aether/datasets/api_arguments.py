@@ -1,0 +1,55 @@
+"""The arguments of an `APIDataSet` catalog entry, checked when the catalog builds it.
+
+Each check raises ValueError; the catalog turns it into a CatalogError naming the entry
+(exit 2, before anything runs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from aether.redaction import redact
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_LOAD_ARGS = {"records"}
+
+
+def checked_url(url: Any) -> str:
+    """`url`, when it is an http(s) URL with a host."""
+    if not isinstance(url, str) or urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise ValueError(f"url must be an http:// or https:// URL, got {redact(repr(url))}")
+    if not urlsplit(url).hostname:
+        raise ValueError(f"url has no host: {redact(url)}")
+    return url
+
+
+def checked_method(method: Any) -> str:
+    """`method` in capitals, when it is one the dataset sends."""
+    upper = str(method).upper()
+    if upper not in _METHODS:
+        raise ValueError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
+    return upper
+
+
+def non_negative(value: Any, name: str) -> float:
+    """`value` as a float, when it is a number of at least 0 (`timeout`, `retries`...)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"{name} must be a number of at least 0, got {value!r}")
+    return float(value)
+
+
+def records_path(load_args: Any, pagination: Any) -> str | None:
+    """The dotted JSON path of `load_args.records`, checked against `pagination`."""
+    args = dict(load_args or {})
+    if not set(args) <= _LOAD_ARGS:
+        raise ValueError(f"load_args accepts only 'records', got {sorted(args)}")
+    path = args.get("records")
+    if path is not None and not (isinstance(path, str) and path):
+        raise ValueError("load_args.records must be a dotted JSON path such as data.items")
+    if path is None and pagination is not None and pagination.next_link not in (None, "header"):
+        raise ValueError(
+            "pagination.next_link in the body needs load_args.records: the pages are "
+            "objects, so say where their records are"
+        )
+    return path

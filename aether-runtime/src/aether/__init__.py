@@ -32,6 +32,8 @@ _EXPORTS = {
     "NodeFailedError": "aether.errors",
     "Pipeline": "aether.pipeline",
     "PipelineError": "aether.errors",
+    "SQLQueryDataSet": "aether.datasets.sql_query",
+    "SQLTableDataSet": "aether.datasets.sql_table",
     "StateError": "aether.errors",
     "node": "aether.pipeline",
     "run_pipeline": "aether.run",
@@ -55,6 +57,8 @@ __all__ = [
     "NodeFailedError",
     "Pipeline",
     "PipelineError",
+    "SQLQueryDataSet",
+    "SQLTableDataSet",
     "StateError",
     "__version__",
     "node",
@@ -78,6 +82,8 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from aether.catalog import DataCatalog, DataSetFactory
     from aether.datasets.base import AbstractDataSet
+    from aether.datasets.sql_query import SQLQueryDataSet
+    from aether.datasets.sql_table import SQLTableDataSet
     from aether.engine.transformation import AbstractTransformation
     from aether.errors import (
         AetherError,

@@ -8,6 +8,7 @@ import difflib
 import functools
 import inspect
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,9 @@ from aether.redaction import redact
 
 ENTRY_POINT_GROUP = "aether.datasets"
 _LOCAL_PATH_KEYS = ("filepath", "path")
+# A file database's URL with a relative path (`sqlite:///data/shop.db`; four slashes make it
+# absolute): relative to the project root, like every other path, not to the current folder.
+_RELATIVE_FILE_DATABASE = re.compile(r"(?:sqlite|duckdb)(?:\+\w+)?:///(?![/:])(?=.)")
 # Given by the factory, never written in catalog.yml (see DataSetFactory).
 _RUN_PARAMETERS = "run_parameters"
 
@@ -139,7 +143,7 @@ class DataSetFactory:
                 if isinstance(arguments.get(key), str):
                     arguments[key] = _absolute(arguments[key], self.project_path)
         if credentials is not None:
-            arguments["credentials"] = dict(credentials)
+            arguments["credentials"] = _local_database(dict(credentials), self.project_path)
         _check_arguments(cls, arguments, entry)
         if _RUN_PARAMETERS in (_accepted_arguments(cls) or ()):
             arguments[_RUN_PARAMETERS] = self.parameters
@@ -211,6 +215,17 @@ def _check_arguments(cls: type, arguments: Mapping[str, Any], entry: CatalogEntr
                 f"Dataset '{entry.name}' ({entry.where}): {cls.__name__} has no argument '{key}'",
                 hint=f"did you mean '{close[0]}'?" if close else f"it accepts: {accepted}",
             )
+
+
+def _local_database(credentials: dict[str, Any], root: Path | None) -> dict[str, Any]:
+    """`credentials` with a relative SQLite/DuckDB file in `con:` made absolute against root."""
+    con = credentials.get("con")
+    if not isinstance(con, str) or root is None:
+        return credentials
+    match = _RELATIVE_FILE_DATABASE.match(con)
+    if match is None:
+        return credentials
+    return {**credentials, "con": match.group(0) + os.path.join(str(root), con[match.end() :])}
 
 
 def _absolute(path: str, root: Path) -> str:

@@ -23,8 +23,9 @@ _DRIVER_INSTALLS = {
     "duckdb": "duckdb-engine (pip install duckdb-engine)",
 }
 _URL_HINT = (
-    "write it as dialect+driver://user:password@host:port/database, e.g. "
-    "postgresql+psycopg://etl@db.example.com:5432/shop or sqlite:///data/shop.db"
+    "write it as dialect+driver://user@host:port/database (the password, if any, after the "
+    "user and a colon), e.g. postgresql+psycopg://etl@db.example.com:5432/shop or "
+    "sqlite:///data/shop.db"
 )
 
 

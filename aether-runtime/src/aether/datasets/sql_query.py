@@ -43,6 +43,7 @@ class SQLQueryDataSet(SQLDataSetBase):
     """
 
     read_only = True
+    """Always: refused as a node output before a run, and `save()` raises."""
 
     def __init__(
         self,

@@ -5,6 +5,7 @@ one line, no password anywhere: output, logs, state.db)."""
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -187,26 +188,38 @@ def assert_no_password_anywhere(project: Path, output: str) -> None:
             assert PASSWORD.encode() not in path.read_bytes(), path
 
 
-def test_outputs_of_a_node_are_published_together_or_not_at_all(
-    make_project: MakeProject, orders_source: str, aether: Aether, tmp_path: Path
-) -> None:
-    """The second output cannot be written (its table exists and if_exists is fail): the
-    first keeps its old rows, and no staging table is left behind."""
+def two_tables_project(
+    make_project: MakeProject, orders_source: str, tmp_path: Path, copy_if_exists: str
+) -> Path:
+    """One node writing two SQLite tables: `big_orders` (replace) and `copy`."""
     catalog = CATALOG + (
         "copy:\n  type: SQLTableDataSet\n  table_name: copy\n  credentials: target\n"
-        "  save_args: {if_exists: fail}\n"
+        f"  save_args: {{if_exists: {copy_if_exists}}}\n"
     )
     pipeline = PIPELINE.replace("mini.sql_nodes.keep_big", "mini.sql_nodes.split").replace(
         "outputs: big_orders", "outputs: [big_orders, copy]"
     )
-    project = make_project(
-        "atomic",
+    return make_project(
+        "two_tables",
         catalog=catalog,
         pipeline=pipeline,
         parameters=PARAMETERS,
         local=credentials(orders_source, f"sqlite:///{tmp_path / 'target.db'}"),
         files={"src/mini/sql_nodes.py": NODES},
     )
+
+
+def sqlite_tables(tmp_path: Path) -> list[str]:
+    with sqlite3.connect(tmp_path / "target.db") as connection:
+        return sorted(row[0] for row in connection.execute("SELECT name FROM sqlite_master"))
+
+
+def test_outputs_of_a_node_are_published_together_or_not_at_all(
+    make_project: MakeProject, orders_source: str, aether: Aether, tmp_path: Path
+) -> None:
+    """The second output cannot be written (its table exists and if_exists is fail): the
+    first keeps its old rows, and no staging table is left behind."""
+    project = two_tables_project(make_project, orders_source, tmp_path, "fail")
     assert aether(project, "run").returncode == 0
 
     result = aether(project, "run", "--params", "factor=3")
@@ -214,9 +227,32 @@ def test_outputs_of_a_node_are_published_together_or_not_at_all(
     assert result.returncode == 1, result.stdout + result.stderr
     assert "if_exists is 'fail'" in result.stdout + result.stderr
     assert target_rows(tmp_path) == [(1, 20.0), (3, 60.0)]
-    with sqlite3.connect(tmp_path / "target.db") as connection:
-        tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master")]
-    assert sorted(tables) == ["big_orders", "copy"]
+    assert sqlite_tables(tmp_path) == ["big_orders", "copy"]
+
+
+def test_a_run_killed_between_two_table_publishes_is_finished_by_the_next(
+    make_project: MakeProject, orders_source: str, aether: Aether, tmp_path: Path
+) -> None:
+    """The publish journal keeps the staging table's name; the next run publishes it and
+    commits the node, so the two tables are never left half old and half new."""
+    project = two_tables_project(make_project, orders_source, tmp_path, "replace")
+    assert aether(project, "run").returncode == 0
+    pg_execute(orders_source, "UPDATE orders SET amount = 11 WHERE order_id = 1")
+
+    killed = aether(project, "run", env={"AETHER_TEST_CRASH_AT": "between-publishes"})
+
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    assert target_rows(tmp_path) == [(1, 22.0), (3, 60.0)]  # published before the kill
+    assert target_rows(tmp_path, "copy") == [(1, 10.0), (3, 30.0)]  # not yet
+    assert len(sqlite_tables(tmp_path)) == 3  # the staging table of `copy`
+
+    repaired = aether(project, "run")
+
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert target_rows(tmp_path, "copy") == [(1, 11.0), (3, 30.0)]
+    assert sqlite_tables(tmp_path) == ["big_orders", "copy"]
+    statuses = aether(project, "status", "--json")
+    assert {a["status"] for a in json.loads(statuses.stdout)["assets"]} == {"fresh"}
 
 
 def test_a_bad_url_is_bad_input_naming_the_entry_without_the_password(

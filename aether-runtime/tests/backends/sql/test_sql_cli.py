@@ -159,6 +159,15 @@ def test_a_changed_source_row_rebuilds_only_what_depends_on_it(
     assert "82.0" in total
 
 
+def test_parallel_workers_bind_the_run_parameters_too(
+    sql_project: Path, aether: Aether, tmp_path: Path
+) -> None:
+    """A worker process rebuilds the catalog from its recipe, parameters included."""
+    result = aether(sql_project, "run", "--runner", "parallel", "--params", "factor=3")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert target_rows(tmp_path) == [(1, 30.0), (3, 90.0)]
+
+
 def test_an_unreachable_database_fails_the_node_and_keeps_the_last_good_outputs(
     sql_project: Path, aether: Aether, tmp_path: Path
 ) -> None:

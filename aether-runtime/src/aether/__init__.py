@@ -33,6 +33,8 @@ _EXPORTS = {
     "NodeFailedError": "aether.errors",
     "Pipeline": "aether.pipeline",
     "PipelineError": "aether.errors",
+    "SQLQueryDataSet": "aether.datasets.sql_query",
+    "SQLTableDataSet": "aether.datasets.sql_table",
     "StateError": "aether.errors",
     "node": "aether.pipeline",
     "run_pipeline": "aether.run",
@@ -57,6 +59,8 @@ __all__ = [
     "NodeFailedError",
     "Pipeline",
     "PipelineError",
+    "SQLQueryDataSet",
+    "SQLTableDataSet",
     "StateError",
     "__version__",
     "node",
@@ -81,6 +85,8 @@ if TYPE_CHECKING:
     from aether.catalog import DataCatalog, DataSetFactory
     from aether.datasets.api import APIDataSet
     from aether.datasets.base import AbstractDataSet
+    from aether.datasets.sql_query import SQLQueryDataSet
+    from aether.datasets.sql_table import SQLTableDataSet
     from aether.engine.transformation import AbstractTransformation
     from aether.errors import (
         AetherError,

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from aether.state.sqlite import SQLiteStateStore
 
 ENV_VARIABLE = "AETHER_ENV"
+# Catalog keys holding SQL: their `${params:...}` become bound parameters in the dataset
+# (aether.datasets.sql_params), never text pasted into a statement.
+BOUND_PARAMETER_KEYS = frozenset({"sql", "version_query"})
 
 
 @dataclass
@@ -249,7 +252,7 @@ def build_catalog(root: Path, loader: ConfigLoader, params: Mapping[str, Any]) -
     where = {name: layer.where(name, root) for name in layer.data}
     uses_params = any("${params:" in path.read_text(encoding="utf-8") for path in layer.files)
     catalog_cfg = {
-        name: interpolate_params(entry, params, where[name]) if uses_params else entry
+        name: _interpolate_entry(entry, params, where[name]) if uses_params else entry
         for name, entry in layer.data.items()
     }
     credentials_files = loader.layer_files("credentials.yml")
@@ -262,7 +265,17 @@ def build_catalog(root: Path, loader: ConfigLoader, params: Mapping[str, Any]) -
         else f"conf/{loader.env}/credentials.yml",
         project_path=root,
         where=where,
+        parameters=params,
     )
+
+
+def _interpolate_entry(entry: Any, params: Mapping[str, Any], where: str) -> Any:
+    if not isinstance(entry, Mapping):
+        return interpolate_params(entry, params, where)
+    return {
+        key: value if key in BOUND_PARAMETER_KEYS else interpolate_params(value, params, where)
+        for key, value in entry.items()
+    }
 
 
 def read_pipelines(root: Path, loader: ConfigLoader) -> tuple[dict[str, Pipeline], str | None]:

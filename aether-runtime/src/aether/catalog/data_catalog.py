@@ -88,6 +88,7 @@ class DataCatalog:
         credentials_file: str = "conf/local/credentials.yml",
         project_path: Path | None = None,
         where: Mapping[str, str] | None = None,
+        parameters: Mapping[str, Any] | None = None,
     ) -> DataCatalog:
         """A catalog from the merged content of catalog.yml (entries are built lazily).
 
@@ -97,6 +98,7 @@ class DataCatalog:
             credentials_file: Where credentials come from, for messages.
             project_path: The project root, against which relative paths are resolved.
             where: The file (and line) defining each entry, for messages.
+            parameters: The run's parameters, for datasets that bind them (SQL).
 
         Raises:
             CatalogError: An entry is malformed (no `type:`, `checks:` not a list...).
@@ -111,7 +113,7 @@ class DataCatalog:
             entries=entries,
             credentials=credentials,
             credentials_file=credentials_file,
-            factory=DataSetFactory(project_path),
+            factory=DataSetFactory(project_path, parameters),
         )
 
     def __contains__(self, name: object) -> bool:

@@ -8,6 +8,7 @@ import difflib
 import functools
 import inspect
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,11 @@ from aether.redaction import redact
 
 ENTRY_POINT_GROUP = "aether.datasets"
 _LOCAL_PATH_KEYS = ("filepath", "path")
+# A file database's URL with a relative path (`sqlite:///data/shop.db`; four slashes make it
+# absolute): relative to the project root, like every other path, not to the current folder.
+_RELATIVE_FILE_DATABASE = re.compile(r"(?:sqlite|duckdb)(?:\+\w+)?:///(?![/:])(?=.)")
+# Given by the factory, never written in catalog.yml (see DataSetFactory).
+_RUN_PARAMETERS = "run_parameters"
 
 
 class DataSetFactory:
@@ -29,16 +35,24 @@ class DataSetFactory:
     what `register()` added), then the names other packages declare under the entry-point
     group `aether.datasets`; a `type:` with a dot is imported as a dotted path.
 
+    A dataset class whose constructor takes `run_parameters` (the SQL datasets, which bind
+    `${params:...}` in their SQL) receives the run's parameters there.
+
     Args:
         project_path: The project root: relative `filepath:`/`path:` arguments are made
             absolute against it. None keeps them as written.
+        parameters: The run's parameters (parameters.yml with `--params` applied).
 
     Attributes:
         project_path: The project root given to the constructor.
+        parameters: The run's parameters given to the constructor.
     """
 
-    def __init__(self, project_path: Path | None = None) -> None:
+    def __init__(
+        self, project_path: Path | None = None, parameters: Mapping[str, Any] | None = None
+    ) -> None:
         self.project_path = project_path
+        self.parameters = dict(parameters or {})
         self._types: dict[str, Any] = dict(BUILTIN_DATASETS)
         self._resolved: dict[str, type[AbstractDataSet]] = {}
         self._plugins_loaded = False
@@ -129,12 +143,19 @@ class DataSetFactory:
                 if isinstance(arguments.get(key), str):
                     arguments[key] = _absolute(arguments[key], self.project_path)
         if credentials is not None:
-            arguments["credentials"] = dict(credentials)
+            arguments["credentials"] = _local_database(dict(credentials), self.project_path)
         _check_arguments(cls, arguments, entry)
+        if _RUN_PARAMETERS in (_accepted_arguments(cls) or ()):
+            arguments[_RUN_PARAMETERS] = self.parameters
         try:
             dataset = cls(**arguments)
-        except CatalogError:
-            raise
+        except CatalogError as exc:
+            if f"'{entry.name}'" in exc.message:
+                raise
+            # A class checks its arguments without knowing its name: say which entry it is.
+            raise CatalogError(
+                f"Dataset '{entry.name}' ({entry.where}): {redact(exc.message)}", hint=exc.hint
+            ) from None
         except Exception as exc:
             raise CatalogError(
                 f"Dataset '{entry.name}' ({entry.where}): {cls.__name__} rejected its "
@@ -182,6 +203,11 @@ def _check_arguments(cls: type, arguments: Mapping[str, Any], entry: CatalogEntr
     if parameters is None:
         return
     for key in arguments:
+        if key == _RUN_PARAMETERS:
+            raise CatalogError(
+                f"Dataset '{entry.name}' ({entry.where}): `{key}` is set by Aether",
+                hint="remove it: the dataset receives the run's parameters (parameters.yml)",
+            )
         if key not in parameters:
             accepted = [p for p in parameters if p != "self"]
             close = difflib.get_close_matches(key, accepted, n=1)
@@ -189,6 +215,17 @@ def _check_arguments(cls: type, arguments: Mapping[str, Any], entry: CatalogEntr
                 f"Dataset '{entry.name}' ({entry.where}): {cls.__name__} has no argument '{key}'",
                 hint=f"did you mean '{close[0]}'?" if close else f"it accepts: {accepted}",
             )
+
+
+def _local_database(credentials: dict[str, Any], root: Path | None) -> dict[str, Any]:
+    """`credentials` with a relative SQLite/DuckDB file in `con:` made absolute against root."""
+    con = credentials.get("con")
+    if not isinstance(con, str) or root is None:
+        return credentials
+    match = _RELATIVE_FILE_DATABASE.match(con)
+    if match is None:
+        return credentials
+    return {**credentials, "con": match.group(0) + os.path.join(str(root), con[match.end() :])}
 
 
 def _absolute(path: str, root: Path) -> str:

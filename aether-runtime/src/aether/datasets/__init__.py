@@ -18,6 +18,8 @@ BUILTIN_DATASETS: dict[str, str] = {
     "PandasJsonDataSet": "aether.datasets.pandas.PandasJsonDataSet",
     "PandasParquetDataSet": "aether.datasets.pandas.PandasParquetDataSet",
     "PickleDataSet": "aether.datasets.pickle.PickleDataSet",
+    "SQLQueryDataSet": "aether.datasets.sql_query.SQLQueryDataSet",
+    "SQLTableDataSet": "aether.datasets.sql_table.SQLTableDataSet",
 }
 
 _LAZY_EXPORTS: dict[str, str] = {

@@ -215,6 +215,7 @@ def catalog_recipe(catalog: DataCatalog) -> functools.partial[DataCatalog]:
         catalog._credentials_file,
         catalog.factory.project_path,
         registered,
+        catalog.factory.parameters,
         secret_values,
     )
 
@@ -225,9 +226,10 @@ def _rebuild_catalog(
     credentials_file: str,
     project_path: Any,
     registered: dict[str, Any],
+    parameters: dict[str, Any],
     secret_values: tuple[str, ...] = (),
 ) -> DataCatalog:
-    factory = DataSetFactory(project_path)
+    factory = DataSetFactory(project_path, parameters)
     for name, target in registered.items():
         factory.register(name, target)
     return DataCatalog(

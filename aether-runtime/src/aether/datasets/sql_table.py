@@ -1,0 +1,197 @@
+"""`SQLTableDataSet`: a database table read into, and written from, a pandas DataFrame.
+
+Publishing is atomic. The new contents are first written to a staging table in the same
+schema (`_aether_stage_<table>_<8 hex>`); publishing then, in ONE transaction, replaces the
+target's rows with the staging table's (the table itself is kept, so views and grants on it
+survive), creating the table on first publish, and drops the staging table. When the column
+names changed, the table is dropped and recreated in that same transaction (PostgreSQL,
+SQLite and DuckDB roll DDL back too); views on it must then be recreated, and PostgreSQL
+refuses to drop a table that views depend on, leaving the old contents in place.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from aether.datasets.base import Staged
+from aether.datasets.sql_base import SQLDataSetBase
+from aether.datasets.sql_params import BoundQuery
+from aether.errors import CatalogError, DataSetError
+
+IF_EXISTS_MODES = ("replace", "append", "fail")
+_STAGING_PREFIX = "_aether_stage_"
+
+
+class SQLTableDataSet(SQLDataSetBase):
+    """A database table, through SQLAlchemy 2 and pandas (`read_sql` / `to_sql`).
+
+    Args:
+        table_name: The table's name (quoted as needed: any name works).
+        schema: Its schema (PostgreSQL, DuckDB); None for the connection's default.
+        credentials: `{con: <SQLAlchemy URL>}`, from credentials.yml.
+        load_args: Passed to `pandas.read_sql`.
+        save_args: `if_exists` (`replace`, the default; `append`; `fail`: an error if the
+            table exists) and what `DataFrame.to_sql` accepts (`dtype`, `chunksize`,
+            `index`...).
+        version_query: SQL returning one value that changes whenever the table does (e.g.
+            `select max(updated_at) from orders`): the cheap signature of the table.
+        run_parameters: The run's parameters, passed by the catalog (not written in YAML).
+        metadata: Free-form information for readers; ignored by the dataset.
+
+    Raises:
+        CatalogError: A bad `con:` URL, a missing driver, or an unknown `if_exists`.
+
+    Example:
+        ```yaml
+        orders_table:
+          type: SQLTableDataSet
+          table_name: orders
+          credentials: warehouse     # credentials.yml: warehouse: {con: "postgresql+psycopg://..."}
+          save_args: {if_exists: replace}
+          version_query: select max(updated_at) from orders
+        ```
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        schema: str | None = None,
+        credentials: Mapping[str, Any] | None = None,
+        load_args: Mapping[str, Any] | None = None,
+        save_args: Mapping[str, Any] | None = None,
+        version_query: str | None = None,
+        run_parameters: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(table_name, str) or not table_name:
+            raise CatalogError("SQLTableDataSet needs a `table_name:`", hint="e.g. orders")
+        super().__init__(
+            credentials=credentials,
+            load_args=load_args,
+            version_query=version_query,
+            run_parameters=run_parameters,
+            metadata=metadata,
+        )
+        self._table = table_name
+        self._schema = schema
+        self._save_args = {"index": False, **(save_args or {})}
+        self._if_exists = self._save_args.pop("if_exists", "replace")
+        if self._if_exists not in IF_EXISTS_MODES:
+            raise CatalogError(
+                f"SQLTableDataSet: save_args.if_exists is '{self._if_exists}'",
+                hint=f"use one of: {', '.join(IF_EXISTS_MODES)}",
+            )
+
+    def _query(self) -> BoundQuery:
+        return BoundQuery(f"SELECT * FROM {self._quoted(self._table)}")
+
+    def _readable(self, connection: Any) -> bool:
+        return self._has_table(connection, self._table)
+
+    def _exists(self) -> bool:
+        with self._connection.connect(self.name) as connection:
+            return self._has_table(connection, self._table)
+
+    def _save(self, data: Any) -> None:
+        staged = self._stage(data)
+        try:
+            self._publish(staged)
+        except BaseException:
+            self._discard(staged)
+            raise
+
+    def _stage(self, data: Any) -> Staged:
+        """Write `data` to a new staging table; the target is untouched."""
+        if not hasattr(data, "to_sql"):
+            raise DataSetError(
+                f"Dataset '{self.name}' (SQLTableDataSet) takes a pandas DataFrame, "
+                f"not {type(data).__name__}",
+                hint="return a DataFrame from the node",
+            )
+        staging = f"{_STAGING_PREFIX}{self._table[:40]}_{secrets.token_hex(4)}"
+        with self._connection.transaction(self.name) as connection:
+            if self._if_exists == "fail" and self._has_table(connection, self._table):
+                raise self._table_exists_error()
+            data.to_sql(
+                staging, connection, schema=self._schema, if_exists="fail", **self._save_args
+            )
+        return Staged(temporary=staging, target=self._table)
+
+    def _publish(self, staged: Staged) -> None:
+        """Put the staging table's rows in the target, and drop it: one transaction."""
+        target, staging = self._quoted(staged.target), self._quoted(staged.temporary)
+        with self._connection.transaction(self.name) as connection:
+            if not self._has_table(connection, staged.temporary):
+                raise DataSetError(
+                    f"Dataset '{self.name}': its staging table {staged.temporary} is gone",
+                    hint="run again: the node is rebuilt",
+                )
+            if not self._has_table(connection, staged.target):
+                _create_from(connection, target, staging)
+            elif self._if_exists == "fail":
+                raise self._table_exists_error()
+            else:
+                self._fill(connection, target, staging)
+            _execute(connection, f"DROP TABLE {staging}")
+
+    def _fill(self, connection: Any, target: str, staging: str) -> None:
+        columns = _columns(connection, staging)
+        if self._if_exists == "replace" and set(columns) != set(_columns(connection, target)):
+            # Other columns: the table itself must change. Still one transaction.
+            _execute(connection, f"DROP TABLE {target}")
+            _create_from(connection, target, staging)
+            return
+        if self._if_exists == "replace":
+            _execute(connection, f"DELETE FROM {target}")
+        names = ", ".join(self._connection.quote(column) for column in columns)
+        _execute(connection, f"INSERT INTO {target} ({names}) SELECT {names} FROM {staging}")
+
+    def _discard(self, staged: Staged) -> None:
+        with self._connection.transaction(self.name) as connection:
+            if self._has_table(connection, staged.temporary):
+                _execute(connection, f"DROP TABLE {self._quoted(staged.temporary)}")
+
+    def _is_staged(self, staged: Staged) -> bool:
+        with self._connection.connect(self.name) as connection:
+            return self._has_table(connection, staged.temporary)
+
+    def _describe(self) -> dict[str, Any]:
+        return {
+            "table_name": self._table,
+            "schema": self._schema,
+            **super()._describe(),
+            "if_exists": self._if_exists,
+        }
+
+    def _quoted(self, table: str) -> str:
+        return self._connection.quote(table, self._schema)
+
+    def _has_table(self, connection: Any, table: str) -> bool:
+        from sqlalchemy import inspect
+
+        return bool(inspect(connection).has_table(table, schema=self._schema))
+
+    def _table_exists_error(self) -> DataSetError:
+        return DataSetError(
+            f"Dataset '{self.name}': table {self._table} exists and save_args.if_exists is 'fail'",
+            hint="drop the table, or use if_exists: replace or append",
+        )
+
+
+def _execute(connection: Any, statement: str) -> None:
+    # exec_driver_sql: identifiers are quoted by us, and no value is ever pasted in.
+    connection.exec_driver_sql(statement)
+
+
+def _create_from(connection: Any, target: str, staging: str) -> None:
+    _execute(connection, f"CREATE TABLE {target} AS SELECT * FROM {staging}")
+
+
+def _columns(connection: Any, table: str) -> list[str]:
+    # Not SQLAlchemy's reflection: some dialects (duckdb-engine) cannot reflect columns.
+    result = connection.exec_driver_sql(f"SELECT * FROM {table} WHERE 1 = 0")
+    columns = list(result.keys())
+    result.close()
+    return columns

@@ -76,6 +76,7 @@ class ReasonKind(Word):
     ASSET = "asset"  # a reason of a named asset (a root cause, a node's verdict)
     CHECK_FAILED = "check_failed"
     OVERDUE = "overdue"
+    UNREACHABLE = "unreachable"  # its store answered with an error (a database down, a 500)
 
 
 @dataclass(frozen=True)
@@ -170,4 +171,5 @@ _RENDER: dict[ReasonKind, Callable[[Mapping[str, Any]], str]] = {
     ReasonKind.ASSET: lambda d: f"{d['asset']}: {d['reason']}",
     ReasonKind.CHECK_FAILED: lambda d: f"check {d['check']} failed: {d['message']}",
     ReasonKind.OVERDUE: _overdue,
+    ReasonKind.UNREACHABLE: lambda d: f"cannot be read: {d['error']}",
 }

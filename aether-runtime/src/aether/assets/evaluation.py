@@ -41,6 +41,7 @@ from aether.assets.fingerprint import (
     params_for,
 )
 from aether.assets.observation import SourceObserver
+from aether.assets.probes import StoreProbe
 from aether.assets.signatures import signature_version
 from aether.assets.status import AssetStatus, Evaluation, NodeState, Observation
 from aether.catalog import DataCatalog
@@ -83,11 +84,11 @@ class AssetEvaluator:
         # Parts are decoded only for the few heads whose fingerprint differs (see _why).
         self._heads: dict[str, Head] = store.heads(sorted(self.assets), include_parts=False)
         sources = (n for n in self.assets if n not in pipeline.producers)
+        self._probe = StoreProbe(catalog)
         self._sources = SourceObserver(catalog, store, sources, self.signature, reobserve=reobserve)
         self._statuses: dict[str, AssetStatus] = {}
         self._nodes: dict[str, NodeState] = {}
         self._code_hashes: dict[str, str] = {}
-        self._signatures: dict[str, dict[str, Any] | None] = {}
         self._checks: dict[str, list[CheckSpec]] = {}
         # Per node: the first unwell thing upstream of it, seen through in-memory datasets.
         # Kept per pass so a long in-memory chain is looked through once, without recursion.
@@ -177,12 +178,17 @@ class AssetEvaluator:
         materialization = head.materialization if head else None
         if materialization is None:
             return None, None
-        version = self._stored_version(name, materialization.version, materialization.signature)
-        return version, materialization.data_time
+        made = materialization
+        version = self._probe.guarded(
+            name, lambda: self._stored_version(name, made.version, made.signature), None
+        )
+        return version, made.data_time
 
     def observe_source(self, name: str) -> Observation:
-        """The source's version: the recorded one while its signature holds, else hashed."""
-        return self._sources.observe(name, self._now)
+        """The source's version: the recorded one while its signature holds, else hashed;
+        none while it cannot be read."""
+        nothing = Observation(None, None)
+        return self._probe.guarded(name, lambda: self._sources.observe(name, self._now), nothing)
 
     def record_observations(self) -> None:
         """Store what was newly observed of sources (their data time starts when first seen)."""
@@ -216,8 +222,7 @@ class AssetEvaluator:
 
     def restat(self, names: Iterable[str]) -> None:
         """Forget the signatures read of ``names``: the next look stats them again."""
-        for name in names:
-            self._signatures.pop(name, None)
+        self._probe.forget(names)
 
     def committed(self, materializations: Iterable[Materialization], at: float) -> None:
         """The heads a node of this run has just committed (status ok), taken as written
@@ -225,18 +230,19 @@ class AssetEvaluator:
         for materialization in materializations:
             name = materialization.asset
             if name in self.assets:
-                self._signatures.pop(name, None)
+                self._probe.forget([name])
                 self._heads[name] = Head(name, HeadStatus.OK, materialization, None, at)
 
     def signature(self, name: str) -> dict[str, Any] | None:
         """The dataset's physical signature, read once per pass (one stat for a file)."""
-        if name not in self._signatures:
-            self._signatures[name] = self.catalog.get(name).signature()
-        return self._signatures[name]
+        return self._probe.signature(name)
 
     # Statuses -----------------------------------------------------------------------------
     def _source_status(self, name: str) -> AssetStatus:
         observed = self.observe_source(name)
+        unreachable = self._probe.failed_status(name, None)
+        if unreachable is not None:
+            return unreachable
         status = AssetStatus(
             name, Status.FRESH, version=observed.version, data_time=observed.data_time
         )
@@ -276,6 +282,17 @@ class AssetEvaluator:
         return self._apply_freshness(status) if status.status is Status.FRESH else status
 
     def _own_verdict(
+        self, item: Node, state: NodeState, name: str, head: Head | None
+    ) -> tuple[Status, Reason] | None:
+        verdict = self._probe.guarded(
+            name, lambda: self._verdict_from_store(item, state, name, head), None
+        )
+        unreachable = self._probe.failed_status(name, item.name)
+        if unreachable is not None and unreachable.reason is not None:
+            return unreachable.status, unreachable.reason
+        return verdict
+
+    def _verdict_from_store(
         self, item: Node, state: NodeState, name: str, head: Head | None
     ) -> tuple[Status, Reason] | None:
         materialization = head.materialization if head else None

@@ -146,7 +146,7 @@ def _tracked_run(setup: RunSetup, store: StateStore, options: RunOptions) -> Run
     result.check_failures += source_failures
     if plan.blocked:
         names = ", ".join(p.node.name for p in plan.blocked)
-        result.check_failures.append(f"not run on failing source data: {names}")
+        result.check_failures.append(f"not run because a source they read failed: {names}")
     # Nothing ran: nothing changed since the evaluation that planned it, so it stands.
     after = None if plan.to_run else evaluation
     _record_outcome(setup, store, evaluator, tracker, result, after)

@@ -75,8 +75,8 @@ def test_an_output_that_is_a_fifo_is_refused_not_replaced(
 def test_a_source_that_is_a_fifo_is_refused_not_waited_on(
     make_project: MakeProject, aether: Aether
 ) -> None:
-    """A source path that is a FIFO stops run with exit 2 (status with exit 1), in a moment:
-    hashing it would block forever."""
+    """A source path that is a FIFO stops run with exit 2 in a moment (hashing it would block
+    forever); status shows the source failed, with why."""
     project = make_project()
     raw = project / "data" / "01_raw" / "numbers.csv"
     raw.unlink()
@@ -84,8 +84,9 @@ def test_a_source_that_is_a_fifo_is_refused_not_waited_on(
     before = snapshot(project)
     line = assert_refused(aether(project, "run", timeout=30), project, before, "'numbers'")
     assert "a FIFO" in line
-    status = aether(project, "status", timeout=30)
-    assert status.returncode == 1 and "not a regular file" in status.stderr
+    status = aether(project, "status", "--exit-code", timeout=30)
+    assert status.returncode == 1, status.stdout + status.stderr
+    assert "failed (source)" in status.stdout and "not a regular file" in status.stdout
     assert "Traceback" not in status.stdout + status.stderr
 
 

@@ -66,6 +66,10 @@ RENDERED = [
         Reason(ReasonKind.OVERDUE, {"age": 7200.0, "error_after": 3600.0}),
         "overdue: data is 2h old (error_after 1h)",
     ),
+    (
+        Reason(ReasonKind.UNREACHABLE, {"error": "Dataset 'orders': cannot connect to db:5432"}),
+        "cannot be read: Dataset 'orders': cannot connect to db:5432",
+    ),
 ]
 
 

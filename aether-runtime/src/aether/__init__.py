@@ -27,6 +27,7 @@ _EXPORTS = {
     "DataCatalog": "aether.catalog",
     "DataSetError": "aether.errors",
     "DataSetFactory": "aether.catalog",
+    "DeltaTableDataSet": "aether.datasets.delta",
     "LockError": "aether.errors",
     "Node": "aether.pipeline",
     "NodeFailedError": "aether.errors",
@@ -50,6 +51,7 @@ __all__ = [
     "DataCatalog",
     "DataSetError",
     "DataSetFactory",
+    "DeltaTableDataSet",
     "LockError",
     "Node",
     "NodeFailedError",
@@ -78,6 +80,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from aether.catalog import DataCatalog, DataSetFactory
     from aether.datasets.base import AbstractDataSet
+    from aether.datasets.delta import DeltaTableDataSet
     from aether.engine.transformation import AbstractTransformation
     from aether.errors import (
         AetherError,

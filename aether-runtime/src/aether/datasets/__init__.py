@@ -11,6 +11,7 @@ import importlib
 from typing import Any
 
 BUILTIN_DATASETS: dict[str, str] = {
+    "DeltaTableDataSet": "aether.datasets.delta.DeltaTableDataSet",
     "JsonDataSet": "aether.datasets.json.JsonDataSet",
     "MemoryDataSet": "aether.datasets.memory.MemoryDataSet",
     "PandasCsvDataSet": "aether.datasets.pandas.PandasCsvDataSet",

@@ -7,6 +7,7 @@ side: a download is a GET of the object's key.
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -42,8 +43,8 @@ class S3Project:
     def __init__(self, root: Path, s3: LoggedS3, bucket: str, aether: Callable[..., Any]):
         self.root, self.s3, self.bucket, self._aether = root, s3, bucket, aether
 
-    def aether(self, *args: str) -> Any:
-        return self._aether(self.root, *args)
+    def aether(self, *args: str, env: dict[str, str] | None = None) -> Any:
+        return self._aether(self.root, *args, env=env)
 
     def run_ok(self, *args: str) -> str:
         result = self.aether("run", *args)
@@ -163,3 +164,75 @@ def test_a_missing_bucket_fails_the_node_naming_the_endpoint(
     assert logged_s3.endpoint.removeprefix("http://") in printed
     assert "total" in printed and "skipped" in printed
     assert logged_s3.credentials()["secret"] not in printed
+
+
+SPLIT_CATALOG = """\
+numbers:
+  type: PandasCsvDataSet
+  filepath: s3://{bucket}/raw/numbers.csv
+  credentials: lake
+left:
+  type: PandasCsvDataSet
+  filepath: s3://{bucket}/out/left.csv
+  credentials: lake
+right:
+  type: PandasCsvDataSet
+  filepath: s3://{bucket}/out/right.csv
+  credentials: lake
+"""
+
+SPLIT_PIPELINE = """\
+pipelines:
+  main:
+    nodes:
+      - name: split
+        transformation: mini.split.split
+        inputs: {rows: numbers, factor: params:factor}
+        outputs: [left, right]
+default: main
+"""
+
+SPLIT = """\
+import pandas as pd
+
+
+def split(rows, factor):
+    left = rows.assign(n=rows["n"] * factor)
+    return left, pd.DataFrame({"total": [int(rows["n"].sum()) * factor]})
+"""
+
+
+def test_sigkill_between_two_s3_publishes_is_finished_by_the_next_run(
+    s3_project: S3Project,
+) -> None:
+    """The publish journal works for objects too: the next run moves the staged object the
+    killed run left into place, commits the node, and leaves no temporary object."""
+    root, bucket = s3_project.root, s3_project.bucket
+    (root / "conf/base/catalog.yml").write_text(SPLIT_CATALOG.format(bucket=bucket))
+    (root / "conf/base/pipeline.yml").write_text(SPLIT_PIPELINE)
+    (root / "src/mini/split.py").write_text(SPLIT)
+    s3_project.run_ok()
+    (root / "conf/base/parameters.yml").write_text("factor: 10\n")
+
+    killed = s3_project.aether("run", env={"AETHER_TEST_CRASH_AT": "between-publishes"})
+
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    assert _object(s3_project, "out/right.csv") == b"total\n12\n"  # not yet published
+    assert any(".tmp-" in key for key in _keys(s3_project))
+
+    s3_project.run_ok()
+
+    assert _object(s3_project, "out/right.csv") == b"total\n60\n"
+    assert _object(s3_project, "out/left.csv") == b"n\n10\n20\n30\n"
+    assert not [key for key in _keys(s3_project) if ".tmp-" in key]
+    assert set(s3_project.statuses().values()) == {"fresh"}
+
+
+def _object(project: S3Project, key: str) -> bytes:
+    body = project.s3.client().get_object(Bucket=project.bucket, Key=key)["Body"]
+    return bytes(body.read())
+
+
+def _keys(project: S3Project) -> list[str]:
+    listed = project.s3.client().list_objects_v2(Bucket=project.bucket).get("Contents", [])
+    return [item["Key"] for item in listed]

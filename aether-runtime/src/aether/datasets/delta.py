@@ -119,7 +119,7 @@ class DeltaTableDataSet(AbstractDataSet):
         """
         if "version" in self._load_args:
             return {"version": self._load_args["version"]} if self._exists() else None
-        table = self._table(without_files=True)
+        table = self._table()
         return None if table is None else {"version": table.version()}
 
     def _load(self) -> Any:
@@ -169,7 +169,7 @@ class DeltaTableDataSet(AbstractDataSet):
             "save_args": dict(self._save_args),
         }
 
-    def _table(self, *, version: int | None = None, without_files: bool = False) -> Any:
+    def _table(self, *, version: int | None = None) -> Any:
         """The DeltaTable, or None when there is no table at the location."""
         from deltalake import DeltaTable
         from deltalake.exceptions import TableNotFoundError
@@ -180,7 +180,6 @@ class DeltaTableDataSet(AbstractDataSet):
                     self._uri,
                     version=version,
                     storage_options=self._storage_options or None,
-                    without_files=without_files,
                 )
             except TableNotFoundError:
                 return None

@@ -133,8 +133,12 @@ class DataSetFactory:
         _check_arguments(cls, arguments, entry)
         try:
             dataset = cls(**arguments)
-        except CatalogError:
-            raise
+        except CatalogError as error:
+            # The class cannot know its own name yet (a missing driver, a bad argument):
+            # the entry and its file and line make the message one the user can act on.
+            raise CatalogError(
+                f"Dataset '{entry.name}' ({entry.where}): {error.message}", hint=error.hint
+            ) from None
         except Exception as exc:
             raise CatalogError(
                 f"Dataset '{entry.name}' ({entry.where}): {cls.__name__} rejected its "

@@ -236,3 +236,24 @@ def _object(project: S3Project, key: str) -> bytes:
 def _keys(project: S3Project) -> list[str]:
     listed = project.s3.client().list_objects_v2(Bucket=project.bucket).get("Contents", [])
     return [item["Key"] for item in listed]
+
+
+def test_a_missing_filesystem_package_is_refused_before_anything_runs(
+    make_project: Callable[..., Path], aether: Any
+) -> None:
+    """gcsfs is not installed here: a gs:// output is exit 2 on one line naming the entry,
+    the package and how to install it, and no node runs."""
+    catalog = CATALOG.format(bucket="unused").replace(
+        "filepath: data/03_primary/total.csv", "filepath: gs://reports/total.csv"
+    )
+    lake = "lake:\n  key: AKIAUNUSEDKEY\n  secret: unused-secret-value\n"
+    root = make_project("gs_without_gcsfs", catalog=catalog, local={"credentials.yml": lake})
+
+    result = aether(root, "run")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 1, result.stderr
+    assert "Dataset 'total'" in lines[0] and "catalog.yml" in lines[0]
+    assert "'gcsfs'" in lines[0] and "uv add gcsfs" in lines[0]
+    assert "Traceback" not in result.stderr and "succeeded" not in result.stdout

@@ -28,6 +28,7 @@ _EXPORTS = {
     "DataCatalog": "aether.catalog",
     "DataSetError": "aether.errors",
     "DataSetFactory": "aether.catalog",
+    "DeltaTableDataSet": "aether.datasets.delta",
     "LockError": "aether.errors",
     "Node": "aether.pipeline",
     "NodeFailedError": "aether.errors",
@@ -54,6 +55,7 @@ __all__ = [
     "DataCatalog",
     "DataSetError",
     "DataSetFactory",
+    "DeltaTableDataSet",
     "LockError",
     "Node",
     "NodeFailedError",
@@ -85,6 +87,7 @@ if TYPE_CHECKING:
     from aether.catalog import DataCatalog, DataSetFactory
     from aether.datasets.api import APIDataSet
     from aether.datasets.base import AbstractDataSet
+    from aether.datasets.delta import DeltaTableDataSet
     from aether.datasets.sql_query import SQLQueryDataSet
     from aether.datasets.sql_table import SQLTableDataSet
     from aether.engine.transformation import AbstractTransformation

@@ -12,6 +12,7 @@ from typing import Any
 
 BUILTIN_DATASETS: dict[str, str] = {
     "APIDataSet": "aether.datasets.api.APIDataSet",
+    "DeltaTableDataSet": "aether.datasets.delta.DeltaTableDataSet",
     "JsonDataSet": "aether.datasets.json.JsonDataSet",
     "MemoryDataSet": "aether.datasets.memory.MemoryDataSet",
     "PandasCsvDataSet": "aether.datasets.pandas.PandasCsvDataSet",

@@ -45,12 +45,20 @@ import re
 import secrets
 import stat
 from typing import IO, TYPE_CHECKING, Any
-from urllib.request import url2pathname
 
 from aether import durability
 from aether.datasets import file_hashes
 from aether.datasets.base import AbstractDataSet, Staged
-from aether.datasets.remote import open_for_writing, remote_signature
+from aether.datasets.remote import (
+    endpoint_of,
+    object_signature,
+    publish_object,
+    reported_remote_errors,
+    require_filesystem,
+    resolve_filepath,
+    stage_object,
+    storage_options,
+)
 from aether.errors import CatalogError, DataSetError
 from aether.redaction import redact, redact_url
 
@@ -59,27 +67,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("aether.datasets")
 
-_LOCAL_PROTOCOLS = ("file", "local")
 # Keys of load/save args whose values may hold secrets (pandas' storage_options, tokens...).
 _SECRET_ARG = re.compile(r"storage_options|credential|password|passwd|secret|token", re.I)
-
-
-def resolve_filepath(filepath: str) -> tuple[str, str]:
-    """Split ``filepath`` into ``(protocol, path)``; local paths become absolute.
-
-    ``"data/x.csv"`` and ``"file:///srv/x.csv"`` give ``("file", "/abs/data/x.csv")`` and
-    ``("file", "/srv/x.csv")``; ``"s3://bucket/x.csv"`` gives ``("s3", "bucket/x.csv")``.
-    """
-    filepath = os.fspath(filepath)
-    if "://" not in filepath:
-        # Plain local path: skip importing fsspec, which costs ~0.1 s on a cold start.
-        return "file", os.path.abspath(filepath)
-    from fsspec.core import split_protocol
-
-    protocol, path = split_protocol(filepath)
-    if protocol is None or protocol in _LOCAL_PROTOCOLS:
-        return "file", os.path.abspath(url2pathname(path))
-    return protocol, path
 
 
 def binary_stream(
@@ -106,9 +95,11 @@ class AbstractFileDataSet(AbstractDataSet):
             `s3://bucket/key.parquet`.
         load_args: Keyword arguments for the reader, merged over `DEFAULT_LOAD_ARGS`.
         save_args: Keyword arguments for the writer, merged over `DEFAULT_SAVE_ARGS`.
-        credentials: Passed to `fsspec.filesystem(protocol, ...)` for remote paths (local
-            files use the OS directly); never shown by `describe()` or `repr()`.
-        fs_args: More arguments for `fsspec.filesystem()`; only their keys are shown.
+        credentials: For remote paths, the filesystem's `storage_options` (local files use
+            the OS directly); for S3 `{key, secret, token, endpoint_url, region}`. Never
+            shown by `describe()` or `repr()`.
+        fs_args: More arguments for `fsspec.filesystem()` (they win over `credentials`);
+            only their keys are shown.
         metadata: Free-form information about the dataset, kept as `metadata`.
 
     Attributes:
@@ -117,7 +108,8 @@ class AbstractFileDataSet(AbstractDataSet):
         metadata: Free-form information about the dataset, from the constructor.
 
     Raises:
-        CatalogError: `filepath` is missing or empty.
+        CatalogError: `filepath` is missing or empty, or the filesystem package for its
+            protocol (s3fs, gcsfs, adlfs) is not installed.
 
     Example:
         ```yaml
@@ -147,6 +139,8 @@ class AbstractFileDataSet(AbstractDataSet):
                 hint="set `filepath:` in the catalog entry, e.g. data/01_raw/orders.csv",
             )
         self._protocol, self._path = resolve_filepath(os.fspath(filepath))
+        if not self._is_local:
+            require_filesystem(self._protocol, f"{type(self).__name__} ({self.location})")
         self._load_args = {**self.DEFAULT_LOAD_ARGS, **(load_args or {})}
         self._save_args = {**self.DEFAULT_SAVE_ARGS, **(save_args or {})}
         self._credentials = dict(credentials or {})
@@ -185,15 +179,31 @@ class AbstractFileDataSet(AbstractDataSet):
         return self._path if self._is_local else None
 
     @property
+    def content_hash_is_costly(self) -> bool:
+        """True for a remote file: hashing it means downloading it."""
+        return not self._is_local
+
+    @property
     def _is_local(self) -> bool:
         return self._protocol == "file"
+
+    def _storage_options(self) -> dict[str, Any]:
+        return storage_options(self._protocol, self._credentials, self._fs_args)
 
     def _filesystem(self) -> AbstractFileSystem:
         if self._fs is None:
             import fsspec
 
-            self._fs = fsspec.filesystem(self._protocol, **self._fs_args, **self._credentials)
+            self._fs = fsspec.filesystem(self._protocol, **self._storage_options())
         return self._fs
+
+    def _remote_errors(
+        self, verb: str, *, missing_passes: bool = True
+    ) -> contextlib.AbstractContextManager[None]:
+        endpoint = endpoint_of(self._protocol, self._storage_options())
+        return reported_remote_errors(
+            self.name, self.location, endpoint, verb, missing_passes=missing_passes
+        )
 
     # -- the AbstractDataSet contract ---------------------------------------------------
 
@@ -201,7 +211,7 @@ class AbstractFileDataSet(AbstractDataSet):
         try:
             if self._is_local:
                 return self._read(self._path)
-            with self._filesystem().open(self._path, "rb") as file:
+            with self._remote_errors("load"), self._filesystem().open(self._path, "rb") as file:
                 return self._read(file)
         except Exception:
             # Readers report a missing file in many ways (FileNotFoundError, ValueError...);
@@ -221,9 +231,10 @@ class AbstractFileDataSet(AbstractDataSet):
     def _exists(self) -> bool:
         if self._is_local:
             return os.path.isfile(self._path)
-        fs = self._filesystem()
-        fs.invalidate_cache(self._path)  # listings are cached; we must see outside changes
-        return bool(fs.exists(self._path))
+        with self._remote_errors("find"):
+            fs = self._filesystem()
+            fs.invalidate_cache(self._path)  # listings are cached; we must see outside changes
+            return bool(fs.exists(self._path))
 
     def _describe(self) -> dict[str, Any]:
         described: dict[str, Any] = {
@@ -257,9 +268,8 @@ class AbstractFileDataSet(AbstractDataSet):
                         hint="point `filepath:` at a regular file (e.g. under data/)",
                     )
                 return file_hashes.local_signature(found)
-            fs = self._filesystem()
-            fs.invalidate_cache(self._path)
-            return remote_signature(fs.info(self._path))
+            with self._remote_errors("read the signature of"):
+                return object_signature(self._filesystem(), self._path)
         except (FileNotFoundError, NotADirectoryError):  # a file where a folder should be
             return None
         except DataSetError:
@@ -294,12 +304,10 @@ class AbstractFileDataSet(AbstractDataSet):
             if self._is_local:
                 with open(self._path, "rb") as file:
                     return file_hashes.sha256(file)
-            with self._filesystem().open(self._path, "rb") as file:
+            with self._remote_errors("hash"), self._filesystem().open(self._path, "rb") as file:
                 return file_hashes.sha256(file)
         except FileNotFoundError:
             return None
-
-    # -- atomic saves -------------------------------------------------------------------
 
     # -- staging hooks: write a complete temporary sibling, then rename it into place ----
 
@@ -311,27 +319,31 @@ class AbstractFileDataSet(AbstractDataSet):
         if self._is_local:
             os.replace(staged.temporary, staged.target)
             durability.sync_directory(os.path.dirname(staged.target))
+            published = staged.signature
         else:
-            self._filesystem().mv(staged.temporary, staged.target)
-        if staged.target == self._path and staged.signature is not None:
-            # rename keeps size, mtime and inode, so the temporary's signature is the file's.
-            self._known_hash = (staged.signature, staged.content_hash)
+            with self._remote_errors("publish", missing_passes=False):
+                published = publish_object(self._filesystem(), staged)
+        if staged.target == self._path and published is not None:
+            # The hash taken while writing stays true as long as the signature holds (a local
+            # rename keeps size, mtime and inode; a remote copy gets a signature of its own).
+            self._known_hash = (published, staged.content_hash)
         else:
-            self._known_hash = None  # hashed on demand: rereading a remote file downloads it
+            self._known_hash = None
 
     def _discard(self, staged: Staged) -> None:
         if self._is_local:
             _remove_quietly(staged.temporary)
         else:
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(FileNotFoundError), self._remote_errors("clean up"):
                 self._filesystem().rm(staged.temporary)
 
     def _is_staged(self, staged: Staged) -> bool:
         if self._is_local:
             return os.path.isfile(staged.temporary)
-        fs = self._filesystem()
-        fs.invalidate_cache(staged.temporary)
-        return bool(fs.exists(staged.temporary))
+        with self._remote_errors("find the staged copy of"):
+            fs = self._filesystem()
+            fs.invalidate_cache(staged.temporary)
+            return bool(fs.exists(staged.temporary))
 
     def _stage_local(self, data: Any) -> Staged:
         directory, name = os.path.split(self._path)
@@ -346,17 +358,11 @@ class AbstractFileDataSet(AbstractDataSet):
         return Staged(temporary, self._path, signature, digest)
 
     def _stage_remote(self, data: Any) -> Staged:
-        fs = self._filesystem()
         directory, name = posixpath.split(self._path)
         temporary = posixpath.join(directory, _temporary_name(name))
-        try:
-            with open_for_writing(fs, temporary) as file:
-                self._write(data, file)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                fs.rm(temporary)
-            raise
-        return Staged(temporary, self._path)
+        with self._remote_errors("save", missing_passes=False):
+            digest = stage_object(self._filesystem(), temporary, lambda f: self._write(data, f))
+        return Staged(temporary, self._path, None, digest)
 
     def _is_missing(self) -> bool:
         try:
@@ -365,8 +371,11 @@ class AbstractFileDataSet(AbstractDataSet):
             return False  # cannot tell: the reader's own error is the better report
 
     def _missing_error(self) -> DataSetError:
+        where = self.location
+        if not self._is_local:
+            where += f" (endpoint {endpoint_of(self._protocol, self._storage_options())})"
         return DataSetError(
-            f"Dataset '{self.name}' ({type(self).__name__}) has no file at {self.location}",
+            f"Dataset '{self.name}' ({type(self).__name__}) has no file at {where}",
             hint="is it produced by a node that has not run yet? `aether status` shows "
             "what is missing; otherwise fix `filepath:` in the catalog",
         )

@@ -16,10 +16,11 @@ import pandas as pd
 import pytest
 
 from aether.datasets import file_hashes, files
-from aether.datasets.files import AbstractFileDataSet, resolve_filepath
+from aether.datasets.files import AbstractFileDataSet
 from aether.datasets.json import JsonDataSet
 from aether.datasets.pandas import PandasCsvDataSet, PandasJsonDataSet, PandasParquetDataSet
 from aether.datasets.pickle import PickleDataSet
+from aether.datasets.remote import resolve_filepath
 from aether.errors import CatalogError, DataSetError
 
 FRAME = pd.DataFrame({"order_id": [1, 2, 3], "amount": [9.5, 20.0, 3.25]})

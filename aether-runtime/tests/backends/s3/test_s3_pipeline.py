@@ -122,11 +122,6 @@ def test_status_after_a_run_only_looks_at_the_objects(s3_project: S3Project) -> 
     assert s3_project.s3.downloads(s3_project.bucket, DOUBLED_KEY) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the engine to honour content_hash_is_costly (the lead's change to "
-    "assets/evaluation.py); remove this marker once it is merged",
-)
 def test_status_after_the_source_changed_does_not_download_it(s3_project: S3Project) -> None:
     s3_project.run_ok()
     s3_project.put_source(b"n\n5\n")

@@ -165,3 +165,13 @@ def test_a_relative_file_database_is_relative_to_the_project(scheme: str, tmp_pa
     assert absolute.describe()["database"] == f"{scheme} database /srv/shop.db"
     in_memory = build(TABLE, "sqlite:///:memory:", project_path=tmp_path)
     assert in_memory.describe()["database"] == "sqlite database :memory:"
+
+
+@pytest.mark.parametrize("key", ["table_name", "schema"])
+def test_a_postgres_name_the_server_would_cut_is_a_config_error(key: str) -> None:
+    entry = {"type": "SQLTableDataSet", "table_name": "orders", key: "a" * 64}
+
+    caught = config_error(entry, "postgresql+psycopg://etl@db.example.com/shop")
+
+    assert "63" in caught.message and key in caught.message
+

@@ -174,4 +174,3 @@ def test_a_postgres_name_the_server_would_cut_is_a_config_error(key: str) -> Non
     caught = config_error(entry, "postgresql+psycopg://etl@db.example.com/shop")
 
     assert "63" in caught.message and key in caught.message
-

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from aether import redaction
-from aether.redaction import MASK
 from aether.errors import CredentialsError
+from aether.redaction import MASK
 from aether.secrets.references import (
     SecretReference,
     all_references,

@@ -59,6 +59,20 @@ def test_a_malformed_url_is_a_config_error_without_the_password(con: str) -> Non
     assert "SQLAlchemy URL" in error.message or "dialect" in error.message
 
 
+def test_a_raw_at_sign_in_the_password_is_refused_before_a_piece_is_shown_as_host() -> None:
+    error = config_error(TABLE, "postgresql+psycopg://etl:Pa55@w0rd-x@db.example.com/shop")
+
+    assert "raw '@'" in error.message
+    assert "w0rd" not in str(error)
+    assert "%40" in (error.hint or "")
+
+
+def test_an_at_sign_in_the_user_name_is_left_to_sqlalchemy_which_parses_it() -> None:
+    dataset = build(TABLE, "postgresql+psycopg://etl@corp:Pa55-w0rd@db.example.com/shop")
+
+    assert dataset.describe()["database"] == "postgresql database 'shop' at db.example.com"
+
+
 def test_an_unknown_dialect_is_named() -> None:
     error = config_error(TABLE, f"nosuchdb://etl:{PASSWORD}@host/db")
     assert "unknown database dialect 'nosuchdb'" in error.message

@@ -121,6 +121,14 @@ def _parse_url(con: str, needed_by: str) -> Any:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
+    if _password_has_raw_at(con):
+        # The URL would split there, and a piece of the password would be taken for the
+        # host and shown as such in every error.
+        raise CatalogError(
+            f"{needed_by}: the password in the `con:` URL of its credentials holds a raw '@'",
+            hint="percent-encode the '@' (and '/', ':', '%', '?', '#') of a password in a "
+            "URL: p@ss is written p%40ss; a ${secret:...} there is encoded for you",
+        )
     try:
         return make_url(con)
     except (ArgumentError, ValueError):
@@ -128,6 +136,14 @@ def _parse_url(con: str, needed_by: str) -> Any:
             f"{needed_by}: the `con:` of its credentials is not a SQLAlchemy URL",
             hint=_URL_HINT,
         ) from None
+
+
+def _password_has_raw_at(con: str) -> bool:
+    """`scheme://user:p@ss@host`: an '@' after the user's ':' and before the last '@'.
+    (An '@' in the user name, as in Azure's `user@server:pw@host`, parses as meant.)"""
+    _, separator, rest = con.partition("://")
+    user_info = rest.partition("?")[0].rpartition("@")[0]
+    return bool(separator) and "@" in user_info.partition(":")[2]
 
 
 def _check_driver(url: Any, needed_by: str) -> None:

@@ -22,6 +22,9 @@ from aether.errors import CatalogError, DataSetError
 
 IF_EXISTS_MODES = ("replace", "append", "fail")
 _STAGING_PREFIX = "_aether_stage_"
+# PostgreSQL cuts longer names to 63 bytes without an error: a table would then never be
+# found under the name it was created with. Staging names are kept within it on every database.
+POSTGRES_NAME_BYTES = 63
 
 
 class SQLTableDataSet(SQLDataSetBase):
@@ -76,6 +79,7 @@ class SQLTableDataSet(SQLDataSetBase):
         )
         self._table = table_name
         self._schema = schema
+        self._refuse_cut_names()
         self._save_args = {"index": False, **(save_args or {})}
         self._if_exists = self._save_args.pop("if_exists", "replace")
         if self._if_exists not in IF_EXISTS_MODES:
@@ -110,7 +114,7 @@ class SQLTableDataSet(SQLDataSetBase):
                 f"not {type(data).__name__}",
                 hint="return a DataFrame from the node",
             )
-        staging = f"{_STAGING_PREFIX}{self._table[:40]}_{secrets.token_hex(4)}"
+        staging = _staging_name(self._table)
         with self._connection.transaction(self.name) as connection:
             if self._if_exists == "fail" and self._has_table(connection, self._table):
                 raise self._table_exists_error()
@@ -173,11 +177,31 @@ class SQLTableDataSet(SQLDataSetBase):
 
         return bool(inspect(connection).has_table(table, schema=self._schema))
 
+    def _refuse_cut_names(self) -> None:
+        if self._connection.backend != "postgresql":
+            return
+        for key, name in (("table_name", self._table), ("schema", self._schema)):
+            if name is not None and len(name.encode()) > POSTGRES_NAME_BYTES:
+                raise CatalogError(
+                    f"SQLTableDataSet: `{key}:` is {len(name.encode())} bytes long; "
+                    f"PostgreSQL keeps only the first {POSTGRES_NAME_BYTES} of a name",
+                    hint=f"use a name of at most {POSTGRES_NAME_BYTES} bytes (UTF-8)",
+                )
+
     def _table_exists_error(self) -> DataSetError:
         return DataSetError(
             f"Dataset '{self.name}': table {self._table} exists and save_args.if_exists is 'fail'",
             hint="drop the table, or use if_exists: replace or append",
         )
+
+
+def _staging_name(table: str) -> str:
+    """`_aether_stage_<start of table>_<8 hex>`, within PostgreSQL's 63 bytes."""
+    token = secrets.token_hex(4)
+    room = POSTGRES_NAME_BYTES - len(_STAGING_PREFIX) - len(token) - 1
+    # Cut by bytes, not letters: 'ü' is two bytes; a letter cut in half is dropped.
+    start = table.encode()[:room].decode(errors="ignore")
+    return f"{_STAGING_PREFIX}{start}_{token}"
 
 
 def _execute(connection: Any, statement: str) -> None:

@@ -102,6 +102,14 @@ class SecretProviders:
                 f"string, for secret '{reference.name}' ({where})",
                 hint="a provider must return the secret as text",
             )
+        if not secret:
+            # CI systems give an undefined secret as an empty variable: as good as missing,
+            # and a driver would otherwise try an empty password (or none at all).
+            raise CredentialsError(
+                f"Secret '{reference.name}' from provider '{reference.provider}' is empty "
+                f"({where})",
+                hint="give the secret a value (an undefined CI secret arrives empty)",
+            )
         return secret
 
     def _provider(self, name: str) -> SecretProvider:

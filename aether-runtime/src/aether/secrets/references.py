@@ -3,7 +3,8 @@
 A reference is a whole value (``password: ${secret:env:DB_PASSWORD}``) or a part of one
 (``con: postgresql://app:${secret:aws:db#password}@db:5432/shop``). Every value a provider
 returns is registered with :mod:`aether.redaction` before it is put in place, so nothing that
-prints or logs afterwards can show it.
+prints or logs afterwards can show it. A secret put in a URL's user info or query value is
+percent-encoded there (secret managers hold the raw password, and URL parsers decode it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from aether.errors import CredentialsError
 from aether.redaction import register
@@ -20,6 +22,12 @@ MARK = "${secret:"
 # The name runs to the closing brace: AWS names and ARNs hold ':' '/' '#', file paths '/'.
 _REFERENCE = re.compile(r"\$\{secret:([A-Za-z][A-Za-z0-9_\-]*):([^}\n]+)\}")
 _FORM = "${secret:<provider>:<name>}"
+# Where a secret sits inside a URL and must be percent-encoded to stay one piece of it: in
+# the user info (`scheme://user:<here>@host`) or a query value (`?password=<here>`). Matched
+# on the text around the reference, other references in it replaced by a plain letter.
+_BEFORE_USERINFO = re.compile(r"[A-Za-z][\w+.\-]*://[^/?#\s@]*\Z")
+_AFTER_USERINFO = re.compile(r"[^/?#\s]*@")
+_BEFORE_QUERY_VALUE = re.compile(r"[A-Za-z][\w+.\-]*://[^\s#]*\?(?:[^\s#]*&)?[^\s#&=]+=\Z")
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,21 @@ def without_references(value: Any) -> Any:
 def _read_and_register(match: re.Match[str], read: Callable[[SecretReference], str]) -> str:
     secret = read(SecretReference(match.group(1), match.group(2)))
     register(secret)
-    return secret
+    if not _inside_url(match.string, match.start(), match.end()):
+        return secret
+    # A password holding '@', '/', ':', '%' or '#' would otherwise split the URL elsewhere
+    # (a piece of it then shown as a host) or be decoded into another password.
+    encoded = quote(secret, safe="")
+    register(encoded)
+    return encoded
+
+
+def _inside_url(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] (a reference) is in a URL's user info or a query value."""
+    before = _REFERENCE.sub("x", text[:start])
+    after = _REFERENCE.sub("x", text[end:])
+    in_userinfo = bool(_BEFORE_USERINFO.search(before)) and bool(_AFTER_USERINFO.match(after))
+    return in_userinfo or bool(_BEFORE_QUERY_VALUE.search(before))
 
 
 def _map_strings(value: Any, func: Callable[[str], Any]) -> Any:

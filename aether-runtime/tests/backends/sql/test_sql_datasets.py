@@ -210,3 +210,17 @@ def test_an_unreachable_database_names_host_and_port_not_the_password() -> None:
     message = str(caught.value)
     assert f"127.0.0.1:{port}" in message and "orders_table" in message
     assert "Sup3rSecretPw" not in message
+
+
+def test_a_long_multibyte_table_name_still_publishes_on_postgres(postgres_url: str) -> None:
+    # 60 bytes: a valid PostgreSQL name, whose staging name once went past 63 bytes, was cut
+    # by the server, and was then never found ("staging table is gone") on every save.
+    name = "ü" * 30
+    dataset = table(postgres_url, name)
+
+    dataset.save(ORDERS)
+    dataset.save(ORDERS.head(1))
+
+    assert dataset.exists()
+    assert len(dataset.load()) == 1
+    assert table_names(postgres_url) == [name]

@@ -59,6 +59,20 @@ def test_a_malformed_url_is_a_config_error_without_the_password(con: str) -> Non
     assert "SQLAlchemy URL" in error.message or "dialect" in error.message
 
 
+def test_a_raw_at_sign_in_the_password_is_refused_before_a_piece_is_shown_as_host() -> None:
+    error = config_error(TABLE, "postgresql+psycopg://etl:Pa55@w0rd-x@db.example.com/shop")
+
+    assert "raw '@'" in error.message
+    assert "w0rd" not in str(error)
+    assert "%40" in (error.hint or "")
+
+
+def test_an_at_sign_in_the_user_name_is_left_to_sqlalchemy_which_parses_it() -> None:
+    dataset = build(TABLE, "postgresql+psycopg://etl@corp:Pa55-w0rd@db.example.com/shop")
+
+    assert dataset.describe()["database"] == "postgresql database 'shop' at db.example.com"
+
+
 def test_an_unknown_dialect_is_named() -> None:
     error = config_error(TABLE, f"nosuchdb://etl:{PASSWORD}@host/db")
     assert "unknown database dialect 'nosuchdb'" in error.message
@@ -165,3 +179,12 @@ def test_a_relative_file_database_is_relative_to_the_project(scheme: str, tmp_pa
     assert absolute.describe()["database"] == f"{scheme} database /srv/shop.db"
     in_memory = build(TABLE, "sqlite:///:memory:", project_path=tmp_path)
     assert in_memory.describe()["database"] == "sqlite database :memory:"
+
+
+@pytest.mark.parametrize("key", ["table_name", "schema"])
+def test_a_postgres_name_the_server_would_cut_is_a_config_error(key: str) -> None:
+    entry = {"type": "SQLTableDataSet", "table_name": "orders", key: "a" * 64}
+
+    caught = config_error(entry, "postgresql+psycopg://etl@db.example.com/shop")
+
+    assert "63" in caught.message and key in caught.message

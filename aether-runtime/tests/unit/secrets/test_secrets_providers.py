@@ -50,6 +50,23 @@ def test_env_missing_names_provider_and_variable_and_says_to_export_it(
     assert "export SHOP_DB_PASSWORD=" in (caught.value.hint or "")
 
 
+def test_an_empty_secret_is_refused_naming_provider_and_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # What a CI system injects for a secret nobody defined: an empty variable (or file).
+    monkeypatch.setenv("SHOP_DB_PASSWORD", "")
+    (tmp_path / "db").write_text("\n", encoding="utf-8")
+
+    for reference in ("env:SHOP_DB_PASSWORD", "file:db"):
+        with pytest.raises(CredentialsError) as caught:
+            _read(reference, tmp_path)
+        provider, _, name = reference.partition(":")
+        assert caught.value.message == (
+            f"Secret '{name}' from provider '{provider}' is empty ({WHERE})"
+        )
+        assert caught.value.exit_code == 2
+
+
 # file -------------------------------------------------------------------------------------
 def test_file_reads_relative_to_the_project_and_drops_one_trailing_newline(
     tmp_path: Path,

@@ -6,6 +6,7 @@ import pytest
 
 from aether import redaction
 from aether.errors import CredentialsError
+from aether.redaction import MASK
 from aether.secrets.references import (
     SecretReference,
     all_references,
@@ -108,3 +109,50 @@ def test_without_references_keeps_only_literals_for_early_masking() -> None:
     value = {"user": "app", "password": "${secret:env:PW}", "urls": ["x://${secret:env:U}@h"]}
 
     assert without_references(value) == {"user": "app", "password": None, "urls": [None]}
+
+
+URL_SPECIAL = "S3cr:t@p/w%41?#x"  # what RDS and friends generate: every URL delimiter
+
+
+def test_a_secret_in_a_url_user_info_is_percent_encoded_so_the_url_parses_back_to_it() -> None:
+    from sqlalchemy.engine import make_url
+
+    value = {"con": "postgresql+psycopg://${secret:env:USER}:${secret:env:PW}@db:5432/shop"}
+    secrets = {"USER": "app@corp", "PW": URL_SPECIAL}
+
+    resolved = resolve_references(value, lambda ref: secrets[ref.name], WHERE)
+
+    url = make_url(resolved["con"])
+    assert (url.username, url.password, url.host, url.port, url.database) == (
+        "app@corp",
+        URL_SPECIAL,
+        "db",
+        5432,
+        "shop",
+    )
+    assert redaction.redact(resolved["con"]).count(MASK) >= 1
+    assert "S3cr" not in redaction.redact(resolved["con"])
+
+
+def test_a_secret_in_a_url_query_value_is_percent_encoded() -> None:
+    from sqlalchemy.engine import make_url
+
+    value = {"con": "snowflake://app@acct/db?password=${secret:env:PW}&role=etl"}
+
+    resolved = resolve_references(value, lambda ref: URL_SPECIAL, WHERE)
+
+    assert make_url(resolved["con"]).query == {"password": URL_SPECIAL, "role": "etl"}
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "${secret:env:PW}",  # a whole value: taken as is
+        "postgresql://app@${secret:env:PW}:5432/shop",  # a host: not encoded
+        "Bearer ${secret:env:PW}",  # no URL at all
+    ],
+)
+def test_a_secret_outside_a_url_user_info_or_query_is_put_in_as_is(written: str) -> None:
+    resolved = resolve_references({"v": written}, lambda ref: URL_SPECIAL, WHERE)
+
+    assert resolved["v"] == written.replace("${secret:env:PW}", URL_SPECIAL)

@@ -157,7 +157,7 @@ class DeltaTableDataSet(AbstractDataSet):
     def _exists(self) -> bool:
         from deltalake import DeltaTable
 
-        with self._errors("find"):
+        with self._errors("look up"):
             return bool(
                 DeltaTable.is_deltatable(self._uri, storage_options=self._storage_options or None)
             )

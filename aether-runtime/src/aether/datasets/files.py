@@ -231,7 +231,7 @@ class AbstractFileDataSet(AbstractDataSet):
     def _exists(self) -> bool:
         if self._is_local:
             return os.path.isfile(self._path)
-        with self._remote_errors("find"):
+        with self._remote_errors("look up"):
             fs = self._filesystem()
             fs.invalidate_cache(self._path)  # listings are cached; we must see outside changes
             return bool(fs.exists(self._path))

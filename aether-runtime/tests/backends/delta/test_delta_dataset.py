@@ -110,3 +110,15 @@ def test_a_bucket_that_does_not_exist_names_the_endpoint(
     assert "'events'" in message and "s3://no-such-delta-bucket/t" in message
     assert delta_credentials["endpoint_url"].removeprefix("http://") in message
     assert delta_credentials["secret"] not in message
+
+
+def test_a_table_in_a_bucket_that_does_not_exist_cannot_be_looked_up(
+    delta_credentials: dict[str, str],
+) -> None:
+    dataset = _dataset(("s3://no-such-delta-bucket/t", delta_credentials))
+
+    with pytest.raises(DataSetError) as caught:
+        dataset.exists()
+
+    # Not "Cannot find": the store answered with an error, not "no such table".
+    assert caught.value.message.startswith("Cannot look up dataset 'events' at s3://")

@@ -162,3 +162,19 @@ def test_an_unreachable_endpoint_is_named_without_the_secret() -> None:
     assert "'orders'" in message and "s3://bucket/x.csv" in message
     assert "127.0.0.1:9" in message
     assert "unreachable-secret-value" not in message
+
+
+def test_an_unreachable_endpoint_is_not_reported_as_a_missing_object() -> None:
+    dataset = PandasCsvDataSet(
+        "s3://bucket/x.csv",
+        credentials={"key": "k", "secret": "s", "endpoint_url": "http://127.0.0.1:9"},
+        fs_args={"retries": 1, "config_kwargs": {"retries": {"max_attempts": 1}}},
+    )
+    dataset.name = "orders"
+
+    with pytest.raises(DataSetError) as caught:
+        dataset.exists()
+
+    # "Cannot find dataset" read as "the object is not there" when the store was never reached.
+    assert caught.value.message.startswith("Cannot look up dataset 'orders' at s3://bucket/x.csv")
+    assert "127.0.0.1:9" in caught.value.message

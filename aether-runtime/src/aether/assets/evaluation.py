@@ -85,6 +85,9 @@ class AssetEvaluator:
         self._heads: dict[str, Head] = store.heads(sorted(self.assets), include_parts=False)
         sources = (n for n in self.assets if n not in pipeline.producers)
         self._probe = StoreProbe(catalog)
+        # Outputs whose content was found unchanged under a new signature: name -> (run id,
+        # version, signature), stored by record_observations().
+        self._refreshed: dict[str, tuple[str, str, dict[str, Any]]] = {}
         self._sources = SourceObserver(catalog, store, sources, self.signature, reobserve=reobserve)
         self._statuses: dict[str, AssetStatus] = {}
         self._nodes: dict[str, NodeState] = {}
@@ -179,9 +182,7 @@ class AssetEvaluator:
         if materialization is None:
             return None, None
         made = materialization
-        version = self._probe.guarded(
-            name, lambda: self._stored_version(name, made.version, made.signature), None
-        )
+        version = self._probe.guarded(name, lambda: self._stored_version(name, made), None)
         return version, made.data_time
 
     def observe_source(self, name: str) -> Observation:
@@ -191,8 +192,16 @@ class AssetEvaluator:
         return self._probe.guarded(name, lambda: self._sources.observe(name, self._now), nothing)
 
     def record_observations(self) -> None:
-        """Store what was newly observed of sources (their data time starts when first seen)."""
+        """Store what was newly observed of sources (their data time starts when first seen),
+        and the new signatures of outputs found unchanged in content."""
         self._sources.record(self._now)
+        for name, (run_id, version, signature) in self._refreshed.items():
+            self.store.refresh_signature(name, run_id, version, signature)
+            head = self._heads[name]
+            if head.materialization is not None and head.materialization.run_id == run_id:
+                made = replace(head.materialization, signature=signature)
+                self._heads[name] = replace(head, materialization=made)
+        self._refreshed.clear()
 
     def code_hash(self, item: Node) -> str:
         if item.code_version is not None:
@@ -306,7 +315,7 @@ class AssetEvaluator:
             return Status.FAILED, Reason(ReasonKind.LAST_RUN_FAILED, {"error": head.error})
         if materialization is None:
             return Status.MISSING, Reason(ReasonKind.NOT_RECORDED)
-        stored = self._stored_version(name, materialization.version, materialization.signature)
+        stored = self._stored_version(name, materialization)
         if stored != materialization.version:
             return Status.STALE, Reason(ReasonKind.MODIFIED_OUTSIDE)
         if materialization.fingerprint != state.fingerprint:
@@ -367,22 +376,24 @@ class AssetEvaluator:
             return status
         return apply_freshness(status, entry.freshness, entry.where, now=self._now)
 
-    def _stored_version(
-        self, name: str, version: str, signature: dict[str, Any] | None
-    ) -> str | None:
+    def _stored_version(self, name: str, made: Materialization) -> str | None:
         dataset = self.catalog.get(name)
         current = self.signature(name)
-        if current is not None and current == signature:
-            return version
+        if current is not None and current == made.signature:
+            return made.version
         if current is None and not dataset.exists():
             return None
         if dataset.content_hash_is_costly and not self.reobserve:
             # A look never reads it all: a new signature tells it was modified; no signature
             # at all, that Aether's record is all there is until a run reads it.
-            return version if current is None else signature_version(current)
+            return made.version if current is None else signature_version(current)
         content = dataset.content_hash()
-        if content is None and current is None and signature is None:
+        if content is None and current is None and made.signature is None:
             # Neither hook (a custom dataset's documented minimum): outside changes cannot
             # be seen, so Aether trusts its own record rather than rebuild on every run.
-            return version
+            return made.version
+        if content == made.version and current is not None:
+            # The same content rewritten or touched: remember how it looks now, so the next
+            # look does not read it all again.
+            self._refreshed[name] = (made.run_id, made.version, current)
         return content or signature_version(current)

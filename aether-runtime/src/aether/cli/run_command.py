@@ -220,8 +220,9 @@ class ProgressReporter:
         status = result.status.value
         if result.status is NodeStatus.SUCCEEDED:
             detail = f" in {result.duration:.2f}s"
-        elif result.error is not None:
-            detail = f": {result.error.message}"
+        elif result.error is not None:  # the hint too: what to do is what the user needs
+            hint = result.error.hint
+            detail = f": {result.error.message}" + (f" — {hint}" if hint else "")
         else:
             detail = f": {result.reason}" if result.reason else ""
         say(f"[{self._done}/{self._total}] {result.name} {status}{detail}")

@@ -244,9 +244,16 @@ def _process_context() -> multiprocessing.context.BaseContext:
     # From Python 3.12, fork in a process with threads (pyarrow starts some) warns of
     # deadlocks: there, and elsewhere than Linux, start workers without fork (everything a
     # worker gets is picklable; tests run the parallel runner under spawn too).
+    # A native runtime started in the parent cannot be forked: delta-rs (deltalake) panics
+    # in a forked child ("Forked process detected"). Once one is loaded, workers are not forked.
     if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork" if sys.version_info < (3, 12) else "forkserver")
+        forkable = sys.version_info < (3, 12) and not any(m in sys.modules for m in _NOT_FORKABLE)
+        return multiprocessing.get_context("fork" if forkable else "forkserver")
     return multiprocessing.get_context()
+
+
+# Modules whose native runtime (threads, an async executor) does not survive a fork.
+_NOT_FORKABLE = ("deltalake",)
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:

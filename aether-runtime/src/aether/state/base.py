@@ -269,6 +269,14 @@ class StateStore(ABC):
         """Remember the source's current version and signature (replacing the previous)."""
 
     @abstractmethod
+    def refresh_signature(
+        self, asset: str, run_id: str, version: str, signature: dict[str, Any]
+    ) -> None:
+        """The head of ``asset`` (made by ``run_id``, content ``version``) is stored with a
+        new ``signature``: the same content, rewritten or touched. A head since replaced by
+        another run is left alone."""
+
+    @abstractmethod
     def source_observations(
         self, assets: Iterable[str] | None = None
     ) -> dict[str, SourceObservation]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -24,6 +23,7 @@ from aether.state.base import (
     Transition,
 )
 from aether.state.journal import journal_from_json, journal_to_json
+from aether.state.json_values import json_copy
 
 
 class InMemoryStateStore(StateStore):
@@ -168,8 +168,19 @@ class InMemoryStateStore(StateStore):
         seen = time.time() if observed_at is None else observed_at
         with self._lock:
             self._sources[asset] = SourceObservation(
-                asset, version, _json_copy(signature, asset), first_seen, seen
+                asset, version, json_copy(signature, asset), first_seen, seen
             )
+
+    def refresh_signature(
+        self, asset: str, run_id: str, version: str, signature: dict[str, Any]
+    ) -> None:
+        with self._lock:
+            head = self._heads.get(asset)
+            made = head.materialization if head else None
+            if head is None or made is None or (made.run_id, made.version) != (run_id, version):
+                return
+            made = dataclasses.replace(made, signature=json_copy(signature, asset))
+            self._heads[asset] = dataclasses.replace(head, materialization=made)
 
     def source_observations(
         self, assets: Iterable[str] | None = None
@@ -202,15 +213,5 @@ def _copy_materialization(m: Materialization) -> Materialization:
             hint="this is a bug in the caller: every output needs a version string",
         )
     return dataclasses.replace(
-        m, parts=_json_copy(m.parts, m.asset), signature=_json_copy(m.signature, m.asset)
+        m, parts=json_copy(m.parts, m.asset), signature=json_copy(m.signature, m.asset)
     )
-
-
-def _json_copy(value: Any, asset: str) -> Any:
-    try:
-        return json.loads(json.dumps(value))
-    except (TypeError, ValueError) as exc:
-        raise StateError(
-            f"State for '{asset}' cannot be stored: {exc}",
-            hint="fingerprint parts and signatures must be JSON values (str, number, list, dict)",
-        ) from None

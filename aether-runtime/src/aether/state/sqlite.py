@@ -33,6 +33,7 @@ from aether.state.base import (
     Transition,
 )
 from aether.state.journal import journal_from_json, journal_to_json
+from aether.state.json_values import from_json, to_json
 from aether.state.schema import migrate, refuse_newer, stored_version
 from aether.state.sqlite_errors import is_unwritable, not_running, state_error, unwritable_error
 
@@ -142,8 +143,8 @@ class SQLiteStateStore(StateStore):
                     "finished_at, fingerprint, parts, version, signature, data_time) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (attempt_id, m.asset, m.node, m.run_id, m.started_at, m.finished_at,
-                     m.fingerprint, _dumps(m.parts, m.asset), m.version,
-                     _dumps(m.signature, m.asset), m.data_time),
+                     m.fingerprint, to_json(m.parts, m.asset), m.version,
+                     to_json(m.signature, m.asset), m.data_time),
                 )  # fmt: skip
                 cur.execute(
                     "INSERT OR REPLACE INTO heads (asset, materialization_id, status, error, "
@@ -293,7 +294,17 @@ class SQLiteStateStore(StateStore):
             cur.execute(
                 "INSERT OR REPLACE INTO sources (asset, version, signature, first_seen, "
                 "observed_at) VALUES (?, ?, ?, ?, ?)",
-                (asset, version, _dumps(signature, asset), first_seen, seen),
+                (asset, version, to_json(signature, asset), first_seen, seen),
+            )
+
+    def refresh_signature(
+        self, asset: str, run_id: str, version: str, signature: dict[str, Any]
+    ) -> None:
+        with self._guard(), self._write() as cur:
+            cur.execute(
+                "UPDATE materializations SET signature = ? WHERE run_id = ? AND version = ? "
+                "AND id = (SELECT materialization_id FROM heads WHERE asset = ?)",
+                (to_json(signature, asset), run_id, version, asset),
             )
 
     def source_observations(
@@ -309,7 +320,7 @@ class SQLiteStateStore(StateStore):
                     (json.dumps(list(assets)),),
                 ).fetchall()
         return {
-            a: SourceObservation(a, v, _loads(sig), first, seen)
+            a: SourceObservation(a, v, from_json(sig), first, seen)
             for (a, v, sig, first, seen) in rows
         }
 
@@ -340,7 +351,7 @@ def _head(row: tuple[Any, ...], include_parts: bool = True) -> Head:
         m = Materialization(
             m_asset, node, run_id, started, finished, fingerprint,
             json.loads(parts) if include_parts else {}, version,
-            _loads(sig), dt,
+            from_json(sig), dt,
         )  # fmt: skip
     return Head(asset, HeadStatus(status), m, error, updated_at)
 
@@ -374,19 +385,3 @@ def _finish_attempt(
     if cur.rowcount != 1:
         row = cur.execute("SELECT status FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
         raise not_running(attempt_id, None if row is None else row[0])
-
-
-def _dumps(value: Any, asset: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return json.dumps(value, sort_keys=True)
-    except (TypeError, ValueError) as exc:
-        raise StateError(
-            f"State for '{asset}' cannot be stored: {exc}",
-            hint="fingerprint parts and signatures must be JSON values (str, number, list, dict)",
-        ) from None
-
-
-def _loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)

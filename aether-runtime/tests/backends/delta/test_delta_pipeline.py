@@ -5,7 +5,6 @@ source rebuilds its dependents, and nothing else does."""
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -81,13 +80,6 @@ def test_an_outside_append_to_the_source_rebuilds_its_dependents(
     assert (delta_project / TOTAL).read_text() == "total\n20\n"
 
 
-@pytest.mark.xfail(
-    sys.platform.startswith("linux") and sys.version_info < (3, 12),
-    strict=True,
-    reason="engine: the parallel runner forks its workers on Python < 3.12 (engine/runners.py "
-    "_process_context), after deltalake started its tokio runtime in the parent while planning; "
-    "delta-rs then panics in every worker ('Forked process detected')",
-)
 def test_the_parallel_runner_writes_delta_tables(delta_project: Path, aether: Any) -> None:
     result = aether(delta_project, "run", "--runner", "parallel")
 

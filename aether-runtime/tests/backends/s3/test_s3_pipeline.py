@@ -254,12 +254,6 @@ def test_a_missing_filesystem_package_is_refused_before_anything_runs(
     assert "Traceback" not in result.stderr and "succeeded" not in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a run that re-hashes an output rewritten with the same bytes finds it "
-    "unchanged but does not record its new signature (assets/evaluation.py _stored_version), "
-    "so status keeps saying 'output modified outside Aether' and every run downloads it again",
-)
 def test_an_output_rewritten_with_the_same_bytes_is_fresh_after_the_next_run(
     s3_project: S3Project,
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,21 @@ def test_with_a_signature_status_tells_by_it_and_run_checks_the_content(
     else:
         assert "double succeeded" in output
     assert _statuses(aether, project)["doubled"]["status"] == "fresh"
+
+
+def test_an_output_touched_without_change_is_hashed_once_then_known(make_project, aether) -> None:
+    project = make_project()
+    aether(project, "run")
+    output = project / "data/02_intermediate/doubled.csv"
+    later = output.stat().st_mtime_ns + 10**10
+    os.utime(output, ns=(later, later))  # touched: same bytes, a new signature
+
+    statuses = _statuses(aether, project)
+
+    assert statuses["doubled"]["status"] == "fresh"
+    with sqlite3.connect(project / ".aether/state.db") as db:
+        (stored,) = db.execute(
+            "SELECT m.signature FROM heads h JOIN materializations m "
+            "ON m.id = h.materialization_id WHERE h.asset = 'doubled'"
+        ).fetchone()
+    assert json.loads(stored)["mtime_ns"] == later  # the next look needs no hash

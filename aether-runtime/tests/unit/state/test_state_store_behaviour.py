@@ -295,3 +295,27 @@ def test_a_journal_for_an_attempt_that_is_not_running_is_refused(store: StateSto
         store.record_publish_journal(journal(attempt, "left"))
 
     assert store.publish_journals() == []
+
+
+def test_a_new_signature_of_the_same_content_is_remembered_on_its_head(store: StateStore) -> None:
+    commit(store, mat("orders"))
+    touched = {"size": 10, "mtime_ns": 99, "inode": 7}
+
+    store.refresh_signature("orders", "run-1", "v1", touched)
+
+    head = store.heads(["orders"])["orders"]
+    assert head.materialization is not None and head.materialization.signature == touched
+    assert head.materialization.version == "v1" and head.materialization.run_id == "run-1"
+
+
+def test_a_signature_refresh_never_lands_on_a_head_another_run_made(store: StateStore) -> None:
+    commit(store, mat("orders"))
+    commit(store, mat("orders", version="v2", run_id="run-2"))
+    touched = {"size": 10, "mtime_ns": 99, "inode": 7}
+
+    store.refresh_signature("orders", "run-1", "v1", touched)  # seen before run-2 committed
+    store.refresh_signature("orders", "run-2", "v1", touched)  # not the content of run-2's
+
+    head = store.heads(["orders"])["orders"]
+    assert head.materialization is not None
+    assert head.materialization.signature == {"size": 10, "mtime_ns": 5, "inode": 7}

@@ -242,29 +242,41 @@ def test_a_credential_from_the_environment_leaves_no_trace_in_the_cache(
     assert stored[0] == stored[1]
 
 
-def _edit_keeping_size_and_mtime(path: Path, old: str, new: str) -> None:
-    """``old`` replaced by ``new`` (as long) in place, the mtime set back as it was."""
+def _edit_keeping_size_and_mtime(path: Path, old: str, new: str, *, in_place: bool) -> None:
+    """``old`` replaced by ``new`` (as long), the mtime set back as it was: in place (an
+    editor), or written aside and renamed over it (``rsync -t``: a new inode)."""
     kept = os.stat(path)
-    path.write_text(path.read_text().replace(old, new, 1))
-    os.utime(path, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    target = path if in_place else path.with_name(f".{path.name}.rsync")
+    target.write_text(path.read_text().replace(old, new, 1))
+    os.utime(target, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    if not in_place:
+        os.replace(target, path)
     assert os.stat(path).st_size == kept.st_size
 
 
 @pytest.mark.parametrize(
-    ("change", "old", "new", "seen"),
+    ("change", "old", "new", "seen", "in_place"),
     [
-        ("conf/base/parameters.yml", "factor: 2", "factor: 3", "parameter factor changed"),
-        ("src/mini/nodes.py", '"n"] * factor', '"n"] + factor', "code changed in double"),
-        ("data/03_primary/total.csv", "12", "13", "output modified outside Aether"),
+        ("conf/base/parameters.yml", "factor: 2", "factor: 3", "parameter factor changed", True),
+        ("src/mini/nodes.py", '"n"] * factor', '"n"] + factor', "code changed in double", True),
+        # A data file's signature is size, mtime and inode (SPEC §5): an edit in place that
+        # restores the mtime keeps all three; a copy renamed over it (rsync -t) does not.
+        ("data/03_primary/total.csv", "12", "13", "output modified outside Aether", False),
     ],
 )
 def test_a_file_edited_with_its_size_and_mtime_kept_is_evaluated_afresh(
-    built: Path, capsys: pytest.CaptureFixture[str], change: str, old: str, new: str, seen: str
+    built: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: str,
+    old: str,
+    new: str,
+    seen: str,
+    in_place: bool,
 ) -> None:
     _status(built, capsys)
     assert _cached(built) is not None
 
-    _edit_keeping_size_and_mtime(built / change, old, new)  # only its ctime moves
+    _edit_keeping_size_and_mtime(built / change, old, new, in_place=in_place)  # ctime moves
 
     assert _cached(built) is None
     assert seen in _status(built, capsys)[1]

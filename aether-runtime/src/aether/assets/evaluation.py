@@ -46,6 +46,7 @@ from aether.assets.signatures import signature_version
 from aether.assets.status import AssetStatus, Evaluation, NodeState, Observation
 from aether.catalog import DataCatalog
 from aether.checks import CheckSpec, parse_checks
+from aether.errors import DataSetError
 from aether.pipeline import Node, Pipeline
 from aether.state.base import Head, HeadStatus, Materialization, StateStore
 from aether.verdicts import Reason, ReasonKind, Status
@@ -249,9 +250,9 @@ class AssetEvaluator:
     # Statuses -----------------------------------------------------------------------------
     def _source_status(self, name: str) -> AssetStatus:
         observed = self.observe_source(name)
-        unreachable = self._probe.failed_status(name, None)
-        if unreachable is not None:
-            return unreachable
+        failure = self._probe.failure(name)
+        if failure is not None:
+            return AssetStatus(name, Status.FAILED, failure)
         status = AssetStatus(
             name, Status.FRESH, version=observed.version, data_time=observed.data_time
         )
@@ -293,13 +294,13 @@ class AssetEvaluator:
     def _own_verdict(
         self, item: Node, state: NodeState, name: str, head: Head | None
     ) -> tuple[Status, Reason] | None:
-        verdict = self._probe.guarded(
-            name, lambda: self._verdict_from_store(item, state, name, head), None
-        )
-        unreachable = self._probe.failed_status(name, item.name)
-        if unreachable is not None and unreachable.reason is not None:
-            return unreachable.status, unreachable.reason
-        return verdict
+        try:
+            verdict = self._verdict_from_store(item, state, name, head)
+        except DataSetError as error:
+            self._probe.note_unreachable(name, error)
+            verdict = None
+        failure = self._probe.failure(name)  # its store could not be read, now or before
+        return verdict if failure is None else (Status.FAILED, failure)
 
     def _verdict_from_store(
         self, item: Node, state: NodeState, name: str, head: Head | None

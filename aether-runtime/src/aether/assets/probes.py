@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from aether.assets.status import AssetStatus
 from aether.catalog import DataCatalog
 from aether.errors import DataSetError
-from aether.verdicts import Reason, ReasonKind, Status
+from aether.verdicts import Reason, ReasonKind
 
 T = TypeVar("T")
 
@@ -28,9 +27,23 @@ class StoreProbe:
 
     def signature(self, name: str) -> dict[str, Any] | None:
         """The dataset's physical signature (one stat for a file); None if unreadable."""
-        if name not in self._signatures:
-            self._signatures[name] = self.guarded(name, self.catalog.get(name).signature, None)
-        return self._signatures[name]
+        # Read for every asset of every look: plain dict lookups and one call, no wrappers.
+        try:
+            return self._signatures[name]
+        except KeyError:
+            pass
+        signature = None
+        if name not in self._unreachable:
+            try:
+                signature = self.catalog.get(name).signature()
+            except DataSetError as error:
+                self._unreachable[name] = error
+        self._signatures[name] = signature
+        return signature
+
+    def note_unreachable(self, name: str, error: DataSetError) -> None:
+        """Reading ``name`` failed with ``error`` (outside :meth:`guarded`)."""
+        self._unreachable[name] = error
 
     def guarded(self, name: str, read: Callable[[], T], otherwise: T) -> T:
         """``read()``, or ``otherwise`` once ``name`` is known unreachable or proves so."""
@@ -48,10 +61,7 @@ class StoreProbe:
             self._signatures.pop(name, None)
             self._unreachable.pop(name, None)
 
-    def failed_status(self, name: str, node: str | None) -> AssetStatus | None:
-        """``failed`` with the store's error when ``name`` could not be read, else None."""
+    def failure(self, name: str) -> Reason | None:
+        """Why ``name`` is ``failed`` when its store could not be read in this pass."""
         error = self._unreachable.get(name)
-        if error is None:
-            return None
-        reason = Reason(ReasonKind.UNREACHABLE, {"error": error.message})
-        return AssetStatus(name, Status.FAILED, reason, node=node)
+        return None if error is None else Reason(ReasonKind.UNREACHABLE, {"error": error.message})

@@ -140,6 +140,15 @@ class AbstractDataSet(ABC):
     def _is_staged(self, staged: Staged) -> bool:
         return False
 
+    def _remove_abandoned_stages(self) -> int:
+        """Remove the staged copies a killed run left behind; how many (optional hook).
+
+        Called under the project lock for the outputs of a node whose run was killed, once
+        every journaled publish is finished: no staged copy is still to be published then.
+        Local files are cleaned by the engine itself.
+        """
+        return 0
+
     @abstractmethod
     def _load(self) -> Any: ...
 

@@ -42,7 +42,6 @@ import logging
 import os
 import posixpath
 import re
-import secrets
 import stat
 from typing import IO, TYPE_CHECKING, Any
 
@@ -53,10 +52,12 @@ from aether.datasets.remote import (
     endpoint_of,
     object_signature,
     publish_object,
+    remove_staged_objects,
     reported_remote_errors,
     require_filesystem,
     resolve_filepath,
     stage_object,
+    staged_copy_name,
     storage_options,
 )
 from aether.errors import CatalogError, DataSetError
@@ -337,6 +338,12 @@ class AbstractFileDataSet(AbstractDataSet):
             with contextlib.suppress(FileNotFoundError), self._remote_errors("clean up"):
                 self._filesystem().rm(staged.temporary)
 
+    def _remove_abandoned_stages(self) -> int:
+        if self._is_local:  # the engine cleans local folders itself
+            return 0
+        with self._remote_errors("clean the staged copies of"):
+            return remove_staged_objects(self._filesystem(), self._path)
+
     def _is_staged(self, staged: Staged) -> bool:
         if self._is_local:
             return os.path.isfile(staged.temporary)
@@ -348,7 +355,7 @@ class AbstractFileDataSet(AbstractDataSet):
     def _stage_local(self, data: Any) -> Staged:
         directory, name = os.path.split(self._path)
         os.makedirs(directory, exist_ok=True)
-        temporary = os.path.join(directory, _temporary_name(name))
+        temporary = os.path.join(directory, staged_copy_name(name))
         try:
             self._write(data, temporary)
             signature, digest = file_hashes.sync_and_hash(temporary)
@@ -359,7 +366,7 @@ class AbstractFileDataSet(AbstractDataSet):
 
     def _stage_remote(self, data: Any) -> Staged:
         directory, name = posixpath.split(self._path)
-        temporary = posixpath.join(directory, _temporary_name(name))
+        temporary = posixpath.join(directory, staged_copy_name(name))
         with self._remote_errors("save", missing_passes=False):
             digest = stage_object(self._filesystem(), temporary, lambda f: self._write(data, f))
         return Staged(temporary, self._path, None, digest)
@@ -379,12 +386,6 @@ class AbstractFileDataSet(AbstractDataSet):
             hint="is it produced by a node that has not run yet? `aether status` shows "
             "what is missing; otherwise fix `filepath:` in the catalog",
         )
-
-
-def _temporary_name(name: str) -> str:
-    # Hidden and in the same directory: the rename stays on one filesystem (atomic), and
-    # globbing for `*.csv` never picks up a file being written.
-    return f".{name}.tmp-{secrets.token_hex(4)}"
 
 
 def _remove_quietly(path: str) -> None:

@@ -9,6 +9,8 @@ import hashlib
 import io
 import os
 import posixpath
+import re
+import secrets
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
@@ -270,3 +272,25 @@ def open_for_writing(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes]]:
 def _first_line(text: str) -> str:
     lines = text.strip().splitlines()
     return lines[0] if lines else ""
+
+
+def staged_copy_name(name: str) -> str:
+    """``.<name>.tmp-<8 hex>``: where a file is staged before it is renamed into place."""
+    # Hidden and in the same directory: the rename stays on one filesystem (atomic), and
+    # globbing for `*.csv` never picks up a file being written.
+    return f".{name}.tmp-{secrets.token_hex(4)}"
+
+
+def remove_staged_objects(fs: AbstractFileSystem, path: str) -> int:
+    """Remove the staged copies (:func:`staged_copy_name`) a killed run left beside ``path``."""
+    directory, name = posixpath.split(path)
+    pattern = re.compile(re.escape(f".{name}.tmp-") + "[0-9a-f]{8}")
+    fs.invalidate_cache(directory)
+    try:
+        found = fs.ls(directory, detail=False)
+    except FileNotFoundError:
+        return 0
+    left = [entry for entry in found if pattern.fullmatch(posixpath.basename(entry))]
+    for entry in left:
+        fs.rm(entry)
+    return len(left)

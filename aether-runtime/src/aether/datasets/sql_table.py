@@ -11,6 +11,7 @@ refuses to drop a table that views depend on, leaving the old contents in place.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +23,7 @@ from aether.errors import CatalogError, DataSetError
 
 IF_EXISTS_MODES = ("replace", "append", "fail")
 _STAGING_PREFIX = "_aether_stage_"
+_STAGING_TOKEN = re.compile(r"[0-9a-f]{8}")
 # PostgreSQL cuts longer names to 63 bytes without an error: a table would then never be
 # found under the name it was created with. Staging names are kept within it on every database.
 POSTGRES_NAME_BYTES = 63
@@ -161,6 +163,20 @@ class SQLTableDataSet(SQLDataSetBase):
         with self._connection.connect(self.name) as connection:
             return self._has_table(connection, staged.temporary)
 
+    def _remove_abandoned_stages(self) -> int:
+        from sqlalchemy import inspect
+
+        prefix = _staging_prefix(self._table)
+        with self._connection.transaction(self.name) as connection:
+            left = [
+                name
+                for name in inspect(connection).get_table_names(schema=self._schema)
+                if name.startswith(prefix) and _STAGING_TOKEN.fullmatch(name[len(prefix) :])
+            ]
+            for name in left:
+                _execute(connection, f"DROP TABLE {self._quoted(name)}")
+        return len(left)
+
     def _describe(self) -> dict[str, Any]:
         return {
             "table_name": self._table,
@@ -197,11 +213,14 @@ class SQLTableDataSet(SQLDataSetBase):
 
 def _staging_name(table: str) -> str:
     """`_aether_stage_<start of table>_<8 hex>`, within PostgreSQL's 63 bytes."""
-    token = secrets.token_hex(4)
-    room = POSTGRES_NAME_BYTES - len(_STAGING_PREFIX) - len(token) - 1
+    return _staging_prefix(table) + secrets.token_hex(4)
+
+
+def _staging_prefix(table: str) -> str:
+    room = POSTGRES_NAME_BYTES - len(_STAGING_PREFIX) - 8 - 1
     # Cut by bytes, not letters: 'ü' is two bytes; a letter cut in half is dropped.
     start = table.encode()[:room].decode(errors="ignore")
-    return f"{_STAGING_PREFIX}{start}_{token}"
+    return f"{_STAGING_PREFIX}{start}_"
 
 
 def _execute(connection: Any, statement: str) -> None:

@@ -28,7 +28,7 @@ from aether.errors import AetherError, DataSetError
 from aether.state.base import Materialization, PublishJournal, StateStore
 
 logger = logging.getLogger("aether.run")
-_STAGED_TOKEN = re.compile(r"[0-9a-f]{8}")  # aether.datasets.files._temporary_name
+_STAGED_TOKEN = re.compile(r"[0-9a-f]{8}")  # aether.datasets.remote.staged_copy_name
 
 INTERRUPTED_MESSAGE = (
     "interrupted while publishing its outputs (killed?), and they could not all be put in "
@@ -103,6 +103,23 @@ def remove_abandoned_copies(catalog: DataCatalog, names: Iterable[str]) -> int:
                 with contextlib.suppress(OSError):
                     os.remove(os.path.join(folder, entry))
                     removed += 1
+    if removed:
+        logger.warning("removed %d staged copies left by an interrupted run", removed)
+    return removed
+
+
+def remove_abandoned_stages(catalog: DataCatalog, names: Iterable[str]) -> int:
+    """Remove what the named datasets staged outside local folders (staging tables, staged
+    objects) before a run killed them; returns how many. Call as
+    :func:`remove_abandoned_copies`, for the outputs of the nodes whose run was killed."""
+    removed = 0
+    for name in names:
+        if name not in catalog.entries:
+            continue
+        try:
+            removed += catalog.get(name)._remove_abandoned_stages()
+        except AetherError as error:  # clutter left is no reason to stop a run
+            logger.warning("could not remove what %s staged before a crash: %s", name, error)
     if removed:
         logger.warning("removed %d staged copies left by an interrupted run", removed)
     return removed

@@ -16,7 +16,11 @@ from aether.assets.status import Evaluation
 from aether.assets.tracking import AssetTracker, record_transitions
 from aether.engine.orchestrator import Orchestrator
 from aether.engine.plan import Plan, PlannedNode, RunReporter, RunResult, Tracker, plan_all
-from aether.engine.publication import remove_abandoned_copies, repair_interrupted_publishes
+from aether.engine.publication import (
+    remove_abandoned_copies,
+    remove_abandoned_stages,
+    repair_interrupted_publishes,
+)
 from aether.engine.runners import create_runner
 from aether.engine.validation import check_transformations
 from aether.run.logging_setup import configure_logging
@@ -128,6 +132,10 @@ def _tracked_run(setup: RunSetup, store: StateStore, options: RunOptions) -> Run
     remove_abandoned_copies(ctx.catalog, setup.project.producers)  # only what nodes write
     evaluator = AssetEvaluator(setup.project, ctx.catalog, store, ctx.params, ctx.project_path)
     aborted = {attempt.node for attempt in store.abort_running_attempts()}
+    # Outside local folders, only what a killed node staged is looked for (one query each).
+    remove_abandoned_stages(
+        ctx.catalog, [d for d, n in setup.project.producers.items() if n in aborted]
+    )
     tracker = AssetTracker(evaluator, store, ctx.run_id)
     # Audit new source data first: a source failing an error-level check blocks every
     # node that reads it (they are not run on bad data).

@@ -274,6 +274,11 @@ def _first_line(text: str) -> str:
     return lines[0] if lines else ""
 
 
+# The random part of every staged copy's name (files, objects, staging tables): telling it
+# apart is how a leftover copy is recognised, and nothing else is ever removed.
+STAGED_TOKEN = re.compile(r"[0-9a-f]{8}")
+
+
 def staged_copy_name(name: str) -> str:
     """``.<name>.tmp-<8 hex>``: where a file is staged before it is renamed into place."""
     # Hidden and in the same directory: the rename stays on one filesystem (atomic), and
@@ -284,13 +289,18 @@ def staged_copy_name(name: str) -> str:
 def remove_staged_objects(fs: AbstractFileSystem, path: str) -> int:
     """Remove the staged copies (:func:`staged_copy_name`) a killed run left beside ``path``."""
     directory, name = posixpath.split(path)
-    pattern = re.compile(re.escape(f".{name}.tmp-") + "[0-9a-f]{8}")
+    prefix = f".{name}.tmp-"
     fs.invalidate_cache(directory)
     try:
         found = fs.ls(directory, detail=False)
     except FileNotFoundError:
         return 0
-    left = [entry for entry in found if pattern.fullmatch(posixpath.basename(entry))]
+    left = [
+        entry
+        for entry in found
+        if (base := posixpath.basename(entry)).startswith(prefix)
+        and STAGED_TOKEN.fullmatch(base[len(prefix) :])
+    ]
     for entry in left:
         fs.rm(entry)
     return len(left)

@@ -11,19 +11,18 @@ refuses to drop a table that views depend on, leaving the old contents in place.
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
 
 from aether.datasets.base import Staged
+from aether.datasets.remote import STAGED_TOKEN
 from aether.datasets.sql_base import SQLDataSetBase
 from aether.datasets.sql_params import BoundQuery
 from aether.errors import CatalogError, DataSetError
 
 IF_EXISTS_MODES = ("replace", "append", "fail")
 _STAGING_PREFIX = "_aether_stage_"
-_STAGING_TOKEN = re.compile(r"[0-9a-f]{8}")
 # PostgreSQL cuts longer names to 63 bytes without an error: a table would then never be
 # found under the name it was created with. Staging names are kept within it on every database.
 POSTGRES_NAME_BYTES = 63
@@ -171,7 +170,7 @@ class SQLTableDataSet(SQLDataSetBase):
             left = [
                 name
                 for name in inspect(connection).get_table_names(schema=self._schema)
-                if name.startswith(prefix) and _STAGING_TOKEN.fullmatch(name[len(prefix) :])
+                if name.startswith(prefix) and STAGED_TOKEN.fullmatch(name[len(prefix) :])
             ]
             for name in left:
                 _execute(connection, f"DROP TABLE {self._quoted(name)}")

@@ -16,7 +16,6 @@ import contextlib
 import dataclasses
 import logging
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -28,7 +27,6 @@ from aether.errors import AetherError, DataSetError
 from aether.state.base import Materialization, PublishJournal, StateStore
 
 logger = logging.getLogger("aether.run")
-_STAGED_TOKEN = re.compile(r"[0-9a-f]{8}")  # aether.datasets.remote.staged_copy_name
 
 INTERRUPTED_MESSAGE = (
     "interrupted while publishing its outputs (killed?), and they could not all be put in "
@@ -82,6 +80,7 @@ def remove_abandoned_copies(catalog: DataCatalog, names: Iterable[str]) -> int:
     local files of the named datasets; returns how many. Call under the project lock, after
     :func:`repair_interrupted_publishes`: no copy is still to be published then."""
     from aether.datasets.files import AbstractFileDataSet
+    from aether.datasets.remote import STAGED_TOKEN
 
     wanted: dict[str, set[str]] = {}  # folder -> prefixes of its datasets' staged copies
     for name in names:
@@ -99,7 +98,7 @@ def remove_abandoned_copies(catalog: DataCatalog, names: Iterable[str]) -> int:
             continue
         for entry in entries:
             prefix, _, token = entry.rpartition(".tmp-")
-            if f"{prefix}.tmp-" in prefixes and _STAGED_TOKEN.fullmatch(token):
+            if f"{prefix}.tmp-" in prefixes and STAGED_TOKEN.fullmatch(token):
                 with contextlib.suppress(OSError):
                     os.remove(os.path.join(folder, entry))
                     removed += 1

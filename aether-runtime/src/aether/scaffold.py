@@ -11,7 +11,10 @@ Where the template comes from, first match wins:
    file records the public repository (:data:`PUBLIC_TEMPLATE`, or a mirror of it named by
    ``AETHER_TEMPLATE_MIRROR``) and the release tag this runtime was built from, so a later
    ``copier update`` upgrades from the real repository exactly as if the project had been
-   copied from there.
+   copied from there. The project installs the runtime from where this one came
+   (:mod:`aether.runtime_origin`): the same wheel file or folder, else the package index.
+
+An ``aether_runtime_path`` or ``aether_runtime_version`` given with ``--data`` always wins.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 
 from aether.errors import AetherError, ConfigError
 from aether.redaction import redact_url
+from aether.runtime_origin import runtime_origin
 from aether.scaffold_checks import (
     check_destination,
     check_questions,
@@ -39,6 +43,8 @@ PUBLIC_TEMPLATE = "https://github.com/aether-data/aether.git"
 MIRROR_ENV = "AETHER_TEMPLATE_MIRROR"
 ANSWERS_FILE = ".copier-answers.yml"
 BUNDLED_TEMPLATE = Path(__file__).resolve().parent / "_template"
+# The answers that say where a project installs the runtime from.
+RUNTIME_QUESTIONS = frozenset({"aether_runtime_path", "aether_runtime_version"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class TemplateSource:
     runtime_path: str | None = None  # answer for aether_runtime_path, unless one is given
     recorded_source: str | None = None  # None: keep what copier records
     recorded_commit: str | None = None
+    bundled: bool = False  # the installed runtime's own copy: install the runtime it came from
 
 
 def local_monorepo() -> Path | None:
@@ -98,6 +105,7 @@ def choose_template(template: str | None) -> TemplateSource:
         render=str(BUNDLED_TEMPLATE),
         recorded_source=os.environ.get(MIRROR_ENV) or PUBLIC_TEMPLATE,
         recorded_commit=release_ref(runtime_version()),
+        bundled=True,
     )
 
 
@@ -138,8 +146,7 @@ def new_project(
     source = choose_template(template)
     answers = dict(data or {})
     check_questions(source.render, answers)
-    if source.runtime_path:
-        answers.setdefault("aether_runtime_path", source.runtime_path)
+    answers.update(runtime_answers(source, answers))
     answers.setdefault("project_name", _title(destination.name))
     with staging_folder(destination) as staged:
         _render(copier, source, staged, answers, defaults)
@@ -147,6 +154,18 @@ def new_project(
             record_origin(staged / ANSWERS_FILE, source.recorded_source, source.recorded_commit)
         publish(staged, destination)
     return destination
+
+
+def runtime_answers(source: TemplateSource, given: Mapping[str, Any]) -> dict[str, str]:
+    """Where the project installs the runtime from, unless the user said so."""
+    if RUNTIME_QUESTIONS & given.keys():
+        return {}
+    if source.runtime_path:
+        return {"aether_runtime_path": source.runtime_path}
+    if source.bundled:
+        # Read only now: a runtime whose wheel is gone is refused unless the user names one.
+        return runtime_origin().answers()
+    return {}
 
 
 def _import_copier() -> Any:

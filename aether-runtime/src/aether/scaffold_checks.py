@@ -105,9 +105,19 @@ def staging_folder(destination: Path) -> Iterator[Path]:
         shutil.rmtree(staged, ignore_errors=True)
 
 
+def current_umask() -> int:
+    """The process's umask (only readable by setting it: set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def publish(staged: Path, destination: Path) -> None:
     """Move the finished project to ``destination``: an empty folder there is replaced,
     anything else (another ``aether new`` finished first) is left alone and refused."""
+    # mkdtemp made the staging folder 0700; the project gets the mode copier and cookiecutter
+    # give a folder they create: the user's umask.
+    staged.chmod(0o777 & ~current_umask())
     try:
         os.rename(staged, destination)
     except OSError:

@@ -85,7 +85,9 @@ def template_questions(folder: Path) -> set[str]:
 @contextlib.contextmanager
 def staging_folder(destination: Path) -> Iterator[Path]:
     """A hidden empty folder next to ``destination``, removed afterwards whatever happens."""
-    parent = destination.absolute().parent
+    # Without "..": the template writes the runtime's path relative to this folder by comparing
+    # path parts, which `../project` would throw off.
+    parent = destination.absolute().parent.resolve()
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staged = Path(tempfile.mkdtemp(prefix=f".{destination.name}.aether-new-", dir=parent))

@@ -60,3 +60,19 @@ def test_a_relative_destination_gets_the_runtime_path_relative_to_the_project(
     assert result.returncode == 0, result.stderr
     pyproject = (tmp_path / "near" / "pyproject.toml").read_text()
     assert 'path = "../checkout/aether-runtime"' in pyproject
+
+
+def test_a_destination_up_a_folder_gets_the_runtime_path_relative_to_the_project(
+    aether: Aether, tmp_path: Path
+) -> None:
+    runtime = tmp_path / "checkout" / "aether-runtime"
+    (tmp_path / "checkout").mkdir()
+
+    result = aether(
+        tmp_path / "checkout",
+        *("new", "../near", "--defaults", "--data", f"aether_runtime_path={runtime}"),
+    )
+
+    assert result.returncode == 0, result.stderr
+    pyproject = (tmp_path / "near" / "pyproject.toml").read_text()
+    assert 'path = "../checkout/aether-runtime"' in pyproject

@@ -124,6 +124,23 @@ def test_make_lint_accepts_idiomatic_pandas_and_still_catches_type_errors(built)
     assert '"TopSpenders" has no attribute "limit"' in errors[1]
 
 
+def test_make_test_runs_the_mocking_examples(built):
+    """The test pyramid's examples run in `make test`: deleting or breaking one fails here."""
+    examples = "tests/unit/test_customers.py tests/integration/test_customers_db.py"
+
+    done = make(built["project"], "test", f"ARGS=--no-cov -rA {examples}")
+
+    passed = set(re.findall(r"^PASSED (\S+)", done.stdout, re.MULTILINE))
+    assert passed == {
+        "tests/unit/test_customers.py::test_top_customers_ranks_customers_by_total_amount",
+        "tests/unit/test_customers.py::test_exchange_rates_reads_the_answer_of_the_api",
+        "tests/unit/test_customers.py::test_landed_files_lists_the_folder_through_dbutils",
+        "tests/integration/test_customers_db.py::test_orders_since_reads_the_orders_of_the_period",
+        "tests/integration/test_customers_db.py::"
+        "test_top_customers_of_the_period_come_from_the_database",
+    }
+
+
 def installed_version(project: Path) -> str:
     """The version of the project as installed in its .venv (what `uv sync` built)."""
     name = re.search(r'^name = "(.+)"$', (project / "pyproject.toml").read_text(), re.MULTILINE)

@@ -66,6 +66,81 @@ def test_make_lint_passes_and_type_checks(built):
     assert "uv run mypy" in lint.stdout and "Success: no issues found" in lint.stdout
 
 
+# What a user adds to a generated project: idiomatic pandas that pandas-stubs types wrongly
+# (`groupby(..., as_index=False)["amount"]` as a SeriesGroupBy, so `.sum()` as a Series).
+TOP_SPENDERS = '''"""The customers who spent the most."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+class TopSpenders:
+    """The ``n`` customers with the largest total amount."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def run(self, orders: pd.DataFrame) -> pd.DataFrame:
+        totals = orders.groupby("customer", as_index=False)["amount"].sum()
+        return totals.nlargest(self.n, "amount")
+'''
+# Genuine mistakes in the project's own code: a wrong argument type, a misspelt attribute.
+MISTAKES = '''"""Uses TopSpenders wrongly."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from orders_project.nodes.top_spenders import TopSpenders
+
+
+def top_three(orders: pd.DataFrame) -> pd.DataFrame:
+    spenders = TopSpenders(n="3")
+    print(spenders.limit)
+    return spenders.run(orders)
+'''
+
+
+def test_make_lint_accepts_idiomatic_pandas_and_still_catches_type_errors(built):
+    nodes = built["project"] / "src" / "orders_project" / "nodes"
+    added, wrong = nodes / "top_spenders.py", nodes / "mistakes.py"
+    added.write_text(TOP_SPENDERS)
+    try:
+        assert "Success: no issues found" in make(built["project"], "lint").stdout
+
+        wrong.write_text(MISTAKES)
+        refused = subprocess.run(
+            ["make", "lint"], cwd=built["project"], env=project_env(), capture_output=True
+        )
+    finally:
+        added.unlink()
+        wrong.unlink(missing_ok=True)
+
+    assert refused.returncode != 0
+    errors = [line for line in refused.stdout.decode().splitlines() if ": error:" in line]
+    assert len(errors) == 2, refused.stdout
+    assert 'Argument "n" to "TopSpenders" has incompatible type "str"; expected "int"' in errors[0]
+    assert '"TopSpenders" has no attribute "limit"' in errors[1]
+
+
+def test_make_test_runs_the_mocking_examples(built):
+    """The test pyramid's examples run in `make test`: deleting or breaking one fails here."""
+    examples = "tests/unit/test_customers.py tests/integration/test_customers_db.py"
+
+    done = make(built["project"], "test", f"ARGS=--no-cov -rA {examples}")
+
+    passed = set(re.findall(r"^PASSED (\S+)", done.stdout, re.MULTILINE))
+    assert passed == {
+        "tests/unit/test_customers.py::test_top_customers_ranks_customers_by_total_amount",
+        "tests/unit/test_customers.py::test_exchange_rates_reads_the_answer_of_the_api",
+        "tests/unit/test_customers.py::test_landed_files_lists_the_folder_through_dbutils",
+        "tests/integration/test_customers_db.py::test_orders_since_reads_the_orders_of_the_period",
+        "tests/integration/test_customers_db.py::"
+        "test_top_customers_of_the_period_come_from_the_database",
+    }
+
+
 def installed_version(project: Path) -> str:
     """The version of the project as installed in its .venv (what `uv sync` built)."""
     name = re.search(r'^name = "(.+)"$', (project / "pyproject.toml").read_text(), re.MULTILINE)

@@ -131,7 +131,7 @@ def test_the_test_it_adds_passes(project: Path) -> None:
     tests.write_text(tests.read_text().replace(imports, imports + ", revenue_by_customer"))
     _append(tests, "\n\n" + files[ADDED_TEST])
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/unit"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", tests],
         cwd=project,
         capture_output=True,
         text=True,

@@ -79,12 +79,33 @@ def test_lint_type_checks_and_test_measures_coverage_against_a_threshold(bake):
     test = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
     assert "$(UV) run mypy" in lint
     assert "$(UV) run pytest --cov" in test
-    assert {"mypy", "pytest-cov", "pandas-stubs"} <= dev_group(project)
+    assert {"mypy", "pytest-cov", "pytest-mock"} <= dev_group(project)
     assert meta["tool"]["coverage"]["run"]["source"] == ["shop_data"]
     assert 50 <= meta["tool"]["coverage"]["report"]["fail_under"] < 100
     assert meta["tool"]["mypy"]["files"] == ["src", "tests"]
-    strict = meta["tool"]["mypy"]["overrides"][0]
+    strict, pandas = meta["tool"]["mypy"]["overrides"]
     assert strict["module"] == ["shop_data", "shop_data.*"] and strict["disallow_untyped_defs"]
+    # pandas-stubs rejects idiomatic pandas: pandas is read as untyped (test_build.py runs it).
+    assert "pandas-stubs" not in dev_group(project)
+    assert pandas == {"module": ["pandas", "pandas.*"], "ignore_missing_imports": True}
+
+
+def test_the_tests_show_the_mocking_strategies_of_each_edge(bake):
+    """dbutils injected as a MagicMock fixture, the API patched with mocker, SQLite in memory."""
+    project = bake("copier", package_name="shop_data")
+    tests = project / "tests"
+    conftest = (tests / "conftest.py").read_text()
+    unit = (tests / "unit" / "test_customers.py").read_text()
+    integration = (tests / "integration" / "test_customers_db.py").read_text()
+
+    assert "def dbutils(mocker: MockerFixture) -> MagicMock:" in conftest
+    assert "def test_landed_files_lists_the_folder_through_dbutils(dbutils):" in unit
+    assert 'mocker.patch.object(customers, "urlopen")' in unit
+    assert 'sqlite3.connect(":memory:")' in integration
+    assert "def dbutils(dbutils" not in unit and "patch" not in integration  # real, not mocked
+    assert "pytest-mock" in dev_group(project)
+    testing = (project / "docs" / "testing.md").read_text()
+    assert "mocker.patch.object" in testing and "MagicMock" in testing and ":memory:" in testing
 
 
 def test_the_version_comes_from_git_tags_with_a_fallback_before_the_first_commit(bake):

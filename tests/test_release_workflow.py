@@ -20,6 +20,7 @@ import yaml
 from .conftest import BIN, REPO_ROOT
 
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
+CI = REPO_ROOT / ".github" / "workflows" / "ci.yml"
 RELEASE = REPO_ROOT / ".github" / "workflows" / "release.yml"
 SCRIPT = REPO_ROOT / "scripts" / "changelog_section.py"
 CHANGELOG = """\
@@ -93,6 +94,26 @@ def test_release_builds_with_uv_and_checks_before_publishing():
     assert 'scripts/changelog_section.py "$GITHUB_REF_NAME"' in runs
     checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0, "hatch-vcs needs the tags"
+
+
+def test_ci_deploys_the_strictly_built_docs_to_github_pages_from_main_only():
+    workflow = yaml.safe_load(CI.read_text())
+    jobs = workflow["jobs"]
+    build = [s.get("uses", "") or s.get("run", "") for s in jobs["docs"]["steps"]]
+    upload = next(s for s in jobs["docs"]["steps"] if "upload-pages-artifact" in s.get("uses", ""))
+
+    assert build.index("make docs") < build.index(upload["uses"])
+    assert upload["with"]["path"] == "site/"  # mkdocs.yml's site_dir
+    deploy = jobs["deploy-docs"]
+    assert deploy["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    assert set(deploy["needs"]) == {"docs", "test"}  # a red main publishes nothing
+    # OIDC, only in the job that deploys: the workflow stays read-only everywhere else.
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert workflow["permissions"] == {"contents": "read"}
+    assert deploy["environment"]["name"] == "github-pages"
+    assert deploy["environment"]["url"] == "${{ steps.deployment.outputs.page_url }}"
+    (step,) = deploy["steps"]
+    assert step["id"] == "deployment" and step["uses"].startswith("actions/deploy-pages@")
 
 
 @pytest.mark.parametrize("version", ["1.4.2", "v1.4.2"])

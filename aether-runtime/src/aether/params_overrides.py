@@ -37,6 +37,7 @@ def parse_params_overrides(text: str) -> dict[str, Any]:
             "allowed",
             hint="put large values in conf/<env>/parameters.yml and select it with --env",
         )
+    _refuse_undecodable(text)
     overrides: dict[str, Any] = {}
     for item in _split_top_level(text):
         if not item.strip():
@@ -49,6 +50,21 @@ def parse_params_overrides(text: str) -> dict[str, Any]:
             )
         overrides[key] = value
     return overrides
+
+
+def _refuse_undecodable(text: str) -> None:
+    """Bytes the locale could not decode reach Python as lone surrogates (``\\udcff``),
+    which no YAML parser accepts: say so here, in the terms of the command line."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        what = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        raise ConfigError(
+            f"--params is not UTF-8 text: {what} at character {exc.start + 1}",
+            hint="pass the value as UTF-8 (check the terminal's locale), or put it in "
+            "conf/<env>/parameters.yml",
+        ) from None
 
 
 def _parse_item(item: str) -> tuple[str, Any]:

@@ -266,6 +266,37 @@ def test_a_control_character_in_yaml_is_one_line_with_file_and_line(
     assert_refused(aether(project, "run"), project, before, "conf/base/parameters.yml:2")
 
 
+def test_a_params_value_that_is_not_utf8_is_one_line_not_a_traceback(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """A byte the locale cannot decode in --params (``$'factor=\\xff'``) is exit 2 naming the
+    byte, not a UnicodeEncodeError traceback from the YAML parser."""
+    project = make_project()
+    before = snapshot(project)
+    line = assert_refused(aether(project, "run", "--params", "factor=\udcff"), project, before)
+    assert "--params is not UTF-8 text: byte 0xff" in line
+
+
+@pytest.mark.parametrize(
+    ("relative", "command"),
+    [
+        ("pyproject.toml", "status"),
+        ("pyproject.toml", "run"),
+        ("conf/base/alerts.yml", "validate"),
+    ],
+)
+def test_a_project_file_that_is_not_utf8_is_one_line_not_a_traceback(
+    make_project: MakeProject, aether: Aether, relative: str, command: str
+) -> None:
+    """A pyproject.toml or a conf/base file saved in another encoding (Latin-1 'é') is one
+    line naming the file, in every command that reads it, nothing written."""
+    project = make_project()
+    with (project / relative).open("ab") as file:
+        file.write(b'\nnote = "caf\xe9"\n' if relative.endswith(".toml") else b"note: caf\xe9\n")
+    before = snapshot(project)
+    assert_refused(aether(project, command), project, before, relative, "not UTF-8")
+
+
 RAISING_NODE = """\
 import os
 import signal

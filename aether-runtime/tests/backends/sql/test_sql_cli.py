@@ -294,3 +294,30 @@ def assert_one_line_bad_input(result: subprocess.CompletedProcess[str], *culprit
     for culprit in culprits:
         assert culprit in lines[0], lines[0]
     assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_an_output_in_a_schema_that_does_not_exist_fails_its_node_as_documented(
+    make_project: MakeProject, orders_source: str, postgres_url: str, aether: Aether
+) -> None:
+    """A PostgreSQL output whose `schema:` does not exist fails its node with the server's
+    own words, the ones docs/how-to/sql.md quotes (it once quoted a text no server prints)."""
+    catalog = CATALOG.replace(
+        "  table_name: big_orders\n", "  table_name: big_orders\n  schema: reporting\n"
+    )
+    project = make_project(
+        "missing_schema",
+        catalog=catalog,
+        pipeline=PIPELINE,
+        parameters=PARAMETERS,
+        local=credentials(orders_source, postgres_url),
+        files={"src/mini/sql_nodes.py": NODES},
+    )
+
+    result = aether(project, "run")
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    quoted = 'schema "reporting" does not exist'
+    assert quoted in output and "Failed to save dataset 'big_orders' (SQLTableDataSet)" in output
+    how_to = Path(__file__).resolve().parents[4] / "docs" / "how-to" / "sql.md"
+    assert quoted in how_to.read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ reported: it is also a reStructuredText or Markdown underline, and a real confli
 has the other two markers around it.
 
 A file that shows such lines on purpose (a test fixture, a page about resolving conflicts)
-says so with the text ``conflict-markers: intentional`` anywhere in it.
+is listed in :data:`INTENTIONAL`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import sys
 from pathlib import Path
 
 MARKER = re.compile(rb"^(<{7}|>{7})(?: |\r?$)", re.MULTILINE)
-OPT_OUT = b"conflict-markers: intentional"
+INTENTIONAL: frozenset[str] = frozenset()
+"""Tracked files (paths from the root, with ``/``) whose conflict markers are meant to be there."""
 
 
 def tracked_files(root: Path) -> list[Path]:
@@ -33,25 +34,24 @@ def tracked_files(root: Path) -> list[Path]:
 
 def markers_in(content: bytes) -> list[tuple[int, str]]:
     """``(line number, marker)`` of each conflict marker in ``content``."""
-    if OPT_OUT in content:
-        return []
     return [
         (content.count(b"\n", 0, match.start()) + 1, match.group(1).decode())
         for match in MARKER.finditer(content)
     ]
 
 
-def problems(root: Path) -> list[str]:
+def problems(root: Path, intentional: frozenset[str] = INTENTIONAL) -> list[str]:
+    """One ``error: <file>:<line>: ...`` line per marker in the tracked files under ``root``."""
     found = []
     for path in tracked_files(root):
-        if not path.is_file():  # deleted but not staged, or a submodule
+        shown = path.relative_to(root).as_posix()
+        if shown in intentional or not path.is_file():  # not a file: deleted, a submodule
             continue
-        for line, marker in markers_in(path.read_bytes()):
-            found.append(
-                f"error: {path.relative_to(root).as_posix()}:{line}: merge-conflict marker "
-                f"{marker} — resolve the conflict (or write '{OPT_OUT.decode()}' in the file "
-                "if the markers are meant to be there)"
-            )
+        found.extend(
+            f"error: {shown}:{line}: merge-conflict marker {marker} — resolve the conflict "
+            "(or add the file to INTENTIONAL in scripts/check_conflict_markers.py)"
+            for line, marker in markers_in(path.read_bytes())
+        )
     return found
 
 

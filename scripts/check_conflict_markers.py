@@ -57,7 +57,14 @@ def problems(root: Path, intentional: frozenset[str] = INTENTIONAL) -> list[str]
 
 def main(argv: list[str]) -> int:
     root = Path(argv[1] if len(argv) > 1 else ".").resolve()
-    found = problems(root)
+    try:
+        found = problems(root)
+    except (OSError, subprocess.CalledProcessError):
+        print(
+            f"error: cannot list the files git tracks in {root} — run it in a clone",
+            file=sys.stderr,
+        )
+        return 2
     for problem in found:
         print(problem, file=sys.stderr)
     return 1 if found else 0

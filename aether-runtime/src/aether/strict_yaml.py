@@ -96,24 +96,27 @@ class StrictYamlLoader(_BaseLoader):
         """Build an int, float, bool, timestamp or binary; Python's error becomes a ConfigError."""
         try:
             value = SafeConstructor.yaml_constructors[node.tag](self, node)
-            if isinstance(value, int) and value.bit_length() > 3 * sys.get_int_max_str_digits():
+            limit = _max_int_digits()
+            if limit and isinstance(value, int) and value.bit_length() > 3 * limit:
                 # 0x... and 1:2:3 are read without the digit limit, but the value could
                 # never be printed or hashed (under 3 bits a digit, printing cannot fail).
                 str(value)
-        except (ValueError, KeyError, OverflowError):
-            raise self._unreadable_scalar(node) from None
+        except (ValueError, ArithmeticError, LookupError, AttributeError, TypeError) as exc:
+            # What PyYAML's constructors let out of int(), datetime(), a regex that did not
+            # match (an explicit `!!timestamp ""`), a dict lookup (`!!bool maybe`).
+            raise self._unreadable_scalar(node, exc) from None
         return value
 
-    def _unreadable_scalar(self, node: ScalarNode) -> ConfigError:
+    def _unreadable_scalar(self, node: ScalarNode, exc: Exception) -> ConfigError:
         path = key_path(self._root, node) if self._root is not None else ""
         where = f"{path!r} in " if path else ""
         where += f"{self.shown}:{node.start_mark.line + 1}"
-        if node.tag == _INT_TAG:
+        if node.tag == _INT_TAG and "integer string conversion" in str(exc):
             # Python refuses to convert more decimal digits than sys.get_int_max_str_digits()
             # (a guard against quadratic-time conversions); no parameter needs that many.
             return ConfigError(
-                f"The integer at {where} is longer than the {sys.get_int_max_str_digits():,} "
-                "digits Python allows",
+                f"The integer at {where} is longer than the {_max_int_digits():,} digits "
+                "Python allows",
                 hint="quote it to keep it as text, or shorten it",
             )
         kind = node.tag.rsplit(":", 1)[-1]
@@ -122,6 +125,12 @@ class StrictYamlLoader(_BaseLoader):
             f"The value at {where} is not a valid {kind}: {shown!r}",
             hint="correct it, or quote it to keep it as text",
         )
+
+
+def _max_int_digits() -> int:
+    """Python's limit on the digits of an int read or printed in base 10 (0: none, as before
+    Python 3.10.7 and 3.11)."""
+    return int(getattr(sys, "get_int_max_str_digits", lambda: 0)())
 
 
 for _tag in _TYPED_SCALAR_TAGS:

@@ -150,3 +150,13 @@ def test_any_text_parses_or_raises_a_config_error(text: str) -> None:
         assert error.message and error.hint
     else:
         assert isinstance(parsed, dict)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"), [("factor=\udcff", "byte 0xff at character 8"), ("a=\ud800", "U+D800")]
+)
+def test_text_that_is_not_utf8_is_a_config_error_naming_the_byte(text: str, named: str) -> None:
+    """A byte the locale could not decode reaches Python as a lone surrogate (argv's
+    surrogateescape); the YAML parser would raise UnicodeEncodeError on it."""
+    with pytest.raises(ConfigError, match=f"--params is not UTF-8 text: {named}"):
+        parse_params_overrides(text)

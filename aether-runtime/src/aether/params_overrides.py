@@ -101,10 +101,11 @@ def _split_top_level(text: str) -> list[str]:
 
     As in YAML, a quote opens a string only where a value starts (``name='a,b'``), so an
     apostrophe inside a plain value (``note=it's``) does not swallow the items after it;
-    ``''`` inside single quotes and ``\\"`` inside double quotes are escapes.
+    ``''`` inside single quotes and ``\\"`` inside double quotes are escapes. Only the ``=``
+    after the key starts a value: ``a==",b=1`` sets ``a`` to ``="``.
     """
     items: list[str] = []
-    start, depth, index, quote, last = 0, 0, 0, "", ""
+    start, depth, index, quote, last, keyed = 0, 0, 0, "", "", False
     while index < len(text):
         char = text[index]
         if quote:
@@ -121,10 +122,12 @@ def _split_top_level(text: str) -> list[str]:
             depth -= 1
         elif char == "," and depth == 0:
             items.append(text[start:index])
-            start, last, index = index + 1, "", index + 1
+            start, last, index, keyed = index + 1, "", index + 1, False
             continue
         if not quote and not char.isspace():
-            last = char
+            # A later `=` is text of the value: a quote after it opens nothing.
+            last = "text" if char == "=" and keyed else char
+            keyed = keyed or char == "="
         index += 1
     items.append(text[start:])
     return items

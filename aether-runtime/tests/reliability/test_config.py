@@ -327,6 +327,21 @@ def test_unknown_check_stops_the_run_before_any_node(
     assert_refused(result, project, before, "'total'", "did you mean 'not_null'?")
 
 
+def test_a_malformed_alerts_file_stops_the_run_before_any_node(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """alerts.yml is used once the nodes have run; a broken one (bad YAML, a webhook that is
+    no URL) is still refused before the first node runs (it used to be found after every node
+    had written its output, then exit 2)."""
+    for number, text in enumerate(["webhook: [unclosed\n", "webhook: {url: 5}\n"]):
+        project = make_project(f"bad_alerts_{number}", files={"conf/base/alerts.yml": text})
+        before = snapshot(project)
+
+        result = aether(project, "run")
+
+        assert_refused(result, project, before, "alerts.yml")
+
+
 # What must keep working --------------------------------------------------------------------------
 def test_anchors_and_merge_overrides_keep_working(
     make_project: MakeProject, aether: Aether

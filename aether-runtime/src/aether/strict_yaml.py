@@ -119,10 +119,9 @@ class StrictYamlLoader(_BaseLoader):
                 "Python allows",
                 hint="quote it to keep it as text, or shorten it",
             )
-        kind = node.tag.rsplit(":", 1)[-1]
-        shown = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+        # The value itself is not shown: it may be a secret (credentials.yml is parsed here).
         return ConfigError(
-            f"The value at {where} is not a valid {kind}: {shown!r}",
+            f"The value at {where} is not a valid {node.tag.rsplit(':', 1)[-1]}",
             hint="correct it, or quote it to keep it as text",
         )
 

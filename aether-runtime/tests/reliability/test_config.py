@@ -194,6 +194,23 @@ def test_an_impossible_date_or_bool_in_yaml_is_refused_with_key_and_file(
     assert_refused(result, project, before, "--params item 'factor=2024-02-30'", "timestamp")
 
 
+def test_a_credential_that_cannot_be_built_is_refused_without_showing_it(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """A credential under an explicit tag it does not fit (`!!int <token>`) is exit 2 naming
+    the key and line; the value is in no output (Python's own error quoted it)."""
+    secret = "hunter2-very-secret-value"
+    project = make_project(
+        "credential_not_an_int", local={"credentials.yml": f"s3:\n  key: !!int {secret}\n"}
+    )
+    before = snapshot(project)
+
+    result = aether(project, "run")
+
+    assert_refused(result, project, before, "'s3.key' in conf/local/credentials.yml:2")
+    assert_no_secret(secret, project, result)
+
+
 # --params overrides, it does not invent ----------------------------------------------------------
 def test_params_key_absent_from_parameters_is_refused_with_a_suggestion(
     make_project: MakeProject, aether: Aether

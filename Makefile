@@ -34,7 +34,8 @@ $(TOOLS)/uv-bin/uv:
 
 install: .venv/.installed ## Create .venv with the runtime (editable) and the dev tools
 
-lint: install ## Ruff lint and format check, mypy, import-linter layer contracts
+lint: install ## Ruff lint and format check, mypy, import-linter layer contracts, conflict markers
+	$(RUN) python scripts/check_conflict_markers.py
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from .conftest import (
     files_of,
     git,
     make_template_repo,
+    project_env,
 )
 
 PROJECT = Path("template") / "{{cookiecutter.project_slug}}"
@@ -188,3 +191,84 @@ def test_conflict_detection_catches_what_copier_update_leaves(template_versions,
 
     with pytest.raises(AssertionError, match=r"unmerged|conflict marker"):
         assert_no_conflicts(project)
+
+
+# A stand-in uv for `make update`: `--version` (the Makefile's check) passes and
+# `tool run copier ...` runs the copier of this test environment, so nothing is downloaded.
+COPIER_UV = f"""#!/bin/sh
+case "$1" in
+  --version) exit 0 ;;
+  tool) shift 2; exec "{BIN}/$@" ;;
+esac
+exit 1
+"""
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def project_recording(template_versions: Path, project: Path, source: str) -> Path:
+    """A committed project made at v1.0.0 whose answers record ``source`` as the template."""
+    bake_with_copier(template_versions, project, {}, vcs_ref="v1.0.0")
+    answers = project / ANSWERS_FILE
+    text = answers.read_text()
+    answers.write_text(re.sub(r"(?m)^_src_path: .*$", f"_src_path: {source}", text))
+    git("init", "--quiet", cwd=project)
+    commit_all(project, "generated at v1.0.0")
+    return project
+
+
+def make_update(project: Path, *variables: str) -> subprocess.CompletedProcess[str]:
+    fake_uv = project.parent / "uv"
+    fake_uv.write_text(COPIER_UV)
+    fake_uv.chmod(0o755)
+    make = shutil.which("make")
+    assert make is not None
+    return subprocess.run(
+        [make, "update", f"UV={fake_uv}", "ARGS=--defaults --quiet", *variables],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=project_env(),
+        timeout=300,
+    )
+
+
+def test_make_update_offline_names_the_source_and_the_mirror_in_one_line(
+    template_versions, tmp_path
+):
+    """An unreachable template source (here a closed port on loopback, as offline) stops
+    `make update` with one line naming the source, without its credentials, and how to use a
+    mirror; copier's 86-line traceback is never shown and the project is untouched."""
+    source = f"https://user:s3cret-token@127.0.0.1:{closed_port()}/aether-data/aether.git"
+    project = project_recording(template_versions, tmp_path / "project", source)
+    before = files_of(project)
+
+    done = make_update(project)
+
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    assert "Traceback" not in output and "s3cret-token" not in output, output
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, output
+    assert f"cannot reach the template at {source.replace('user:s3cret-token', '***')}" in errors[0]
+    assert "AETHER_TEMPLATE_MIRROR=" in errors[0]
+    assert files_of(project) == before
+
+
+def test_make_update_from_a_mirror_keeps_recording_the_source(template_versions, tmp_path):
+    """AETHER_TEMPLATE_MIRROR (a local clone with the tags) stands in for an unreachable
+    source: the update to v2.0.0 happens, and the answers still record the source."""
+    source = f"https://127.0.0.1:{closed_port()}/aether-data/aether.git"
+    project = project_recording(template_versions, tmp_path / "project", source)
+
+    done = make_update(project, f"AETHER_TEMPLATE_MIRROR={template_versions}")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_no_conflicts(project)
+    assert_has_v2(project)
+    answers = yaml.safe_load((project / ANSWERS_FILE).read_text())
+    assert answers["_src_path"] == source

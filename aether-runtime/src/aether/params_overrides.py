@@ -37,6 +37,7 @@ def parse_params_overrides(text: str) -> dict[str, Any]:
             "allowed",
             hint="put large values in conf/<env>/parameters.yml and select it with --env",
         )
+    _refuse_undecodable(text)
     overrides: dict[str, Any] = {}
     for item in _split_top_level(text):
         if not item.strip():
@@ -49,6 +50,21 @@ def parse_params_overrides(text: str) -> dict[str, Any]:
             )
         overrides[key] = value
     return overrides
+
+
+def _refuse_undecodable(text: str) -> None:
+    """Bytes the locale could not decode reach Python as lone surrogates (``\\udcff``),
+    which no YAML parser accepts: say so here, in the terms of the command line."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        what = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        raise ConfigError(
+            f"--params is not UTF-8 text: {what} at character {exc.start + 1}",
+            hint="pass the value as UTF-8 (check the terminal's locale), or put it in "
+            "conf/<env>/parameters.yml",
+        ) from None
 
 
 def _parse_item(item: str) -> tuple[str, Any]:
@@ -85,10 +101,11 @@ def _split_top_level(text: str) -> list[str]:
 
     As in YAML, a quote opens a string only where a value starts (``name='a,b'``), so an
     apostrophe inside a plain value (``note=it's``) does not swallow the items after it;
-    ``''`` inside single quotes and ``\\"`` inside double quotes are escapes.
+    ``''`` inside single quotes and ``\\"`` inside double quotes are escapes. Only the ``=``
+    after the key starts a value: ``a==",b=1`` sets ``a`` to ``="``.
     """
     items: list[str] = []
-    start, depth, index, quote, last = 0, 0, 0, "", ""
+    start, depth, index, quote, last, keyed = 0, 0, 0, "", "", False
     while index < len(text):
         char = text[index]
         if quote:
@@ -105,10 +122,12 @@ def _split_top_level(text: str) -> list[str]:
             depth -= 1
         elif char == "," and depth == 0:
             items.append(text[start:index])
-            start, last, index = index + 1, "", index + 1
+            start, last, index, keyed = index + 1, "", index + 1, False
             continue
         if not quote and not char.isspace():
-            last = char
+            # A later `=` is text of the value: a quote after it opens nothing.
+            last = "text" if char == "=" and keyed else char
+            keyed = keyed or char == "="
         index += 1
     items.append(text[start:])
     return items

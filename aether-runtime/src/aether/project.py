@@ -313,6 +313,13 @@ def read_settings(root: Path) -> dict[str, Any]:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Malformed TOML in {pyproject}: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{pyproject} is not UTF-8 text", hint="save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot read {pyproject}: {exc.strerror}",
+            hint="check that this user may read it",
+        ) from None
     tool = data.get("tool")
     settings = tool.get("aether", {}) if isinstance(tool, dict) else {}
     if not isinstance(settings, dict):

@@ -7,14 +7,20 @@ but anything that walks it afterwards (interpolation, the JSON cache, a deep mer
 finishes. :func:`parse_strict_yaml` refuses both, with the file and line, before anything
 walks the data.
 
+PyYAML also lets Python's own errors out of a scalar it types but cannot build (an integer
+past Python's 4,300-digit limit, ``2024-02-30``, ``!!bool maybe``): those become a
+ConfigError naming the key, file and line.
+
 libyaml (the C parser) still does the parsing; only the checks run in Python.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from aether.errors import ConfigError
@@ -28,6 +34,11 @@ MAX_NESTING_DEPTH = 100
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
+# Scalars whose constructors call int(), float(), datetime() or a dict lookup on the text.
+_TYPED_SCALAR_TAGS = tuple(
+    f"tag:yaml.org,2002:{name}" for name in ("bool", "int", "float", "timestamp", "binary")
+)
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -43,12 +54,14 @@ class StrictYamlLoader(_BaseLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._checked: set[int] = set()
+        self._root: Node | None = None
 
     def get_single_data(self) -> Any:
         node = self.get_single_node()
         if node is None:
             return None
         check_expansion(node, self.shown)
+        self._root = node
         return self.construct_document(node)
 
     def flatten_mapping(self, node: MappingNode) -> None:
@@ -78,6 +91,75 @@ class StrictYamlLoader(_BaseLoader):
                     f"{earlier})",
                     hint="keep one of them: YAML would silently use the last one",
                 )
+
+    def construct_typed_scalar(self, node: ScalarNode) -> Any:
+        """Build an int, float, bool, timestamp or binary; Python's error becomes a ConfigError."""
+        try:
+            value = SafeConstructor.yaml_constructors[node.tag](self, node)
+            limit = _max_int_digits()
+            if limit and isinstance(value, int) and value.bit_length() > 3 * limit:
+                # 0x... and 1:2:3 are read without the digit limit, but the value could
+                # never be printed or hashed (under 3 bits a digit, printing cannot fail).
+                str(value)
+        except (ValueError, ArithmeticError, LookupError, AttributeError, TypeError) as exc:
+            # What PyYAML's constructors let out of int(), datetime(), a regex that did not
+            # match (an explicit `!!timestamp ""`), a dict lookup (`!!bool maybe`).
+            raise self._unreadable_scalar(node, exc) from None
+        return value
+
+    def _unreadable_scalar(self, node: ScalarNode, exc: Exception) -> ConfigError:
+        path = key_path(self._root, node) if self._root is not None else ""
+        where = f"{path!r} in " if path else ""
+        where += f"{self.shown}:{node.start_mark.line + 1}"
+        if node.tag == _INT_TAG and "integer string conversion" in str(exc):
+            # Python refuses to convert more decimal digits than sys.get_int_max_str_digits()
+            # (a guard against quadratic-time conversions); no parameter needs that many.
+            return ConfigError(
+                f"The integer at {where} is longer than the {_max_int_digits():,} digits "
+                "Python allows",
+                hint="quote it to keep it as text, or shorten it",
+            )
+        # The value itself is not shown: it may be a secret (credentials.yml is parsed here).
+        return ConfigError(
+            f"The value at {where} is not a valid {node.tag.rsplit(':', 1)[-1]}",
+            hint="correct it, or quote it to keep it as text",
+        )
+
+
+def _max_int_digits() -> int:
+    """Python's limit on the digits of an int read or printed in base 10 (0: none, as before
+    Python 3.10.7 and 3.11)."""
+    return int(getattr(sys, "get_int_max_str_digits", lambda: 0)())
+
+
+for _tag in _TYPED_SCALAR_TAGS:
+    StrictYamlLoader.add_constructor(_tag, StrictYamlLoader.construct_typed_scalar)
+
+
+def key_path(root: Node, target: Node) -> str:
+    """The dotted keys from ``root`` to ``target`` (``a.b[2]``), the first way written; "" if
+    ``target`` is the root or a key."""
+    stack: list[tuple[Node, str]] = [(root, "")]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path.lstrip(".")
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            children = [(value, f"{path}.{_key_text(key)}") for key, value in node.value]
+        elif isinstance(node, SequenceNode):
+            children = [(item, f"{path}[{index}]") for index, item in enumerate(node.value)]
+        else:
+            children = []
+        stack.extend(reversed(children))  # depth first, in the order written
+    return ""
+
+
+def _key_text(key: Node) -> str:
+    return key.value if isinstance(key, ScalarNode) else "?"
 
 
 def parse_strict_yaml(text: str, shown: str) -> Any:

@@ -143,6 +143,74 @@ def test_huge_params_are_refused_in_one_short_line(
     assert len(result.stdout + result.stderr) < 400, line
 
 
+def test_an_integer_longer_than_python_reads_is_refused_with_key_and_file(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """An integer of 5,000 digits in parameters.yml (past Python's 4,300-digit limit) is
+    exit 2 naming the key, file and line in run, status and validate, not a ValueError
+    traceback."""
+    project = make_project(
+        "integer_too_long", parameters="factor: 2\nreport:\n  big: " + "9" * 5_000 + "\n"
+    )
+    before = snapshot(project)
+
+    for command in ("run", "status", "validate"):
+        line = assert_refused(
+            aether(project, command), project, before, "'report.big'", "parameters.yml:3"
+        )
+        assert "4,300 digits" in line and len(line) < 300
+
+
+def test_an_integer_longer_than_python_reads_in_params_is_refused(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """--params factor=<5,000 digits> is one short line naming the item, not a traceback;
+    so is a hexadecimal one whose value Python could never print."""
+    project = make_project("integer_too_long_in_params")
+    before = snapshot(project)
+
+    for value in ("9" * 5_000, "0x" + "f" * 5_000):
+        result = aether(project, "run", "--params", f"factor={value}")
+        line = assert_refused(result, project, before, "--params item 'factor=", "4,300 digits")
+        assert len(line) < 400
+
+
+def test_an_impossible_date_or_bool_in_yaml_is_refused_with_key_and_file(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """Scalars PyYAML types but Python cannot build (February 30th, hour 25, `!!bool maybe`)
+    are exit 2 naming the key, file and line, in conf/ files and in --params."""
+    cases = {
+        "start: 2024-02-30\n": "'start' in conf/base/parameters.yml:2",
+        "window: {at: [2024-01-01 25:00:00]}\n": "'window.at[0]' in conf/base/parameters.yml:2",
+        "flag: !!bool maybe\n": "'flag' in conf/base/parameters.yml:2",
+    }
+    for number, (text, culprit) in enumerate(cases.items()):
+        project = make_project(f"impossible_scalar_{number}", parameters="factor: 2\n" + text)
+        before = snapshot(project)
+        assert_refused(aether(project, "run"), project, before, culprit, "not a valid")
+
+    result = aether(project, "run", "--params", "factor=2024-02-30")
+    assert_refused(result, project, before, "--params item 'factor=2024-02-30'", "timestamp")
+
+
+def test_a_credential_that_cannot_be_built_is_refused_without_showing_it(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """A credential under an explicit tag it does not fit (`!!int <token>`) is exit 2 naming
+    the key and line; the value is in no output (Python's own error quoted it)."""
+    secret = "hunter2-very-secret-value"
+    project = make_project(
+        "credential_not_an_int", local={"credentials.yml": f"s3:\n  key: !!int {secret}\n"}
+    )
+    before = snapshot(project)
+
+    result = aether(project, "run")
+
+    assert_refused(result, project, before, "'s3.key' in conf/local/credentials.yml:2")
+    assert_no_secret(secret, project, result)
+
+
 # --params overrides, it does not invent ----------------------------------------------------------
 def test_params_key_absent_from_parameters_is_refused_with_a_suggestion(
     make_project: MakeProject, aether: Aether
@@ -274,6 +342,21 @@ def test_unknown_check_stops_the_run_before_any_node(
     result = aether(project, "run")
 
     assert_refused(result, project, before, "'total'", "did you mean 'not_null'?")
+
+
+def test_a_malformed_alerts_file_stops_the_run_before_any_node(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """alerts.yml is used once the nodes have run; a broken one (bad YAML, a webhook that is
+    no URL) is still refused before the first node runs (it used to be found after every node
+    had written its output, then exit 2)."""
+    for number, text in enumerate(["webhook: [unclosed\n", "webhook: {url: 5}\n"]):
+        project = make_project(f"bad_alerts_{number}", files={"conf/base/alerts.yml": text})
+        before = snapshot(project)
+
+        result = aether(project, "run")
+
+        assert_refused(result, project, before, "alerts.yml")
 
 
 # What must keep working --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -88,6 +89,67 @@ def test_a_source_that_is_a_fifo_is_refused_not_waited_on(
     assert status.returncode == 1, status.stdout + status.stderr
     assert "failed (source)" in status.stdout and "not a regular file" in status.stdout
     assert "Traceback" not in status.stdout + status.stderr
+
+
+@pytest.mark.parametrize("command", [("status", "--exit-code"), ("viz",)])
+def test_a_source_that_is_a_directory_is_failed_in_status_and_viz_not_a_traceback(
+    make_project: MakeProject, aether: Aether, command: tuple[str, ...]
+) -> None:
+    """A source path that is a directory (run refuses it, exit 2) is shown by status and
+    viz as a failed source saying why, never an IsADirectoryError traceback; the data and
+    the state stay as they were."""
+    project = make_project()
+    assert aether(project, "run").returncode == 0
+    raw = project / "data" / "01_raw" / "numbers.csv"
+    raw.unlink()
+    raw.mkdir()
+    before = snapshot(project, include_state=False)
+    result = aether(project, *command)
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output, output
+    assert result.returncode == (1 if command[0] == "status" else 0), output
+    if command[0] == "status":
+        assert "failed (source)" in output and "is a directory, not a file" in output
+    else:
+        assert "failed" in (project / "data/08_reporting/dag.html").read_text()
+        (project / "data/08_reporting/dag.html").unlink()
+    assert_unchanged(before, snapshot(project, include_state=False))
+
+
+def _unable_to_read_files() -> list[str]:
+    """A command prefix under which a chmod 000 file cannot be read, even by root."""
+    if os.geteuid() != 0:
+        return []
+    drop = "-dac_override,-dac_read_search"
+    if shutil.which("setpriv") is None:
+        pytest.skip("root, and setpriv is not available to drop the power to read any file")
+    return ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}"]
+
+
+def test_an_unreadable_source_is_failed_in_status_not_a_traceback(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """A source this user may not read (chmod 000) and whose signature changed is a failed
+    source in status, saying 'Permission denied', never a PermissionError traceback."""
+    project = make_project()
+    assert aether(project, "run").returncode == 0
+    raw = project / "data" / "01_raw" / "numbers.csv"
+    raw.write_text("n\n5\n")
+    raw.chmod(0)
+    try:
+        result = subprocess.run(
+            [*_unable_to_read_files(), sys.executable, "-m", "aether", "status", "--exit-code"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env={k: v for k, v in os.environ.items() if not k.startswith("AETHER_")},
+            timeout=120,
+        )
+    finally:
+        raw.chmod(0o644)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and "Traceback" not in output, output
+    assert "failed (source)" in output and "Permission denied" in output, output
 
 
 ESCAPED_SECRET = "pa'ss\\wörd-Q1"  # a backslash and a letter that repr/json escape
@@ -202,6 +264,37 @@ def test_a_control_character_in_yaml_is_one_line_with_file_and_line(
     (project / "conf/base/parameters.yml").write_bytes(b"factor: 2\nlabel: a" + byte + b"b\n")
     before = snapshot(project)
     assert_refused(aether(project, "run"), project, before, "conf/base/parameters.yml:2")
+
+
+def test_a_params_value_that_is_not_utf8_is_one_line_not_a_traceback(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """A byte the locale cannot decode in --params (``$'factor=\\xff'``) is exit 2 naming the
+    byte, not a UnicodeEncodeError traceback from the YAML parser."""
+    project = make_project()
+    before = snapshot(project)
+    line = assert_refused(aether(project, "run", "--params", "factor=\udcff"), project, before)
+    assert "--params is not UTF-8 text: byte 0xff" in line
+
+
+@pytest.mark.parametrize(
+    ("relative", "command"),
+    [
+        ("pyproject.toml", "status"),
+        ("pyproject.toml", "run"),
+        ("conf/base/alerts.yml", "validate"),
+    ],
+)
+def test_a_project_file_that_is_not_utf8_is_one_line_not_a_traceback(
+    make_project: MakeProject, aether: Aether, relative: str, command: str
+) -> None:
+    """A pyproject.toml or a conf/base file saved in another encoding (Latin-1 'é') is one
+    line naming the file, in every command that reads it, nothing written."""
+    project = make_project()
+    with (project / relative).open("ab") as file:
+        file.write(b'\nnote = "caf\xe9"\n' if relative.endswith(".toml") else b"note: caf\xe9\n")
+    before = snapshot(project)
+    assert_refused(aether(project, command), project, before, relative, "not UTF-8")
 
 
 RAISING_NODE = """\

@@ -261,13 +261,10 @@ class AbstractFileDataSet(AbstractDataSet):
         try:
             if self._is_local:
                 found = os.stat(self._path)
-                if not (stat.S_ISREG(found.st_mode) or stat.S_ISDIR(found.st_mode)):
-                    # Hashing a FIFO would block forever; a device is no dataset.
-                    raise DataSetError(
-                        f"Dataset '{self.name}' at {self.location} is not a regular file "
-                        "(a FIFO, device or socket)",
-                        hint="point `filepath:` at a regular file (e.g. under data/)",
-                    )
+                if not stat.S_ISREG(found.st_mode):
+                    # Hashing a FIFO would block forever; a device is no dataset; a directory
+                    # cannot be opened as one file.
+                    raise self._not_a_file_error(found.st_mode)
                 return file_hashes.local_signature(found)
             with self._remote_errors("read the signature of"):
                 return object_signature(self._filesystem(), self._path)
@@ -309,6 +306,25 @@ class AbstractFileDataSet(AbstractDataSet):
                 return file_hashes.sha256(file)
         except FileNotFoundError:
             return None
+        except OSError as exc:  # unreadable, or replaced by a directory since the stat
+            raise DataSetError(
+                f"Cannot read dataset '{self.name}' at {self.location}: "
+                f"{redact(exc.strerror or str(exc))}",
+                hint="check that the file is readable by this user",
+            ) from None
+
+    def _not_a_file_error(self, mode: int) -> DataSetError:
+        if stat.S_ISDIR(mode):
+            return DataSetError(
+                f"Dataset '{self.name}' at {self.location} is a directory, not a file",
+                hint="point `filepath:` at a file (e.g. inside that directory), or move the "
+                "directory away",
+            )
+        return DataSetError(
+            f"Dataset '{self.name}' at {self.location} is not a regular file "
+            "(a FIFO, device or socket)",
+            hint="point `filepath:` at a regular file (e.g. under data/)",
+        )
 
     # -- staging hooks: write a complete temporary sibling, then rename it into place ----
 

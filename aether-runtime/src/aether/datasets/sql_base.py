@@ -5,8 +5,8 @@ Staleness, cheapest first:
 
 - `signature()`: the result of `version_query:` when the entry gives one (such as
   `select max(updated_at) from orders`); else, on PostgreSQL, a checksum computed in the
-  database (row count and an md5 of the sorted row texts: nothing is downloaded); else None
-  (cannot tell cheaply).
+  database (row count and the sum of one 64-bit hash per row, taken from the md5 of the
+  row's text: nothing is downloaded or sorted); else None (cannot tell cheaply).
 - `content_hash()`: a hash of every row, read and sorted here, only when there are at most
   :data:`CONTENT_HASH_ROW_LIMIT` rows (they are counted first); else None.
 """

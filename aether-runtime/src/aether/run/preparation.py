@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aether.alerts import read_webhook
 from aether.engine.validation import check_locations, check_selection, validate_pipeline
 from aether.errors import PipelineError
 from aether.pipeline import Pipeline
@@ -95,6 +96,8 @@ def prepare_run(
     validate_pipeline(project, ctx.catalog, import_code=False)
     check_locations(ctx.catalog, ctx.pipelines.values())  # every pipeline's writers count
     check_selection(selected, home, ctx.catalog)
+    # Alerts are sent once the nodes have run: a broken alerts.yml is refused before.
+    read_webhook(ctx.config)
     return RunSetup(ctx, home, selected, project)
 
 

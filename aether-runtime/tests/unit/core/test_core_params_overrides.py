@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -150,3 +151,20 @@ def test_any_text_parses_or_raises_a_config_error(text: str) -> None:
         assert error.message and error.hint
     else:
         assert isinstance(parsed, dict)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"), [("factor=\udcff", "byte 0xff at character 8"), ("a=\ud800", "U+D800")]
+)
+def test_text_that_is_not_utf8_is_a_config_error_naming_the_byte(text: str, named: str) -> None:
+    """A byte the locale could not decode reaches Python as a lone surrogate (argv's
+    surrogateescape); the YAML parser would raise UnicodeEncodeError on it."""
+    with pytest.raises(ConfigError, match=re.escape(f"--params is not UTF-8 text: {named}")):
+        parse_params_overrides(text)
+
+
+def test_only_the_first_equals_sign_starts_a_value() -> None:
+    """`a==",b=1`: the value of `a` is `="`; its quote opens no string that would swallow
+    `b` (found by the round-trip property above)."""
+    assert parse_params_overrides("00==\",0=''") == {"00": '="', "0": ""}
+    assert parse_params_overrides("a==',b=1") == {"a": "='", "b": 1}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -187,3 +188,54 @@ def test_any_text_parses_or_raises_a_config_error(text: str) -> None:
         parse_strict_yaml(text, "x.yml")
     except ConfigError as error:
         assert error.message and error.hint
+
+
+_SCALARISH = st.text(alphabet=st.sampled_from(list("0123456789-:._+xobeEtT ")), max_size=30)
+_TAGS = st.sampled_from(["", "!!int ", "!!float ", "!!bool ", "!!timestamp ", "!!binary "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(tag=_TAGS, value=_SCALARISH)
+def test_any_scalar_parses_or_raises_a_config_error_naming_key_and_line(
+    tag: str, value: str
+) -> None:
+    """Dates, times, numbers in any base: Python's ValueError never escapes the parser."""
+    try:
+        parse_strict_yaml(f"x: 1\nsection:\n  key: {tag}{value}\n", "x.yml")
+    except ConfigError as error:
+        assert error.hint
+        assert "'section.key' in x.yml:3" in error.message or "x.yml:3" in error.message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: " + "9" * 5_000, "The integer at 'a' in x.yml:1 is longer than the 4,300 digits"),
+        ("a: 0x" + "f" * 4_000, "The integer at 'a' in x.yml:1 is longer than the 4,300 digits"),
+        ("a: [1, {b: 2024-02-30}]", "The value at 'a[1].b' in x.yml:1 is not a valid timestamp"),
+        ("base: &b {when: 2024-13-01}\nuse: *b", "'base.when' in x.yml:1"),
+        ("a: !!bool maybe", "The value at 'a' in x.yml:1 is not a valid bool"),
+        ("9" * 5_000, "The integer at x.yml:1 is longer"),
+    ],
+)
+def test_a_scalar_python_cannot_build_is_named_by_key_and_line(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_strict_yaml(text, "x.yml")
+
+
+def test_the_longest_integer_python_reads_is_kept() -> None:
+    assert parse_strict_yaml("a: " + "9" * 4_300, "x.yml") == {"a": int("9" * 4_300)}
+
+
+@pytest.mark.parametrize("text", ["a: !!int", "a: !!int 0x", "a: !!float ''"])
+def test_an_empty_or_malformed_explicit_number_is_not_called_too_long(text: str) -> None:
+    with pytest.raises(ConfigError, match="is not a valid"):
+        parse_strict_yaml(text, "x.yml")
+
+
+def test_a_value_that_cannot_be_built_is_not_shown() -> None:
+    """credentials.yml is parsed here too: the error names key and line, never the value."""
+    with pytest.raises(ConfigError) as caught:
+        parse_strict_yaml("db:\n  password: !!int hunter2-secret\n", "credentials.yml")
+    assert "'db.password' in credentials.yml:2" in caught.value.message
+    assert "hunter2" not in caught.value.message + caught.value.hint

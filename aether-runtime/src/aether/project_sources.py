@@ -1,0 +1,202 @@
+"""What runs is what was hashed: a run's project modules are compiled from the bytes hashed.
+
+Python's default bytecode cache trusts a ``.pyc`` whose recorded source size and mtime
+second match the ``.py``: an edit that keeps both (within one second, ``cp -p``,
+``rsync -t``) runs the old code. And a file read twice (once to hash, once to import) can
+change in between. So, for the length of a run (:func:`reading_project`):
+
+- every project file is read once; :func:`source_bytes` hands the code hash and the importer
+  those same bytes;
+- modules whose files lie under the project root (not a virtualenv inside it) are compiled
+  from those bytes by :class:`_HashedSourceLoader`; its cache is a *checked-hash* ``.pyc``
+  (PEP 552), keyed on the bytes, never on a timestamp;
+- project modules already imported (by the user, or by an earlier run in this process) from
+  other bytes than the file holds now are dropped from ``sys.modules``, so they are
+  imported again from the bytes read;
+- worker processes of the parallel runner adopt the parent's bytes (:func:`snapshot`,
+  :func:`adopt`): they run what the parent hashed, even if the file changed since.
+
+Only the standard library is imported here, and nothing at all until a run starts.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.machinery import PathFinder, SourceFileLoader
+from pathlib import Path
+from typing import Any
+
+_root: str | None = None  # the project root of the run in progress (realpath)
+_held: dict[str, bytes] | None = None  # realpath -> the bytes this run read
+# module name -> (realpath, bytes) it was compiled from by this module's loader
+_compiled: dict[str, tuple[str, bytes]] = {}
+_finder: Any = None
+
+# A PEP 552 flags word: hash-based (bit 0) and checked against the source (bit 1), so
+# Python's own importer, finding this file later, also checks it against the source.
+_CHECKED_HASH_FLAGS = (0b11).to_bytes(4, "little")
+
+
+@contextmanager
+def reading_project(root: Path) -> Iterator[None]:
+    """Within it, project files are read once and project modules compiled from those bytes.
+
+    Nested use (a run inside a run's steps) keeps the outer snapshot.
+    """
+    if _held is not None:
+        yield
+        return
+    _start(os.path.realpath(root), {})
+    try:
+        yield
+    finally:
+        _stop()
+
+
+def snapshot() -> tuple[str, dict[str, bytes]] | None:
+    """The run's root and the bytes read so far, for a worker process (see :func:`adopt`)."""
+    if _root is None or _held is None:
+        return None
+    return _root, dict(_held)
+
+
+def adopt(snapshot_: tuple[str, dict[str, bytes]] | None) -> None:
+    """In a worker: use the parent's bytes (a worker lives only as long as the run)."""
+    if snapshot_ is not None:
+        _start(snapshot_[0], dict(snapshot_[1]))
+
+
+def source_bytes(path: Path) -> bytes | None:
+    """The bytes of a project file as this run read them (read now if not yet read); None
+    outside a run or for a file outside the project. Raises OSError when unreadable."""
+    if _held is None or _root is None:
+        return None
+    real = os.path.realpath(path)
+    if not _is_project(real):
+        return None
+    data = _held.get(real)
+    if data is None:
+        with open(real, "rb") as file:
+            data = _held[real] = file.read()
+    return data
+
+
+def _start(root: str, held: dict[str, bytes]) -> None:
+    global _root, _held, _finder
+    _root, _held = root, held
+    if _finder is None:
+        _finder = _ProjectFinder()
+    if _finder not in sys.meta_path:
+        sys.meta_path.insert(0, _finder)
+    _forget_stale_modules()
+
+
+def _stop() -> None:
+    global _root, _held
+    _root, _held = None, None
+    if _finder in sys.meta_path:
+        sys.meta_path.remove(_finder)
+
+
+def _is_project(real: str) -> bool:
+    """Under the run's project root, and not installed code (a virtualenv inside it)."""
+    assert _root is not None
+    if not real.startswith(_root + os.sep):
+        return False
+    if "site-packages" in real or "dist-packages" in real:
+        return False
+    return not any(
+        real.startswith(prefix + os.sep) for prefix in _PREFIXES if prefix.startswith(_root)
+    )
+
+
+_PREFIXES = tuple({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+
+
+def _forget_stale_modules() -> None:
+    """Drop every imported project module when one of them was not compiled from the bytes
+    its file holds now: a module holds functions of the modules it imported, so one stale
+    module can hide in any of them, and importing them all again is what a new process
+    would do."""
+    project: list[str] = []
+    stale = False
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if name == "__main__" or not isinstance(file, str):
+            continue
+        real = os.path.realpath(file)
+        if not _is_project(real):
+            continue
+        project.append(name)
+        try:
+            data = source_bytes(Path(real))
+        except OSError:
+            stale = True
+            continue
+        stale = stale or _compiled.get(name) != (real, data)
+    if stale:
+        for name in project:
+            sys.modules.pop(name, None)
+            _compiled.pop(name, None)
+
+
+class _ProjectFinder:
+    """Finds project modules as Python would, then loads them with the loader below."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if _root is None:
+            return None
+        if path is not None and not any(
+            isinstance(p, str) and os.path.realpath(p).startswith(_root) for p in path
+        ):
+            return None  # a submodule of a package outside the project: not ours
+        spec = PathFinder.find_spec(fullname, path, target)
+        if spec is None or type(spec.loader) is not SourceFileLoader or not spec.origin:
+            return None
+        if not _is_project(os.path.realpath(spec.origin)):
+            return None
+        spec.loader = _HashedSourceLoader(fullname, spec.origin)
+        return spec
+
+    def invalidate_caches(self) -> None:
+        """Nothing cached here (``importlib.invalidate_caches`` calls every finder's)."""
+
+
+class _HashedSourceLoader(SourceFileLoader):
+    """Compiles a project module from the bytes the run read, with a checked-hash cache."""
+
+    def get_code(self, fullname: str) -> Any:
+        real = os.path.realpath(self.path)
+        data = source_bytes(Path(real))
+        if data is None:  # the run ended meanwhile: read it now, still never a timestamp
+            with open(real, "rb") as file:
+                data = file.read()
+        _compiled[fullname] = (real, data)
+        return self._compile(data)
+
+    def _compile(self, data: bytes) -> Any:
+        import marshal
+        from importlib.util import MAGIC_NUMBER, cache_from_source, source_hash
+
+        key = source_hash(data)
+        try:
+            cache: str | None = cache_from_source(self.path)
+        except NotImplementedError:  # no cache tag (an unusual interpreter)
+            cache = None
+        if cache is not None:
+            try:
+                with open(cache, "rb") as file:
+                    pyc = file.read()
+                header = MAGIC_NUMBER + _CHECKED_HASH_FLAGS + key
+                if pyc[:16] == header:
+                    return marshal.loads(pyc[16:])
+            except (OSError, ValueError, EOFError, TypeError):
+                pass  # no usable cache: compile
+        code = compile(data, self.path, "exec", dont_inherit=True)
+        if cache is not None and not sys.dont_write_bytecode:
+            # Atomic (a temporary file renamed), and silent where the tree is read-only.
+            self.set_data(cache, MAGIC_NUMBER + _CHECKED_HASH_FLAGS + key + marshal.dumps(code))
+        return code

@@ -200,3 +200,47 @@ class _HashedSourceLoader(SourceFileLoader):
             # Atomic (a temporary file renamed), and silent where the tree is read-only.
             self.set_data(cache, MAGIC_NUMBER + _CHECKED_HASH_FLAGS + key + marshal.dumps(code))
         return code
+
+
+def imported_elsewhere(func: Any) -> str | None:
+    """The file of a function given as an object (the Python API) when its code is not what
+    the bytes this run read compile to: it was imported before from an older version of its
+    file. None when it matches, or is not project code, or outside a run."""
+    func = getattr(func, "func", func)  # functools.partial
+    func = getattr(func, "__func__", func)  # a bound method (a transformation's run)
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return None
+    try:
+        data = source_bytes(Path(code.co_filename))
+        if data is None:
+            return None
+        compiled = compile(data, code.co_filename, "exec", dont_inherit=True)
+    except (OSError, SyntaxError, ValueError):
+        return code.co_filename
+    # Compared without line numbers: a line added above the function does not change it.
+    return None if _shape(code) in set(map(_shape, _codes(compiled))) else code.co_filename
+
+
+def _codes(code: Any) -> Iterator[Any]:
+    yield code
+    for const in code.co_consts:
+        if hasattr(const, "co_code"):
+            yield from _codes(const)
+
+
+def _shape(code: Any) -> tuple[Any, ...]:
+    consts = tuple(
+        _shape(c) if hasattr(c, "co_code") else (type(c).__name__, repr(c)) for c in code.co_consts
+    )
+    return (
+        code.co_name,
+        code.co_code,
+        code.co_names,
+        code.co_varnames,
+        code.co_freevars,
+        code.co_argcount,
+        code.co_kwonlyargcount,
+        code.co_flags,
+        consts,
+    )

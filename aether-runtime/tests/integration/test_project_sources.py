@@ -7,6 +7,7 @@ runs are in this process (as a notebook, a script or a long-lived service would 
 
 from __future__ import annotations
 
+import importlib
 import json
 import multiprocessing
 import os
@@ -17,7 +18,13 @@ from pathlib import Path
 import pytest
 
 from aether import run_pipeline
+from aether.catalog import DataCatalog
+from aether.datasets.memory import MemoryDataSet
 from aether.engine import runners
+from aether.engine.orchestrator import Orchestrator
+from aether.engine.plan import RunResult, plan_all
+from aether.pipeline import Pipeline, node
+from aether.project_sources import reading_project
 
 LIVE_NODES = """\
 def double(rows, factor):
@@ -115,3 +122,42 @@ def test_a_worker_runs_the_bytes_the_parent_hashed(
     assert json.loads((root / "data" / "out.json").read_text()) == {"value": 2}  # hashed code
     plan = run_pipeline(root, dry_run=True)
     assert {p.node.name: p.reason for p in plan.to_run}["use"] == "stale: out: code changed in use"
+
+
+API_NODES = """\
+def double(x):
+    return x * 2
+"""
+
+
+def test_a_function_object_imported_before_an_edit_is_refused_not_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A function given as an object (the Python API) cannot be re-imported by the run: when
+    its file no longer holds its code, the node is refused instead of running the old code
+    under the new hash. A line added above it alone (same code) is no reason to refuse."""
+    root = tmp_path / "api_project"
+    (root / "src" / "apipkg").mkdir(parents=True)
+    (root / "src" / "apipkg" / "__init__.py").write_text("")
+    source = root / "src" / "apipkg" / "nodes.py"
+    source.write_text(API_NODES)
+    monkeypatch.syspath_prepend(str(root / "src"))
+    double = importlib.import_module("apipkg.nodes").double
+
+    def run() -> RunResult:
+        catalog = DataCatalog({"x": MemoryDataSet(5)})
+        pipeline = Pipeline([node(double, "x", "y", name="double")], name="p")
+        with reading_project(root):
+            return Orchestrator(catalog, {}).run(plan_all(pipeline), "r")
+
+    source.write_text("# a comment moves the function down a line\n" + API_NODES)
+    assert run().succeeded
+    source.write_text(API_NODES.replace("x * 2", "x + 2"))  # same size: a .pyc would match
+
+    result = run()
+
+    assert [r.name for r in result.failed] == ["double"]
+    error = result.failed[0].error
+    assert error is not None
+    assert "imported from an older version of" in error.message
+    assert "importlib.reload" in (error.hint or "")

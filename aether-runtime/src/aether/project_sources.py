@@ -128,7 +128,7 @@ def _forget_stale_modules() -> None:
         if name == "__main__" or not isinstance(file, str):
             continue
         real = os.path.realpath(file)
-        if not _is_project(real):
+        if not _is_project(real) or not real.endswith(".py"):  # compiled extensions: not ours
             continue
         project.append(name)
         try:
@@ -136,7 +136,15 @@ def _forget_stale_modules() -> None:
         except OSError:
             stale = True
             continue
-        stale = stale or _compiled.get(name) != (real, data)
+        if data is None:
+            continue
+        recorded = _compiled.get(name)
+        if recorded is None and _defined_as_in(module, real, data):
+            # Imported before any run (by you, or Python's importer): its code is what the
+            # file holds now, so keep it: a function of it you hold stays the module's own
+            # (pickling one for a worker looks it up in sys.modules).
+            recorded = _compiled[name] = (real, data)
+        stale = stale or recorded != (real, data)
     if stale:
         for name in project:
             sys.modules.pop(name, None)
@@ -244,3 +252,25 @@ def _shape(code: Any) -> tuple[Any, ...]:
         code.co_flags,
         consts,
     )
+
+
+def _defined_as_in(module: Any, real: str, data: bytes) -> bool:
+    """Every function and method ``module`` defines has the code ``data`` compiles to
+    (compared without line numbers)."""
+    try:
+        shapes = set(map(_shape, _codes(compile(data, real, "exec", dont_inherit=True))))
+    except (SyntaxError, ValueError):
+        return False
+    name = module.__name__
+    for value in list(vars(module).values()):
+        members = list(vars(value).values()) if isinstance(value, type) else [value]
+        for member in members:
+            member = getattr(member, "__func__", member)  # staticmethod, classmethod
+            while hasattr(member, "__wrapped__"):  # a decorator's wrapper: the function
+                member = member.__wrapped__
+            code = getattr(member, "__code__", None)
+            if code is None or getattr(member, "__module__", None) != name:
+                continue
+            if os.path.realpath(code.co_filename) == real and _shape(code) not in shapes:
+                return False
+    return True

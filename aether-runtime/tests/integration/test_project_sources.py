@@ -23,6 +23,7 @@ from aether.datasets.memory import MemoryDataSet
 from aether.engine import runners
 from aether.engine.orchestrator import Orchestrator
 from aether.engine.plan import RunResult, plan_all
+from aether.engine.runners import ParallelRunner
 from aether.pipeline import Pipeline, node
 from aether.project_sources import reading_project
 
@@ -161,3 +162,26 @@ def test_a_function_object_imported_before_an_edit_is_refused_not_run(
     assert error is not None
     assert "imported from an older version of" in error.message
     assert "importlib.reload" in (error.hint or "")
+
+
+def test_a_function_object_imported_before_the_run_still_goes_to_a_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module you imported before the run, whose code is what its file holds, is kept:
+    the function you hold is still the module's own, so it pickles to a worker process."""
+    root = tmp_path / "api_parallel"
+    (root / "src" / "apipar").mkdir(parents=True)
+    (root / "src" / "apipar" / "__init__.py").write_text("")
+    (root / "src" / "apipar" / "nodes.py").write_text(API_NODES)
+    monkeypatch.syspath_prepend(str(root / "src"))
+    double = importlib.import_module("apipar.nodes").double
+    catalog = DataCatalog({"x": MemoryDataSet(5)})
+    pipeline = Pipeline([node(double, "x", "y", name="double")], name="p")
+
+    with reading_project(root):
+        result = Orchestrator(catalog, {}, runner=ParallelRunner(max_workers=1)).run(
+            plan_all(pipeline), "r"
+        )
+
+    assert result.succeeded, [r.error for r in result.failed]
+    assert catalog.load("y") == 10

@@ -101,6 +101,12 @@ def _stop() -> None:
         sys.meta_path.remove(_finder)
 
 
+def _inside(entry: str) -> bool:
+    assert _root is not None
+    real = os.path.realpath(entry)
+    return real == _root or real.startswith(_root + os.sep)
+
+
 def _is_project(real: str) -> bool:
     """Under the run's project root, and not installed code (a virtualenv inside it)."""
     assert _root is not None
@@ -157,9 +163,7 @@ class _ProjectFinder:
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if _root is None:
             return None
-        if path is not None and not any(
-            isinstance(p, str) and os.path.realpath(p).startswith(_root) for p in path
-        ):
+        if path is not None and not any(isinstance(p, str) and _inside(p) for p in path):
             return None  # a submodule of a package outside the project: not ours
         spec = PathFinder.find_spec(fullname, path, target)
         if spec is None or type(spec.loader) is not SourceFileLoader or not spec.origin:

@@ -49,7 +49,7 @@ def reading_project(root: Path) -> Iterator[None]:
     if _held is not None:
         yield
         return
-    _start(os.path.realpath(root), {})
+    _start(os.path.realpath(root), {}, spelled=os.path.abspath(root))
     try:
         yield
     finally:
@@ -84,14 +84,14 @@ def source_bytes(path: Path) -> bytes | None:
     return data
 
 
-def _start(root: str, held: dict[str, bytes]) -> None:
+def _start(root: str, held: dict[str, bytes], spelled: str | None = None) -> None:
     global _root, _held, _finder
     _root, _held = root, held
     if _finder is None:
         _finder = _ProjectFinder()
     if _finder not in sys.meta_path:
         sys.meta_path.insert(0, _finder)
-    _forget_stale_modules()
+    _forget_stale_modules({root, spelled or root})
 
 
 def _stop() -> None:
@@ -122,16 +122,19 @@ def _is_project(real: str) -> bool:
 _PREFIXES = tuple({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
 
 
-def _forget_stale_modules() -> None:
+def _forget_stale_modules(roots: set[str]) -> None:
     """Drop every imported project module when one of them was not compiled from the bytes
     its file holds now: a module holds functions of the modules it imported, so one stale
     module can hide in any of them, and importing them all again is what a new process
     would do."""
     project: list[str] = []
     stale = False
+    prefixes = tuple(root + os.sep for root in roots)
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if name == "__main__" or not isinstance(file, str):
+        # Resolving every module's path costs 15 ms with pandas loaded: project modules are
+        # found under the root as given or as resolved (how sys.path spells it).
+        if name == "__main__" or not isinstance(file, str) or not file.startswith(prefixes):
             continue
         real = os.path.realpath(file)
         if not _is_project(real) or not real.endswith(".py"):  # compiled extensions: not ours

@@ -16,7 +16,7 @@ change in between. So, for the length of a run (:func:`reading_project`):
 - worker processes of the parallel runner adopt the parent's bytes (:func:`snapshot`,
   :func:`adopt`): they run what the parent hashed, even if the file changed since.
 
-Only the standard library is imported here, and nothing at all until a run starts.
+Only the standard library is imported here; what compiling needs, when a run first compiles.
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ export UV_PYTHON ?= python3
 # Compile .pyc at install time: start-up stays fast even where PYTHONDONTWRITEBYTECODE is set.
 export UV_COMPILE_BYTECODE ?= 1
 RUN := $(UV) run --frozen
+# Tests run with bytecode written, as on a user's machine: PYTHONDONTWRITEBYTECODE (set on
+# some machines, this one included) hides every stale-.pyc bug.
+TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
 
 .PHONY: help install lint format test test-fast bench docs docs-serve demo clean
 
@@ -46,10 +49,10 @@ format: install ## Format and auto-fix with ruff
 	$(RUN) ruff check --fix .
 
 test: install ## Run every test: runtime, template (slow ones included)
-	$(RUN) pytest
+	$(TEST_ENV) $(RUN) pytest
 
 test-fast: install ## Run the tests that are not marked slow
-	$(RUN) pytest -m "not slow"
+	$(TEST_ENV) $(RUN) pytest -m "not slow"
 
 bench: install ## Run the benchmarks and rewrite docs/benchmarks.md
 	$(RUN) python benchmarks/run.py

@@ -135,9 +135,14 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
 
 
 def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a CLI subprocess: no inherited ``AETHER_*``, wide plain unbuffered
-    output, then ``extra``."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("AETHER_")}
+    """The environment of a CLI subprocess: no inherited ``AETHER_*``, bytecode written as on
+    a user's machine (no ``PYTHONDONTWRITEBYTECODE``, which hides stale-``.pyc`` bugs), wide
+    plain unbuffered output, then ``extra``."""
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AETHER_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     environ.update({"COLUMNS": "250", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", **(extra or {})})
     return environ
 

@@ -21,6 +21,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from aether import project_sources
+
 
 def sha256_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
@@ -65,7 +67,8 @@ class _ModuleSource:
     imports: dict[str, _Import] = field(default_factory=dict)
 
 
-_CACHE: dict[Path, tuple[tuple[int, ...], _ModuleSource]] = {}
+# path -> (what it was parsed from: a signature, or during a run the bytes read, parsed source)
+_CACHE: dict[Path, tuple[tuple[int, ...] | bytes, _ModuleSource]] = {}
 parse_count = 0  # how many files were actually parsed (the cache's effect, for tests)
 
 
@@ -76,16 +79,26 @@ def parsed_files() -> list[Path]:
 
 def _module_source(path: Path) -> _ModuleSource | None:
     """The parsed file, cached by signature (size, mtime, ctime, inode); None when it cannot
-    be read or parsed."""
+    be read or parsed. During a run, the bytes the run read (and compiles its modules from):
+    what is hashed is what runs."""
     global parse_count
     try:
-        stat = path.stat()
-        # The ctime too: an edit that keeps the size and sets the mtime back still moves it.
-        key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        held = project_sources.source_bytes(path)
+        if held is None:
+            stat = path.stat()
+            # The ctime too: an edit that keeps the size and sets the mtime back still moves it.
+            key: tuple[int, ...] | bytes = (
+                stat.st_size,
+                stat.st_mtime_ns,
+                stat.st_ctime_ns,
+                stat.st_ino,
+            )
+        else:
+            key = held
         cached = _CACHE.get(path)
         if cached is not None and cached[0] == key:
             return cached[1]
-        tree = ast.parse(path.read_bytes(), filename=str(path))
+        tree = ast.parse(path.read_bytes() if held is None else held, filename=str(path))
     except (OSError, SyntaxError, ValueError):
         return None
     parse_count += 1

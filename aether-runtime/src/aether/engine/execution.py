@@ -27,6 +27,7 @@ from aether.errors import (
     RunInterrupted,
 )
 from aether.pipeline import Node
+from aether.project_sources import imported_elsewhere
 from aether.redaction import redact
 
 # A node's error text is kept in the state and shown: a 10 MB message must not be.
@@ -70,6 +71,8 @@ def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
     node = task.node
     started = time.perf_counter()
     func = resolve_callable(node.transformation, dict(node.options), node.name)
+    if not isinstance(node.transformation, str):
+        _refuse_if_imported_elsewhere(node, func)
     args, kwargs = _gather_inputs(task, catalog)
     try:
         returned = func(*args, **kwargs)
@@ -109,6 +112,19 @@ def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
     stage_outputs(task, catalog, outputs, outcome)
     outcome.duration = time.perf_counter() - started
     return outcome
+
+
+def _refuse_if_imported_elsewhere(node: Node, func: Any) -> None:
+    """A function given as an object was compiled when it was imported; the run hashed its
+    file as it is now. Running it when they differ would record the new code's hash on data
+    the old code made (a module re-imported cannot change an object already held)."""
+    stale = imported_elsewhere(func)
+    if stale is not None:
+        raise PipelineError(
+            f"Node '{node.name}': its transformation was imported from an older version of {stale}",
+            hint="re-import that module (importlib.reload) and rebuild the pipeline, or run "
+            "in a new interpreter",
+        )
 
 
 def stage_outputs(

@@ -30,6 +30,7 @@ from aether.engine.publication import publish_outputs
 from aether.engine.runners import Runner, SequentialRunner, init_worker
 from aether.errors import AetherError, RunInterrupted
 from aether.pipeline import Node
+from aether.project_sources import snapshot
 
 logger = logging.getLogger("aether.run")
 
@@ -176,7 +177,9 @@ class _RunWork:
         return [node.name for node in stopped]
 
     def worker_setup(self) -> tuple[Any, tuple[Any, ...]]:
-        return init_worker, (self.o.catalog_factory, list(sys.path), durability.level())
+        # The run's project bytes too: a worker runs what the parent hashed (project_sources).
+        setup = (self.o.catalog_factory, list(sys.path), durability.level(), snapshot())
+        return init_worker, setup
 
     def _release_inputs(self, node: Node) -> None:
         for name in node.dataset_inputs:

@@ -19,7 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from aether import durability
+from aether import durability, project_sources
 from aether.engine.execution import NodeOutcome, NodeTask, execute_node
 from aether.errors import AetherError, NodeFailedError, PipelineError
 from aether.pipeline import Node
@@ -194,10 +194,13 @@ _worker_catalog: Any = None
 
 
 def init_worker(
-    catalog_factory: Callable[[], Any], sys_path: list[str], durability_level: str
+    catalog_factory: Callable[[], Any],
+    sys_path: list[str],
+    durability_level: str,
+    sources: tuple[str, dict[str, bytes]] | None = None,
 ) -> None:
-    """Runs once in each worker: same import path and durability as the parent, a catalog
-    of its own."""
+    """Runs once in each worker: same import path, durability and project source bytes as
+    the parent, a catalog of its own."""
     global _worker_catalog
     # The parent decides what a signal does to the run: a Ctrl-C reaching the whole process
     # group must not fail the nodes in the workers, and SIGTERM (the parent stopping its
@@ -209,6 +212,7 @@ def init_worker(
         if entry not in sys.path:
             sys.path.insert(0, entry)
     durability.set_level(durability_level)
+    project_sources.adopt(sources)
     _worker_catalog = catalog_factory()  # registers its credentials for masking, too
     mask_standard_streams()
 

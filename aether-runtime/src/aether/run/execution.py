@@ -23,6 +23,7 @@ from aether.engine.publication import (
 )
 from aether.engine.runners import create_runner
 from aether.engine.validation import check_transformations
+from aether.project_sources import reading_project
 from aether.run.logging_setup import configure_logging
 from aether.run.preparation import RunSetup
 from aether.state.base import StateStore
@@ -79,16 +80,17 @@ def dry_run(setup: RunSetup, *, force: bool = False, track: bool = True) -> Plan
     Raises:
         PipelineError: The transformation of a node to run cannot be imported.
     """
-    if not track:
-        plan = plan_all(setup.selected, "forced" if force else "run requested")
-    else:
-        ctx = setup.ctx
-        with ctx.state_store() as store:
-            evaluator = AssetEvaluator(
-                setup.project, ctx.catalog, store, ctx.params, ctx.project_path
-            )
-            plan = plan_run(setup, evaluator.evaluate(), force=force)
-    check_transformations(plan.nodes)
+    with reading_project(setup.ctx.project_path):
+        if not track:
+            plan = plan_all(setup.selected, "forced" if force else "run requested")
+        else:
+            ctx = setup.ctx
+            with ctx.state_store() as store:
+                evaluator = AssetEvaluator(
+                    setup.project, ctx.catalog, store, ctx.params, ctx.project_path
+                )
+                plan = plan_run(setup, evaluator.evaluate(), force=force)
+        check_transformations(plan.nodes)
     return plan
 
 
@@ -111,6 +113,12 @@ def execute_run(setup: RunSetup, options: RunOptions = RunOptions()) -> RunResul
         AetherError: The runner options or the state store are wrong.
     """
     create_runner(options.runner, options.max_workers)  # refused before any state
+    # Project code is read once, hashed and run from the same bytes (aether.project_sources).
+    with reading_project(setup.ctx.project_path):
+        return _execute_run(setup, options)
+
+
+def _execute_run(setup: RunSetup, options: RunOptions) -> RunResult:
     ctx = setup.ctx
     if not options.track:
         plan = plan_all(setup.selected, "forced" if options.force else "run requested")
@@ -202,7 +210,8 @@ def execute_plan(
         reporter=options.reporter,
         tracker=tracker,
     )
-    return orchestrator.run(plan, setup.ctx.run_id)
+    with reading_project(setup.ctx.project_path):  # within execute_run: its snapshot holds
+        return orchestrator.run(plan, setup.ctx.run_id)
 
 
 def _mention_abort(planned: PlannedNode, aborted: set[str]) -> PlannedNode:

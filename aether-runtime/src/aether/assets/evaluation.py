@@ -97,6 +97,11 @@ class AssetEvaluator:
         # Per node: the first unwell thing upstream of it, seen through in-memory datasets.
         # Kept per pass so a long in-memory chain is looked through once, without recursion.
         self._upstream: dict[str, Reason | None] = {}
+        # Assets whose version this look took from Aether's record, not from the data (see
+        # _stored_version), and nodes whose inputs rest on such a one: why, in words. A
+        # fresh verdict built on them says so (status never says a plain fresh a run denies).
+        self._as_last_observed: dict[str, str] = {}
+        self._unverified_nodes: dict[str, str] = {}
 
     # Public -------------------------------------------------------------------------------
     def evaluate(self, *, now: float | None = None) -> Evaluation:
@@ -109,6 +114,7 @@ class AssetEvaluator:
         if now is not None:
             self._now = now
         self._statuses, self._nodes, self._upstream = {}, {}, {}
+        self._as_last_observed, self._unverified_nodes = {}, {}
         for source in sorted(self.pipeline.free_inputs()):
             if source in self.assets:
                 self._statuses[source] = self._source_status(source)
@@ -120,6 +126,9 @@ class AssetEvaluator:
         state = self.node_state(item)
         self._nodes[item.name] = state  # its in-memory outputs' consumers read this one
         self._upstream[item.name] = self._upstream_problem(item)
+        inherited = self._unverified_input(item)
+        if inherited is not None:
+            self._unverified_nodes[item.name] = inherited
         for output in item.outputs:
             if output in self.assets:
                 self._statuses[output] = self._output_status(item, state, output)
@@ -259,7 +268,10 @@ class AssetEvaluator:
         if observed.version is None:
             return status.judged(Status.MISSING, Reason(ReasonKind.SOURCE_MISSING))
         if observed.unverified:
-            status = replace(status, warnings=(observed.unverified,))
+            self._as_last_observed[name] = observed.unverified
+            status = replace(
+                status, warnings=(observed.unverified,), as_last_observed=observed.unverified
+            )
         status = self._apply_freshness(status)
         return self._apply_checks(status, valid_since=observed.data_time)
 
@@ -288,6 +300,9 @@ class AssetEvaluator:
         )
         if word is not Status.FRESH:
             return status
+        unverified = self._as_last_observed.get(name) or self._unverified_nodes.get(item.name)
+        if unverified is not None:
+            status = replace(status, as_last_observed=unverified)
         status = self._apply_checks(status, valid_since=made.started_at if made else None)
         return self._apply_freshness(status) if status.status is Status.FRESH else status
 
@@ -356,6 +371,17 @@ class AssetEvaluator:
                     return state.reason
         return None
 
+    def _unverified_input(self, item: Node) -> str | None:
+        """Why an input of ``item`` was taken as last observed (here or upstream), if one was."""
+        for name in item.dataset_inputs:
+            note = self._as_last_observed.get(name)
+            if note is not None:
+                return f"{name}: {note}"
+            producer = self.pipeline.producers.get(name)
+            if producer is not None and producer in self._unverified_nodes:
+                return self._unverified_nodes[producer]
+        return None
+
     def _node_verdict(self, item: Node) -> tuple[Status, Reason | None]:
         stored = [self._statuses[o] for o in item.outputs if o in self._statuses]
         for wanted in (Status.FAILED, Status.MISSING, Status.STALE):
@@ -386,8 +412,12 @@ class AssetEvaluator:
             return None
         if dataset.content_hash_is_costly and not self.reobserve:
             # A look never reads it all: a new signature tells it was modified; no signature
-            # at all, that Aether's record is all there is until a run reads it.
-            return made.version if current is None else signature_version(current)
+            # at all, that Aether's record is all there is until a run reads it — and the
+            # verdict says so.
+            if current is None:
+                self._as_last_observed[name] = _UNREAD
+                return made.version
+            return signature_version(current)
         content = dataset.content_hash()
         if content is None and current is None and made.signature is None:
             # Neither hook (a custom dataset's documented minimum): outside changes cannot
@@ -398,3 +428,9 @@ class AssetEvaluator:
             # look does not read it all again.
             self._refreshed[name] = (made.run_id, made.version, current)
         return content or signature_version(current)
+
+
+_UNREAD = (
+    "`aether status` does not read all of it (no cheap signature) to tell whether it "
+    "changed outside Aether; `aether run` does"
+)

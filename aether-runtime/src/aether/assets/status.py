@@ -39,6 +39,9 @@ class AssetStatus:
         checks: The latest results of its data-quality checks.
         checks_pending: Checks whose spec is new or changed, not yet run on this version.
         overdue: Its data is older than its `freshness: error_after`.
+        as_last_observed: Set when the verdict rests on Aether's last observation of the
+            data rather than a look at it now (data too costly to read for `aether status`,
+            here or upstream): why, in words. A run reads it and may judge otherwise.
     """
 
     name: str
@@ -54,11 +57,19 @@ class AssetStatus:
     checks: tuple[CheckResult, ...] = ()
     checks_pending: tuple[CheckSpec, ...] = ()
     overdue: bool = False
+    as_last_observed: str | None = None
 
     @property
     def is_source(self) -> bool:
         """Whether no node produces it (it comes from outside the project)."""
         return self.node is None
+
+    @property
+    def verdict(self) -> str:
+        """The status in words, qualified when it rests on the last observation only."""
+        if self.as_last_observed is None or self.status is not Status.FRESH:
+            return self.status.value
+        return f"{self.status.value} (as last observed: cannot tell cheaply)"
 
     @property
     def reason_kind(self) -> ReasonKind | None:
@@ -87,6 +98,10 @@ class AssetStatus:
             "name": self.name,
             "status": self.status.value,
             "reason": None if self.reason is None else self.reason.text,
+            # Added keys (older readers ignore them): whether the verdict was observed now.
+            "verdict": self.verdict,
+            "observed": "now" if self.as_last_observed is None else "as_last_observed",
+            "observed_note": self.as_last_observed,
             "node": self.node,
             "source": self.is_source,
             "version": self.version,

@@ -97,8 +97,10 @@ def _table_view(statuses: list[Any]) -> dict[str, Any]:
     rows = []
     counts: dict[str, int] = {}
     for s in statuses:
-        label = s.status.value + (" (source)" if s.is_source else "")
+        label = s.verdict + (" (source)" if s.is_source else "")
         detail = "" if s.reason is None else s.reason.text
+        if s.as_last_observed is not None and s.as_last_observed not in s.warnings:
+            detail = "; ".join(filter(None, [detail, s.as_last_observed]))
         if s.warnings:
             detail = "; ".join(filter(None, [detail, *(f"warn: {w}" for w in s.warnings)]))
         rows.append([s.name, label, _when(s.last_materialized), s.run_id, detail])

@@ -29,7 +29,7 @@ $(TOOLS)/uv-bin/uv:
 	@echo "uv not found on PATH: installing it into .tools/ (python3 -m venv + pip)"
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv
-	@mkdir -p $(TOOLS)/uv-bin && ln -sf ../bin/uv $(TOOLS)/uv-bin/uv
+	@mkdir -p $(TOOLS)/uv-bin && ln -sf ../bin/uv $(TOOLS)/uv-bin/uv && ln -sf ../bin/uvx $(TOOLS)/uv-bin/uvx
 
 .venv/.installed: $(UV) pyproject.toml aether-runtime/pyproject.toml uv.lock
 	$(UV) sync --frozen

@@ -174,8 +174,9 @@ def _import_copier() -> Any:
     except ImportError:
         raise AetherError(
             "aether new needs copier, which is not installed",
-            hint="install the extra: pip install 'aether-data[new]', or run "
-            "uvx --from 'aether-data[new]' aether new DEST",
+            hint="install the runtime with its `new` extra: pip install 'aether-data[new]' "
+            "(or 'PATH/TO/aether_data-*.whl[new]' for a wheel you built), or run "
+            "uvx --from 'aether-data[new]' aether new DEST (the same with a wheel's path)",
         ) from None
     return copier
 

@@ -6,6 +6,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 
 Aether = Callable[..., subprocess.CompletedProcess[str]]
@@ -76,3 +77,19 @@ def test_a_destination_up_a_folder_gets_the_runtime_path_relative_to_the_project
     assert result.returncode == 0, result.stderr
     pyproject = (tmp_path / "near" / "pyproject.toml").read_text()
     assert 'path = "../checkout/aether-runtime"' in pyproject
+
+
+def test_without_copier_the_hint_names_the_extra_for_a_wheel_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before the first release only a built wheel works: the hint must say how to use one."""
+    import sys
+
+    from aether.errors import AetherError
+    from aether.scaffold import _import_copier
+
+    monkeypatch.setitem(sys.modules, "copier", None)  # `import copier` raises ImportError
+    with pytest.raises(AetherError) as raised:
+        _import_copier()
+    assert "aether-data[new]" in raised.value.hint
+    assert ".whl[new]" in raised.value.hint

@@ -112,13 +112,16 @@ def _is_project(real: str) -> bool:
     assert _root is not None
     if not real.startswith(_root + os.sep):
         return False
-    if "site-packages" in real or "dist-packages" in real:
+    # Installed code inside the project (a folder *below* the root named so), whatever the
+    # root itself is called.
+    if _INSTALLED & set(real[len(_root) + 1 :].split(os.sep)):
         return False
     return not any(
         real.startswith(prefix + os.sep) for prefix in _PREFIXES if prefix.startswith(_root)
     )
 
 
+_INSTALLED = {"site-packages", "dist-packages"}
 _PREFIXES = tuple({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
 
 

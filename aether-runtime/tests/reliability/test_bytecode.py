@@ -89,17 +89,27 @@ def _run(aether, project: Path, runner: str):  # type: ignore[no-untyped-def]
     return result
 
 
-@pytest.mark.parametrize("runner", ["sequential", "parallel"])
-@pytest.mark.parametrize("edited", ["nodes", "helpers"])
+@pytest.mark.parametrize(
+    ("runner", "edited", "folder"),
+    [
+        ("sequential", "nodes", ""),
+        ("sequential", "helpers", ""),
+        ("parallel", "nodes", ""),
+        ("parallel", "helpers", ""),
+        # A project kept under a folder so named is still project code (hostile review).
+        ("sequential", "helpers", "site-packages/"),
+        ("sequential", "helpers", "dist-packages-demo/"),
+    ],
+)
 def test_an_edit_that_keeps_size_and_mtime_runs_the_new_code(
-    make_project, aether, runner: str, edited: str
+    make_project, aether, runner: str, edited: str, folder: str
 ) -> None:
     """What runs is what was hashed: after a same-size edit with the mtime restored (a stale
     timestamp .pyc beside it), the rerun's output comes from the new code, in the node's
     module and in a project-local helper it imports, under both runners."""
     function = "double" if edited == "nodes" else "double_by_helper"
     project = make_project(
-        f"bytecode_{edited}_{runner}",
+        f"{folder}bytecode_{edited}_{runner}",
         pipeline=PIPELINE.replace("DOUBLE", function),
         files={"src/mini/nodes.py": NODES, "src/mini/helpers.py": HELPERS},
     )

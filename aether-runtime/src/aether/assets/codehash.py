@@ -192,7 +192,8 @@ class _Scope:
         # A virtualenv inside the project is not project code.
         if any(path.is_relative_to(p) for p in _PREFIXES if p.is_relative_to(self.root)):
             return False
-        return not {"site-packages", "dist-packages"} & set(path.parts)
+        # Installed code below the root, whatever the root itself is called.
+        return not {"site-packages", "dist-packages"} & set(path.relative_to(self.root).parts)
 
     def _source_roots(self) -> list[Path]:
         """Where project modules live: src/, the root, and any import path inside the

@@ -89,6 +89,15 @@ def _observed_cheaply(
     if previous is None:
         version = signature_version(signature) if signature else "unobserved"
         return Observation(version, now, "never observed; `aether run` reads it")
+    if signature is not None and signature == previous.signature:
+        # The signature it was recorded with, only too recent to vouch for the content
+        # (racy): the recorded version stands, as last observed; nothing says it changed.
+        return Observation(
+            previous.version,
+            previous.first_seen,
+            "as last observed: its signature is too recent to tell whether it changed since; "
+            "`aether run` reads it",
+        )
     if signature is not None:  # it changed: a new version, told by its signature alone
         return Observation(
             signature_version(signature),

@@ -6,7 +6,8 @@ Staleness, cheapest first:
 - `signature()`: the result of `version_query:` when the entry gives one (such as
   `select max(updated_at) from orders`); else, on PostgreSQL, a checksum computed in the
   database (row count and the sum of one 64-bit hash per row, taken from the md5 of the
-  row's text: nothing is downloaded or sorted); else None (cannot tell cheaply).
+  row's text: nothing is downloaded or sorted) and the columns' names and types; else None
+  (cannot tell cheaply).
 - `content_hash()`: a hash of every row, read and sorted here, only when there are at most
   :data:`CONTENT_HASH_ROW_LIMIT` rows (they are counted first); else None.
 """
@@ -33,6 +34,7 @@ _POSTGRES_CHECKSUM = (
     "::bit(64)::bigint), 0) FROM ({query}) AS aether_q"
 )
 _COUNT = "SELECT count(*) FROM ({query}) AS aether_q"
+_NO_ROWS = "SELECT * FROM ({query}) AS aether_q LIMIT 0"
 _OBSERVE_HINT = "check that the database is reachable and the table or query is valid"
 
 
@@ -151,7 +153,13 @@ def _postgres_checksum(connection: Any, query: BoundQuery) -> dict[str, Any]:
 
     checksum = query.wrapped(_POSTGRES_CHECKSUM)
     rows, digest = connection.execute(text(checksum.sql), dict(checksum.values)).one()
-    return {"rows": int(rows), "checksum": str(digest)}
+    # A row's text hides its columns' names and types: a renamed or retyped column (1 and
+    # '1' print alike) would leave the checksum as it was. No rows read for these.
+    shape = query.wrapped(_NO_ROWS)
+    result = connection.execute(text(shape.sql), dict(shape.values))
+    columns = [[column[0], str(column[1])] for column in result.cursor.description]
+    result.close()
+    return {"rows": int(rows), "checksum": str(digest), "columns": columns}
 
 
 def _rows_hash(connection: Any, query: BoundQuery) -> str:

@@ -187,6 +187,26 @@ def test_postgres_signature_is_a_database_side_checksum(postgres_url: str) -> No
     assert dataset.signature() not in (first, second, None)
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        "ALTER TABLE orders RENAME COLUMN amount TO total",
+        "ALTER TABLE orders ALTER COLUMN order_id TYPE text",
+    ],
+    ids=["renamed", "retyped"],
+)
+def test_postgres_signature_moves_when_a_column_is_renamed_or_retyped(
+    postgres_url: str, change: str
+) -> None:
+    """The rows' text alone hides both (1 and '1' print alike): found by a hostile review,
+    where a retyped source column was called fresh and its readers were not rebuilt."""
+    dataset = table(postgres_url)
+    dataset.save(ORDERS)
+    first = dataset.signature()
+    execute(postgres_url, change)
+    assert dataset.signature() not in (first, None)
+
+
 def test_sqlite_and_duckdb_have_no_cheap_signature(tmp_path: pytest.TempPathFactory) -> None:
     url = f"sqlite:///{tmp_path}/w.db"
     dataset = table(url)

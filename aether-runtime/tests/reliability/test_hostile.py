@@ -22,7 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import assert_no_secret, assert_refused, assert_unchanged, error_line, snapshot
+from .conftest import (
+    assert_no_secret,
+    assert_no_traceback,
+    assert_refused,
+    assert_unchanged,
+    error_line,
+    snapshot,
+)
 
 Aether = Callable[..., subprocess.CompletedProcess[str]]
 MakeProject = Callable[..., Path]
@@ -641,3 +648,51 @@ def test_a_cached_status_never_hides_an_edit_that_kept_size_and_mtime(
 
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "parameter factor changed from 2 to 3" in shown.stdout
+
+
+RAISING_HOOKS = '''\
+"""A CSV dataset whose observing hook raises, as a custom dataset's bug would."""
+from aether.datasets.pandas import PandasCsvDataSet
+
+
+class RaisingSignature(PandasCsvDataSet):
+    def signature(self):
+        raise RuntimeError("boom in signature")
+
+
+class RaisingHash(PandasCsvDataSet):
+    def signature(self):
+        return None
+
+    def content_hash(self):
+        raise ValueError("boom in content_hash")
+'''
+
+
+@pytest.mark.parametrize("kind", ["RaisingSignature", "RaisingHash"])
+@pytest.mark.parametrize("entry", ["numbers", "doubled"])
+def test_a_custom_dataset_hook_that_raises_is_a_failed_asset_not_a_traceback(
+    make_project: MakeProject, aether: Aether, kind: str, entry: str
+) -> None:
+    """`signature()` and `content_hash()` of a custom dataset raising anything: status, the
+    dry run, the run and viz show that asset failed, naming it and the error (hostile
+    review: a traceback, exit 1)."""
+
+    def catalog(text: str) -> str:
+        return text.replace(
+            f"{entry}:\n  type: PandasCsvDataSet", f"{entry}:\n  type: mini.hooks.{kind}"
+        )
+
+    project = make_project(catalog=catalog, files={"src/mini/hooks.py": RAISING_HOOKS})
+    if entry == "doubled":  # an output: made first by a plain run, then observed
+        (project / "data/02_intermediate").mkdir(parents=True, exist_ok=True)
+        (project / "data/02_intermediate/doubled.csv").write_text("n\n2\n4\n6\n")
+    for command in (("status",), ("run", "--dry-run"), ("run",), ("viz",), ("status",)):
+        result = aether(project, *command)
+        output = result.stdout + result.stderr
+        assert_no_traceback(result)
+        assert result.returncode in (0, 1), (command, output)
+    # After the run: the asset is failed, the reason names the dataset and the error.
+    line = next(row for row in output.splitlines() if row.startswith(f"{entry} "))
+    assert "failed" in line and f"observe dataset '{entry}'" in line, output
+    assert "boom in" in line, output

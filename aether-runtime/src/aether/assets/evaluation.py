@@ -41,12 +41,11 @@ from aether.assets.fingerprint import (
     params_for,
 )
 from aether.assets.observation import SourceObserver
-from aether.assets.probes import StoreProbe
+from aether.assets.probes import StoreProbe, observing_error
 from aether.assets.signatures import signature_version
 from aether.assets.status import AssetStatus, Evaluation, NodeState, Observation
 from aether.catalog import DataCatalog
 from aether.checks import CheckSpec, parse_checks
-from aether.errors import DataSetError
 from aether.pipeline import Node, Pipeline
 from aether.state.base import Head, HeadStatus, Materialization, StateStore
 from aether.verdicts import Reason, ReasonKind, Status
@@ -311,8 +310,8 @@ class AssetEvaluator:
     ) -> tuple[Status, Reason] | None:
         try:
             verdict = self._verdict_from_store(item, state, name, head)
-        except DataSetError as error:
-            self._probe.note_unreachable(name, error)
+        except Exception as error:  # a custom dataset's hook may raise anything
+            self._probe.note_unreachable(name, observing_error(self.catalog, name, error))
             verdict = None
         failure = self._probe.failure(name)  # its store could not be read, now or before
         return verdict if failure is None else (Status.FAILED, failure)

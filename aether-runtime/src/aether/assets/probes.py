@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from aether.catalog import DataCatalog
-from aether.errors import DataSetError
+from aether.errors import AetherError, DataSetError
 from aether.verdicts import Reason, ReasonKind
 
 T = TypeVar("T")
@@ -36,8 +36,8 @@ class StoreProbe:
         if name not in self._unreachable:
             try:
                 signature = self.catalog.get(name).signature()
-            except DataSetError as error:
-                self._unreachable[name] = error
+            except Exception as error:  # a custom dataset's hook may raise anything
+                self._unreachable[name] = observing_error(self.catalog, name, error)
         self._signatures[name] = signature
         return signature
 
@@ -51,8 +51,8 @@ class StoreProbe:
             return otherwise
         try:
             return read()
-        except DataSetError as error:
-            self._unreachable[name] = error
+        except Exception as error:  # a custom dataset's hook may raise anything
+            self._unreachable[name] = observing_error(self.catalog, name, error)
             return otherwise
 
     def forget(self, names: Iterable[str]) -> None:
@@ -65,3 +65,20 @@ class StoreProbe:
         """Why ``name`` is ``failed`` when its store could not be read in this pass."""
         error = self._unreachable.get(name)
         return None if error is None else Reason(ReasonKind.UNREACHABLE, {"error": error.message})
+
+
+def observing_error(catalog: DataCatalog, name: str, error: Exception) -> DataSetError:
+    """``error``, raised while observing ``name`` (its ``signature()`` or ``content_hash()``),
+    as a DataSetError naming the dataset: the built-in datasets raise one already; a custom
+    dataset's hook may raise anything, which must not become a traceback."""
+    if isinstance(error, DataSetError):
+        return error
+    if isinstance(error, AetherError):
+        raise error
+    kind = type(catalog.get(name)).__name__
+    first = str(error).strip().splitlines()
+    detail = f"{type(error).__name__}: {first[0]}" if first else type(error).__name__
+    return DataSetError(
+        f"Failed to observe dataset '{name}' ({kind}): {detail}",
+        hint="its signature() or content_hash() raised: fix that method of the dataset's class",
+    )

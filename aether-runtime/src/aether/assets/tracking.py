@@ -176,7 +176,15 @@ class AssetTracker:
 
 
 def _still_as_recorded(dataset: AbstractDataSet, materialization: Materialization) -> bool:
-    """Whether the stored output is the one the state records (for early cutoff)."""
+    """Whether the stored output is the one the state records (for early cutoff); a hook
+    that raises cannot vouch for it (rebuild)."""
+    try:
+        return _as_recorded(dataset, materialization)
+    except Exception:  # a custom dataset's hook may raise anything
+        return False
+
+
+def _as_recorded(dataset: AbstractDataSet, materialization: Materialization) -> bool:
     current = dataset.signature()
     if current is not None:
         return current == materialization.signature

@@ -275,6 +275,21 @@ class AbstractDataSet(ABC):
                 hint=hint,
             ) from exc
 
+    def written_identity(self, fallback_version: str) -> tuple[dict[str, Any] | None, str]:
+        """The signature and version of the data just written, for the state to record.
+
+        Args:
+            fallback_version: The version when the dataset offers no content hash.
+
+        Raises:
+            DataSetError: `signature()` or `content_hash()` raised (a custom dataset's bug).
+        """
+        with self._reported(
+            "observe",
+            "its signature() or content_hash() raised: fix that method of the dataset's class",
+        ):
+            return self.signature(), self.content_hash() or fallback_version
+
     def describe(self) -> dict[str, Any]:
         """What to show about the dataset: its type and what `_describe()` returns.
 

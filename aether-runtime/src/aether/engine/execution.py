@@ -151,8 +151,9 @@ def stage_outputs(
         for name, data in unstaged.items():
             dataset = catalog.get(name)
             dataset.save(data)
-            outcome.signatures[name] = dataset.signature()
-            outcome.versions[name] = dataset.content_hash() or f"fingerprint:{task.fingerprint}"
+            outcome.signatures[name], outcome.versions[name] = dataset.written_identity(
+                f"fingerprint:{task.fingerprint}"
+            )
     except BaseException:
         discard_staged(catalog, outcome.staged)
         raise

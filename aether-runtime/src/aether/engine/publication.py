@@ -63,9 +63,9 @@ def publish_outputs(outcome: NodeOutcome, catalog: DataCatalog) -> NodeOutcome:
         raise failures[0]
     signatures, versions = dict(outcome.signatures), dict(outcome.versions)
     for name in outcome.staged:
-        dataset = catalog.get(name)
-        signatures[name] = dataset.signature()
-        versions[name] = dataset.content_hash() or f"fingerprint:{outcome.fingerprint}"
+        signatures[name], versions[name] = catalog.get(name).written_identity(
+            f"fingerprint:{outcome.fingerprint}"
+        )
     return dataclasses.replace(outcome, signatures=signatures, versions=versions, staged={})
 
 

@@ -7,12 +7,21 @@ import importlib
 from typing import Any
 
 
+class ExitAtImport(Exception):
+    """A module called ``sys.exit()`` while being imported (an error in that module)."""
+
+
 def import_object(dotted: str) -> Any:
     """Import ``package.module.Name``; raises ImportError or AttributeError with context."""
     module_name, _, attribute = dotted.rpartition(".")
     if not module_name:
         raise ImportError(f"'{dotted}' is not a dotted path (package.module.name)")
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except SystemExit as exc:  # `sys.exit()` at import time must not end Aether silently
+        raise ExitAtImport(
+            f"module '{module_name}' called sys.exit({exc.code!r}) while being imported"
+        ) from None
     try:
         return getattr(module, attribute)
     except AttributeError:

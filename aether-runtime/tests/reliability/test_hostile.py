@@ -696,3 +696,30 @@ def test_a_custom_dataset_hook_that_raises_is_a_failed_asset_not_a_traceback(
     line = next(row for row in output.splitlines() if row.startswith(f"{entry} "))
     assert "failed" in line and f"observe dataset '{entry}'" in line, output
     assert "boom in" in line, output
+
+
+@pytest.mark.parametrize("module", ["nodes", "dataset"])
+@pytest.mark.parametrize("command", [("run",), ("validate",), ("run", "--runner", "parallel")])
+def test_sys_exit_while_a_project_module_is_imported_is_one_line_exit_2(
+    make_project: MakeProject, aether: Aether, module: str, command: tuple[str, ...]
+) -> None:
+    """`sys.exit(3)` at import time of a transformation's or a custom dataset's module used to
+    end Aether silently with that exit code (hostile review): one line naming it, exit 2."""
+    files = {
+        "src/mini/exits.py": "import sys\n\nsys.exit(3)\n\n\ndef double(rows, factor):\n"
+        "    return rows\n\n\nclass Csv:\n    pass\n"
+    }
+    if module == "nodes":
+        project = make_project(
+            pipeline=lambda text: text.replace("mini.nodes.double", "mini.exits.double"),
+            files=files,
+        )
+    else:
+        project = make_project(
+            catalog=lambda text: text.replace(
+                "doubled:\n  type: PandasCsvDataSet", "doubled:\n  type: mini.exits.Csv"
+            ),
+            files=files,
+        )
+    line = error_line(aether(project, *command))
+    assert "sys.exit(3)" in line and "mini.exits" in line, line

@@ -175,6 +175,12 @@ class DataSetFactory:
                 f"Dataset '{dataset}' ({where}): cannot import type '{dotted}': {exc}",
                 hint="check the dotted path; project code is looked up in src/",
             ) from None
+        except Exception as exc:  # the module's own code failed while it was imported
+            raise CatalogError(
+                f"Dataset '{dataset}' ({where}): importing '{dotted}' raised "
+                f"{type(exc).__name__}: {exc}",
+                hint="fix the error in that module (run with --debug for the traceback)",
+            ) from exc
 
     def _load_plugins(self) -> None:
         if self._plugins_loaded:

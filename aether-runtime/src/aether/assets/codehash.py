@@ -10,6 +10,7 @@ must not import user code). Both give the same hash for the same code.
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import hashlib
 import inspect
@@ -61,10 +62,15 @@ class _Import:
     level: int
 
 
+# The unit holding a module's other top-level statements; not a valid identifier, so no clash.
+MODULE_BODY = "<module>"
+
+
 @dataclass
 class _ModuleSource:
     units: dict[str, _Unit] = field(default_factory=dict)
     imports: dict[str, _Import] = field(default_factory=dict)
+    stars: list[_Import] = field(default_factory=list)  # ``from x import *``, in file order
 
 
 # path -> (what it was parsed from: a signature, or during a run the bytes read, parsed source)
@@ -103,24 +109,42 @@ def _module_source(path: Path) -> _ModuleSource | None:
         return None
     parse_count += 1
     source = _ModuleSource()
-    _collect(tree.body, "", source)
+    body: list[ast.stmt] = []
+    _collect(tree.body, "", source, body)
+    if body:
+        # Statements that run at import and shape what the code sees (``LOOKUP["b"] = 2``,
+        # loops, ``raise``): one unit, included with any unit of this module.
+        source.units[MODULE_BODY] = _unit(MODULE_BODY, ast.Module(body=body, type_ignores=[]))
     _CACHE[path] = (key, source)
     return source
 
 
-def _collect(body: list[ast.stmt], prefix: str, source: _ModuleSource) -> None:
+def _collect(
+    body: list[ast.stmt], prefix: str, source: _ModuleSource, rest: list[ast.stmt] | None
+) -> None:
+    """Units and imports of ``body``; its other statements go to ``rest`` (None: nested in a
+    block already in the module body, or in a class)."""
     for stmt in body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             source.units[prefix + stmt.name] = _unit(prefix + stmt.name, stmt)
             if isinstance(stmt, ast.ClassDef):
-                _collect(stmt.body, f"{prefix}{stmt.name}.", source)
+                _collect(stmt.body, f"{prefix}{stmt.name}.", source, None)
         elif prefix:
             continue
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            # Only a first, plain ``NAME = ...`` is all there is to that name; anything else
+            # (``X += 1``, ``D["k"] = v``, ``A, B = ...``, a second ``X = ...``) is body too.
+            plain = not isinstance(stmt, ast.AugAssign)
             for target in targets:
-                if isinstance(target, ast.Name):
-                    source.units[target.id] = _unit(target.id, stmt)
+                plain = plain and isinstance(target, ast.Name)
+                for name in _bound_names(target):
+                    if name in source.units:
+                        plain = False
+                    else:
+                        source.units[name] = _unit(name, stmt)
+            if not plain and rest is not None:
+                rest.append(stmt)
         elif isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 bound = alias.asname or alias.name.split(".")[0]
@@ -129,21 +153,65 @@ def _collect(body: list[ast.stmt], prefix: str, source: _ModuleSource) -> None:
         elif isinstance(stmt, ast.ImportFrom):
             for alias in stmt.names:
                 imp = _Import(stmt.module or "", alias.name, stmt.level)
-                source.imports[alias.asname or alias.name] = imp
-        elif isinstance(stmt, (ast.If, ast.Try)):  # guarded imports and definitions
-            for block in (stmt.body, stmt.orelse, getattr(stmt, "finalbody", [])):
-                _collect(block, prefix, source)
-            for handler in getattr(stmt, "handlers", []):
-                _collect(handler.body, prefix, source)
+                if alias.name == "*":
+                    source.stars.append(imp)
+                else:
+                    source.imports[alias.asname or alias.name] = imp
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue  # a docstring or a bare constant: does nothing
+        else:
+            # A block (if/try/for/while/with/match) or a statement (call, raise, del, ...).
+            # Definitions, imports and names bound inside it are found like top-level ones;
+            # the block itself, without the bodies of its functions and classes (units of
+            # their own), counts in the module body.
+            blocks = _blocks(stmt)
+            for block in blocks:
+                _collect(block, prefix, source, None)
+            shown = _skeleton(stmt) if blocks else stmt
+            for name in _bound_names(shown):  # ``for k in``, ``with ... as f``, ``except as e``
+                if name not in source.units:
+                    source.units[name] = _unit(name, shown)
+            if rest is not None:
+                rest.append(shown)
 
 
-def _unit(qualname: str, node: ast.stmt) -> _Unit:
+def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    blocks = [getattr(stmt, name, []) for name in ("body", "orelse", "finalbody")]
+    for part in (*getattr(stmt, "handlers", []), *getattr(stmt, "cases", [])):
+        blocks.append(part.body)
+    return [block for block in blocks if block]
+
+
+def _bound_names(node: ast.AST) -> set[str]:
+    """Names a statement or target binds (``for k in``, ``with .. as f``, ``A, B = ``)."""
+    return {
+        child.id
+        for child in ast.walk(node)
+        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store)
+    }
+
+
+class _Skeleton(ast.NodeTransformer):
+    """A block with each function and class reduced to its name: they are units already."""
+
+    def _stub(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> ast.stmt:
+        return ast.Expr(ast.Constant(f"def {node.name}"))
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _stub
+
+
+def _skeleton(stmt: ast.stmt) -> ast.stmt:
+    result: ast.stmt = _Skeleton().visit(copy.deepcopy(stmt))
+    return result
+
+
+def _unit(qualname: str, node: ast.AST) -> _Unit:
     node = _strip_docstrings(node)
     dump = ast.dump(node, annotate_fields=False, include_attributes=False)
     return _Unit(qualname, dump, tuple(sorted(_referenced_names(node))))
 
 
-def _strip_docstrings(node: ast.stmt) -> ast.stmt:
+def _strip_docstrings(node: ast.AST) -> ast.AST:
     # In place: each parsed tree is private to one _module_source call.
     for child in ast.walk(node):
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -240,7 +308,7 @@ def _resolve_static(
         return (file, name)
     imp = source.imports.get(name)
     if imp is None:
-        return None
+        return _resolve_star(scope, file, source, chain, depth)
     if imp.name is not None:
         module_name = f"{imp.module}.{imp.name}" if imp.module else imp.name
         submodule = scope.find_module(module_name, imp.level, file)
@@ -254,6 +322,19 @@ def _resolve_static(
     if module_file is None or not rest_names:
         return None
     return _resolve_static(scope, module_file, rest_names, depth + 1)
+
+
+def _resolve_star(
+    scope: _Scope, file: Path, source: _ModuleSource, chain: tuple[str, ...], depth: int
+) -> _Key | None:
+    """A name none of the file's own statements bind may come from ``from x import *``
+    (the last one that has it wins, as at import)."""
+    for star in reversed(source.stars):
+        target = scope.find_module(star.module, star.level, file)
+        found = _resolve_static(scope, target, chain, depth + 1) if target else None
+        if found is not None:
+            return found
+    return None
 
 
 def _descend(scope: _Scope, module: str, rest: tuple[str, ...]) -> tuple[Path | None, tuple]:
@@ -313,6 +394,8 @@ def _closure_hash(
         if key in seen or unit is None:
             continue
         seen[key] = unit
+        # What the module runs at import comes with any of its code (see _module_source).
+        pending.append(((key[0], MODULE_BODY), names))
         for chain in unit.names:
             if live:
                 found = _resolve_live(scope, key[0], chain, names)

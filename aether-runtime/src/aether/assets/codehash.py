@@ -251,6 +251,8 @@ class _Scope:
 
     root: Path | None
     own_file: Path
+    # file -> the project modules it star-imports, last first: looked up once per hash.
+    star_targets: dict[Path, list[Path]] = field(default_factory=dict, repr=False)
 
     def is_project(self, path: Path) -> bool:
         if self.root is None:
@@ -297,7 +299,11 @@ _PREFIXES = tuple({Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.
 
 
 def _resolve_static(
-    scope: _Scope, file: Path, chain: tuple[str, ...], depth: int = 0
+    scope: _Scope,
+    file: Path,
+    chain: tuple[str, ...],
+    depth: int = 0,
+    starred: frozenset[Path] = frozenset(),
 ) -> _Key | None:
     """Follow a name used in ``file`` to the project code defining it, reading files only."""
     source = _module_source(file)
@@ -308,32 +314,47 @@ def _resolve_static(
         return (file, name)
     imp = source.imports.get(name)
     if imp is None:
-        return _resolve_star(scope, file, source, chain, depth)
+        return _resolve_star(scope, file, source, chain, depth, starred)
     if imp.name is not None:
         module_name = f"{imp.module}.{imp.name}" if imp.module else imp.name
         submodule = scope.find_module(module_name, imp.level, file)
         if submodule is None:
             target = scope.find_module(imp.module, imp.level, file)
-            return _resolve_static(scope, target, (imp.name, *rest), depth + 1) if target else None
+            return (
+                _resolve_static(scope, target, (imp.name, *rest), depth + 1, starred)
+                if target
+                else None
+            )
         module_file: Path | None = submodule
         rest_names = rest
     else:
         module_file, rest_names = _descend(scope, imp.module, rest)
     if module_file is None or not rest_names:
         return None
-    return _resolve_static(scope, module_file, rest_names, depth + 1)
+    return _resolve_static(scope, module_file, rest_names, depth + 1, starred)
 
 
 def _resolve_star(
-    scope: _Scope, file: Path, source: _ModuleSource, chain: tuple[str, ...], depth: int
+    scope: _Scope,
+    file: Path,
+    source: _ModuleSource,
+    chain: tuple[str, ...],
+    depth: int,
+    starred: frozenset[Path],
 ) -> _Key | None:
     """A name none of the file's own statements bind may come from ``from x import *``
-    (the last one that has it wins, as at import)."""
-    for star in reversed(source.stars):
-        target = scope.find_module(star.module, star.level, file)
-        found = _resolve_static(scope, target, chain, depth + 1) if target else None
-        if found is not None:
-            return found
+    (the last one that has it wins, as at import). ``starred``: files already searched
+    this way for this name, so star imports in a cycle end."""
+    targets = scope.star_targets.get(file)
+    if targets is None:
+        found_modules = (scope.find_module(s.module, s.level, file) for s in reversed(source.stars))
+        targets = scope.star_targets[file] = [t for t in found_modules if t is not None]
+    starred = starred | {file}
+    for target in targets:
+        if target not in starred:
+            found = _resolve_static(scope, target, chain, depth + 1, starred)
+            if found is not None:
+                return found
     return None
 
 

@@ -377,3 +377,21 @@ def test_names_from_a_star_import_are_followed(make) -> None:  # type: ignore[no
 
     assert both(project(5, 2)) != base
     assert both(project(1, 3)) != base
+
+
+def test_star_imports_in_a_cycle_terminate_and_agree(make) -> None:  # type: ignore[no-untyped-def]
+    helpers = "from shop.consts import *\ndef mult(s):\n    return s + OFFSET + missing\n"
+    consts = "from shop.helpers import *\nfrom .helpers import *\nOFFSET = {offset}\n"
+
+    base = both(make(helpers=helpers, consts=consts.format(offset=1), nodes=LOOKUP_NODES))
+
+    assert both(make(helpers=helpers, consts=consts.format(offset=2), nodes=LOOKUP_NODES)) != base
+
+
+def test_unused_functions_beside_module_statements_still_do_not_count(make) -> None:  # type: ignore[no-untyped-def]
+    extra = "def unused():\n    return 1\nif True:\n    def unused_too():\n        return {n}\n"
+
+    base = both(make(helpers=LOOKUP_HELPERS + extra.format(n=1), nodes=LOOKUP_NODES))
+
+    assert both(make(helpers=LOOKUP_HELPERS + extra.format(n=2), nodes=LOOKUP_NODES)) == base
+    assert both(make(helpers=LOOKUP_HELPERS, nodes=LOOKUP_NODES)) != base  # the if block counts

@@ -410,13 +410,17 @@ def _closure_hash(
     pending: list[tuple[_Key, Mapping[str, Any] | None]] = [(root, namespace)]
     while pending:
         key, names = pending.pop()
+        if key in seen:
+            continue
         source = _module_source(key[0])
         unit = source.units.get(key[1]) if source else None
-        if key in seen or unit is None:
+        if unit is None:
             continue
         seen[key] = unit
-        # What the module runs at import comes with any of its code (see _module_source).
-        pending.append(((key[0], MODULE_BODY), names))
+        body = (key[0], MODULE_BODY)
+        if body not in seen and source and MODULE_BODY in source.units:
+            # What the module runs at import comes with any of its code (see _module_source).
+            pending.append((body, names))
         for chain in unit.names:
             if live:
                 found = _resolve_live(scope, key[0], chain, names)

@@ -1,7 +1,9 @@
 """Code hashes: the normalized source of a transformation plus the project code it uses.
 
 Comments, docstrings and whitespace do not count, so reformatting changes nothing; a change
-in logic, or in a project-local helper it calls, changes the hash. Found either through the
+in logic, or in a project-local helper it calls, changes the hash. So does a change to any
+other top-level statement of a module whose code it uses (``LOOKUP["b"] = 2``, a loop, a
+``raise``): those run at import and change what the code sees. Found either through the
 live module (:func:`code_hash`, for runs) or by reading files only
 (:func:`code_hash_from_source`, :func:`code_hash_from_dotted`, for ``aether status``, which
 must not import user code). Both give the same hash for the same code.

@@ -394,3 +394,45 @@ def test_a_chain_of_100000_nodes_works_in_run_status_lineage_and_viz(
     dag = json.loads(out.read_text())
     assert sum(1 for n in dag["nodes"] if n["kind"] == "task") == CHAIN
     assert "everything is fresh" in cli("run")
+
+
+# Code hash --------------------------------------------------------------------------------
+LOOKUP_HELPER = """\
+LOOKUP = {}
+LOOKUP.update(a=111)
+LOOKUP["b"] = 1000
+for k in ("c",):
+    LOOKUP[k] = 5
+
+
+def mult(n):
+    return n * LOOKUP["a"] + LOOKUP["b"]
+"""
+
+SCALED_NODES = """\
+from mini.helper import mult
+
+
+def double(rows, factor):
+    return rows.assign(n=rows["n"].map(mult) * factor)
+"""
+
+
+def test_editing_a_module_level_statement_of_a_helper_makes_the_node_stale(make_project, aether):
+    """A helper's ``LOOKUP["b"] = ...`` runs at import and changes what the node computes:
+    editing it makes the node stale in status and --dry-run, and the run rebuilds it."""
+    project = make_project(
+        "module_statements",
+        pipeline=lambda text: text.replace("mini.nodes.double", "mini.scaled.double"),
+        files={"src/mini/helper.py": LOOKUP_HELPER, "src/mini/scaled.py": SCALED_NODES},
+    )
+    _ok(aether(project, "run"))
+    helper = project / "src/mini/helper.py"
+    helper.write_text(LOOKUP_HELPER.replace('LOOKUP["b"] = 1000', 'LOOKUP["b"] = 2000'))
+
+    assert _statuses(aether, project)["doubled"]["status"] == "stale"
+    dry = _ok(aether(project, "run", "--dry-run"))
+    assert "code changed in double" in dry, dry
+    _ok(aether(project, "run"))
+    # (1*111 + 2000) + (2*111 + 2000) + (3*111 + 2000), doubled
+    assert (project / "data/03_primary/total.csv").read_text() == "total\n13332\n"

@@ -1,7 +1,9 @@
 """Code hashes: the normalized source of a transformation plus the project code it uses.
 
 Comments, docstrings and whitespace do not count, so reformatting changes nothing; a change
-in logic, or in a project-local helper it calls, changes the hash. Found either through the
+in logic, or in a project-local helper it calls, changes the hash. So does a change to any
+other top-level statement of a module whose code it uses (``LOOKUP["b"] = 2``, a loop, a
+``raise``): those run at import and change what the code sees. Found either through the
 live module (:func:`code_hash`, for runs) or by reading files only
 (:func:`code_hash_from_source`, :func:`code_hash_from_dotted`, for ``aether status``, which
 must not import user code). Both give the same hash for the same code.
@@ -10,6 +12,7 @@ must not import user code). Both give the same hash for the same code.
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import hashlib
 import inspect
@@ -61,10 +64,15 @@ class _Import:
     level: int
 
 
+# The unit holding a module's other top-level statements; not a valid identifier, so no clash.
+MODULE_BODY = "<module>"
+
+
 @dataclass
 class _ModuleSource:
     units: dict[str, _Unit] = field(default_factory=dict)
     imports: dict[str, _Import] = field(default_factory=dict)
+    stars: list[_Import] = field(default_factory=list)  # ``from x import *``, in file order
 
 
 # path -> (what it was parsed from: a signature, or during a run the bytes read, parsed source)
@@ -103,24 +111,42 @@ def _module_source(path: Path) -> _ModuleSource | None:
         return None
     parse_count += 1
     source = _ModuleSource()
-    _collect(tree.body, "", source)
+    body: list[ast.stmt] = []
+    _collect(tree.body, "", source, body)
+    if body:
+        # Statements that run at import and shape what the code sees (``LOOKUP["b"] = 2``,
+        # loops, ``raise``): one unit, included with any unit of this module.
+        source.units[MODULE_BODY] = _unit(MODULE_BODY, ast.Module(body=body, type_ignores=[]))
     _CACHE[path] = (key, source)
     return source
 
 
-def _collect(body: list[ast.stmt], prefix: str, source: _ModuleSource) -> None:
+def _collect(
+    body: list[ast.stmt], prefix: str, source: _ModuleSource, rest: list[ast.stmt] | None
+) -> None:
+    """Units and imports of ``body``; its other statements go to ``rest`` (None: nested in a
+    block already in the module body, or in a class)."""
     for stmt in body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             source.units[prefix + stmt.name] = _unit(prefix + stmt.name, stmt)
             if isinstance(stmt, ast.ClassDef):
-                _collect(stmt.body, f"{prefix}{stmt.name}.", source)
+                _collect(stmt.body, f"{prefix}{stmt.name}.", source, None)
         elif prefix:
             continue
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            # Only a first, plain ``NAME = ...`` is all there is to that name; anything else
+            # (``X += 1``, ``D["k"] = v``, ``A, B = ...``, a second ``X = ...``) is body too.
+            plain = not isinstance(stmt, ast.AugAssign)
             for target in targets:
-                if isinstance(target, ast.Name):
-                    source.units[target.id] = _unit(target.id, stmt)
+                plain = plain and isinstance(target, ast.Name)
+                for name in _bound_names(target):
+                    if name in source.units:
+                        plain = False
+                    else:
+                        source.units[name] = _unit(name, stmt)
+            if not plain and rest is not None:
+                rest.append(stmt)
         elif isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 bound = alias.asname or alias.name.split(".")[0]
@@ -129,21 +155,65 @@ def _collect(body: list[ast.stmt], prefix: str, source: _ModuleSource) -> None:
         elif isinstance(stmt, ast.ImportFrom):
             for alias in stmt.names:
                 imp = _Import(stmt.module or "", alias.name, stmt.level)
-                source.imports[alias.asname or alias.name] = imp
-        elif isinstance(stmt, (ast.If, ast.Try)):  # guarded imports and definitions
-            for block in (stmt.body, stmt.orelse, getattr(stmt, "finalbody", [])):
-                _collect(block, prefix, source)
-            for handler in getattr(stmt, "handlers", []):
-                _collect(handler.body, prefix, source)
+                if alias.name == "*":
+                    source.stars.append(imp)
+                else:
+                    source.imports[alias.asname or alias.name] = imp
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue  # a docstring or a bare constant: does nothing
+        else:
+            # A block (if/try/for/while/with/match) or a statement (call, raise, del, ...).
+            # Definitions, imports and names bound inside it are found like top-level ones;
+            # the block itself, without the bodies of its functions and classes (units of
+            # their own), counts in the module body.
+            blocks = _blocks(stmt)
+            for block in blocks:
+                _collect(block, prefix, source, None)
+            shown = _skeleton(stmt) if blocks else stmt
+            for name in _bound_names(shown):  # ``for k in``, ``with ... as f``, ``except as e``
+                if name not in source.units:
+                    source.units[name] = _unit(name, shown)
+            if rest is not None:
+                rest.append(shown)
 
 
-def _unit(qualname: str, node: ast.stmt) -> _Unit:
+def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    blocks = [getattr(stmt, name, []) for name in ("body", "orelse", "finalbody")]
+    for part in (*getattr(stmt, "handlers", []), *getattr(stmt, "cases", [])):
+        blocks.append(part.body)
+    return [block for block in blocks if block]
+
+
+def _bound_names(node: ast.AST) -> set[str]:
+    """Names a statement or target binds (``for k in``, ``with .. as f``, ``A, B = ``)."""
+    return {
+        child.id
+        for child in ast.walk(node)
+        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store)
+    }
+
+
+class _Skeleton(ast.NodeTransformer):
+    """A block with each function and class reduced to its name: they are units already."""
+
+    def _stub(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> ast.stmt:
+        return ast.Expr(ast.Constant(f"def {node.name}"))
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _stub
+
+
+def _skeleton(stmt: ast.stmt) -> ast.stmt:
+    result: ast.stmt = _Skeleton().visit(copy.deepcopy(stmt))
+    return result
+
+
+def _unit(qualname: str, node: ast.AST) -> _Unit:
     node = _strip_docstrings(node)
     dump = ast.dump(node, annotate_fields=False, include_attributes=False)
     return _Unit(qualname, dump, tuple(sorted(_referenced_names(node))))
 
 
-def _strip_docstrings(node: ast.stmt) -> ast.stmt:
+def _strip_docstrings(node: ast.AST) -> ast.AST:
     # In place: each parsed tree is private to one _module_source call.
     for child in ast.walk(node):
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -183,6 +253,8 @@ class _Scope:
 
     root: Path | None
     own_file: Path
+    # file -> the project modules it star-imports, last first: looked up once per hash.
+    star_targets: dict[Path, list[Path]] = field(default_factory=dict, repr=False)
 
     def is_project(self, path: Path) -> bool:
         if self.root is None:
@@ -230,7 +302,11 @@ _PREFIXES = tuple({Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.
 
 
 def _resolve_static(
-    scope: _Scope, file: Path, chain: tuple[str, ...], depth: int = 0
+    scope: _Scope,
+    file: Path,
+    chain: tuple[str, ...],
+    depth: int = 0,
+    starred: frozenset[Path] = frozenset(),
 ) -> _Key | None:
     """Follow a name used in ``file`` to the project code defining it, reading files only."""
     source = _module_source(file)
@@ -241,20 +317,48 @@ def _resolve_static(
         return (file, name)
     imp = source.imports.get(name)
     if imp is None:
-        return None
+        return _resolve_star(scope, file, source, chain, depth, starred)
     if imp.name is not None:
         module_name = f"{imp.module}.{imp.name}" if imp.module else imp.name
         submodule = scope.find_module(module_name, imp.level, file)
         if submodule is None:
             target = scope.find_module(imp.module, imp.level, file)
-            return _resolve_static(scope, target, (imp.name, *rest), depth + 1) if target else None
+            return (
+                _resolve_static(scope, target, (imp.name, *rest), depth + 1, starred)
+                if target
+                else None
+            )
         module_file: Path | None = submodule
         rest_names = rest
     else:
         module_file, rest_names = _descend(scope, imp.module, rest)
     if module_file is None or not rest_names:
         return None
-    return _resolve_static(scope, module_file, rest_names, depth + 1)
+    return _resolve_static(scope, module_file, rest_names, depth + 1, starred)
+
+
+def _resolve_star(
+    scope: _Scope,
+    file: Path,
+    source: _ModuleSource,
+    chain: tuple[str, ...],
+    depth: int,
+    starred: frozenset[Path],
+) -> _Key | None:
+    """A name none of the file's own statements bind may come from ``from x import *``
+    (the last one that has it wins, as at import). ``starred``: files already searched
+    this way for this name, so star imports in a cycle end."""
+    targets = scope.star_targets.get(file)
+    if targets is None:
+        found_modules = (scope.find_module(s.module, s.level, file) for s in reversed(source.stars))
+        targets = scope.star_targets[file] = [t for t in found_modules if t is not None]
+    starred = starred | {file}
+    for target in targets:
+        if target not in starred:
+            found = _resolve_static(scope, target, chain, depth + 1, starred)
+            if found is not None:
+                return found
+    return None
 
 
 def _descend(scope: _Scope, module: str, rest: tuple[str, ...]) -> tuple[Path | None, tuple]:
@@ -309,11 +413,17 @@ def _closure_hash(
     pending: list[tuple[_Key, Mapping[str, Any] | None]] = [(root, namespace)]
     while pending:
         key, names = pending.pop()
+        if key in seen:
+            continue
         source = _module_source(key[0])
         unit = source.units.get(key[1]) if source else None
-        if key in seen or unit is None:
+        if unit is None:
             continue
         seen[key] = unit
+        body = (key[0], MODULE_BODY)
+        if body not in seen and source and MODULE_BODY in source.units:
+            # What the module runs at import comes with any of its code (see _module_source).
+            pending.append((body, names))
         for chain in unit.names:
             if live:
                 found = _resolve_live(scope, key[0], chain, names)

@@ -298,3 +298,100 @@ def test_files_are_parsed_once_until_they_change(make) -> None:  # type: ignore[
     (project.root / "src" / "shop" / "helpers.py").write_text("def clean(df):\n    return df\n")
     assert project.static("shop.nodes", "transform") != first
     assert codehash.parse_count == parsed + 1
+
+
+# Module-level statements other than ``NAME = ...`` run at import and change what the code
+# sees; a hostile tester found edits to them left nodes fresh.
+LOOKUP_HELPERS = textwrap.dedent(
+    """
+    LOOKUP = {}
+    LOOKUP.update(a=111)
+    LOOKUP["b"] = 1000
+    for k in ("c",):
+        LOOKUP[k] = 5
+    if True:
+        EXTRA = 0
+    def mult(s):
+        return s * LOOKUP["a"] + LOOKUP["b"] + EXTRA
+    """
+)
+LOOKUP_NODES = "from shop.helpers import mult\ndef transform(s):\n    return mult(s)\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("a=111", "a=222"),
+        ('LOOKUP["b"] = 1000', 'LOOKUP["b"] = 2000'),
+        ("LOOKUP[k] = 5", "LOOKUP[k] = 6"),
+        ('("c",)', '("c", "d")'),
+        ("EXTRA = 0", "EXTRA = 9"),
+        ("LOOKUP = {}", "LOOKUP = {}\nLOOKUP.clear()"),
+        ("LOOKUP = {}", "LOOKUP = {}\nLOOKUP |= {'z': 1}"),
+    ],
+    ids=["call", "subscript", "loop-body", "loop-header", "inside-if", "new-call", "augmented"],
+)
+def test_module_level_statements_of_a_used_module_count(make, before: str, after: str) -> None:  # type: ignore[no-untyped-def]
+    base = both(make(helpers=LOOKUP_HELPERS, nodes=LOOKUP_NODES))
+    edited = make(helpers=LOOKUP_HELPERS.replace(before, after), nodes=LOOKUP_NODES)
+
+    assert both(edited) != base
+
+
+def test_module_level_statements_ignore_comments_docstrings_and_whitespace(make) -> None:  # type: ignore[no-untyped-def]
+    reformatted = '"""Lookups."""\n' + LOOKUP_HELPERS.replace(
+        "LOOKUP.update(a=111)", "LOOKUP.update( a = 111 )  # the rate"
+    ).replace("for k in", "# each key\nfor  k  in")
+
+    assert both(make(helpers=reformatted, nodes=LOOKUP_NODES)) == both(
+        make(helpers=LOOKUP_HELPERS, nodes=LOOKUP_NODES)
+    )
+
+
+def test_a_module_level_raise_counts(make) -> None:  # type: ignore[no-untyped-def]
+    """Read from the files only: importing it would raise."""
+    base = make(helpers=LOOKUP_HELPERS, nodes=LOOKUP_NODES).static("shop.nodes", "transform")
+    raising = make(helpers=LOOKUP_HELPERS + "raise RuntimeError('no')\n", nodes=LOOKUP_NODES)
+
+    assert raising.static("shop.nodes", "transform") != base
+
+
+def test_a_second_assignment_to_a_name_counts(make) -> None:  # type: ignore[no-untyped-def]
+    helpers = "RATE = {rate}\nRATE = RATE * 2\ndef mult(s):\n    return s * RATE\n"
+
+    base = both(make(helpers=helpers.format(rate=2), nodes=LOOKUP_NODES))
+
+    assert both(make(helpers=helpers.format(rate=3), nodes=LOOKUP_NODES)) != base
+
+
+def test_names_from_a_star_import_are_followed(make) -> None:  # type: ignore[no-untyped-def]
+    helpers = "from shop.consts import *\ndef mult(s):\n    return s + OFFSET + scale(s)\n"
+    consts = "OFFSET = {offset}\ndef scale(s):\n    return s * {factor}\n"
+
+    def project(offset: int, factor: int) -> Project:
+        return make(
+            helpers=helpers, consts=consts.format(offset=offset, factor=factor), nodes=LOOKUP_NODES
+        )
+
+    base = both(project(1, 2))
+
+    assert both(project(5, 2)) != base
+    assert both(project(1, 3)) != base
+
+
+def test_star_imports_in_a_cycle_terminate_and_agree(make) -> None:  # type: ignore[no-untyped-def]
+    helpers = "from shop.consts import *\ndef mult(s):\n    return s + OFFSET + missing\n"
+    consts = "from shop.helpers import *\nfrom .helpers import *\nOFFSET = {offset}\n"
+
+    base = both(make(helpers=helpers, consts=consts.format(offset=1), nodes=LOOKUP_NODES))
+
+    assert both(make(helpers=helpers, consts=consts.format(offset=2), nodes=LOOKUP_NODES)) != base
+
+
+def test_unused_functions_beside_module_statements_still_do_not_count(make) -> None:  # type: ignore[no-untyped-def]
+    extra = "def unused():\n    return 1\nif True:\n    def unused_too():\n        return {n}\n"
+
+    base = both(make(helpers=LOOKUP_HELPERS + extra.format(n=1), nodes=LOOKUP_NODES))
+
+    assert both(make(helpers=LOOKUP_HELPERS + extra.format(n=2), nodes=LOOKUP_NODES)) == base
+    assert both(make(helpers=LOOKUP_HELPERS, nodes=LOOKUP_NODES)) != base  # the if block counts

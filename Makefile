@@ -75,7 +75,7 @@ demo: install ## Generate a project from the template into demo/, install it, ru
 	@echo
 	@echo "Generated project: $(DEMO_DIR)  (cd $(DEMO_DIR) && make help)"
 	@echo "Produced:"
-	@cd $(DEMO_DIR) && find data -type f ! -path 'data/01_raw/*' ! -name '.gitkeep' | sort | sed 's/^/  /'
+	@cd $(DEMO_DIR) && find data -type f ! -path 'data/01_raw/*' ! -name '.gitkeep' ! -name 'README.md' | sort | sed 's/^/  /'
 	@echo "DAG page: $(DEMO_DIR)/data/08_reporting/dag.html (open it in a browser)"
 
 clean: ## Remove build outputs, caches and the demo

@@ -145,20 +145,11 @@ def case(request: pytest.FixtureRequest, make_project: Callable[..., Path], tmp_
     files = {"src/mini/agree.py": NODES, "src/mini/custom.py": CUSTOM}
     if kind in ("csv", "parquet", "json", "pickle"):
         made = _file_out(kind, root)
-    elif kind == "sqlite_table":
-        db = tmp_path / "target.db"
-        catalog, local = _table_out(f"sqlite:///{db}")
-        made = Case(
-            catalog, lambda: _sql(f"sqlite:///{db}", "UPDATE out SET n = 9"), "as_last_observed"
-        )
-        made.local = local
-    elif kind == "duckdb_table":
-        db = tmp_path / "target.duckdb"
-        catalog, local = _table_out(f"duckdb:///{db}")
-        made = Case(
-            catalog, lambda: _sql(f"duckdb:///{db}", "UPDATE out SET n = 9"), "as_last_observed"
-        )
-        made.local = local
+    elif kind in ("sqlite_table", "duckdb_table"):
+        engine = kind.removesuffix("_table")
+        url = f"{engine}:///{tmp_path / f'target.{engine}'}"
+        catalog, local = _table_out(url)
+        made = Case(catalog, lambda: _sql(url, "UPDATE out SET n = 9"), "as_last_observed", local)
     elif kind == "postgresql_table":
         url = request.getfixturevalue("postgres_url")
         catalog, local = _table_out(url)

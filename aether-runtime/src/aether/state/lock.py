@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import socket
@@ -29,7 +30,7 @@ from pathlib import Path
 from types import TracebackType
 
 from aether.durations import format_elapsed
-from aether.errors import LockError
+from aether.errors import LockError, StateError
 
 GARBAGE_GRACE_SECONDS = 5.0
 PID_START_SLACK_SECONDS = 2.0  # btime and clock ticks are coarse; a holder writes at once
@@ -183,8 +184,13 @@ class ProjectLock:
         try:
             os.write(fd, self._content())
             os.fsync(fd)
-        finally:
+        except OSError as exc:
             os.close(fd)
+            # An empty or partial lock file would be read as another run's: take it back.
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+            raise _unwritable_lock(self.path, exc) from None
+        os.close(fd)
         return True
 
     def _take_over_if_stale(self) -> bool:
@@ -194,7 +200,12 @@ class ProjectLock:
             if before is None or not self._is_stale(before):
                 return False
             temp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            temp.write_bytes(self._content())
+            try:
+                temp.write_bytes(self._content())
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    temp.unlink()
+                raise _unwritable_lock(self.path, exc) from None
             os.replace(temp, self.path)
         holder = _read_holder(self.path)
         return holder is not None and holder.run_id == self.run_id and holder.pid == os.getpid()
@@ -338,6 +349,18 @@ def _read_bytes(path: Path) -> bytes | None:
             f"Cannot read the run lock {path}: {exc.strerror or exc}",
             hint=f"if no run is going on, remove it (rm -r '{path}') and run again",
         ) from exc
+
+
+def _unwritable_lock(path: Path, exc: OSError) -> StateError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StateError(
+            f"The disk holding {path} is full; nothing was run",
+            hint="free some space and run again (the project's state is untouched)",
+        )
+    return StateError(
+        f"Cannot write the run lock {path} ({exc.strerror or exc})",
+        hint=f"check that {path.parent} is writable by this user and run again",
+    )
 
 
 def _read_holder(path: Path) -> LockHolder | None:

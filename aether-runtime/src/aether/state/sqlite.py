@@ -35,7 +35,7 @@ from aether.state.base import (
 from aether.state.journal import journal_from_json, journal_to_json
 from aether.state.json_values import from_json, to_json
 from aether.state.schema import migrate, refuse_newer, stored_version
-from aether.state.sqlite_errors import is_unwritable, not_running, state_error, unwritable_error
+from aether.state.sqlite_errors import not_running, state_error, unusable_error
 
 _HEADS_QUERY = """
 SELECT h.asset, h.status, h.error, h.updated_at,
@@ -84,13 +84,9 @@ class SQLiteStateStore(StateStore):
             with self._write() as cur:
                 migrate(cur, self.path)
         except sqlite3.DatabaseError as exc:
-            if is_unwritable(exc):  # a sound file this user may not write: never "move it aside"
-                raise unwritable_error(self.path, exc) from None
-            raise StateError(
-                f"{self.path} is not a usable Aether state database ({exc})",
-                hint=f"move it aside (mv {self.path} {self.path}.broken) and run again; "
-                "Aether then starts a new state and rebuilds what it cannot trust",
-            ) from None
+            # Never "move it aside" unless SQLite says the file is bad: a full disk or a
+            # read-only folder leaves a sound file whose history would be lost.
+            raise unusable_error(self.path, exc) from None
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Cursor]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -16,8 +17,11 @@ def parse_duration(value: Any, asset: str = "?", where: str = "catalog.yml") -> 
     if value is None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    match = _DURATION.match(str(value))
+        if math.isfinite(value) and value >= 0:
+            return float(value)
+        match = None
+    else:
+        match = _DURATION.match(str(value))
     if not match:
         raise ConfigError(
             f"Dataset '{asset}' ({where}): freshness duration {value!r} is not understood",
@@ -45,3 +49,21 @@ def format_elapsed(seconds: float) -> str:
     if hours:
         return f"{hours}h {minutes}m"
     return f"{minutes}m {secs}s" if minutes else f"{secs}s"
+
+
+# A recorded time this far past the clock was taken on a clock that ran ahead (or another
+# host's): a few minutes covers ordinary skew between machines sharing one state.
+FUTURE_TOLERANCE_SECONDS = 300.0
+
+
+def is_in_future(stamp: float | None, now: float) -> bool:
+    """Whether ``stamp`` lies beyond ``now`` by more than ordinary clock skew."""
+    return stamp is not None and stamp > now + FUTURE_TOLERANCE_SECONDS
+
+
+def future_time_warning(what: str) -> str:
+    """The warning shown where a recorded time in the future was set aside."""
+    return (
+        f"{what} was recorded in the future (the clock ran ahead?); its age is counted from "
+        "a time that is not in the future"
+    )

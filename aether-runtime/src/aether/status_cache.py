@@ -48,7 +48,7 @@ from typing import Any
 from aether.assets.codehash import parsed_files
 from aether.assets.signatures import RACY_SECONDS
 from aether.assets.status import AssetStatus
-from aether.durations import parse_duration
+from aether.durations import is_in_future, parse_duration
 from aether.errors import AetherError
 from aether.project import AetherContext, choose_durability, choose_env, project_root, read_settings
 from aether.redaction import redact
@@ -109,9 +109,10 @@ def answer(look: Look, view: str) -> Any | None:
     stored = _stored(cache_path(look.root, look.env, view))
     if stored is None or stored["version"] != _runtime() or stored["env_hash"] != look.env_hash:
         return None
-    if time.time() >= stored["valid_until"]:
+    now, written_at = time.time(), stored["written_at"]
+    # Written by a clock that ran ahead (now corrected): its "valid until" is as wrong.
+    if now >= stored["valid_until"] or is_in_future(written_at, now):
         return None
-    written_at = stored["written_at"]
     files = {**look.files, **_signatures(stored["extra"])}
     if not _still(stored["files"], files, written_at):
         return None

@@ -46,6 +46,7 @@ from aether.assets.signatures import signature_version
 from aether.assets.status import AssetStatus, Evaluation, NodeState, Observation
 from aether.catalog import DataCatalog
 from aether.checks import CheckSpec, parse_checks
+from aether.durations import future_time_warning, is_in_future
 from aether.pipeline import Node, Pipeline
 from aether.state.base import Head, HeadStatus, Materialization, StateStore
 from aether.verdicts import Reason, ReasonKind, Status
@@ -192,7 +193,19 @@ class AssetEvaluator:
             return None, None
         made = materialization
         version = self._probe.guarded(name, lambda: self._stored_version(name, made), None)
-        return version, made.data_time
+        return version, self._made_data_time(name, made)
+
+    def _made_data_time(self, name: str, made: Materialization) -> float | None:
+        """The data time recorded when ``name`` was made, unless a clock that ran ahead put
+        it in the future: then its producer's inputs' data time as judged now (set back by
+        the source observer), or now. Kept, it would hide an overdue asset until the clock
+        caught up."""
+        if not is_in_future(made.data_time, self._now):
+            return made.data_time
+        producer = self._nodes.get(self.pipeline.producers.get(name, ""))
+        if producer is not None and producer.data_time is not None:
+            return min(producer.data_time, self._now)
+        return self._now
 
     def observe_source(self, name: str) -> Observation:
         """The source's version: the recorded one while its signature holds, else hashed;
@@ -271,6 +284,8 @@ class AssetEvaluator:
             status = replace(
                 status, warnings=(observed.unverified,), as_last_observed=observed.unverified
             )
+        if observed.warning:
+            status = replace(status, warnings=(*status.warnings, observed.warning))
         status = self._apply_freshness(status)
         return self._apply_checks(status, valid_since=observed.data_time)
 
@@ -294,9 +309,12 @@ class AssetEvaluator:
             version=made.version if made else None,
             last_materialized=made.finished_at if made else None,
             run_id=made.run_id if made else None,
-            data_time=made.data_time if made else state.data_time,
+            data_time=state.data_time if made is None else self._made_data_time(name, made),
             upstream_cause=upstream,
         )
+        if made is not None and is_in_future(made.data_time, self._now):
+            warning = future_time_warning("its data time")
+            status = replace(status, warnings=(*status.warnings, warning))
         if word is not Status.FRESH:
             return status
         unverified = self._as_last_observed.get(name) or self._unverified_nodes.get(item.name)

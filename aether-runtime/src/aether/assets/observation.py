@@ -10,12 +10,15 @@ alone and, where it has none, takes the last observation and says so.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
 from aether.assets.signatures import is_racy, signature_version
 from aether.assets.status import Observation
 from aether.catalog import DataCatalog
+from aether.datasets.base import AbstractDataSet
+from aether.durations import future_time_warning, is_in_future
 from aether.state.base import SourceObservation, StateStore
 
 Signature = dict[str, Any] | None
@@ -57,6 +60,39 @@ class SourceObserver:
         dataset = self.catalog.get(name)
         signature = self._signature(name)
         previous = self._previous.get(name)
+        if previous is not None and is_in_future(previous.first_seen, now):
+            previous = self._reanchored(previous, signature, now)
+            observation = self._observe_against(name, dataset, signature, previous, now)
+            return replace(observation, warning=future_time_warning("its data time"))
+        return self._observe_against(name, dataset, signature, previous, now)
+
+    def _reanchored(
+        self, previous: SourceObservation, signature: Signature, now: float
+    ) -> SourceObservation:
+        """``previous`` with a first-seen time recorded in the future (a clock that ran
+        ahead, since corrected) set back, and that correction recorded: left as it was, the
+        data would look younger than it is until the clock caught up, hiding an overdue
+        source for as long as the clock was ahead. The file's own modification time, where
+        it is not in the future too, is the earliest the data is known to have existed;
+        otherwise now."""
+        mtime_ns = (signature or {}).get("mtime_ns")
+        mtime = mtime_ns / 1e9 if isinstance(mtime_ns, int) else None
+        first_seen = mtime if mtime is not None and mtime <= now else now
+        corrected = replace(
+            previous, first_seen=first_seen, observed_at=min(previous.observed_at, now)
+        )
+        self._previous[previous.asset] = corrected
+        self._pending[previous.asset] = (previous.version, previous.signature, first_seen)
+        return corrected
+
+    def _observe_against(
+        self,
+        name: str,
+        dataset: AbstractDataSet,
+        signature: Signature,
+        previous: SourceObservation | None,
+        now: float,
+    ) -> Observation:
         if signature is None and not dataset.exists():
             return Observation(None, None)
         if (

@@ -140,6 +140,9 @@ class Observation:
     # Set when the version is the last one recorded, not checked now (a look that may not
     # read all of the data): what to tell the user about it.
     unverified: str | None = None
+    # Something about the observation the user should know (a data time recorded in the
+    # future and set back).
+    warning: str | None = None
 
 
 def _iso(stamp: float | None) -> str | None:

@@ -70,12 +70,11 @@ def disk_full_error(path: Path) -> StateError:
     )
 
 
+_KEEP_IT = "check the disk it is on and run again (the file is not known to be damaged: keep it)"
+
+
 def io_error(path: Path, exc: sqlite3.Error) -> StateError:
-    return StateError(
-        f"Reading or writing {path} failed ({exc})",
-        hint="check the disk it is on and run again (the file is not known to be damaged: "
-        "keep it)",
-    )
+    return StateError(f"Reading or writing {path} failed ({exc})", hint=_KEEP_IT)
 
 
 def unusable_error(path: Path, exc: sqlite3.Error) -> StateError:
@@ -103,5 +102,5 @@ def state_error(path: Path, exc: sqlite3.Error) -> StateError:
     elif is_damaged(exc):
         hint = f"if {path} is damaged, move it aside and run again"
     else:
-        hint = "check the disk it is on and run again (the file is not known to be damaged: keep it)"
+        hint = _KEEP_IT
     return StateError(f"State store {path} failed: {exc}", hint=hint)

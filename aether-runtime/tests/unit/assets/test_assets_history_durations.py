@@ -27,7 +27,9 @@ def test_a_plain_number_is_seconds_and_none_is_no_limit() -> None:
     assert parse_duration(None) is None
 
 
-@pytest.mark.parametrize("text", ["soon", "1y", "h", "1 hour", "-1h", True])
+@pytest.mark.parametrize(
+    "text", ["soon", "1y", "h", "1 hour", "-1h", True, float("nan"), float("inf"), -5]
+)
 def test_a_duration_that_is_not_understood_names_the_asset_and_the_fix(text: object) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_duration(text, "daily_revenue", "conf/base/catalog.yml")

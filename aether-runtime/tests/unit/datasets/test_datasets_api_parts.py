@@ -66,6 +66,11 @@ def test_bad_arguments_are_a_catalog_error_naming_the_entry(
     assert "Dataset 'rates'" in error.value.message and error.value.exit_code == 2
 
 
+def test_every_request_has_a_bounded_deadline_and_size_cap_by_default() -> None:
+    client = build({}).client
+    assert (client.deadline, client.max_bytes, client.timeout) == (120.0, 100 * 2**20, 30.0)
+
+
 def test_credentials_of_an_unknown_shape_name_their_keys_not_their_values() -> None:
     with pytest.raises(CatalogError, match=r"\['api_secret'\]") as error:
         build({"credentials": "rates"}, credentials={"rates": {"api_secret": "zz-Hidden-99"}})

@@ -12,8 +12,9 @@ from typing import Any
 from aether.datasets.api_arguments import (
     checked_method,
     checked_url,
-    non_negative,
     records_path,
+    seconds,
+    whole_number,
 )
 from aether.datasets.api_auth import (
     auth_from_credentials,
@@ -31,11 +32,16 @@ from aether.datasets.api_pages import (
 from aether.datasets.api_validators import validators_signature
 from aether.datasets.base import AbstractDataSet
 from aether.datasets.http_client import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
     USER_AGENT,
     HttpClient,
+    HttpDeadlineExceeded,
     HttpRequest,
     HttpResponse,
     HttpStatusError,
+    HttpTooLarge,
     HttpUnreachable,
     is_retryable_status,
     origin_of,
@@ -46,6 +52,12 @@ from aether.redaction import redact
 logger = logging.getLogger("aether.datasets")
 _GONE = (404, 410)
 _HEAD_REFUSED = (405, 501)
+# Upper bounds of the numeric arguments: generous, but finite, so a typo such as
+# `backoff: 1e300` is refused by `validate` instead of overflowing in the middle of a run.
+_MOST_SECONDS = 3600.0
+_MOST_DEADLINE = 86400.0
+_MOST_RETRIES = 100
+_MOST_BYTES = 2**40
 
 
 @dataclass(frozen=True)
@@ -76,10 +88,14 @@ class APIDataSet(AbstractDataSet):
         params: Query parameters added to the URL.
         headers: Extra request headers.
         json: A request body, sent as JSON.
-        timeout: Seconds to wait for the server, per attempt.
+        timeout: Seconds to wait for the server, per socket operation (connect, each read).
         retries: Attempts after the first on 429, 5xx and failed connections.
         backoff: Seconds before the first retry, doubled at each one (`Retry-After` wins
             when longer, up to 60 s).
+        deadline: Seconds for a whole request, from connecting to the body's last byte,
+            retries and waits included (also bounds the probe of `aether status`).
+        max_response_bytes: The longest body read (default 100 MiB); a longer one fails
+            the read instead of filling the memory.
         pagination: `{next_link: <json path> | header}` or `{page_param: page, start: 1}`,
             with an optional `max_pages` (default 100).
         credentials: `{token}` (bearer), `{username, password}` (basic) or `{header,
@@ -114,9 +130,11 @@ class APIDataSet(AbstractDataSet):
         params: dict[str, Any] | None = None,
         headers: dict[str, Any] | None = None,
         json: Any = None,
-        timeout: float = 30,
+        timeout: float = DEFAULT_TIMEOUT,
         retries: int = 3,
         backoff: float = 0.5,
+        deadline: float = DEFAULT_DEADLINE,
+        max_response_bytes: int = DEFAULT_MAX_BYTES,
         pagination: dict[str, Any] | None = None,
         credentials: dict[str, Any] | None = None,
         load_args: dict[str, Any] | None = None,
@@ -132,9 +150,13 @@ class APIDataSet(AbstractDataSet):
         self._pagination = parse_pagination(pagination)
         self._records_path = records_path(load_args, self._pagination)
         self.client = HttpClient(
-            timeout=non_negative(timeout, "timeout"),
-            retries=int(non_negative(retries, "retries")),
-            backoff=non_negative(backoff, "backoff"),
+            timeout=seconds(timeout, "timeout", most=_MOST_SECONDS, zero=False),
+            retries=whole_number(retries, "retries", least=0, most=_MOST_RETRIES),
+            backoff=seconds(backoff, "backoff", most=_MOST_SECONDS),
+            deadline=seconds(deadline, "deadline", most=_MOST_DEADLINE, zero=False),
+            max_bytes=whole_number(
+                max_response_bytes, "max_response_bytes", least=1, most=_MOST_BYTES
+            ),
         )
         self.metadata = dict(metadata or {})
         self._snapshot: _Snapshot | None = None
@@ -275,6 +297,8 @@ class APIDataSet(AbstractDataSet):
                     raise self._status_error("HEAD", self._url, failure) from None
             except HttpUnreachable as failure:
                 raise self._unreachable_error("HEAD", self._url, failure) from None
+            except HttpDeadlineExceeded as failure:
+                raise self._late_error("HEAD", self._url, failure) from None
             self._head_refused = True
         etag = (self._last_signature or {}).get("etag")
         request = self._request("GET", self._url, extra={"If-None-Match": etag} if etag else {})
@@ -286,6 +310,8 @@ class APIDataSet(AbstractDataSet):
             raise self._status_error("GET", self._url, failure) from None
         except HttpUnreachable as failure:
             raise self._unreachable_error("GET", self._url, failure) from None
+        except HttpDeadlineExceeded as failure:
+            raise self._late_error("GET", self._url, failure) from None
 
     def _request(
         self,
@@ -312,12 +338,27 @@ class APIDataSet(AbstractDataSet):
             raise self._status_error(request.method, request.url, failure) from None
         except HttpUnreachable as failure:
             raise self._unreachable_error(request.method, request.url, failure) from None
+        except HttpDeadlineExceeded as failure:
+            raise self._late_error(request.method, request.url, failure) from None
+        except HttpTooLarge as failure:
+            raise self._error(
+                f"{request.method} {request.url} answered more than {failure.limit} bytes "
+                "(max_response_bytes)",
+                "narrow the request (params, pagination), or raise `max_response_bytes:` in "
+                "the catalog entry if the data is really that large",
+            ) from None
         logger.debug("%s %s: HTTP %s", request.method, redact(request.url), response.status)
         return response
 
     def _parse(self, response: HttpResponse) -> Any:
         try:
             return jsonlib.loads(response.body)
+        except RecursionError:  # `[[[[...` a few thousand deep: json recurses per level
+            raise self._error(
+                f"{self._method} {response.url} answered JSON nested too deeply to read "
+                f"(HTTP {response.status}, {len(response.body)} bytes)",
+                "check the url: no API answers data nested thousands of levels deep",
+            ) from None
         except ValueError:
             excerpt = " ".join(response.body[:120].decode("utf-8", "replace").split())
             raise self._error(
@@ -366,6 +407,15 @@ class APIDataSet(AbstractDataSet):
             f"cannot reach {failure.address} ({method} {url}): {failure.reason}, "
             f"{self._attempts()}",
             "check that the server is up and that the url's host and port are right",
+        )
+
+    def _late_error(self, method: str, url: str, failure: HttpDeadlineExceeded) -> DataSetError:
+        last = f" (last attempt: {failure.last})" if failure.last else ""
+        return self._error(
+            f"{method} {url} got no complete answer within its deadline of "
+            f"{failure.seconds:g} s{last}",
+            "the server is slow or stalled: check it, or raise `deadline:` (seconds for a whole "
+            "request, retries included) in the catalog entry",
         )
 
 

@@ -6,6 +6,7 @@ Each check raises ValueError; the catalog turns it into a CatalogError naming th
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,11 +33,32 @@ def checked_method(method: Any) -> str:
     return upper
 
 
-def non_negative(value: Any, name: str) -> float:
-    """`value` as a float, when it is a number of at least 0 (`timeout`, `retries`...)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(f"{name} must be a number of at least 0, got {value!r}")
+def seconds(value: Any, name: str, *, most: float, zero: bool = True) -> float:
+    """`value` as a float, when it is a finite number of seconds up to `most`.
+
+    NaN, infinity and a huge number would pass a plain `>= 0` and then fail deep inside a
+    request (`sleep(1e300)` overflows, a NaN timeout is refused by the socket).
+    """
+    low = "0" if zero else "more than 0"
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+        or (value == 0 and not zero)
+        or value > most
+    ):
+        raise ValueError(
+            f"{name} must be a number of seconds from {low} to {most:g}, got {value!r}"
+        )
     return float(value)
+
+
+def whole_number(value: Any, name: str, *, least: int, most: int) -> int:
+    """`value`, when it is a whole number from `least` to `most` (`retries`, `max_pages`)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+        raise ValueError(f"{name} must be a whole number from {least} to {most}, got {value!r}")
+    return value
 
 
 def records_path(load_args: Any, pagination: Any) -> str | None:

@@ -20,9 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from aether.datasets.api_arguments import whole_number
 from aether.datasets.http_client import HttpResponse
 
 DEFAULT_MAX_PAGES = 100
+MOST_PAGES = 1_000_000
+MOST_START = 2**31 - 1
 _KEYS = {"next_link", "page_param", "start", "max_pages"}
 _LINK = re.compile(r"<([^>]*)>\s*((?:;[^,<]*)*)")
 _REL_NEXT = re.compile(r""";\s*rel\s*=\s*"?([^";]*)"?""", re.I)
@@ -75,13 +78,11 @@ def parse_pagination(raw: Any) -> Pagination | None:
     for key in ("next_link", "page_param"):
         if key in raw and not (isinstance(raw[key], str) and raw[key]):
             raise ValueError(f"pagination.{key} must be a non-empty text")
-    numbers = {key: raw.get(key, default) for key, default in (("start", 1), ("max_pages", 100))}
-    for key, value in numbers.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValueError(f"pagination.{key} must be a whole number, got {value!r}")
-    if numbers["max_pages"] < 1:
-        raise ValueError("pagination.max_pages must be at least 1")
-    return Pagination(raw.get("next_link"), raw.get("page_param"), **numbers)
+    start = whole_number(raw.get("start", 1), "pagination.start", least=0, most=MOST_START)
+    max_pages = whole_number(
+        raw.get("max_pages", DEFAULT_MAX_PAGES), "pagination.max_pages", least=1, most=MOST_PAGES
+    )
+    return Pagination(raw.get("next_link"), raw.get("page_param"), start, max_pages)
 
 
 def json_path(document: Any, path: str) -> Any:

@@ -1,15 +1,25 @@
 """HTTP requests for the API dataset: the standard library's urllib, with retries.
 
 Stdlib only, so the `[api]` extra stays empty and importing this costs next to nothing.
-Failures are raised as the two plain exceptions below; the dataset turns them into a
+Failures are raised as the plain exceptions below; the dataset turns them into a
 `DataSetError` that names itself. Credentials travel only to the origin (scheme, host and
 port) they were configured for: a redirect elsewhere drops them, where urllib alone would
 forward every header.
+
+A socket timeout bounds each read, not a request: a server that trickles one byte a second
+never trips it. So every `send()` has a total deadline (connect, headers, body, redirects,
+retries and the waits between them): when it passes, a timer shuts the connection's socket
+down, which wakes the blocked read at once. A body is read up to a size cap, so an endless
+answer is refused instead of filling the memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import http.client
+import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -23,7 +33,11 @@ from urllib.parse import urlsplit
 # "not implemented", which no retry will change.
 _RETRYABLE = frozenset({429} | set(range(500, 600)) - {501})
 _EXCERPT_BYTES = 200
+_CHUNK_BYTES = 64 * 1024
 USER_AGENT = "aether-data (APIDataSet)"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_DEADLINE = 120.0
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -98,25 +112,60 @@ class HttpUnreachable(Exception):
         self.reason = reason
 
 
+class HttpDeadlineExceeded(Exception):
+    """The whole request (retries and waits included) did not finish within its deadline.
+
+    Attributes:
+        address: `host:port` asked.
+        seconds: The deadline, in seconds.
+        last: What the last attempt got, when it failed before the deadline, else None.
+    """
+
+    def __init__(self, address: str, seconds: float, last: str | None = None) -> None:
+        super().__init__(f"{address}: no complete answer within {seconds:g} s")
+        self.address = address
+        self.seconds = seconds
+        self.last = last
+
+
+class HttpTooLarge(Exception):
+    """The body is longer than the client accepts.
+
+    Attributes:
+        address: `host:port` that answered.
+        limit: The most bytes accepted.
+    """
+
+    def __init__(self, address: str, limit: int) -> None:
+        super().__init__(f"{address} answered more than {limit} bytes")
+        self.address = address
+        self.limit = limit
+
+
 @dataclass
 class HttpClient:
     """Sends requests with retries and exponential backoff.
 
     A 429 or a 5xx status (but 501) and a failed connection are retried `retries` times,
     waiting `backoff * 2**attempt` seconds, or what `Retry-After` asks when longer (at most
-    `max_wait`); any other 4xx is final at once.
+    `max_wait`); any other 4xx is final at once. No retry starts whose wait would end past
+    the deadline.
 
     Attributes:
-        timeout: Seconds to wait for the server, per attempt.
+        timeout: Seconds to wait for the server, per socket operation.
         retries: Attempts after the first.
         backoff: Seconds before the first retry; doubled at each one.
+        deadline: Seconds for a whole `send()`, every attempt and wait included.
+        max_bytes: The longest body read; a longer one raises HttpTooLarge.
         max_wait: The longest wait a `Retry-After` may impose.
         sleep: How to wait (tests pass a function that records instead of sleeping).
     """
 
-    timeout: float = 30.0
+    timeout: float = DEFAULT_TIMEOUT
     retries: int = 3
     backoff: float = 0.5
+    deadline: float = DEFAULT_DEADLINE
+    max_bytes: int = DEFAULT_MAX_BYTES
     max_wait: float = 60.0
     sleep: Callable[[float], Any] = time.sleep
 
@@ -130,16 +179,27 @@ class HttpClient:
         Raises:
             HttpStatusError: A status other than 2xx and 304, after the retries it deserves.
             HttpUnreachable: No answer, after the retries.
+            HttpDeadlineExceeded: No complete answer within `deadline` seconds.
+            HttpTooLarge: A body longer than `max_bytes`.
         """
+        ends_at = time.monotonic() + self.deadline
         attempt = 0
         while True:
             try:
-                return self._send_once(request, read_body)
+                return self._send_once(request, read_body, ends_at)
             except (HttpStatusError, HttpUnreachable) as failure:
                 if attempt >= self.retries or not _is_retryable(failure):
                     raise
-                self.sleep(self._delay(attempt, failure))
+                delay = self._delay(attempt, failure)
+                if delay >= ends_at - time.monotonic():
+                    raise self._late(request, failure) from None
+                self.sleep(delay)
                 attempt += 1
+
+    def _late(self, request: HttpRequest, last: Exception | None = None) -> HttpDeadlineExceeded:
+        return HttpDeadlineExceeded(
+            address_of(request.url), self.deadline, None if last is None else _summary(last)
+        )
 
     def _delay(self, attempt: int, failure: Exception) -> float:
         delay = self.backoff * 2**attempt
@@ -148,12 +208,36 @@ class HttpClient:
             delay = max(delay, min(asked, self.max_wait))
         return delay
 
-    def _send_once(self, request: HttpRequest, read_body: bool) -> HttpResponse:
-        prepared = _GuardedRequest(request)
-        opener = urllib.request.build_opener(_CredentialsStayHome())
+    def _send_once(self, request: HttpRequest, read_body: bool, ends_at: float) -> HttpResponse:
+        remaining = ends_at - time.monotonic()
+        if remaining <= 0:
+            raise self._late(request)
+        sockets = _Sockets()
+        timer = threading.Timer(remaining, sockets.cut)
+        timer.daemon = True
+        timer.start()
         try:
-            with opener.open(prepared, timeout=self.timeout) as answer:
-                body = answer.read() if read_body else b""
+            response = self._attempt(request, read_body, min(self.timeout, remaining), sockets)
+        except (HttpStatusError, HttpUnreachable, HttpTooLarge):
+            if sockets.was_cut:  # the failure is the cut itself, or came too late anyway
+                raise self._late(request) from None
+            raise
+        finally:
+            timer.cancel()
+        if sockets.was_cut:  # a body cut short can read as a complete one
+            raise self._late(request)
+        return response
+
+    def _attempt(
+        self, request: HttpRequest, read_body: bool, timeout: float, sockets: _Sockets
+    ) -> HttpResponse:
+        prepared = _GuardedRequest(request)
+        opener = urllib.request.build_opener(
+            _CredentialsStayHome(), _WatchedHTTPHandler(sockets), _WatchedHTTPSHandler(sockets)
+        )
+        try:
+            with opener.open(prepared, timeout=timeout) as answer:
+                body = _read_capped(answer, self.max_bytes, request.url) if read_body else b""
                 return HttpResponse(answer.geturl(), answer.status, _lower(answer.headers), body)
         except urllib.error.HTTPError as error:
             try:
@@ -165,6 +249,96 @@ class HttpClient:
             raise HttpStatusError(error.code, excerpt, _retry_after(error.headers)) from None
         except (urllib.error.URLError, OSError, HTTPException) as error:
             raise HttpUnreachable(address_of(request.url), _reason(error)) from None
+
+
+def _read_capped(answer: Any, limit: int, url: str) -> bytes:
+    """The body of `answer`, refused as soon as it is longer than `limit` bytes."""
+    length = (answer.headers.get("Content-Length") or "").strip()
+    if length.isdigit() and int(length) > limit:
+        raise HttpTooLarge(address_of(url), limit)
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := answer.read(min(_CHUNK_BYTES, limit + 1 - total)):
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            raise HttpTooLarge(address_of(url), limit)
+    return b"".join(chunks)
+
+
+class _Sockets:
+    """The sockets of one attempt, shut down together when its deadline passes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: list[socket.socket] = []
+        self.was_cut = False
+
+    def watch(self, sock: socket.socket) -> socket.socket:
+        """`sock`, to be shut down at the deadline (at once if it has passed)."""
+        with self._lock:
+            self._open.append(sock)
+            if self.was_cut:
+                _shut(sock)
+        return sock
+
+    def cut(self) -> None:
+        """Shut every socket down: a read blocked on one returns at once."""
+        with self._lock:
+            self.was_cut = True
+            for sock in self._open:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    # The plain socket's shutdown, also for TLS: SSLSocket's would touch the TLS state
+    # another thread is reading with; the descriptor's shutdown just wakes that read. An
+    # error means already closed, or detached when TLS wrapped it.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _watched(base: type[http.client.HTTPConnection], sockets: _Sockets) -> Callable[..., Any]:
+    """A connection class for urllib whose sockets `sockets` can cut."""
+
+    def connection(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+        made = base(host, **kwargs)
+
+        # The raw socket as soon as TCP connects (a TLS handshake can stall too), then the
+        # TLS socket that replaces it.
+        def create_connection(*args: Any, **options: Any) -> socket.socket:
+            return sockets.watch(socket.create_connection(*args, **options))
+
+        made._create_connection = create_connection  # type: ignore[attr-defined]
+        original_connect = made.connect
+
+        def connect() -> None:
+            original_connect()
+            sockets.watch(made.sock)
+
+        made.connect = connect  # type: ignore[method-assign]
+        return made
+
+    return connection
+
+
+class _WatchedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, sockets: _Sockets) -> None:
+        super().__init__()
+        self._sockets = sockets
+
+    def http_open(self, req: Any) -> Any:
+        return self.do_open(_watched(http.client.HTTPConnection, self._sockets), req)
+
+
+class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, sockets: _Sockets) -> None:
+        super().__init__()
+        self._sockets = sockets
+
+    def https_open(self, req: Any) -> Any:
+        connection = _watched(http.client.HTTPSConnection, self._sockets)
+        return self.do_open(connection, req, context=getattr(self, "_context", None))
 
 
 def address_of(url: str) -> str:
@@ -219,6 +393,14 @@ def _is_retryable(failure: Exception) -> bool:
     return isinstance(failure, HttpUnreachable) or (
         isinstance(failure, HttpStatusError) and is_retryable_status(failure.status)
     )
+
+
+def _summary(failure: Exception) -> str:
+    if isinstance(failure, HttpStatusError):
+        return f"HTTP {failure.status}"
+    if isinstance(failure, HttpUnreachable):
+        return failure.reason
+    return type(failure).__name__
 
 
 def _lower(headers: Any) -> dict[str, str]:

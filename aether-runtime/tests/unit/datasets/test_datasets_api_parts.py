@@ -33,12 +33,28 @@ def build(entry: dict[str, Any], credentials: dict[str, Any] | None = None) -> A
         ({"url": "ftp://example.com/x"}, "http:// or https://"),
         ({"url": "https:///no-host"}, "has no host"),
         ({"method": "TRACE"}, "method must be one of"),
-        ({"retries": -1}, "retries must be a number of at least 0"),
+        ({"retries": -1}, "retries must be a whole number from 0 to 100, got -1"),
         ({"timeout": "soon"}, "timeout must be a number"),
+        ({"timeout": float("nan")}, "timeout must be a number of seconds .* got nan"),
+        ({"timeout": 0}, "timeout must be a number of seconds from more than 0"),
+        ({"backoff": 1e300}, "backoff must be a number of seconds from 0 to 3600, got 1e"),
+        ({"backoff": float("-inf")}, "backoff must be a number of seconds"),
+        ({"retries": 2.5}, "retries must be a whole number"),
+        ({"retries": 10**6}, "retries must be a whole number from 0 to 100"),
+        ({"deadline": float("inf")}, "deadline must be a number of seconds .* got inf"),
+        ({"deadline": 0}, "deadline must be a number of seconds from more than 0"),
+        ({"max_response_bytes": 0}, "max_response_bytes must be a whole number from 1"),
+        ({"max_response_bytes": 1.5e6}, "max_response_bytes must be a whole number"),
         ({"load_args": {"orient": "records"}}, "load_args accepts only 'records'"),
         ({"pagination": {"next_link": "links.next"}}, "needs load_args.records"),
         ({"pagination": {"page_param": "p", "next_link": "header"}}, "exactly one of"),
-        ({"pagination": {"page_param": "p", "max_pages": 0}}, "at least 1"),
+        (
+            {"pagination": {"page_param": "p", "max_pages": 0}},
+            "max_pages must be a whole number from 1",
+        ),
+        ({"pagination": {"page_param": "p", "max_pages": 10**9}}, "from 1 to 1000000"),
+        ({"pagination": {"page_param": "p", "start": -1}}, "pagination.start must be a whole"),
+        ({"pagination": {"page_param": "p", "start": 1.5}}, "pagination.start must be a whole"),
         ({"pagination": {"cursor": "c"}}, "pagination must be"),
     ],
 )
@@ -48,6 +64,11 @@ def test_bad_arguments_are_a_catalog_error_naming_the_entry(
     with pytest.raises(CatalogError, match=expected) as error:
         build(entry)
     assert "Dataset 'rates'" in error.value.message and error.value.exit_code == 2
+
+
+def test_every_request_has_a_bounded_deadline_and_size_cap_by_default() -> None:
+    client = build({}).client
+    assert (client.deadline, client.max_bytes, client.timeout) == (120.0, 100 * 2**20, 30.0)
 
 
 def test_credentials_of_an_unknown_shape_name_their_keys_not_their_values() -> None:

@@ -25,7 +25,12 @@ def main() -> None:
     if sys.argv[1:] not in HELP_ARGUMENTS:
         from aether.cli.app import main as run_app
 
-        run_app()
+        try:
+            run_app()
+        except SystemExit as stop:
+            _leave_without_lingering_threads(stop.code)
+            raise
+        _leave_without_lingering_threads(0)
         return
     cached = help_path()
     try:
@@ -38,6 +43,43 @@ def main() -> None:
     if code not in (0, None):
         sys.exit(code)
     _store(cached, text)
+
+
+def _leave_without_lingering_threads(code: int | str | None) -> None:
+    """Exit now if a node left threads running in this process; otherwise return.
+
+    Python waits for every non-daemon thread before it exits, so a thread a transformation
+    started and never stopped would keep ``aether`` alive after its run was over (with the
+    project lock released and the summary printed, nothing of Aether's is left to finish).
+    Only the command does this: a user's own process calling the Python API keeps its
+    threads.
+    """
+    import threading
+
+    lingering = [
+        thread.name
+        for thread in threading.enumerate()
+        if thread.is_alive() and not thread.daemon and thread is not threading.main_thread()
+    ]
+    if not lingering:
+        return
+    import logging
+
+    sys.stderr.write(
+        f"warning: not waiting for {len(lingering)} thread(s) a node left running "
+        f"({', '.join(sorted(lingering)[:5])}); a transformation should stop what it starts\n"
+    )
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        status = 1  # sys.exit("message") prints the message and exits 1
+    os._exit(status)
 
 
 def help_path() -> Path:

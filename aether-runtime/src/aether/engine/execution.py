@@ -8,6 +8,7 @@ process renames them into place together (:mod:`aether.engine.publication`).
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from collections.abc import Mapping
@@ -75,7 +76,7 @@ def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
         _refuse_if_imported_elsewhere(node, func)
     args, kwargs = _gather_inputs(task, catalog)
     try:
-        returned = func(*args, **kwargs)
+        returned = _call_here(func, args, kwargs)
     except AetherError:
         raise
     except (SystemExit, KeyboardInterrupt) as exc:
@@ -112,6 +113,26 @@ def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
     stage_outputs(task, catalog, outputs, outcome)
     outcome.duration = time.perf_counter() - started
     return outcome
+
+
+def _call_here(func: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """``func(*args, **kwargs)``, and only this process goes on with the run.
+
+    A transformation that forks and returns (or raises) in the child would carry the child
+    on through the rest of the run: a second report, a second record, a worker pool that
+    never shuts down. The child leaves at once instead, with ``os._exit`` and nothing
+    flushed (its buffers are copies of the parent's, which the parent prints itself).
+    """
+    pid = os.getpid()
+    try:
+        returned = func(*args, **kwargs)
+    except BaseException:
+        if os.getpid() != pid:
+            os._exit(1)
+        raise
+    if os.getpid() != pid:
+        os._exit(0)
+    return returned
 
 
 def _refuse_if_imported_elsewhere(node: Node, func: Any) -> None:

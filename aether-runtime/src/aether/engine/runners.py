@@ -117,6 +117,7 @@ class ParallelRunner(Runner):
             except BaseException:  # a signal stops the run: leaving must not wait for workers
                 _stop_workers(pool)
                 raise
+            _end_idle_workers(pool)
 
     def _schedule(
         self,
@@ -267,6 +268,30 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
         if process.is_alive():
             process.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
+
+
+# How long idle workers get to leave on their own once every result is in.
+_WORKER_EXIT_GRACE = 5.0
+
+
+def _end_idle_workers(pool: ProcessPoolExecutor) -> None:
+    """Every result is in: let the workers leave, and end those that do not.
+
+    A worker leaves by joining its non-daemon threads (multiprocessing does so before a
+    process exits), so a thread a node started and never stopped would keep the run waiting
+    for ever. Nothing of the run is left in a worker by now, so ending it loses nothing.
+    """
+    import time
+
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False)
+    deadline = time.monotonic() + _WORKER_EXIT_GRACE
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+            process.join()
 
 
 def _worker_crash(node: Node, exc: BaseException) -> NodeFailedError:

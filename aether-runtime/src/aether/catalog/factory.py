@@ -163,6 +163,7 @@ class DataSetFactory:
                 hint="fix the catalog entry",
             ) from None
         dataset.name = entry.name
+        dataset.owner = _owner(self.project_path, entry.name)
         return dataset
 
     def _import(self, dotted: str, dataset: str, where: str) -> Any:
@@ -240,3 +241,11 @@ def _absolute(path: str, root: Path) -> str:
     if "://" in path or path.startswith("/"):
         return path
     return os.path.join(root, path)  # os.path: ~10x cheaper than pathlib, per catalog entry
+
+
+def _owner(project_path: Path | None, name: str) -> str:
+    """8 hex digits standing for this project's entry ``name`` (see AbstractDataSet.owner)."""
+    import hashlib
+
+    where = str(Path(project_path).resolve()) if project_path is not None else ""
+    return hashlib.sha256(f"{where}\0{name}".encode()).hexdigest()[:8]

@@ -83,11 +83,15 @@ class AbstractDataSet(ABC):
 
     Attributes:
         name: The dataset's name in the catalog, set by the catalog.
+        owner: Who writes it: 8 hex digits of the project's folder and the entry's name, set
+            by the catalog. Staged copies carry it, so a project only ever cleans up its own
+            (another project may be staging into the same database).
         read_only: True for data Aether only reads (a SQL query, an API): such a dataset is
             refused as a node output before a run starts, and its `save()` raises.
     """
 
     name: str = "<unnamed>"
+    owner: str = "00000000"
     read_only: bool = False
 
     def signature(self) -> dict[str, Any] | None:

@@ -91,6 +91,8 @@ class SQLDataSetBase(AbstractDataSet):
 
         query = self._query()
         with self._connection.connect(self.name) as connection:
+            if not query.values:  # the text as written: see _execute
+                return pd.read_sql(query.sql, connection, **self._load_args)
             return pd.read_sql(
                 text(query.sql), connection, params=dict(query.values), **self._load_args
             )
@@ -142,30 +144,36 @@ class SQLDataSetBase(AbstractDataSet):
         return described
 
 
-def _scalar(connection: Any, query: BoundQuery) -> Any:
+def _execute(connection: Any, query: BoundQuery) -> Any:
+    """Run ``query``: through SQLAlchemy's ``text()`` when it has values to bind, else as
+    written. ``text()`` doubles each ``%`` for a driver taking ``%s`` parameters, which
+    undoes it only when there are parameters: a table named ``we%ird`` would be asked for
+    as ``we%%ird``, and a ``:word`` in a quoted name read as a parameter."""
     from sqlalchemy import text
 
-    return connection.execute(text(query.sql), dict(query.values)).scalar()
+    if not query.values:
+        return connection.exec_driver_sql(query.sql)
+    return connection.execute(text(query.sql), dict(query.values))
+
+
+def _scalar(connection: Any, query: BoundQuery) -> Any:
+    return _execute(connection, query).scalar()
 
 
 def _postgres_checksum(connection: Any, query: BoundQuery) -> dict[str, Any]:
-    from sqlalchemy import text
-
     checksum = query.wrapped(_POSTGRES_CHECKSUM)
-    rows, digest = connection.execute(text(checksum.sql), dict(checksum.values)).one()
+    rows, digest = _execute(connection, checksum).one()
     # A row's text hides its columns' names and types: a renamed or retyped column (1 and
     # '1' print alike) would leave the checksum as it was. No rows read for these.
     shape = query.wrapped(_NO_ROWS)
-    result = connection.execute(text(shape.sql), dict(shape.values))
+    result = _execute(connection, shape)
     columns = [[column[0], str(column[1])] for column in result.cursor.description]
     result.close()
     return {"rows": int(rows), "checksum": str(digest), "columns": columns}
 
 
 def _rows_hash(connection: Any, query: BoundQuery) -> str:
-    from sqlalchemy import text
-
-    result = connection.execute(text(query.sql), dict(query.values))
+    result = _execute(connection, query)
     # Sorted: a database returns rows in any order it likes when none is asked for.
     rows = sorted(repr(tuple(row)) for row in result)
     digest = hashlib.sha256(repr(list(result.keys())).encode())

@@ -1,12 +1,19 @@
 """`SQLTableDataSet`: a database table read into, and written from, a pandas DataFrame.
 
 Publishing is atomic. The new contents are first written to a staging table in the same
-schema (`_aether_stage_<table>_<8 hex>`); publishing then, in ONE transaction, replaces the
-target's rows with the staging table's (the table itself is kept, so views and grants on it
-survive), creating the table on first publish, and drops the staging table. When the column
-names changed, the table is dropped and recreated in that same transaction (PostgreSQL,
-SQLite and DuckDB roll DDL back too); views on it must then be recreated, and PostgreSQL
-refuses to drop a table that views depend on, leaving the old contents in place.
+schema (`_aether_stage_<owner>_<8 hex>`, the owner standing for this project's entry);
+publishing then, in ONE transaction, replaces the target's rows with the staging table's
+(the table itself is kept, so views and grants on it survive), creating the table on first
+publish, and drops the staging table. When the column names changed, or the table's column
+types would change a value (1.5 into an integer column), the table is dropped and recreated
+in that same transaction (PostgreSQL, SQLite and DuckDB roll DDL back too); views on it must
+then be recreated, and PostgreSQL refuses to drop a table that views depend on, leaving the
+old contents in place. Appending rows the table's types would change fails instead.
+
+On PostgreSQL the publish first takes a transaction-scoped advisory lock on the table's
+name, so two projects publishing one table at once take turns and readers see one run's
+rows, never both. Before staging, the entry's own staging tables left by an earlier run that
+failed or was killed are dropped: only its own, whatever other projects stage beside them.
 """
 
 from __future__ import annotations
@@ -115,7 +122,8 @@ class SQLTableDataSet(SQLDataSetBase):
                 f"not {type(data).__name__}",
                 hint="return a DataFrame from the node",
             )
-        staging = _staging_name(self._table)
+        self._remove_abandoned_stages()  # what a failed or killed run of ours left
+        staging = _staging_name(self.owner)
         with self._connection.transaction(self.name) as connection:
             if self._if_exists == "fail" and self._has_table(connection, self._table):
                 raise self._table_exists_error()
@@ -128,6 +136,7 @@ class SQLTableDataSet(SQLDataSetBase):
         """Put the staging table's rows in the target, and drop it: one transaction."""
         target, staging = self._quoted(staged.target), self._quoted(staged.temporary)
         with self._connection.transaction(self.name) as connection:
+            self._take_turns(connection)
             if not self._has_table(connection, staged.temporary):
                 raise DataSetError(
                     f"Dataset '{self.name}': its staging table {staged.temporary} is gone",
@@ -141,17 +150,51 @@ class SQLTableDataSet(SQLDataSetBase):
                 self._fill(connection, target, staging)
             _execute(connection, f"DROP TABLE {staging}")
 
+    def _take_turns(self, connection: Any) -> None:
+        """PostgreSQL: wait for any other publish of this table to commit first.
+
+        Under READ COMMITTED, two publishes of one table at once each delete the rows they
+        can see, then insert theirs: both runs' rows stay. The lock is released at commit.
+        """
+        if self._connection.backend != "postgresql":
+            return  # SQLite and DuckDB let one process write a database file at a time
+        from sqlalchemy import text
+
+        connection.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(hashtextextended("
+                "coalesce(:schema, current_schema()) || '.' || :table, 0))"
+            ),
+            {"schema": self._schema, "table": self._table},
+        )
+
     def _fill(self, connection: Any, target: str, staging: str) -> None:
         columns = _columns(connection, staging)
         if self._if_exists == "replace" and set(columns) != set(_columns(connection, target)):
             # Other columns: the table itself must change. Still one transaction.
-            _execute(connection, f"DROP TABLE {target}")
-            _create_from(connection, target, staging)
+            self._recreate(connection, target, staging)
             return
         if self._if_exists == "replace":
             _execute(connection, f"DELETE FROM {target}")
         names = ", ".join(self._connection.quote(column) for column in columns)
         _execute(connection, f"INSERT INTO {target} ({names}) SELECT {names} FROM {staging}")
+        if not _changed_by_the_table(connection, target, staging, names):
+            return
+        # The table's column types cast the new values (1.5 kept as 2 in an integer column).
+        if self._if_exists == "replace":
+            self._recreate(connection, target, staging)
+            return
+        differences = _type_differences(connection, target, staging)
+        raise DataSetError(
+            f"Dataset '{self.name}': appending to table {self._table} would change values: "
+            f"its column types differ from the new rows' ({differences})",
+            hint="make the node return the table's types, or use if_exists: replace",
+        )
+
+    @staticmethod
+    def _recreate(connection: Any, target: str, staging: str) -> None:
+        _execute(connection, f"DROP TABLE {target}")
+        _create_from(connection, target, staging)
 
     def _discard(self, staged: Staged) -> None:
         with self._connection.transaction(self.name) as connection:
@@ -165,7 +208,7 @@ class SQLTableDataSet(SQLDataSetBase):
     def _remove_abandoned_stages(self) -> int:
         from sqlalchemy import inspect
 
-        prefix = _staging_prefix(self._table)
+        prefix = _staging_prefix(self.owner)
         with self._connection.transaction(self.name) as connection:
             left = [
                 name
@@ -210,21 +253,63 @@ class SQLTableDataSet(SQLDataSetBase):
         )
 
 
-def _staging_name(table: str) -> str:
-    """`_aether_stage_<start of table>_<8 hex>`, within PostgreSQL's 63 bytes."""
-    return _staging_prefix(table) + secrets.token_hex(4)
+def _staging_name(owner: str) -> str:
+    """`_aether_stage_<owner>_<8 hex>`: 31 bytes, whatever the table's name.
+
+    Not the table's name: cut to fit PostgreSQL's 63 bytes, two long names would share a
+    prefix, and one project's clean-up would drop the other's staging table.
+    """
+    return _staging_prefix(owner) + secrets.token_hex(4)
 
 
-def _staging_prefix(table: str) -> str:
-    room = POSTGRES_NAME_BYTES - len(_STAGING_PREFIX) - 8 - 1
-    # Cut by bytes, not letters: 'ü' is two bytes; a letter cut in half is dropped.
-    start = table.encode()[:room].decode(errors="ignore")
-    return f"{_STAGING_PREFIX}{start}_"
+def _staging_prefix(owner: str) -> str:
+    return f"{_STAGING_PREFIX}{owner}_"
 
 
 def _execute(connection: Any, statement: str) -> None:
+    _driver_result(connection, statement).close()
+
+
+def _changed_by_the_table(connection: Any, target: str, staging: str, names: str) -> bool:
+    """Whether a staged row is not in the target as it was staged (its types cast it)."""
+    found = _fetch_one(
+        connection,
+        f"SELECT 1 FROM (SELECT {names} FROM {staging} EXCEPT SELECT {names} FROM {target}) "
+        "AS changed LIMIT 1",
+    )
+    return found is not None
+
+
+def _type_differences(connection: Any, target: str, staging: str) -> str:
+    """`column: table TYPE, new rows TYPE`, for the columns whose driver types differ."""
+    theirs, ours = _column_types(connection, target), _column_types(connection, staging)
+    differing = [
+        f"{column}: table {theirs[column]}, new rows {kind}"
+        for column, kind in ours.items()
+        if column in theirs and theirs[column] != kind
+    ]
+    return "; ".join(differing) or "a value would not survive the table's types"
+
+
+def _column_types(connection: Any, table: str) -> dict[str, str]:
+    result = _driver_result(connection, f"SELECT * FROM {table} WHERE 1 = 0")
+    try:
+        return {row[0]: str(row[1]) for row in result.cursor.description}
+    finally:
+        result.close()
+
+
+def _fetch_one(connection: Any, statement: str) -> Any:
+    result = _driver_result(connection, statement)
+    try:
+        return result.fetchone()
+    finally:
+        result.close()
+
+
+def _driver_result(connection: Any, statement: str) -> Any:
     # exec_driver_sql: identifiers are quoted by us, and no value is ever pasted in.
-    connection.exec_driver_sql(statement)
+    return connection.exec_driver_sql(statement)
 
 
 def _create_from(connection: Any, target: str, staging: str) -> None:
@@ -233,7 +318,7 @@ def _create_from(connection: Any, target: str, staging: str) -> None:
 
 def _columns(connection: Any, table: str) -> list[str]:
     # Not SQLAlchemy's reflection: some dialects (duckdb-engine) cannot reflect columns.
-    result = connection.exec_driver_sql(f"SELECT * FROM {table} WHERE 1 = 0")
+    result = _driver_result(connection, f"SELECT * FROM {table} WHERE 1 = 0")
     columns = list(result.keys())
     result.close()
     return columns

@@ -12,6 +12,15 @@ differently (``./data/../data/01_raw/orders.csv``), and the run overwrote the so
   ``gs``...), the host lower-cased without any ``user:password@``, the key's doubled slashes,
   ``.`` and ``..`` removed; fsspec chains (``simplecache::s3://...``) keep their last link.
 
+Tables are locations too (``table://``): an entry with a ``table_name`` is placed by its
+connection's ``con:`` URL (read from credentials.yml as written: no secret is resolved, no
+database connected to) as engine (driver dropped), database (for SQLite and DuckDB the file,
+resolved like a local path; for servers the host, loopback spellings merged, the port with
+its default, the database name; never a user or password), schema (``main`` / ``public``
+when not given) and table name, folded where the engine folds it (SQLite and DuckDB compare
+names case-insensitively; PostgreSQL keeps the case Aether quotes). A table in a database
+file under ``conf/``, ``src/`` or ``.aether/`` (Aether's own ``state.db``) is refused.
+
 Then :func:`find_overlaps` sorts the locations by path components, so every folder is directly
 followed by what lies inside it, and walks them once with a stack of enclosing folders:
 O(n log n) for n entries. Case-insensitive filesystems are out of scope: ``Data/x.csv`` and
@@ -24,7 +33,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -171,11 +180,56 @@ class EntryLike(Protocol):
 @dataclass(frozen=True)
 class PlacedEntry:
     """A catalog entry's name, where it is declared (``conf/base/catalog.yml:12``) and
-    the location it names."""
+    the location it names; for a table in a database file, that file too."""
 
     name: str
     where: str
     location: Location
+    database_file: Location | None = None
+
+
+TABLE_SCHEME = "table"
+# Engines whose table names are compared without regard to case, even quoted.
+_CASE_FOLDING_ENGINES = ("sqlite", "duckdb")
+_FILE_ENGINES = ("sqlite", "duckdb")
+_DEFAULT_SCHEMAS = {"sqlite": "main", "duckdb": "main", "postgresql": "public"}
+_DEFAULT_PORTS = {"postgresql": "5432", "mysql": "3306", "mssql": "1433", "oracle": "1521"}
+_ENGINE_ALIASES = {"postgres": "postgresql", "mariadb": "mysql"}
+_LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]", "")
+
+# The `con:` of a table entry's credentials, as written (None when it cannot be told).
+ConnectionOf = Callable[[EntryLike], "str | None"]
+
+
+def place_table(entry: EntryLike, con: str, normalise: LocationNormaliser) -> PlacedEntry | None:
+    """The table ``entry`` names in the database ``con`` points to; None for an in-memory
+    database or a URL that cannot be read (the dataset itself reports that)."""
+    match = re.match(r"^([A-Za-z][\w.+\-]*)://(.*)$", con, re.S)
+    table = entry.arguments.get("table_name")
+    if match is None or not isinstance(table, str) or not table:
+        return None
+    engine = match.group(1).split("+", 1)[0].lower()
+    engine = _ENGINE_ALIASES.get(engine, engine)
+    rest = match.group(2).split("?", 1)[0]
+    database_file = None
+    if engine in _FILE_ENGINES:
+        path = unquote(rest[1:]) if rest.startswith("/") else ""
+        if not path or path == ":memory:":
+            return None
+        database_file = normalise(path)
+        database: tuple[str, ...] = database_file.parts
+    else:
+        host_part, _, name = rest.partition("/")
+        host_port = host_part.rsplit("@", 1)[-1].lower()  # never the user or password
+        host, port = _host_and_port(host_port)
+        host = "localhost" if host in _LOOPBACK else host
+        database = (f"{host}:{port or _DEFAULT_PORTS.get(engine, '')}", unquote(name))
+    schema = entry.arguments.get("schema")
+    schema = schema if isinstance(schema, str) and schema else _DEFAULT_SCHEMAS.get(engine, "")
+    if engine in _CASE_FOLDING_ENGINES:
+        schema, table = schema.lower(), table.lower()
+    location = Location(TABLE_SCHEME, (engine, *database, schema, table))
+    return PlacedEntry(entry.name, entry.where, location, database_file)
 
 
 class Relation(str, Enum):  # StrEnum is 3.11+; Aether supports 3.10
@@ -196,16 +250,35 @@ class Overlap:
     relation: Relation
 
 
+def _host_and_port(text: str) -> tuple[str, str]:
+    """``("db.example", "5433")`` from ``db.example:5433``; ``[::1]:5432`` too."""
+    if text.startswith("["):
+        host, _, after = text.partition("]")
+        return host + "]", after.removeprefix(":")
+    if text.count(":") == 1:
+        host, port = text.split(":")
+        return host, port
+    return text, ""
+
+
 def place_entries(
-    entries: Iterable[EntryLike], project_path: str | Path | None = None
+    entries: Iterable[EntryLike],
+    project_path: str | Path | None = None,
+    connection_of: ConnectionOf | None = None,
 ) -> list[PlacedEntry]:
-    """Entries with a ``filepath`` (else ``path``) string, located; the others are skipped."""
+    """Entries with a ``filepath`` (else ``path``) string, or a ``table_name`` whose
+    connection ``connection_of`` tells, located; the others are skipped."""
     normalise = LocationNormaliser(project_path)
     placed = []
     for entry in entries:
         text = next((entry.arguments[k] for k in _LOCATION_KEYS if k in entry.arguments), None)
         if isinstance(text, str) and text:
             placed.append(PlacedEntry(entry.name, entry.where, normalise(text)))
+        elif connection_of is not None and "table_name" in entry.arguments:
+            con = connection_of(entry)
+            table = place_table(entry, con, normalise) if con else None
+            if table is not None:
+                placed.append(table)
     return placed
 
 
@@ -264,10 +337,11 @@ def check_one_writer(
     entries: Iterable[EntryLike],
     written: Mapping[str, str],
     project_path: str | Path | None = None,
+    connection_of: ConnectionOf | None = None,
 ) -> None:
     """Raise :class:`CatalogError` naming both entries of the first overlap found, or the
     first written entry inside the project's own files (see :func:`check_project_files`)."""
-    placed = place_entries(entries, project_path)
+    placed = place_entries(entries, project_path, connection_of)
     if project_path is not None:
         check_project_files(placed, written, project_path)
     overlaps = find_overlaps(placed, written)
@@ -282,24 +356,50 @@ PROJECT_FOLDERS = ("conf", "src", ".aether")
 def check_project_files(
     entries: Iterable[PlacedEntry], written: Mapping[str, str], project_path: str | Path
 ) -> None:
-    """No node writes into ``conf/``, ``src/`` or ``.aether/``, nor over the project folder
-    (or a folder holding it): a run would overwrite its own configuration, code or state."""
+    """No node writes into ``conf/``, ``src/`` or ``.aether/`` (a table included, when its
+    database file lies there), nor over the project folder (or a folder holding it): a run
+    would overwrite its own configuration, code or state. Folders are compared where they
+    really are: ``conf/base`` may be a symlink to a folder elsewhere."""
     root = Location(LOCAL_SCHEME, tuple(p for p in os.path.realpath(project_path).split("/") if p))
-    reserved = [Location(LOCAL_SCHEME, (*root.parts, folder)) for folder in PROJECT_FOLDERS]
+    reserved = _reserved_folders(str(project_path))
     for entry in entries:
         if entry.name not in written:
             continue
-        hit = next((folder for folder in reserved if folder.contains(entry.location)), None)
-        if hit is None and not entry.location.contains(root):
+        target = entry.database_file or entry.location
+        hit = next((name for folder, name in reserved if folder.contains(target)), None)
+        if hit is None and not target.contains(root):
             continue
-        what = f"the project's {hit.parts[-1]}/ folder" if hit else "the project folder"
+        what = f"the project's {hit}/ folder" if hit else "the project folder"
+        if entry.database_file is not None:
+            what = f"a database in {what}"
         raise CatalogError(
             f"Dataset '{entry.name}' ({entry.where}), written by node "
             f"'{written[entry.name]}', would overwrite {what}: "
-            f"{_shown(entry.location, project_path) if hit else entry.location}",
-            hint=f"give '{entry.name}' a filepath under data/: conf/, src/ and .aether/ hold "
+            f"{_shown(target, project_path) if hit else target}",
+            hint=f"give '{entry.name}' a location under data/: conf/, src/ and .aether/ hold "
             "the project's configuration, code and state",
         )
+
+
+def _reserved_folders(project_path: str) -> list[tuple[Location, str]]:
+    """``conf/``, ``src/`` and ``.aether/`` as really located, with every symlinked folder
+    or file inside ``conf/`` and directly inside the others (a link leads elsewhere)."""
+    reserved = []
+    for folder in PROJECT_FOLDERS:
+        top = os.path.join(project_path, folder)
+        places = {top}
+        for current, folders, files in os.walk(top):
+            for name in folders + files:
+                if os.path.islink(os.path.join(current, name)):
+                    places.add(os.path.join(current, name))
+            if folder != "conf":
+                break  # the code and the state: their top level only (src/ may be large)
+        for place in sorted(places):
+            real = os.path.realpath(place)
+            reserved.append(
+                (Location(LOCAL_SCHEME, tuple(p for p in real.split("/") if p)), folder)
+            )
+    return reserved
 
 
 def overlap_error(

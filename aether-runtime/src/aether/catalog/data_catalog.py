@@ -242,6 +242,15 @@ class DataCatalog:
             "defined_in": entry.where,
         }
 
+    def connection_text(self, entry: Any) -> str | None:
+        """The ``con:`` of the credentials ``entry`` names, as written in credentials.yml
+        (``${...}`` references unresolved): for checks that must not read a secret or
+        connect. None when there is none to read."""
+        ref = getattr(entry, "credentials_ref", None)
+        found = (self._credentials or {}).get(ref) if isinstance(ref, str) else None
+        con = found.get("con") if isinstance(found, Mapping) else None
+        return con if isinstance(con, str) else None
+
     def _resolve_credentials(self, entry: CatalogEntry) -> Mapping[str, Any] | None:
         ref = entry.credentials_ref
         if ref is None:

@@ -182,9 +182,15 @@ def check_selection(selected: Pipeline, full: Pipeline, catalog: DataCatalog) ->
 
 def check_locations(catalog: DataCatalog, pipelines: Iterable[Pipeline]) -> None:
     """No catalog entry a node writes (in any of ``pipelines``) shares its physical location
-    with another entry; read-only entries may (see aether.locations)."""
+    (a file, an object, a table) with another entry; read-only entries may (see
+    aether.locations)."""
     written = {name: n.name for p in pipelines for n in p.nodes for name in n.outputs}
-    check_one_writer(catalog.entries.values(), written, catalog.factory.project_path)
+    check_one_writer(
+        catalog.entries.values(),
+        written,
+        catalog.factory.project_path,
+        connection_of=catalog.connection_text,
+    )
 
 
 def find_committed_secrets(base: Path) -> list[ConfigError]:

@@ -90,4 +90,12 @@ def register_secret_params(params: Mapping[str, Any]) -> None:
 def _text(value: Any, key: str) -> str:
     if value is None or isinstance(value, (Mapping, list, tuple)) or str(value) == "":
         raise ValueError(f"credentials '{key}' must be a non-empty text")
-    return str(value)
+    text = str(value)
+    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+        # It goes into a header, where a line break would end it (http.client refuses it
+        # mid-request); a secret file's one trailing newline is already dropped.
+        raise ValueError(
+            f"credentials '{key}' holds a control character (a line break?), which cannot go "
+            "in an HTTP header: remove it from the secret (the value is not shown)"
+        )
+    return text

@@ -24,9 +24,9 @@ from __future__ import annotations
 import base64
 import json
 import re
-import urllib.parse
 import sys
 import threading
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any, TextIO
 

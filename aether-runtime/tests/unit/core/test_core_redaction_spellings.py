@@ -104,3 +104,20 @@ def test_collapsing_whitespace_before_the_cut_masks_what_collapsing_reveals() ->
     register(SPACED)
 
     assert redact_then_cut("[correct \n horse battery   staple]", 200) == "[***]"
+
+
+def test_basic_auth_built_from_credentials_masks_the_other_base64_forms() -> None:
+    from aether.datasets.api_auth import auth_from_credentials
+
+    auth_from_credentials({"username": "analyst", "password": SPACED})
+
+    echoed = base64.urlsafe_b64encode(PAIR).decode().rstrip("=")
+    assert redact(echoed) == MASK
+
+
+def test_a_credential_with_a_control_character_is_refused_without_its_value() -> None:
+    from aether.datasets.api_auth import auth_from_credentials
+
+    with pytest.raises(ValueError, match="credentials 'token' holds a control character") as err:
+        auth_from_credentials({"token": SECRET + "\n"})
+    assert SECRET not in str(err.value)

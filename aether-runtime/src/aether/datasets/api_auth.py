@@ -78,6 +78,12 @@ def register_secret_headers(headers: Mapping[str, str]) -> frozenset[str]:
     }
     for name in secret:
         register(headers[name])
+    for name, value in headers.items():
+        if _has_control_character(name + value):  # http.client would refuse it mid-request
+            raise ValueError(
+                f"header '{name}' holds a control character (a line break?), which cannot go "
+                "in an HTTP header: remove it (the value is not shown)"
+            )
     return frozenset(secret)
 
 
@@ -97,7 +103,7 @@ def _text(value: Any, key: str) -> str:
 def _header_text(value: Any, key: str) -> str:
     """``value`` as it will be sent in a header verbatim (a token, a header's value)."""
     text = _text(value, key)
-    if any((ord(char) < 32 and char != "\t") or ord(char) == 127 for char in text):
+    if _has_control_character(text):
         # A line break would end the header (http.client refuses it mid-request, a traceback);
         # a secret file's one trailing newline is already dropped. Basic credentials are
         # base64-encoded, so they may hold any character.
@@ -106,3 +112,7 @@ def _header_text(value: Any, key: str) -> str:
             "in an HTTP header: remove it from the secret (the value is not shown)"
         )
     return text
+
+
+def _has_control_character(text: str) -> bool:
+    return any((ord(char) < 32 and char != "\t") or ord(char) == 127 for char in text)

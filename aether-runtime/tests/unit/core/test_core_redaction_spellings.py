@@ -121,3 +121,12 @@ def test_a_credential_with_a_control_character_is_refused_without_its_value() ->
     with pytest.raises(ValueError, match="credentials 'token' holds a control character") as err:
         auth_from_credentials({"token": SECRET + "\n"})
     assert SECRET not in str(err.value)
+
+
+def test_a_catalog_header_with_a_line_break_is_refused_by_name_not_value() -> None:
+    from aether.datasets.api_auth import register_secret_headers
+
+    with pytest.raises(ValueError, match="header 'X-Api-Key' holds a control character") as err:
+        register_secret_headers({"Accept": "", "X-Api-Key": SECRET + "\r\n"})
+    assert SECRET not in str(err.value)
+    assert register_secret_headers({"Accept": "", "X-Note": "a\tb"}) == frozenset()

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from aether.errors import ConfigError
+from aether.redaction import redact
 
 # A command line holds at most 128 KiB per argument on Linux; parameters that large belong
 # in a parameters.yml, and a limit keeps the parser's time and memory bounded.
@@ -90,7 +91,7 @@ def _parse_item(item: str) -> tuple[str, Any]:
 
 def _shown(item: str) -> str:
     """The item as written, cut short: the one-line error must stay one readable line."""
-    text = item.strip()
+    text = redact(item.strip())  # before the cut, which would hide a secret from masking
     if len(text) > _SHOWN_LENGTH:
         return repr(text[:_SHOWN_LENGTH]) + f"... ({len(text):,} characters)"
     return repr(text)

@@ -21,10 +21,12 @@ Example::
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import sys
 import threading
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any, TextIO
 
@@ -58,6 +60,9 @@ def register(value: Any) -> None:
     """Mask ``value`` (and the secret parts of it, if it is a URL) from now on."""
     global _pattern
     parts = _secret_parts(value)
+    for match in _URL_PASSWORD.finditer(str(value) if isinstance(value, str) else ""):
+        user = match.group(1).split("://", 1)[1]
+        register_pair(user, match.group(0)[len(match.group(1)) + 1 : -1])
     found = {text for part in parts for text in _spellings(part) if text not in _secrets}
     if not found:
         return
@@ -67,12 +72,30 @@ def register(value: Any) -> None:
         _pattern = re.compile("|".join(re.escape(text) for text in ordered))
 
 
+def register_pair(user: Any, secret: Any) -> None:
+    """Mask the base64 forms of ``user:secret`` (HTTP Basic credentials), which do not
+    contain the base64 of ``secret`` alone: an echoed ``Authorization`` header is masked."""
+    global _pattern
+    if user is None or secret is None or len(str(secret)) < MIN_SECRET_LENGTH:
+        return
+    found = _base64_spellings(f"{user}:{secret}") - _secrets
+    if not found:
+        return
+    with _lock:
+        _secrets.update(found)
+        ordered = sorted(_secrets, key=len, reverse=True)
+        _pattern = re.compile("|".join(re.escape(text) for text in ordered))
+
+
 def register_credentials(credentials: Any) -> None:
     """Register every secret value of credentials.yml's content, at any depth."""
     if isinstance(credentials, Mapping):
+        user = next((credentials[k] for k in ("user", "username") if k in credentials), None)
         for key, value in credentials.items():
             if str(key).lower() not in PUBLIC_KEYS:
                 register_credentials(value)
+                if isinstance(value, (str, int)) and not isinstance(value, bool):
+                    register_pair(user, value)
     elif isinstance(credentials, (list, tuple)):
         for value in credentials:
             register_credentials(value)
@@ -90,6 +113,22 @@ def redact(text: str) -> str:
     if "=" in text:
         text = _TOKEN_PARAMETER.sub(rf"\1{MASK}", text)
     return text
+
+
+def redact_then_cut(text: str, limit: int, *, whole: bool = True) -> str:
+    """``text`` masked, then cut to ``limit`` characters: cut first, a secret straddling the
+    cut would no longer be recognised and its first characters would go out in clear.
+
+    Runs of whitespace are collapsed (an excerpt stays one line); ``text`` is masked before
+    and after, since collapsing can turn into a secret's spelling what was not one.
+    ``whole=False`` says ``text`` is itself the start of a longer text (a body read up to
+    a bound): a secret cut off at its end is masked too, by the start it shows.
+    """
+    text = " ".join(redact(text).split())
+    text = redact(text)
+    if not whole:
+        text = _mask_cut_tail(text)
+    return text if len(text) <= limit else text[:limit]
 
 
 def redact_url(text: str) -> str:
@@ -195,16 +234,44 @@ def mask_standard_streams() -> None:
         sys.stderr = RedactingStream(sys.stderr)
 
 
+def _mask_cut_tail(text: str) -> str:
+    """``text`` with a trailing start of a registered secret (at least 3 characters: fewer
+    tell nothing) masked, for text that was cut off right there."""
+    longest = 0
+    for secret in _secrets:
+        for size in range(min(len(secret) - 1, len(text)), longest, -1):
+            if size >= 3 and text.endswith(secret[:size]):
+                longest = size
+                break
+    return text[: len(text) - longest] + MASK if longest else text
+
+
 def _spellings(secret: str) -> set[str]:
-    """``secret`` and its escaped spellings: a node printing ``repr(conn)`` or
-    ``json.dumps(conn)`` doubles a backslash, escapes a quote or a non-ASCII letter, and
-    the value written that way must be masked too."""
-    return {
+    """``secret`` and the spellings a server or a node may write it in: ``repr(conn)`` or
+    ``json.dumps(conn)`` double a backslash or escape a quote or a non-ASCII letter, a URL
+    percent-encodes it, a server echoing it collapses its runs of whitespace, an
+    ``Authorization`` header carries it in base64 (standard or url-safe, padded or not).
+    A derived spelling shorter than :data:`MIN_SECRET_LENGTH` is left out, as the secret
+    would be."""
+    spellings = {
         secret,
         repr(secret)[1:-1],  # one spelling: repr's quote style depends on the text only
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote_plus(secret),
+        " ".join(secret.split()),
+        "".join(secret.split()),
+        secret.strip(),
+        *_base64_spellings(secret),
     }
+    return {text for text in spellings if len(text) >= MIN_SECRET_LENGTH}
+
+
+def _base64_spellings(text: str) -> set[str]:
+    data = text.encode("utf-8")
+    padded = {base64.b64encode(data).decode("ascii"), base64.urlsafe_b64encode(data).decode()}
+    return padded | {form.rstrip("=") for form in padded}
 
 
 def _secret_parts(value: Any) -> set[str]:

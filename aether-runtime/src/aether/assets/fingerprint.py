@@ -36,6 +36,7 @@ from aether.assets.codehash import (
     sha256_digest,
 )
 from aether.errors import ConfigError
+from aether.redaction import redact
 from aether.verdicts import Reason, ReasonKind
 
 __all__ = [
@@ -217,6 +218,7 @@ def _show(value: Any) -> str:
     if _is_large(value):
         return TOO_LARGE_TO_SHOW
     text = json.dumps(value, default=repr) if not isinstance(value, str) else value
+    text = redact(text)  # before the cut, which would leave a secret's start unrecognised
     return text if len(text) <= 40 else text[:37] + "..."
 
 

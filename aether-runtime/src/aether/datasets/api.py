@@ -47,9 +47,10 @@ from aether.datasets.http_client import (
     origin_of,
 )
 from aether.errors import DataSetError
-from aether.redaction import redact
+from aether.redaction import redact, redact_then_cut
 
 logger = logging.getLogger("aether.datasets")
+_EXCERPT_READ_BYTES = 16 * 1024
 _GONE = (404, 410)
 _HEAD_REFUSED = (405, 501)
 # Upper bounds of the numeric arguments: generous, but finite, so a typo such as
@@ -360,7 +361,10 @@ class APIDataSet(AbstractDataSet):
                 "check the url: no API answers data nested thousands of levels deep",
             ) from None
         except ValueError:
-            excerpt = " ".join(response.body[:120].decode("utf-8", "replace").split())
+            # Masked, then cut: a secret straddling the cut is not recognised once cut.
+            text = response.body[:_EXCERPT_READ_BYTES].decode("utf-8", "replace")
+            whole = len(response.body) <= _EXCERPT_READ_BYTES
+            excerpt = redact_then_cut(text, 120, whole=whole)
             raise self._error(
                 f"{self._method} {response.url} answered {response.content_type}, not JSON "
                 f"(HTTP {response.status}): {excerpt!r}",

@@ -29,10 +29,14 @@ from http.client import HTTPException
 from typing import Any
 from urllib.parse import urlsplit
 
+from aether.redaction import redact_then_cut
+
 # Statuses worth another attempt: too many requests, and server-side failures except
 # "not implemented", which no retry will change.
 _RETRYABLE = frozenset({429} | set(range(500, 600)) - {501})
 _EXCERPT_BYTES = 200
+# Read well past the excerpt so a secret straddling its end is whole when masked.
+_EXCERPT_READ_BYTES = 16 * 1024
 _CHUNK_BYTES = 64 * 1024
 USER_AGENT = "aether-data (APIDataSet)"
 DEFAULT_TIMEOUT = 30.0
@@ -243,7 +247,7 @@ class HttpClient:
             try:
                 if error.code == 304:  # not modified: an answer, not a failure
                     return HttpResponse(request.url, 304, _lower(error.headers))
-                excerpt = _excerpt(error.read(_EXCERPT_BYTES))
+                excerpt = _excerpt(error.read(_EXCERPT_READ_BYTES))
             finally:
                 error.close()
             raise HttpStatusError(error.code, excerpt, _retry_after(error.headers)) from None
@@ -427,8 +431,9 @@ def _retry_after(headers: Any) -> float | None:
 
 
 def _excerpt(body: bytes) -> str:
+    # Masked, then cut: a secret straddling the cut would not be recognised once cut.
     text = body.decode("utf-8", errors="replace")
-    return " ".join(text.split())[:_EXCERPT_BYTES]
+    return redact_then_cut(text, _EXCERPT_BYTES, whole=len(body) < _EXCERPT_READ_BYTES)
 
 
 def _reason(error: BaseException) -> str:

@@ -213,6 +213,14 @@ class AssetEvaluator:
         nothing = Observation(None, None)
         return self._probe.guarded(name, lambda: self._sources.observe(name, self._now), nothing)
 
+    def source_signature_looked_at(self, name: str) -> dict[str, Any] | None:
+        """The signature a source's version was judged by in this pass (None: none)."""
+        return self._sources.signature_looked_at(name)
+
+    def is_cheap_to_look_at(self, name: str) -> bool:
+        """Whether a look at ``name``'s signature costs a stat, not a network call."""
+        return not self.catalog.get(name).content_hash_is_costly
+
     def record_observations(self) -> None:
         """Store what was newly observed of sources (their data time starts when first seen),
         and the new signatures of outputs found unchanged in content."""

@@ -43,6 +43,13 @@ class SourceObserver:
         self._previous: dict[str, SourceObservation] = store.source_observations(sorted(sources))
         self._pending: dict[str, tuple[str, Signature, float]] = {}
         self._observed: dict[str, Observation] = {}
+        # The signature each observed version rests on: a run compares it with the source
+        # after a node read it (data changed in between is never recorded as fresh).
+        self._looked_at: dict[str, Signature] = {}
+
+    def signature_looked_at(self, name: str) -> Signature:
+        """The signature ``name``'s observed version rests on (None: none, or not observed)."""
+        return self._looked_at.get(name)
 
     def observe(self, name: str, now: float) -> Observation:
         """The source's version: the recorded one while its signature holds, else hashed."""
@@ -59,6 +66,7 @@ class SourceObserver:
     def _observe(self, name: str, now: float) -> Observation:
         dataset = self.catalog.get(name)
         signature = self._signature(name)
+        self._looked_at[name] = signature
         previous = self._previous.get(name)
         if previous is not None and is_in_future(previous.first_seen, now):
             previous = self._reanchored(previous, signature, now)

@@ -12,9 +12,10 @@ import dataclasses
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from aether.assets.evaluation import AssetEvaluator
+from aether.assets.fingerprint import fingerprint_of
 from aether.assets.status import AssetStatus
 from aether.datasets.base import AbstractDataSet
 from aether.engine.execution import NodeOutcome, NodeTask
@@ -35,6 +36,11 @@ from aether.verdicts import Reason, Status
 logger = logging.getLogger("aether.run")
 
 
+# The version recorded for an input that changed while a node read it: matches no version,
+# so the outputs are stale until rebuilt from data that held still.
+UNSETTLED = "unsettled: changed while the node read it"
+
+
 @dataclass
 class _Started:
     attempt: int
@@ -42,6 +48,9 @@ class _Started:
     parts: dict
     data_time: float | None
     started_at: float
+    # Sources cheap to look at, and the signature their recorded version rests on.
+    looked_at: dict[str, dict] = field(default_factory=dict)
+    settled: bool = False
 
 
 class AssetTracker:
@@ -70,15 +79,68 @@ class AssetTracker:
         task.checks = {o: evaluator.checks_for(o) for o in stored if evaluator.checks_for(o)}
         attempt = self.store.begin_attempt(self.run_id, node.name)
         self._started[node.name] = _Started(
-            attempt, state.fingerprint, state.parts, state.data_time, time.time()
+            attempt,
+            state.fingerprint,
+            state.parts,
+            state.data_time,
+            time.time(),
+            self._looked_at(node),
         )
         return None
+
+    def _looked_at(self, node: Node) -> dict[str, dict]:
+        evaluator = self.evaluator
+        found = {}
+        for name in node.dataset_inputs:
+            if name in evaluator.assets and name not in evaluator.pipeline.producers:
+                signature = evaluator.source_signature_looked_at(name)
+                if signature is not None and evaluator.is_cheap_to_look_at(name):
+                    found[name] = signature
+        return found
+
+    def _settle(self, node: Node, outcome: NodeOutcome, started: _Started) -> None:
+        """Record the inputs as the node read them, not as the run first saw them.
+
+        An input can change between the look that fixed the fingerprint and the node's
+        read (an upload landing, a server answering differently); restored later, it would
+        make outputs built from the other data look fresh for ever. So: what a dataset says
+        it read (``loaded_version``) replaces the recorded version; a cheap source whose
+        signature moved since the look is recorded as unsettled (stale until rebuilt).
+        """
+        if started.settled:
+            return
+        started.settled = True
+        inputs = dict(started.parts.get("inputs", {}))
+        changed = []
+        for name, version in outcome.read_versions.items():
+            if name in inputs and inputs[name] != version:
+                inputs[name] = version
+                changed.append(name)
+        looked_at = {n: s for n, s in started.looked_at.items() if n not in changed}
+        self.evaluator.restat(looked_at)
+        for name, signature in looked_at.items():
+            if self.evaluator.signature(name) != signature:
+                inputs[name] = UNSETTLED
+                changed.append(name)
+        if not changed:
+            return
+        started.parts = {**started.parts, "inputs": inputs}
+        started.fingerprint = fingerprint_of(started.parts)
+        logger.warning(
+            "node %s: %s changed while it was read; its outputs are recorded as built from "
+            "what it read, and rebuilt by a later run",
+            node.name,
+            ", ".join(sorted(changed)),
+        )
 
     def publishing(self, node: Node, outcome: NodeOutcome) -> None:
         """Journal the renames of a node with two or more staged outputs (a single rename is
         atomic by itself): what a run killed among them needs to finish or fail them."""
         started = self._started.get(node.name)
-        if started is None or len(outcome.staged) < 2:
+        if started is None:
+            return
+        self._settle(node, outcome, started)
+        if len(outcome.staged) < 2:
             return
         journal = PublishJournal(
             started.attempt,
@@ -93,6 +155,7 @@ class AssetTracker:
         started = self._started.pop(node.name, None)
         if started is None:  # a node that stores nothing
             return
+        self._settle(node, outcome, started)
         materializations = self._materializations(node, outcome, started)
         results = _masked(outcome.check_results)
         self.store.commit_node(started.attempt, materializations, results)

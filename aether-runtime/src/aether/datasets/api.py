@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json as jsonlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,11 +163,13 @@ class APIDataSet(AbstractDataSet):
         self._snapshot: _Snapshot | None = None
         self._head_refused = False  # learnt once: a server that refuses HEAD keeps refusing
         self._last_signature: dict[str, Any] | None = None
+        self._loaded_version: str | None = None
 
     # -- the dataset contract ---------------------------------------------------------------
 
     def _load(self) -> Any:
         pages = self._current_pages(for_load=True)
+        self._loaded_version = _pages_hash(pages)
         if self._pagination is None and self._records_path is None:
             return pages[0].document
         records = [record for page in pages for record in self._records(page)]
@@ -233,11 +235,12 @@ class APIDataSet(AbstractDataSet):
             DataSetError: The request failed, or the body is not JSON.
         """
         snapshot = self._reusable_snapshot(for_load=False) or self._read_snapshot(keep=True)
-        digest = hashlib.sha256()
-        for page in snapshot.pages:
-            digest.update(len(page.response.body).to_bytes(8, "big"))  # pages stay apart
-            digest.update(page.response.body)
-        return "sha256:" + digest.hexdigest()
+        return _pages_hash(snapshot.pages)
+
+    def loaded_version(self) -> str | None:
+        """The `content_hash()` of the body the last `load()` read (a server without
+        validators may answer a run's look and its read differently)."""
+        return self._loaded_version
 
     # -- reading --------------------------------------------------------------------------
 
@@ -433,3 +436,12 @@ def _hint_for_status(status: int) -> str:
     if status >= 500:
         return "the API failed on its side: try again later"
     return "check the url, params, method and body in the catalog entry"
+
+
+def _pages_hash(pages: Sequence[Page]) -> str:
+    """`sha256:<hex>` of the bodies of `pages`, in order."""
+    digest = hashlib.sha256()
+    for page in pages:
+        digest.update(len(page.response.body).to_bytes(8, "big"))  # pages stay apart
+        digest.update(page.response.body)
+    return "sha256:" + digest.hexdigest()

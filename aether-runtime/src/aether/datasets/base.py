@@ -178,6 +178,16 @@ class AbstractDataSet(ABC):
         logger.debug("loaded %s in %.3fs", self.name, time.perf_counter() - started)
         return data
 
+    def loaded_version(self) -> str | None:
+        """The version of what the last `load()` read, in the form `content_hash()` gives,
+        when the dataset knows it without reading again (optional hook; None: unknown).
+
+        The run compares it with the version the node's fingerprint records: data that
+        changed between the look at the start of the run and the read is then recorded as
+        what was actually read, so a later look never calls the output fresh.
+        """
+        return None
+
     def save(self, data: Any) -> None:
         """Store `data`; file datasets publish atomically (temporary path, then rename).
 

@@ -65,6 +65,9 @@ class NodeOutcome:
     # Outputs written aside, complete, waiting to be renamed into place together.
     staged: dict[str, Staged] = field(default_factory=dict)
     fingerprint: str | None = None
+    # The version of each stored input as the node read it, where its dataset could tell
+    # (AbstractDataSet.loaded_version): a read may differ from the run's look at it.
+    read_versions: dict[str, str] = field(default_factory=dict)
 
 
 def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
@@ -104,6 +107,7 @@ def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
     outputs = map_outputs(node, returned)
     check_results = audit_outputs(task, outputs)
     outcome = NodeOutcome(node.name, 0.0, check_results=check_results, fingerprint=task.fingerprint)
+    outcome.read_versions = _read_versions(task, catalog)
     for name, data in outputs.items():
         if name in task.memory_outputs:
             if task.return_memory:
@@ -264,6 +268,17 @@ def _gather_inputs(task: NodeTask, catalog: DataCatalog) -> tuple[list[Any], dic
         else:
             kwargs[item.arg] = value
     return args, kwargs
+
+
+def _read_versions(task: NodeTask, catalog: DataCatalog) -> dict[str, str]:
+    found = {}
+    for name in task.node.dataset_inputs:
+        if name in task.memory_inputs or not catalog.is_declared(name):
+            continue
+        version = catalog.get(name).loaded_version()
+        if version is not None:
+            found[name] = version
+    return found
 
 
 def map_outputs(node: Node, returned: Any) -> dict[str, Any]:

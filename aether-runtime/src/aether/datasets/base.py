@@ -92,6 +92,10 @@ class AbstractDataSet(ABC):
 
     name: str = "<unnamed>"
     owner: str = "00000000"
+    # Set by the run before a node's outputs are saved: the node's fingerprint. The same
+    # key writing again is the same write (a retry after a kill), which an appending
+    # dataset must not apply twice.
+    write_key: str | None = None
     read_only: bool = False
 
     def signature(self) -> dict[str, Any] | None:

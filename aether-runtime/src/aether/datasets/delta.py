@@ -4,11 +4,16 @@ deltalake (delta-rs, the `[delta]` extra) is imported inside methods only. A Del
 folder of Parquet files plus a transaction log (`_delta_log/`): every write is one commit
 that readers see entirely or not at all, and each commit gets the next table version. That
 version is the table's signature: reading it reads the log, never the data.
+
+An append happens exactly once per node fingerprint: its commit carries a Delta application
+transaction (``aether-<owner>-<fingerprint>``), so a run killed after the commit but before
+Aether recorded it does not append the rows again when the next run retries the node.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any
 
 from aether.datasets.base import AbstractDataSet
@@ -17,6 +22,7 @@ from aether.datasets.remote import endpoint_of, reported_remote_errors, resolve_
 from aether.errors import CatalogError, DataSetError
 from aether.redaction import redact_url
 
+logger = logging.getLogger("aether.datasets")
 _MODES = ("overwrite", "append", "error")
 _LOAD_KEYS = ("version", "columns")
 # What a user writes in credentials.yml for S3 -> deltalake's storage option.
@@ -149,10 +155,31 @@ class DeltaTableDataSet(AbstractDataSet):
         if any(name is not None for name in data.index.names):
             data = data.reset_index()  # a named index (a groupby key) is data: keep it
         arrow = pa.Table.from_pandas(data, preserve_index=False)
+        arguments = dict(self._save_args)
+        if arguments["mode"] == "append" and self.write_key:
+            if self._appended_already():
+                logger.warning(
+                    "%s: these rows were appended by an interrupted run already; not again",
+                    self.name,
+                )
+                return
+            arguments["commit_properties"] = _append_marker(self._append_id())
         with self._errors("save"):
             write_deltalake(
-                self._uri, arrow, storage_options=self._storage_options or None, **self._save_args
+                self._uri, arrow, storage_options=self._storage_options or None, **arguments
             )
+
+    def _append_id(self) -> str:
+        """The Delta application id of this entry's append for this node fingerprint."""
+        return f"aether-{self.owner}-{(self.write_key or '')[-32:]}"
+
+    def _appended_already(self) -> bool:
+        """Whether a commit of this very append is in the log (a run killed after it)."""
+        table = self._table()
+        if table is None:
+            return False
+        with self._errors("read"):
+            return table.transaction_version(self._append_id()) is not None
 
     def _exists(self) -> bool:
         from deltalake import DeltaTable
@@ -193,6 +220,14 @@ class DeltaTableDataSet(AbstractDataSet):
         return reported_remote_errors(
             self.name, self.location, endpoint, verb, missing_passes=False
         )
+
+
+def _append_marker(app_id: str) -> Any:
+    """Commit properties carrying Delta's application transaction ``app_id``: the log then
+    says this append happened, and a retry of the same write skips it (exactly once)."""
+    from deltalake import CommitProperties, Transaction
+
+    return CommitProperties(app_transactions=[Transaction(app_id, 1)])
 
 
 def _checked_load_args(load_args: dict[str, Any]) -> dict[str, Any]:

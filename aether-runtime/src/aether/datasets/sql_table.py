@@ -9,6 +9,8 @@ types would change a value (1.5 into an integer column), the table is dropped an
 in that same transaction (PostgreSQL, SQLite and DuckDB roll DDL back too); views on it must
 then be recreated, and PostgreSQL refuses to drop a table that views depend on, leaving the
 old contents in place. Appending rows the table's types would change fails instead.
+An append is done once per node fingerprint: the publish transaction records it in
+`_aether_appends` (same schema), so a retry after a kill never adds the rows twice.
 
 On PostgreSQL the publish first takes a transaction-scoped advisory lock on the table's
 name, so two projects publishing one table at once take turns and readers see one run's
@@ -18,6 +20,7 @@ failed or was killed are dropped: only its own, whatever other projects stage be
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -30,6 +33,9 @@ from aether.errors import CatalogError, DataSetError
 
 IF_EXISTS_MODES = ("replace", "append", "fail")
 _STAGING_PREFIX = "_aether_stage_"
+# One row per append committed (`<owner>:<node fingerprint>`), in the table's schema.
+APPENDS_TABLE = "_aether_appends"
+logger = logging.getLogger("aether.datasets")
 # PostgreSQL cuts longer names to 63 bytes without an error: a table would then never be
 # found under the name it was created with. Staging names are kept within it on every database.
 POSTGRES_NAME_BYTES = 63
@@ -142,13 +148,37 @@ class SQLTableDataSet(SQLDataSetBase):
                     f"Dataset '{self.name}': its staging table {staged.temporary} is gone",
                     hint="run again: the node is rebuilt",
                 )
-            if not self._has_table(connection, staged.target):
+            if self._if_exists == "append" and self._appended_already(connection):
+                logger.warning(
+                    "%s: these rows were appended by an interrupted run already; not again",
+                    self.name,
+                )
+            elif not self._has_table(connection, staged.target):
                 _create_from(connection, target, staging)
             elif self._if_exists == "fail":
                 raise self._table_exists_error()
             else:
                 self._fill(connection, target, staging)
             _execute(connection, f"DROP TABLE {staging}")
+
+    def _appended_already(self, connection: Any) -> bool:
+        """Whether this very append (this entry, this node fingerprint) was committed, and
+        mark it as committed in the same transaction if not: a run killed after the commit,
+        before Aether recorded it, retries the node, and must not add the rows twice."""
+        if not self.write_key:
+            return False
+        marks = self._quoted(APPENDS_TABLE)
+        key = f"{self.owner}:{self.write_key}"
+        if not self._has_table(connection, APPENDS_TABLE):
+            _execute(connection, f"CREATE TABLE {marks} (write_key VARCHAR(200) PRIMARY KEY)")
+        from sqlalchemy import text
+
+        found = connection.execute(
+            text(f"SELECT 1 FROM {marks} WHERE write_key = :key"), {"key": key}
+        ).first()
+        if found is None:
+            connection.execute(text(f"INSERT INTO {marks} (write_key) VALUES (:key)"), {"key": key})
+        return found is not None
 
     def _take_turns(self, connection: Any) -> None:
         """PostgreSQL: wait for any other publish of this table to commit first.

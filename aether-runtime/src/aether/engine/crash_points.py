@@ -1,6 +1,7 @@
 """Test-only crash points: let a test kill a run at one exact instant.
 
-Set ``AETHER_TEST_CRASH_AT`` to a point's name (``during-staging``, ``between-publishes``) and
+Set ``AETHER_TEST_CRASH_AT`` to a point's name (``during-staging``, ``after-saving``: once an
+output that cannot stage is saved, ``between-publishes``, ``after-publishing``) and
 the process kills itself with SIGKILL when it gets there, as a power cut or the OOM killer
 would. Unset (always, outside the test suite), :func:`crash_point` is one dictionary lookup
 and does nothing.

@@ -164,6 +164,8 @@ def stage_outputs(
     stored = {name: data for name, data in outputs.items() if name not in task.memory_outputs}
     unstaged = {}
     try:
+        for name in stored:
+            catalog.get(name).write_key = task.fingerprint
         for name, data in stored.items():
             staged = catalog.get(name).stage(data)
             if staged is None:
@@ -179,6 +181,7 @@ def stage_outputs(
             outcome.signatures[name], outcome.versions[name] = dataset.written_identity(
                 f"fingerprint:{task.fingerprint}"
             )
+            crash_point("after-saving")
     except BaseException:
         discard_staged(catalog, outcome.staged)
         raise

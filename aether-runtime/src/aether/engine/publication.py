@@ -61,6 +61,7 @@ def publish_outputs(outcome: NodeOutcome, catalog: DataCatalog) -> NodeOutcome:
             failures.append(error)
     if failures:
         raise failures[0]
+    crash_point("after-publishing")
     signatures, versions = dict(outcome.signatures), dict(outcome.versions)
     for name in outcome.staged:
         signatures[name], versions[name] = catalog.get(name).written_identity(

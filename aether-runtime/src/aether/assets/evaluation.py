@@ -211,6 +211,9 @@ class AssetEvaluator:
         """The source's version: the recorded one while its signature holds, else hashed;
         none while it cannot be read."""
         nothing = Observation(None, None)
+        self.signature(name)  # read once per pass: a source that cannot even be looked at
+        if self._probe.failure(name) is not None:  # is not asked again (it may hang again)
+            return nothing
         return self._probe.guarded(name, lambda: self._sources.observe(name, self._now), nothing)
 
     def source_signature_looked_at(self, name: str) -> dict[str, Any] | None:

@@ -49,6 +49,8 @@ from aether import durability
 from aether.datasets import file_hashes
 from aether.datasets.base import AbstractDataSet, Staged
 from aether.datasets.remote import (
+    LOOK_DEADLINE_SECONDS,
+    S3FS_TRIES,
     endpoint_of,
     object_signature,
     publish_object,
@@ -59,6 +61,7 @@ from aether.datasets.remote import (
     stage_object,
     staged_copy_name,
     storage_options,
+    within_deadline,
 )
 from aether.errors import CatalogError, DataSetError
 from aether.redaction import redact, redact_url
@@ -146,6 +149,8 @@ class AbstractFileDataSet(AbstractDataSet):
         self._save_args = {**self.DEFAULT_SAVE_ARGS, **(save_args or {})}
         self._credentials = dict(credentials or {})
         self._fs_args = dict(fs_args or {})
+        if not self._is_local:
+            self._storage_options()  # refuses arguments the filesystem would reject at save
         self.metadata = dict(metadata or {})
         self._fs: AbstractFileSystem | None = None
         # (signature, content hash) of the last version we wrote or hashed.
@@ -196,6 +201,8 @@ class AbstractFileDataSet(AbstractDataSet):
             import fsspec
 
             self._fs = fsspec.filesystem(self._protocol, **self._storage_options())
+            if self._protocol in ("s3", "s3a"):
+                self._fs.retries = S3FS_TRIES  # botocore retries already (S3_DEFAULT_CONFIG)
         return self._fs
 
     def _remote_errors(
@@ -235,7 +242,7 @@ class AbstractFileDataSet(AbstractDataSet):
         with self._remote_errors("look up"):
             fs = self._filesystem()
             fs.invalidate_cache(self._path)  # listings are cached; we must see outside changes
-            return bool(fs.exists(self._path))
+            return bool(within_deadline(lambda: fs.exists(self._path), LOOK_DEADLINE_SECONDS))
 
     def _describe(self) -> dict[str, Any]:
         described: dict[str, Any] = {
@@ -383,6 +390,11 @@ class AbstractFileDataSet(AbstractDataSet):
     def _stage_remote(self, data: Any) -> Staged:
         directory, name = posixpath.split(self._path)
         temporary = posixpath.join(directory, staged_copy_name(name))
+        # What a failed run could not remove (the endpoint went away mid-upload): gone
+        # before the next copy is staged. Best effort: the save itself reports a dead
+        # endpoint better.
+        with contextlib.suppress(Exception):
+            remove_staged_objects(self._filesystem(), self._path)
         with self._remote_errors("save", missing_passes=False):
             digest = stage_object(self._filesystem(), temporary, lambda f: self._write(data, f))
         return Staged(temporary, self._path, None, digest)

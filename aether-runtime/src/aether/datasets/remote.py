@@ -5,12 +5,14 @@ the endpoint, and a writer that hashes what it uploads so a save never downloads
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import io
 import os
 import posixpath
 import re
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
@@ -107,6 +109,11 @@ def storage_options(
     """
     if protocol not in ("s3", "s3a"):
         return {**credentials, **fs_args}
+    if "retries" in fs_args:
+        raise CatalogError(
+            "`fs_args: {retries: ...}` is not an argument of s3fs's filesystem",
+            hint="set botocore's instead: fs_args: {config_kwargs: {retries: {max_attempts: 2}}}",
+        )
     options: dict[str, Any] = {}
     client_kwargs: dict[str, Any] = {}
     for key, value in credentials.items():
@@ -122,7 +129,28 @@ def storage_options(
     options.update({k: v for k, v in fs_args.items() if k != "client_kwargs"})
     if client_kwargs:
         options["client_kwargs"] = client_kwargs
+    given_config = options.get("config_kwargs")
+    # A copy each time: botocore rewrites the `retries` mapping it is given.
+    options["config_kwargs"] = copy.deepcopy(
+        {**S3_DEFAULT_CONFIG, **(given_config if isinstance(given_config, dict) else {})}
+    )
     return options
+
+
+# botocore's defaults (60 s to connect, 60 s per read, 5 attempts, and s3fs's own 5 tries
+# around them) let an endpoint that accepts connections and never answers hold a run or a
+# `status` for many minutes. These bound one request to about a minute and a half; an
+# entry's `fs_args: {config_kwargs: {...}}` overrides them key by key.
+S3_DEFAULT_CONFIG: dict[str, Any] = {
+    "connect_timeout": 10,
+    "read_timeout": 30,
+    "retries": {"max_attempts": 3, "mode": "standard"},
+}
+# s3fs retries a timed-out request itself, around botocore's attempts: once is enough.
+S3FS_TRIES = 1
+# The longest a look at an object's signature (one HEAD) may take, whatever the client's
+# retries: `aether status` answers within it per remote source, calling it unreachable.
+LOOK_DEADLINE_SECONDS = 30.0
 
 
 def endpoint_of(protocol: str, options: dict[str, Any]) -> str:
@@ -220,10 +248,34 @@ def object_signature(fs: AbstractFileSystem, path: str) -> dict[str, Any]:
         FileNotFoundError: No object there (a prefix of other objects is none either).
     """
     fs.invalidate_cache(path)  # listings are cached; we must see outside changes
-    info = fs.info(path)
+    info = within_deadline(lambda: fs.info(path), LOOK_DEADLINE_SECONDS)
     if info.get("type") == "directory":
         raise FileNotFoundError(path)
     return remote_signature(info)
+
+
+def within_deadline(call: Callable[[], Any], seconds: float) -> Any:
+    """``call()``, or TimeoutError once ``seconds`` have passed.
+
+    The call runs in a daemon thread: a client stuck on a socket cannot be interrupted,
+    but the caller goes on (and the process can exit) without it.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="aether-remote-look", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TimeoutError(f"no answer within {seconds:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def stage_object(

@@ -151,7 +151,7 @@ def test_an_unreachable_endpoint_is_named_without_the_secret() -> None:
         "s3://bucket/x.csv",
         credentials={**credentials, "endpoint_url": "http://127.0.0.1:9"},
         # One attempt: the retries with backoff that suit a real network only slow the test.
-        fs_args={"retries": 1, "config_kwargs": {"retries": {"max_attempts": 1}}},
+        fs_args={"config_kwargs": {"retries": {"max_attempts": 1}}},
     )
     dataset.name = "orders"
 
@@ -168,7 +168,7 @@ def test_an_unreachable_endpoint_is_not_reported_as_a_missing_object() -> None:
     dataset = PandasCsvDataSet(
         "s3://bucket/x.csv",
         credentials={"key": "k", "secret": "s", "endpoint_url": "http://127.0.0.1:9"},
-        fs_args={"retries": 1, "config_kwargs": {"retries": {"max_attempts": 1}}},
+        fs_args={"config_kwargs": {"retries": {"max_attempts": 1}}},
     )
     dataset.name = "orders"
 

@@ -14,7 +14,12 @@ import pytest
 from aether.datasets import remote
 from aether.datasets.delta import DeltaTableDataSet, delta_storage_options
 from aether.datasets.pandas import PandasCsvDataSet
-from aether.datasets.remote import endpoint_of, require_filesystem, storage_options
+from aether.datasets.remote import (
+    S3_DEFAULT_CONFIG,
+    endpoint_of,
+    require_filesystem,
+    storage_options,
+)
 from aether.errors import CatalogError
 
 CREDENTIALS = {
@@ -33,6 +38,7 @@ def test_s3_credentials_become_s3fs_storage_options() -> None:
         "token": "session-token-value",
         "endpoint_url": "http://127.0.0.1:9000",
         "client_kwargs": {"region_name": "eu-west-1"},
+        "config_kwargs": S3_DEFAULT_CONFIG,
     }
 
 
@@ -46,7 +52,21 @@ def test_fs_args_win_over_credentials_and_client_kwargs_merge() -> None:
         "key": "k",
         "anon": False,
         "client_kwargs": {"region_name": "eu-west-1", "verify": False},
+        "config_kwargs": S3_DEFAULT_CONFIG,
     }
+
+
+def test_s3_requests_are_bounded_by_default_and_an_entry_overrides_key_by_key() -> None:
+    options = storage_options("s3", {}, {"config_kwargs": {"read_timeout": 5}})
+    assert options["config_kwargs"] == {**S3_DEFAULT_CONFIG, "read_timeout": 5}
+    options["config_kwargs"]["retries"]["max_attempts"] = 99  # as botocore rewrites it
+    assert S3_DEFAULT_CONFIG["retries"]["max_attempts"] == 3
+
+
+def test_retries_in_fs_args_is_refused_naming_config_kwargs() -> None:
+    with pytest.raises(CatalogError) as caught:
+        storage_options("s3", {}, {"retries": 1})
+    assert "config_kwargs" in caught.value.hint
 
 
 def test_other_protocols_take_credentials_as_written() -> None:

@@ -245,7 +245,14 @@ class DataCatalog:
     def connection_text(self, entry: Any) -> str | None:
         """The ``con:`` of the credentials ``entry`` names, as written in credentials.yml
         (``${...}`` references unresolved): for checks that must not read a secret or
-        connect. None when there is none to read."""
+        connect.
+
+        Args:
+            entry: A catalog entry (its ``credentials_ref`` is read).
+
+        Returns:
+            The ``con:`` text, or None when there is none to read.
+        """
         ref = getattr(entry, "credentials_ref", None)
         found = (self._credentials or {}).get(ref) if isinstance(ref, str) else None
         con = found.get("con") if isinstance(found, Mapping) else None

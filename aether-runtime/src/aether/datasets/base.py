@@ -86,15 +86,15 @@ class AbstractDataSet(ABC):
         owner: Who writes it: 8 hex digits of the project's folder and the entry's name, set
             by the catalog. Staged copies carry it, so a project only ever cleans up its own
             (another project may be staging into the same database).
+        write_key: Set by the run before a node's outputs are saved: the node's
+            fingerprint. The same key writing again is the same write (a retry after a
+            kill), which an appending dataset must not apply twice.
         read_only: True for data Aether only reads (a SQL query, an API): such a dataset is
             refused as a node output before a run starts, and its `save()` raises.
     """
 
     name: str = "<unnamed>"
     owner: str = "00000000"
-    # Set by the run before a node's outputs are saved: the node's fingerprint. The same
-    # key writing again is the same write (a retry after a kill), which an appending
-    # dataset must not apply twice.
     write_key: str | None = None
     read_only: bool = False
 

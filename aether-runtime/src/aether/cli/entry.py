@@ -16,6 +16,7 @@ import io
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 HELP_ARGUMENTS = (["--help"], ["-h"])
 
@@ -45,41 +46,50 @@ def main() -> None:
     _store(cached, text)
 
 
+# How long Python's own shutdown may wait for threads before they are taken as left behind:
+# idle pool workers (an executor a library made, asyncio's) leave within it on their own.
+_SHUTDOWN_GRACE_SECONDS = 5.0
+
+
 def _leave_without_lingering_threads(code: int | str | None) -> None:
-    """Exit now if a node left threads running in this process; otherwise return.
+    """Make sure ``aether`` exits once its command is over, whatever threads are left.
 
     Python waits for every non-daemon thread before it exits, so a thread a transformation
     started and never stopped would keep ``aether`` alive after its run was over (with the
     project lock released and the summary printed, nothing of Aether's is left to finish).
-    Only the command does this: a user's own process calling the Python API keeps its
-    threads.
+    A watchdog gives the normal shutdown a few seconds (idle executor threads leave by
+    themselves), then names the threads still running and exits. Only the command does
+    this: a user's own process calling the Python API keeps its threads.
     """
     import threading
 
-    lingering = [
+    if not _lingering(threading):
+        return
+    status = code if isinstance(code, int) else (0 if code is None else 1)
+
+    def exit_after_grace() -> None:
+        import time
+
+        time.sleep(_SHUTDOWN_GRACE_SECONDS)
+        names = _lingering(threading)
+        sys.stderr.write(
+            f"warning: not waiting for {len(names)} thread(s) a node left running "
+            f"({', '.join(sorted(names)[:5])}); a transformation should stop what it starts\n"
+        )
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(status)
+
+    threading.Thread(target=exit_after_grace, name="aether-exit", daemon=True).start()
+
+
+def _lingering(threading: Any) -> list[str]:
+    return [
         thread.name
         for thread in threading.enumerate()
         if thread.is_alive() and not thread.daemon and thread is not threading.main_thread()
     ]
-    if not lingering:
-        return
-    import logging
-
-    sys.stderr.write(
-        f"warning: not waiting for {len(lingering)} thread(s) a node left running "
-        f"({', '.join(sorted(lingering)[:5])}); a transformation should stop what it starts\n"
-    )
-    logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    if code is None:
-        status = 0
-    elif isinstance(code, int):
-        status = code
-    else:
-        status = 1  # sys.exit("message") prints the message and exits 1
-    os._exit(status)
 
 
 def help_path() -> Path:

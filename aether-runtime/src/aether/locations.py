@@ -195,6 +195,7 @@ _FILE_ENGINES = ("sqlite", "duckdb")
 _DEFAULT_SCHEMAS = {"sqlite": "main", "duckdb": "main", "postgresql": "public"}
 _DEFAULT_PORTS = {"postgresql": "5432", "mysql": "3306", "mssql": "1433", "oracle": "1521"}
 _ENGINE_ALIASES = {"postgres": "postgresql", "mariadb": "mysql"}
+_USER_INFO = re.compile(r"^[^:/@]*(?::[^@]*)?@")
 _LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]", "")
 
 # The `con:` of a table entry's credentials, as written (None when it cannot be told).
@@ -219,8 +220,10 @@ def place_table(entry: EntryLike, con: str, normalise: LocationNormaliser) -> Pl
         database_file = normalise(path)
         database: tuple[str, ...] = database_file.parts
     else:
-        host_part, _, name = rest.partition("/")
-        host_port = host_part.rsplit("@", 1)[-1].lower()  # never the user or password
+        # Never the user or password: cut as SQLAlchemy reads them (a password may hold a
+        # "/", never a raw "@"), before the host is looked for.
+        host_part, _, name = _USER_INFO.sub("", rest, count=1).partition("/")
+        host_port = host_part.lower()
         host, port = _host_and_port(host_port)
         host = "localhost" if host in _LOOPBACK else host
         database = (f"{host}:{port or _DEFAULT_PORTS.get(engine, '')}", unquote(name))

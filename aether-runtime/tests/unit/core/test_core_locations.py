@@ -22,6 +22,7 @@ from aether.locations import (
     check_one_writer,
     find_overlaps,
     place_entries,
+    place_table,
 )
 from aether.pipeline import Node, Pipeline
 
@@ -281,3 +282,46 @@ def test_the_error_counts_the_other_overlaps() -> None:
     with pytest.raises(CatalogError) as raised:
         check_one_writer(entries, {"a": "n"}, ROOT)
     assert raised.value.message.endswith("out/x.csv (1 more overlap)")
+
+
+class _TableEntry:
+    def __init__(self, **arguments: object) -> None:
+        self.name, self.where, self.arguments = "t", "catalog.yml:1", arguments
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("postgresql+psycopg://etl:pw@LOCALHOST:5432/shop", "postgresql://127.0.0.1/shop"),
+        ("postgres://etl:pa/ss@db.example/shop", "postgresql://db.example:5432/shop"),
+        ("sqlite:///data/w.db", "sqlite:///./data/../data/w.db"),
+    ],
+)
+def test_one_table_spelled_two_ways_is_one_location(first: str, second: str) -> None:
+    normalise = LocationNormaliser("/srv/shop")
+    a = place_table(_TableEntry(table_name="orders"), first, normalise)
+    b = place_table(_TableEntry(table_name="orders", schema=None), second, normalise)
+    assert a is not None and b is not None and a.location == b.location
+
+
+def test_a_table_location_never_holds_the_user_or_password() -> None:
+    placed = place_table(
+        _TableEntry(table_name="orders"),
+        "postgresql://etl:s3cret/with/slashes@db.example/shop",
+        LocationNormaliser("/srv/shop"),
+    )
+    assert placed is not None
+    assert "s3cret" not in str(placed.location) and "etl" not in str(placed.location)
+    assert "slashes" not in str(placed.location)
+
+
+def test_case_is_folded_only_where_the_engine_folds_it() -> None:
+    normalise = LocationNormaliser("/srv/shop")
+
+    def place(con: str, table: str) -> object:
+        placed = place_table(_TableEntry(table_name=table), con, normalise)
+        return placed and placed.location
+
+    assert place("sqlite:///w.db", "Orders") == place("sqlite:///w.db", "orders")
+    assert place("postgresql://h/db", "Orders") != place("postgresql://h/db", "orders")
+    assert place("sqlite://", "orders") is None  # in memory: nothing shared

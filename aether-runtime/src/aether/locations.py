@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from aether.errors import CatalogError
 
@@ -211,7 +211,7 @@ def place_table(entry: EntryLike, con: str, normalise: LocationNormaliser) -> Pl
         return None
     engine = match.group(1).split("+", 1)[0].lower()
     engine = _ENGINE_ALIASES.get(engine, engine)
-    rest = match.group(2).split("?", 1)[0]
+    rest, _, query = match.group(2).partition("?")
     database_file = None
     if engine in _FILE_ENGINES:
         path = unquote(rest[1:]) if rest.startswith("/") else ""
@@ -223,8 +223,10 @@ def place_table(entry: EntryLike, con: str, normalise: LocationNormaliser) -> Pl
         # Never the user or password: cut as SQLAlchemy reads them (a password may hold a
         # "/", never a raw "@"), before the host is looked for.
         host_part, _, name = _USER_INFO.sub("", rest, count=1).partition("/")
-        host_port = host_part.lower()
-        host, port = _host_and_port(host_port)
+        host, port = _host_and_port(host_part.lower())
+        given = dict(parse_qsl(query))  # libpq's ?host=...&port=... win, as drivers read them
+        host, port = given.get("host", host).lower(), given.get("port", port)
+        port = str(int(port)) if port.isdigit() else port  # 05432 is 5432
         host = "localhost" if host in _LOOPBACK else host
         database = (f"{host}:{port or _DEFAULT_PORTS.get(engine, '')}", unquote(name))
     schema = entry.arguments.get("schema")
@@ -419,10 +421,11 @@ def overlap_error(
     if overlap.relation is not Relation.SAME:
         shown += f" and {_shown(other.location, project_path)}"
     also = f" ({more} more overlap{'s' if more > 1 else ''})" if more else ""
+    what = "table" if written.location.scheme == TABLE_SCHEME else "filepath"
     return CatalogError(
         f"Dataset '{written.name}' ({written.where}), written by node '{overlap.writer}', "
         f"{place} '{other.name}' ({other.where}): {shown}{also}",
-        hint=f"give '{written.name}' a filepath of its own: a location a node writes "
+        hint=f"give '{written.name}' a {what} of its own: a location a node writes "
         "cannot be shared with another catalog entry",
     )
 

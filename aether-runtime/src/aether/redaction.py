@@ -259,6 +259,7 @@ def _spellings(secret: str) -> set[str]:
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
         urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote(secret),  # the default keeps "/": how a path or a URL quotes it
         urllib.parse.quote_plus(secret),
         " ".join(secret.split()),
         "".join(secret.split()),

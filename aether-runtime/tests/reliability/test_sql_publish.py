@@ -263,3 +263,69 @@ def test_a_projects_clean_up_never_drops_another_projects_staging_table(
     assert len(remaining) == 1 and remaining[0] in left, (left, remaining)
     run_ok(aether, projects[1])
     assert query(postgres_url, stages) == []
+
+
+SHAPES = """\
+import pandas as pd
+
+
+def shaped(rows, kind):
+    columns = {
+        "int": [1, 2, 3],
+        "text": ["1", "02", "x"],
+        "bool": [True, False, True],
+        "float": [1.5, None, 2.0],
+    }
+    return pd.DataFrame({"n": columns[kind]})
+"""
+
+
+@pytest.mark.parametrize(("before", "after"), [("int", "text"), ("bool", "float")])
+def test_a_replace_with_other_column_types_is_published(
+    make_project: MakeProject, aether: Aether, database: str, before: str, after: str
+) -> None:
+    """Integers replaced by text, booleans by floats: the publish recreates the table with
+    the new types and the values read back as written (it used to fail on PostgreSQL and
+    DuckDB, the old column types refusing the new values)."""
+    project = table_project(make_project, database, nodes=SHAPES)
+    pipeline = project / "conf/base/pipeline.yml"
+    pipeline.write_text(
+        pipeline.read_text()
+        .replace("mini.nodes.double", "mini.extra.shaped")
+        .replace("factor: params:factor", "kind: params:kind")
+    )
+    (project / "conf/base/parameters.yml").write_text(f"factor: 2\nkind: {before}\n")
+    run_ok(aether, project, "--nodes", "double")
+
+    run_ok(aether, project, "--nodes", "double", "--params", f"kind={after}")
+
+    import pandas as pd
+
+    engine = create_engine(database, poolclass=NullPool)
+    with engine.connect() as connection:
+        read = pd.read_sql("SELECT n FROM doubled", connection)["n"].tolist()
+    engine.dispose()
+    expected = {"text": ["1", "02", "x"], "float": [1.5, None, 2.0]}[after]
+    assert [None if pd.isna(v) else v for v in read] == expected
+
+
+def test_sqlite_keeps_the_moment_of_a_timezone_aware_time(
+    make_project: MakeProject, aether: Aether, tmp_path: Path
+) -> None:
+    """A time with a UTC offset written to SQLite (which has no such type) is stored in
+    UTC: the same moment, never the wall time with the offset dropped."""
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    nodes = """\
+import pandas as pd
+
+
+def stamped(rows, factor):
+    return pd.DataFrame({"at": pd.to_datetime(["2024-01-01T00:00:00+02:00"])})
+"""
+    project = table_project(make_project, url, nodes=nodes)
+    pipeline = project / "conf/base/pipeline.yml"
+    pipeline.write_text(pipeline.read_text().replace("mini.nodes.double", "mini.extra.stamped"))
+
+    run_ok(aether, project, "--nodes", "double")
+
+    assert query(url, "SELECT at FROM doubled")[0][0].startswith("2023-12-31 22:00:00")

@@ -55,6 +55,14 @@ CASES = {
         ("a", "Totals"),
         ("b", "TOTALS"),
     ),
+    "postgresql port with a leading zero, host as a parameter": (
+        credentials(
+            a=f"postgresql://etl:{PASSWORD}@127.0.0.1:5544/shop",
+            b=f"postgresql://etl:{PASSWORD}@/shop?host=localhost&port=05544",
+        ),
+        ("a", "totals"),
+        ("b", "totals"),
+    ),
     "postgresql host and driver spelt two ways": (
         credentials(
             a=f"postgresql+psycopg://etl:{PASSWORD}@localhost:5432/shop",
@@ -80,7 +88,8 @@ def test_two_outputs_of_one_table_are_refused(
 
     result = aether(project, command)
 
-    assert_refused(result, project, before, "'doubled'", "'total'", "same location")
+    line = assert_refused(result, project, before, "'doubled'", "'total'", "same location")
+    assert "a table of its own" in line
     assert_no_secret(PASSWORD, project, result)
 
 

@@ -130,6 +130,8 @@ class SQLTableDataSet(SQLDataSetBase):
             )
         self._remove_abandoned_stages()  # what a failed or killed run of ours left
         staging = _staging_name(self.owner)
+        if self._connection.backend == "sqlite":
+            data = _utc_without_offset(data)
         with self._connection.transaction(self.name) as connection:
             if self._if_exists == "fail" and self._has_table(connection, self._table):
                 raise self._table_exists_error()
@@ -205,6 +207,11 @@ class SQLTableDataSet(SQLDataSetBase):
             self._recreate(connection, target, staging)
             return
         if self._if_exists == "replace":
+            if _column_types(connection, target) != _column_types(connection, staging):
+                # Other types (bool to float, int to text): the table itself must change;
+                # inserting would cast the values, or fail.
+                self._recreate(connection, target, staging)
+                return
             _execute(connection, f"DELETE FROM {target}")
         names = ", ".join(self._connection.quote(column) for column in columns)
         _execute(connection, f"INSERT INTO {target} ({names}) SELECT {names} FROM {staging}")
@@ -294,6 +301,17 @@ def _staging_name(owner: str) -> str:
 
 def _staging_prefix(owner: str) -> str:
     return f"{_STAGING_PREFIX}{owner}_"
+
+
+def _utc_without_offset(frame: Any) -> Any:
+    """``frame`` with its timezone-aware columns in UTC, offset dropped: SQLite has no such
+    type, and pandas would store the wall time and drop the offset (another moment)."""
+    import pandas as pd
+
+    aware = [c for c in frame.columns if isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+    if not aware:
+        return frame
+    return frame.assign(**{c: frame[c].dt.tz_convert("UTC").dt.tz_localize(None) for c in aware})
 
 
 def _execute(connection: Any, statement: str) -> None:

@@ -295,6 +295,8 @@ class _TableEntry:
         ("postgresql+psycopg://etl:pw@LOCALHOST:5432/shop", "postgresql://127.0.0.1/shop"),
         ("postgres://etl:pa/ss@db.example/shop", "postgresql://db.example:5432/shop"),
         ("sqlite:///data/w.db", "sqlite:///./data/../data/w.db"),
+        ("postgresql://h:5544/db", "postgresql://h:05544/db"),
+        ("postgresql://127.0.0.1:5544/db", "postgresql://u@/db?host=localhost&port=5544"),
     ],
 )
 def test_one_table_spelled_two_ways_is_one_location(first: str, second: str) -> None:

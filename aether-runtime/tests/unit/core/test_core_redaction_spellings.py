@@ -30,6 +30,7 @@ def empty_registry(monkeypatch: pytest.MonkeyPatch) -> None:
         base64.urlsafe_b64encode(SECRET.encode()).decode(),
         base64.urlsafe_b64encode(SECRET.encode()).decode().rstrip("="),
         urllib.parse.quote("p@ss/wörd&more", safe=""),
+        urllib.parse.quote("p@ss/wörd&more"),  # "/" kept, as in a URL's path
         urllib.parse.quote_plus("p@ss wörd&more"),
     ],
 )

@@ -207,9 +207,10 @@ class SQLTableDataSet(SQLDataSetBase):
             self._recreate(connection, target, staging)
             return
         if self._if_exists == "replace":
-            if _column_types(connection, target) != _column_types(connection, staging):
-                # Other types (bool to float, int to text): the table itself must change;
-                # inserting would cast the values, or fail.
+            if _type_families(connection, target) != _type_families(connection, staging):
+                # Other kinds of values (bool to float, int to text): the table itself must
+                # change; inserting would cast the values, or fail. A wider type of the same
+                # kind (a hand-made INTEGER table, int64 rows) keeps the table as it is.
                 self._recreate(connection, target, staging)
                 return
             _execute(connection, f"DELETE FROM {target}")
@@ -337,6 +338,25 @@ def _type_differences(connection: Any, target: str, staging: str) -> str:
         if column in theirs and theirs[column] != kind
     ]
     return "; ".join(differing) or "a value would not survive the table's types"
+
+
+# Driver type codes by kind of value: PostgreSQL's type OIDs, DuckDB's type names.
+_FAMILIES = {
+    "bool": {"16", "BOOLEAN"},
+    "integer": {"20", "21", "23", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"},
+    "real": {"700", "701", "1700", "DOUBLE", "FLOAT", "REAL", "DECIMAL", "NUMBER"},
+    "text": {"25", "1042", "1043", "VARCHAR", "STRING"},
+}
+
+
+def _type_families(connection: Any, table: str) -> dict[str, str]:
+    """Each column's kind of value (a code outside the table above stands for itself;
+    SQLite gives none, so its columns all look alike: it stores any value as it is)."""
+    families = {}
+    for column, code in _column_types(connection, table).items():
+        kind = next((name for name, codes in _FAMILIES.items() if code.upper() in codes), code)
+        families[column] = kind
+    return families
 
 
 def _column_types(connection: Any, table: str) -> dict[str, str]:

@@ -99,15 +99,16 @@ def test_a_staged_frame_replaces_nothing_until_published(database_url: str) -> N
 
 
 def test_a_failed_publish_leaves_the_old_rows(database_url: str) -> None:
-    """The delete and the insert are one transaction: an insert that fails undoes the delete."""
+    """The delete and the insert are one transaction: an insert that fails (a constraint of
+    the hand-made table, the column types of the same kinds) undoes the delete."""
     execute(
         database_url,
-        "CREATE TABLE orders (order_id INTEGER NOT NULL, amount FLOAT)",
+        "CREATE TABLE orders (order_id INTEGER NOT NULL CHECK (order_id < 100), amount FLOAT)",
         "INSERT INTO orders VALUES (1, 10.5), (2, 200.0), (3, 30.25)",
     )
     dataset = table(database_url)
     with pytest.raises(DataSetError, match="orders_table"):
-        dataset.save(pd.DataFrame({"order_id": [None, 5.0], "amount": [1.0, 2.0]}))
+        dataset.save(pd.DataFrame({"order_id": [4, 500], "amount": [1.0, 2.0]}))
     assert sorted(query_rows(database_url, "SELECT order_id FROM orders")) == [(1,), (2,), (3,)]
     assert not [name for name in table_names(database_url) if name.startswith("_aether_stage_")]
 

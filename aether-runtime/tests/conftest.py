@@ -350,6 +350,17 @@ def postgres_url(postgres_server: PostgresServer) -> str:
     return postgres_server.database()
 
 
+@pytest.fixture(params=("sqlite", "duckdb", "postgresql"))
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The SQLAlchemy URL of an empty database of each kind, in turn (narrow it with
+    ``@pytest.mark.parametrize("database_url", [...], indirect=True)``)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'warehouse.db'}"
+    if request.param == "duckdb":
+        return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """moto's S3 + Secrets Manager server on loopback: its endpoint URL."""

@@ -7,8 +7,6 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from .conftest import assert_no_traceback
 
 Aether = Callable[..., subprocess.CompletedProcess[str]]
@@ -47,17 +45,8 @@ def test_a_delta_append_killed_after_its_commit_is_not_appended_again(
     assert sorted(deltalake.DeltaTable(str(table)).to_pandas()["n"]) == [2, 4, 6, 10]
 
 
-@pytest.fixture(params=["sqlite", "duckdb", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'warehouse.db'}"
-    if request.param == "duckdb":
-        return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    return str(request.getfixturevalue("postgres_url"))
-
-
 def test_a_sql_append_killed_after_its_publish_is_not_appended_again(
-    make_project: MakeProject, aether: Aether, database: str
+    make_project: MakeProject, aether: Aether, database_url: str
 ) -> None:
     """`if_exists: append` to a table; the run is SIGKILLed right after the publish
     committed. The next run retries the node and the table holds the rows once (it used to
@@ -71,11 +60,11 @@ def test_a_sql_append_killed_after_its_publish_is_not_appended_again(
             "doubled:\n  type: SQLTableDataSet\n  table_name: doubled\n  credentials: db\n"
             "  save_args: {if_exists: append}\n",
         ),
-        local={"credentials.yml": f"db:\n  con: '{database}'\n"},
+        local={"credentials.yml": f"db:\n  con: '{database_url}'\n"},
     )
 
     def rows() -> list[int]:
-        engine = create_engine(database, poolclass=NullPool)
+        engine = create_engine(database_url, poolclass=NullPool)
         with engine.connect() as connection:
             found = sorted(r[0] for r in connection.execute(text("SELECT n FROM doubled")))
         engine.dispose()

@@ -16,17 +16,6 @@ from .conftest import assert_no_traceback
 
 Aether = Callable[..., subprocess.CompletedProcess[str]]
 MakeProject = Callable[..., Path]
-DATABASES = ["sqlite", "duckdb", "postgresql"]
-
-
-@pytest.fixture(params=DATABASES)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The SQLAlchemy URL of an empty database of each kind, in turn."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'warehouse.db'}"
-    if request.param == "duckdb":
-        return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    return str(request.getfixturevalue("postgres_url"))
 
 
 def query(url: str, statement: str) -> list[tuple]:
@@ -75,27 +64,27 @@ def run_ok(aether: Aether, project: Path, *args: str) -> subprocess.CompletedPro
 
 
 def test_new_types_replace_the_tables_types_not_the_values(
-    make_project: MakeProject, aether: Aether, database: str
+    make_project: MakeProject, aether: Aether, database_url: str
 ) -> None:
     """A table made of integers, then replaced by 1.5, 3.0, 4.5: the table holds 1.5, 3.0,
     4.5 (it used to keep its integer column and hold 2, 3, 4 in DuckDB and PostgreSQL)."""
-    project = table_project(make_project, database)
+    project = table_project(make_project, database_url)
     run_ok(aether, project)
-    assert sorted(query(database, "SELECT n FROM doubled")) == [(2,), (4,), (6,)]
+    assert sorted(query(database_url, "SELECT n FROM doubled")) == [(2,), (4,), (6,)]
 
     run_ok(aether, project, "--params", "factor=1.5")
 
-    assert sorted(query(database, "SELECT n FROM doubled")) == [(1.5,), (3.0,), (4.5,)]
+    assert sorted(query(database_url, "SELECT n FROM doubled")) == [(1.5,), (3.0,), (4.5,)]
 
 
-@pytest.mark.parametrize("database", ["duckdb", "postgresql"], indirect=True)
+@pytest.mark.parametrize("database_url", ["duckdb", "postgresql"], indirect=True)
 def test_appending_rows_the_table_would_cast_fails_in_one_line(
-    make_project: MakeProject, aether: Aether, database: str
+    make_project: MakeProject, aether: Aether, database_url: str
 ) -> None:
     """Appending 1.5 to an integer table fails the node in one line naming the column; the
     table keeps exactly its rows (nothing cast, nothing half appended)."""
     # Not SQLite: it stores 1.5 in an integer column as 1.5, nothing is cast.
-    project = table_project(make_project, database, save_args="{if_exists: append}")
+    project = table_project(make_project, database_url, save_args="{if_exists: append}")
     run_ok(aether, project)
 
     result = aether(project, "run", "--params", "factor=1.5")
@@ -103,7 +92,7 @@ def test_appending_rows_the_table_would_cast_fails_in_one_line(
     assert result.returncode == 1, result.stdout + result.stderr
     assert_no_traceback(result)
     assert "would change values" in result.stdout and "n: table" in result.stdout, result.stdout
-    assert sorted(query(database, "SELECT n FROM doubled")) == [(2,), (4,), (6,)]
+    assert sorted(query(database_url, "SELECT n FROM doubled")) == [(2,), (4,), (6,)]
 
 
 def test_a_name_holding_percent_and_quote_publishes_every_time(
@@ -282,12 +271,12 @@ def shaped(rows, kind):
 
 @pytest.mark.parametrize(("before", "after"), [("int", "text"), ("bool", "float")])
 def test_a_replace_with_other_column_types_is_published(
-    make_project: MakeProject, aether: Aether, database: str, before: str, after: str
+    make_project: MakeProject, aether: Aether, database_url: str, before: str, after: str
 ) -> None:
     """Integers replaced by text, booleans by floats: the publish recreates the table with
     the new types and the values read back as written (it used to fail on PostgreSQL and
     DuckDB, the old column types refusing the new values)."""
-    project = table_project(make_project, database, nodes=SHAPES)
+    project = table_project(make_project, database_url, nodes=SHAPES)
     pipeline = project / "conf/base/pipeline.yml"
     pipeline.write_text(
         pipeline.read_text()
@@ -301,7 +290,7 @@ def test_a_replace_with_other_column_types_is_published(
 
     import pandas as pd
 
-    engine = create_engine(database, poolclass=NullPool)
+    engine = create_engine(database_url, poolclass=NullPool)
     with engine.connect() as connection:
         read = pd.read_sql("SELECT n FROM doubled", connection)["n"].tolist()
     engine.dispose()

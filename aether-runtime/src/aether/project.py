@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -65,6 +66,9 @@ class AetherContext:
         settings: `[tool.aether]` of the project's pyproject.toml.
         run_id: This run's id (a UTC timestamp and a random suffix).
         logger: The `aether` logger.
+        param_overrides: The `--params` overrides applied to `params`.
+        loaded_at: When loading began (seconds since the epoch): a project file modified
+            after it may have been read either way.
     """
 
     project_path: Path
@@ -77,6 +81,8 @@ class AetherContext:
     settings: dict[str, Any] = field(default_factory=dict)
     run_id: str = field(default_factory=lambda: new_run_id())
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("aether"))
+    param_overrides: dict[str, Any] = field(default_factory=dict)
+    loaded_at: float = field(default_factory=time.time)
     _project_dag: Pipeline | None = field(default=None, repr=False)
 
     @property
@@ -183,6 +189,7 @@ def load_context(
         CatalogError: catalog.yml is wrong.
         PipelineError: pipeline.yml is wrong.
     """
+    loaded_at = time.time()  # before any file is read
     root, settings, loader = _read_configuration(project, env)
     parameters = apply_overrides(loader.get("parameters.yml", deep=True).data, params or {})
     catalog = build_catalog(root, loader, parameters)
@@ -197,6 +204,8 @@ def load_context(
         pipelines=pipelines,
         default_pipeline=default,
         settings=settings,
+        param_overrides=dict(params or {}),
+        loaded_at=loaded_at,
         # Built now so that conflicting pipelines are refused by every command.
         _project_dag=union_of(pipelines, shown),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aether.assets.evaluation import AssetEvaluator
+from aether.assets.memo import EvaluationMemo
 from aether.assets.status import AssetStatus, Evaluation
 from aether.durations import format_age
 from aether.project import AetherContext
@@ -22,15 +23,22 @@ DOWN_STATUSES = (Status.MISSING, Status.FAILED)
 
 
 def evaluate(
-    ctx: AetherContext, store: StateStore, *, record: bool = False, reobserve: bool = False
+    ctx: AetherContext,
+    store: StateStore,
+    *,
+    record: bool = False,
+    reobserve: bool = False,
+    memo: EvaluationMemo | None = None,
 ) -> Evaluation:
     """Every asset of the project evaluated on the union of its pipelines (one truth);
     ``record``: store what was newly seen of sources (their data time starts then);
     ``reobserve``: read data that is costly to hash (a table, an API) as a run does, rather
-    than judge it by its signature or last observation as a look does."""
+    than judge it by its signature or last observation as a look does; ``memo``: the last
+    evaluation remembered, of which only what changed is judged again, and where this one
+    is kept."""
     project = ctx.project_pipeline()
     evaluator = AssetEvaluator(
-        project, ctx.catalog, store, ctx.params, ctx.project_path, reobserve=reobserve
+        project, ctx.catalog, store, ctx.params, ctx.project_path, reobserve=reobserve, memo=memo
     )
     evaluation = evaluator.evaluate()
     if record:
@@ -38,16 +46,20 @@ def evaluate(
     return evaluation
 
 
-def pipeline_status(ctx: AetherContext, pipeline_name: str | None = None) -> list[AssetStatus]:
+def pipeline_status(
+    ctx: AetherContext, pipeline_name: str | None = None, *, memo: EvaluationMemo | None = None
+) -> list[AssetStatus]:
     """Every asset of the project with its status, sources first, then in run order.
 
     ``pipeline_name`` only filters what is returned to that pipeline's datasets: verdicts
-    are always those of the whole project.
+    are always those of the whole project. ``memo``: the project's memo, if one was looked
+    at before it was loaded (default: the memo of ``ctx``).
     """
     shown = ctx.pipeline(pipeline_name).datasets() if pipeline_name else None
     ctx.project_pipeline().toposorted()  # a cycle is refused before the state is touched
     with ctx.state_store() as store:
-        evaluation = evaluate(ctx, store, record=True)
+        memo = memo or EvaluationMemo.for_context(ctx)
+        evaluation = evaluate(ctx, store, record=True, memo=memo)
     statuses = evaluation.statuses.values()
     return [s for s in statuses if shown is None or s.name in shown]
 

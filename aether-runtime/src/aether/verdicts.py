@@ -101,6 +101,11 @@ class Reason:
         # A read-only copy: a reason is a value, shared between statuses and nodes.
         object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A read-only mapping cannot be pickled: a remembered evaluation (aether.assets.memo)
+        # stores the details as a dict, made read-only again when read back.
+        return (Reason, (self.kind, dict(self.details)))
+
     @property
     def text(self) -> str:
         """The reason in words, as ``aether status`` and ``aether run`` show it."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from aether.assets.fingerprint import (
     node_parts,
     params_for,
 )
+from aether.assets.memo import EvaluationMemo, Prior, data_signatures
 from aether.assets.observation import SourceObserver
 from aether.assets.probes import StoreProbe, observing_error
 from aether.assets.signatures import signature_version
@@ -70,6 +71,7 @@ class AssetEvaluator:
         *,
         now: float | None = None,
         reobserve: bool = True,
+        memo: EvaluationMemo | None = None,
     ) -> None:
         self.pipeline = pipeline
         # False for a look (`aether status`): data that is costly to hash is never read.
@@ -82,8 +84,18 @@ class AssetEvaluator:
         names = pipeline.datasets()
         # The stored (catalog-declared) datasets: a set, as membership is asked per input.
         self.assets: frozenset[str] = frozenset(n for n in names if catalog.is_declared(n))
-        # Parts are decoded only for the few heads whose fingerprint differs (see _why).
-        self._heads: dict[str, Head] = store.heads(sorted(self.assets), include_parts=False)
+        # The state store's generation is read before its heads: a change in between makes
+        # the memo written from them unusable, never wrong.
+        self._memo = memo
+        self._generation = store.generation() if memo is not None else None
+        self._prior = memo.prior(self._generation) if memo is not None else None
+        # Parts are decoded only for the few heads whose fingerprint differs (see _why). With
+        # a prior evaluation to build on, only the heads of what is judged again are read.
+        self._heads: dict[str, Head | None] = {}
+        self._all_heads = False
+        self._reused_assets: frozenset[str] = frozenset()
+        if self._prior is None:
+            self._read_all_heads()
         sources = (n for n in self.assets if n not in pipeline.producers)
         self._probe = StoreProbe(catalog)
         # Outputs whose content was found unchanged under a new signature: name -> (run id,
@@ -113,14 +125,104 @@ class AssetEvaluator:
         """
         if now is not None:
             self._now = now
+        prior = _Remembered.of(self._prior)
+        self._prior = None  # a prior holds for the first pass only
+        # The data's signatures are taken before it is judged (a prior took them already).
+        taken_at = prior.taken_at if prior is not None else time.time()
+        if prior is not None:
+            data: Mapping[str, tuple[str, Any]] = prior.data
+        else:
+            data = data_signatures(self.catalog, self.assets) if self._memo is not None else {}
+        sources, reused = self._reusable(prior) if prior is not None else (frozenset(), frozenset())
+        self._reused_assets = self._stored_assets_of(sources, reused)
+        if prior is not None:
+            self._read_heads_for(reused)
+        elif not self._all_heads:
+            self._read_all_heads()
         self._statuses, self._nodes, self._upstream = {}, {}, {}
         self._as_last_observed, self._unverified_nodes = {}, {}
         for source in sorted(self.pipeline.free_inputs()):
             if source in self.assets:
-                self._statuses[source] = self._source_status(source)
+                if prior is not None and source in sources:
+                    self._statuses[source] = prior.statuses[source]
+                else:
+                    self._statuses[source] = self._source_status(source)
         for item in self.pipeline.toposorted():
-            self._nodes[item.name] = self._judge_node(item)
+            if prior is not None and item.name in reused:
+                self._nodes[item.name] = self._reuse_node(item, prior)
+            else:
+                self._nodes[item.name] = self._judge_node(item)
+        self._remember(data, taken_at)
         return Evaluation(self.pipeline, self.assets, self._statuses, self._nodes, self._now)
+
+    def _reusable(self, prior: _Remembered) -> tuple[frozenset[str], frozenset[str]]:
+        """The sources, and the nodes, whose verdicts the prior evaluation still gives:
+        nothing they read or write changed, and nothing upstream of them is judged again."""
+        sources = frozenset(
+            name
+            for name in self.pipeline.free_inputs()
+            if name in self.assets and name in prior.statuses and name not in prior.changed
+        )
+        nodes: set[str] = set()
+        for item in self.pipeline.toposorted():
+            stored = [o for o in item.outputs if o in self.assets]
+            if item.name not in prior.nodes or any(
+                o not in prior.statuses or o in prior.changed for o in stored
+            ):
+                continue
+            if all(self._unchanged_input(name, sources, nodes) for name in item.dataset_inputs):
+                nodes.add(item.name)
+        return sources, frozenset(nodes)
+
+    def _unchanged_input(self, name: str, sources: frozenset[str], nodes: set[str]) -> bool:
+        producer = self.pipeline.producers.get(name)
+        if producer is None:
+            return name in sources or name not in self.assets
+        return producer in nodes
+
+    def _stored_assets_of(self, sources: frozenset[str], nodes: frozenset[str]) -> frozenset[str]:
+        """The stored assets whose status this pass takes from the prior evaluation."""
+        outputs = (o for name in nodes for o in self.pipeline.node(name).outputs)
+        return sources | frozenset(o for o in outputs if o in self.assets)
+
+    def _reuse_node(self, item: Node, prior: _Remembered) -> NodeState:
+        for output in item.outputs:
+            if output in self.assets:
+                self._statuses[output] = prior.statuses[output]
+        self._upstream[item.name] = self._upstream_problem(item)
+        return prior.nodes[item.name]
+
+    def _remember(self, data: Mapping[str, tuple[str, Any]], taken_at: float) -> None:
+        """Keep this pass for the next process (see aether.assets.memo)."""
+        if self._memo is None or not data:
+            return
+        if self._generation is None:  # the heads moved since it was read: read it again
+            self._generation = self.store.generation()
+        self._memo.remember(
+            statuses=self._statuses,
+            nodes=self._nodes,
+            data=data,
+            taken_at=taken_at,
+            generation=self._generation,
+            catalog=self.catalog,
+        )
+
+    def _read_all_heads(self) -> None:
+        self._heads = dict(self.store.heads(sorted(self.assets), include_parts=False))
+        self._all_heads = True
+
+    def _read_heads_for(self, reused: frozenset[str]) -> None:
+        """The heads of the outputs of the nodes judged again (the others come from the
+        prior evaluation)."""
+        wanted = [
+            output
+            for item in self.pipeline.nodes
+            if item.name not in reused
+            for output in item.outputs
+            if output in self.assets
+        ]
+        found = self.store.heads(wanted, include_parts=False) if wanted else {}
+        self._heads = {name: found.get(name) for name in wanted}
 
     def _judge_node(self, item: Node) -> NodeState:
         state = self.node_state(item)
@@ -156,6 +258,11 @@ class AssetEvaluator:
 
     def head(self, name: str) -> Head | None:
         """The head of a stored asset as last read (see :meth:`refresh`)."""
+        return self._head_of(name)
+
+    def _head_of(self, name: str) -> Head | None:
+        if name not in self._heads and not self._all_heads:
+            self._heads[name] = self.store.heads([name], include_parts=False).get(name)
         return self._heads.get(name)
 
     def node_state(self, item: Node) -> NodeState:
@@ -178,6 +285,9 @@ class AssetEvaluator:
 
     def input_version(self, name: str) -> tuple[str | None, float | None]:
         """The version of a dataset as a consumer would read it now, and its data time."""
+        if name in self._reused_assets:  # as the prior evaluation found it: unchanged since
+            status = self._statuses[name]
+            return status.version, status.data_time
         if name not in self.assets:  # in memory: what its producer would make now
             producer = self.pipeline.producers.get(name)
             state = self._nodes.get(producer) if producer else None
@@ -187,7 +297,7 @@ class AssetEvaluator:
         if name not in self.pipeline.producers:
             observed = self.observe_source(name)
             return observed.version, observed.data_time
-        head = self._heads.get(name)
+        head = self._head_of(name)
         materialization = head.materialization if head else None
         if materialization is None:
             return None, None
@@ -227,11 +337,22 @@ class AssetEvaluator:
     def record_observations(self) -> None:
         """Store what was newly observed of sources (their data time starts when first seen),
         and the new signatures of outputs found unchanged in content."""
-        self._sources.record(self._now)
-        for name, (run_id, version, signature) in self._refreshed.items():
-            self.store.refresh_signature(name, run_id, version, signature)
-            head = self._heads[name]
-            if head.materialization is not None and head.materialization.run_id == run_id:
+        sources = self._sources.take_pending()
+        signatures = [(name, *refreshed) for name, refreshed in self._refreshed.items()]
+        if not sources and not signatures:
+            return
+        remembered = self._memo.written_at_generation if self._memo is not None else None
+        after = self.store.record_looked_at(sources, signatures, self._now, remembered)
+        if self._memo is not None and after is not None:
+            # Only what this evaluation saw was written since it was remembered: it stands.
+            self._memo.restamp(after)
+        for name, (run_id, _, signature) in self._refreshed.items():
+            head = self._head_of(name)
+            if (
+                head is not None
+                and head.materialization is not None
+                and head.materialization.run_id == run_id
+            ):
                 made = replace(head.materialization, signature=signature)
                 self._heads[name] = replace(head, materialization=made)
         self._refreshed.clear()
@@ -260,17 +381,23 @@ class AssetEvaluator:
         wanted = [n for n in names if n in self.assets]
         self.restat(wanted)
         if wanted:
-            self._heads.update(self.store.heads(wanted, include_parts=False))
+            self._generation = None  # what the memo is kept against moved
+            found = self.store.heads(wanted, include_parts=False)
+            self._heads.update({name: found.get(name) for name in wanted})
 
     def restat(self, names: Iterable[str]) -> None:
         """Forget the signatures read of ``names``: the next look stats them again."""
+        names = list(names)
+        self._reused_assets -= set(names)  # read again, not as the prior evaluation found it
         self._probe.forget(names)
 
     def committed(self, materializations: Iterable[Materialization], at: float) -> None:
         """The heads a node of this run has just committed (status ok), taken as written
         rather than read back: the run holds the project lock, so no one else writes them."""
+        self._generation = None  # what the memo is kept against moved
         for materialization in materializations:
             name = materialization.asset
+            self._reused_assets -= {name}
             if name in self.assets:
                 self._probe.forget([name])
                 self._heads[name] = Head(name, HeadStatus.OK, materialization, None, at)
@@ -301,7 +428,7 @@ class AssetEvaluator:
         return self._apply_checks(status, valid_since=observed.data_time)
 
     def _output_status(self, item: Node, state: NodeState, name: str) -> AssetStatus:
-        head = self._heads.get(name)
+        head = self._head_of(name)
         made = head.materialization if head else None
         verdict = self._own_verdict(item, state, name, head)
         upstream = self._upstream[item.name] if verdict is None else None
@@ -456,6 +583,24 @@ class AssetEvaluator:
             # look does not read it all again.
             self._refreshed[name] = (made.run_id, made.version, current)
         return content or signature_version(current)
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    """A prior evaluation with its verdicts read back."""
+
+    changed: frozenset[str]
+    statuses: Mapping[str, AssetStatus]
+    nodes: Mapping[str, NodeState]
+    data: Mapping[str, tuple[str, Any]]
+    taken_at: float
+
+    @classmethod
+    def of(cls, prior: Prior | None) -> _Remembered | None:
+        verdicts = prior.verdicts() if prior is not None else None
+        if prior is None or verdicts is None:
+            return None
+        return cls(prior.changed, *verdicts, prior.data, prior.taken_at)
 
 
 _UNREAD = (

@@ -57,11 +57,12 @@ class SourceObserver:
             self._observed[name] = self._observe(name, now)
         return self._observed[name]
 
-    def record(self, now: float) -> None:
-        """Store what was newly observed (a source's data time starts when first seen)."""
-        for name, (version, signature, first_seen) in self._pending.items():
-            self.store.record_source_observation(name, version, signature, first_seen, now)
+    def take_pending(self) -> list[tuple[str, str, Any, float]]:
+        """What was newly observed and not yet stored (asset, version, signature, first
+        seen: a source's data time starts when first seen), handed over to be stored."""
+        pending = [(name, *observed) for name, observed in self._pending.items()]
         self._pending.clear()
+        return pending
 
     def _observe(self, name: str, now: float) -> Observation:
         dataset = self.catalog.get(name)

@@ -103,9 +103,14 @@ def print_table(
 def _join(
     row: list[str], widths: list[int], styles: dict[int, dict[str, str]] | None, bold: bool = False
 ) -> str:
+    last = len(row) - 1
+    if styles is None and not bold:  # not a terminal: the common case of thousands of rows
+        return "  ".join(
+            [c if i == last else c.ljust(widths[i]) for i, c in enumerate(row)]
+        ).rstrip()
     parts = []
     for index, cell in enumerate(row):
-        padded = cell if index == len(row) - 1 else cell.ljust(widths[index])
+        padded = cell if index == last else cell.ljust(widths[index])
         style = (styles or {}).get(index, {}).get(cell.split(" ")[0])
         if style:
             padded = f"\033[{_ANSI[style]}m{padded}\033[0m"

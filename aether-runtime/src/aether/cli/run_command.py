@@ -51,7 +51,7 @@ def run_command(
     selection, chosen = _selection(nodes, from_nodes, to_nodes, tags)
     create_runner(runner, workers)  # a bad --runner/--workers: refused before anything
     key = run_shortcut.request_key(pipeline, params, chosen)
-    look, known = run_shortcut.look_first(project, env, key, started, force or dry_run)
+    memo, known = run_shortcut.look_first(project, env, overrides, key, started, force or dry_run)
     if known is not None:
         return report_outcome(known, "")
     reporter = ProgressReporter()
@@ -64,14 +64,13 @@ def run_command(
             if dry_run:
                 print_plan(plan_dry_run(setup, force=force))
                 return 0
-            look = look.with_data(setup.ctx) if look else None
             outcome = execute_run(setup, options)
     except RunInterrupted as stop:
         reporter.stop()
         print_interrupted(stop, resume_command(pipeline, env, params, selection))
         return stop.exit_code
-    if look is not None:
-        run_shortcut.remember(setup, outcome, key, look)
+    if memo is not None:
+        run_shortcut.remember(outcome, key, memo)
     return report_outcome(outcome, resume_command(pipeline, env, params, selection))
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from aether.assets.memo import EvaluationMemo
     from aether.project import AetherContext
-    from aether.status_cache import Look
 
 from aether.cli.output import console, print_json, print_table, table
 from aether.verdicts import Status
@@ -35,14 +35,12 @@ def status_command(
 
     if show_history:
         return history_command(load_context(project, env=env), window, as_json)
-    from aether import status_cache
-
     form = "json" if as_json else "table"
     name = f"{pipeline or 'all'}-{form}"
-    look = status_cache.look_at(project, env)  # before anything is evaluated
-    view = _usable(status_cache.answer(look, name), form) or _evaluated_view(
-        look, project, env, pipeline, form
-    )
+    from aether.assets.memo import EvaluationMemo
+
+    memo = EvaluationMemo.before_loading(project, env)
+    view = _remembered(memo, name, pipeline, form) or _evaluated(project, env, pipeline, form, memo)
     if as_json:
         print_json({"assets": view["assets"]})
     else:
@@ -50,9 +48,63 @@ def status_command(
     return 1 if exit_code and view["unwell"] else 0
 
 
+def _remembered(
+    memo: EvaluationMemo | None, name: str, pipeline: str | None, form: str
+) -> dict[str, Any] | None:
+    """What ``status`` prints, from the last evaluation and without loading the project, if
+    nothing it depends on changed since (aether.assets.memo); None otherwise."""
+    if memo is None:
+        return None
+    prior = memo.prior_now()
+    if prior is None or prior.changed:
+        return None
+    memo.settle(prior)
+    kept = _usable(memo.view(name, prior), form)
+    if kept is not None:
+        return kept
+    verdicts = prior.verdicts()
+    shown = prior.pipelines.get(pipeline) if pipeline is not None else None
+    if verdicts is None or (pipeline is not None and shown is None):
+        return None  # loading says which pipeline is not there
+    statuses = [s for s in verdicts[0].values() if shown is None or s.name in shown]
+    view = _view(statuses, form)
+    memo.keep_view(name, view, prior.token)
+    return view
+
+
+def _evaluated(
+    project: Path | None,
+    env: str | None,
+    pipeline: str | None,
+    form: str,
+    looked: EvaluationMemo | None,
+) -> dict[str, Any]:
+    from aether.assets.memo import EvaluationMemo
+    from aether.project import load_context
+    from aether.status import pipeline_status
+
+    ctx = load_context(project, env=env)
+    memo = EvaluationMemo.for_context(ctx, looked=looked)
+    view = _view(pipeline_status(ctx, pipeline, memo=memo), form)
+    if memo.written is not None:  # this evaluation is remembered: so is what it printed
+        memo.keep_view(f"{pipeline or 'all'}-{form}", view, memo.written)
+    return view
+
+
+def _view(statuses: list[Any], form: str) -> dict[str, Any]:
+    """What ``status`` prints of ``statuses``, in plain values (kept for the next look)."""
+    if form == "json":
+        view: dict[str, Any] = {"assets": [s.as_dict() for s in statuses]}
+    else:
+        title, rows = _table(statuses)
+        view = {"title": title, "rows": rows}
+    view["unwell"] = any(s.status is not Status.FRESH for s in statuses)
+    return view
+
+
 def _usable(view: Any, form: str) -> dict[str, Any] | None:
-    """A cached view of the shape this module stores (a hand-edited cache file may hold
-    anything: then the project is evaluated)."""
+    """A kept view of the shape this module keeps (a hand-edited file may hold anything:
+    then the view is made again)."""
     if not isinstance(view, dict) or not isinstance(view.get("unwell"), bool):
         return None
     if form == "json":
@@ -62,38 +114,15 @@ def _usable(view: Any, form: str) -> dict[str, Any] | None:
     rows = view.get("rows")
     if not isinstance(view.get("title"), str) or not isinstance(rows, list):
         return None
-    cells = [cell for row in rows if isinstance(row, list) for cell in row]
-    if len(cells) != len(rows) * len(_COLUMNS) or not all(_is_cell(c) for c in cells):
+    # Cells are printed with str(): a row of the wrong length is all that could break.
+    width = len(_COLUMNS)
+    if not all(isinstance(row, list) and len(row) == width for row in rows):
         return None
     return view
 
 
-def _is_cell(cell: Any) -> bool:
-    return cell is None or isinstance(cell, str)
-
-
-def _evaluated_view(
-    look: Look, project: Path | None, env: str | None, pipeline: str | None, form: str
-) -> dict[str, Any]:
-    from aether import status_cache
-    from aether.project import load_context
-    from aether.status import pipeline_status
-
-    ctx = load_context(project, env=env)
-    look = look.with_data(ctx)
-    statuses = pipeline_status(ctx, pipeline)
-    view = _json_view(statuses) if form == "json" else _table_view(statuses)
-    view["unwell"] = any(s.status is not Status.FRESH for s in statuses)
-    status_cache.write(ctx, f"{pipeline or 'all'}-{form}", statuses, view, look)
-    return view
-
-
-def _json_view(statuses: list[Any]) -> dict[str, Any]:
-    return {"assets": [s.as_dict() for s in statuses]}
-
-
-def _table_view(statuses: list[Any]) -> dict[str, Any]:
-    """The table's title and rows (only what the table shows: cheaper than the JSON)."""
+def _table(statuses: list[Any]) -> tuple[str, list[list[str | None]]]:
+    """The table's title and rows."""
     rows = []
     counts: dict[str, int] = {}
     for s in statuses:
@@ -106,7 +135,7 @@ def _table_view(statuses: list[Any]) -> dict[str, Any]:
         rows.append([s.name, label, _when(s.last_materialized), s.run_id, detail])
         counts[s.status.value] = counts.get(s.status.value, 0) + 1
     title = f"{len(statuses)} assets: " + ", ".join(f"{n} {k}" for k, n in counts.items())
-    return {"title": title, "rows": rows}
+    return title, rows
 
 
 def history_command(ctx: AetherContext, window: str, as_json: bool) -> int:

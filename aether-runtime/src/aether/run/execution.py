@@ -11,6 +11,7 @@ from typing import Any
 
 from aether.alerts import read_webhook, send_alerts
 from aether.assets.evaluation import AssetEvaluator
+from aether.assets.memo import EvaluationMemo
 from aether.assets.planner import plan_project_run
 from aether.assets.status import Evaluation
 from aether.assets.tracking import AssetTracker, record_transitions
@@ -138,7 +139,10 @@ def _tracked_run(setup: RunSetup, store: StateStore, options: RunOptions) -> Run
     # Finish the renames a killed run left half done, before its attempts are aborted.
     repair_interrupted_publishes(store, ctx.catalog)
     remove_abandoned_copies(ctx.catalog, setup.project.producers)  # only what nodes write
-    evaluator = AssetEvaluator(setup.project, ctx.catalog, store, ctx.params, ctx.project_path)
+    memo = EvaluationMemo.for_context(ctx)  # judges again only what changed; kept after
+    evaluator = AssetEvaluator(
+        setup.project, ctx.catalog, store, ctx.params, ctx.project_path, memo=memo
+    )
     aborted = {attempt.node for attempt in store.abort_running_attempts()}
     # Outside local folders, only what a killed node staged is looked for (one query each).
     remove_abandoned_stages(

@@ -215,6 +215,33 @@ class StateStore(ABC):
         absent from the result. ``include_parts=False`` leaves each materialization's
         ``parts`` empty, which is cheaper when only fingerprints are compared."""
 
+    def record_looked_at(
+        self,
+        sources: Sequence[tuple[str, str, dict[str, Any] | None, float]],
+        signatures: Sequence[tuple[str, str, str, dict[str, Any]]],
+        observed_at: float,
+        expected_generation: str | None,
+    ) -> str | None:
+        """Record what an evaluation looked at: new source observations (asset, version,
+        signature, first seen) and outputs' new signatures (asset, run id, version,
+        signature), as :meth:`record_source_observation` and :meth:`refresh_signature` do.
+
+        Returns:
+            The generation after these writes if it was ``expected_generation`` before them
+            (nothing else was written since the evaluation read it), else None.
+        """
+        for name, version, signature, first_seen in sources:
+            self.record_source_observation(name, version, signature, first_seen, observed_at)
+        for asset, run_id, version, found in signatures:
+            self.refresh_signature(asset, run_id, version, found)
+        return None
+
+    def generation(self) -> str | None:
+        """A token that changes whenever anything a verdict reads changes: heads,
+        materializations, check results, source observations (not history or attempts).
+        None: this store cannot tell, so nothing may be reused across processes on its word."""
+        return None
+
     @abstractmethod
     def record_transitions(self, transitions: Sequence[Transition]) -> None:
         """Append status changes to the history."""

@@ -97,7 +97,53 @@ END;
 CREATE INDEX transitions_kind ON transitions (reason_kind);
 """
 
-MIGRATIONS: tuple[str, ...] = (_VERSION_1, _VERSION_2, _VERSION_3)
+# Version 4: a generation counter that every change to what a verdict reads moves (heads,
+# materializations, check results, source observations; not history or attempts), kept by
+# triggers so that any writer moves it, a hand edit in the sqlite3 shell included. An
+# evaluation remembered between processes (aether.assets.memo) holds only while it is unmoved.
+# The store's own random id goes with it: a store deleted and made again counts from 0 again.
+_VERSION_4 = """
+INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', 0);
+INSERT OR REPLACE INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))));
+CREATE TRIGGER generation_heads_insert AFTER INSERT ON heads BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = 'generation';
+END;
+CREATE TRIGGER generation_heads_update AFTER UPDATE ON heads BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = 'generation';
+END;
+CREATE TRIGGER generation_heads_delete AFTER DELETE ON heads BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = 'generation';
+END;
+CREATE TRIGGER generation_materializations_insert AFTER INSERT ON materializations BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = 'generation';
+END;
+CREATE TRIGGER generation_materializations_update AFTER UPDATE ON materializations BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = 'generation';
+END;
+CREATE TRIGGER generation_materializations_delete AFTER DELETE ON materializations BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = 'generation';
+END;
+CREATE TRIGGER generation_check_results_insert AFTER INSERT ON check_results BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = 'generation';
+END;
+CREATE TRIGGER generation_check_results_update AFTER UPDATE ON check_results BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = 'generation';
+END;
+CREATE TRIGGER generation_check_results_delete AFTER DELETE ON check_results BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = 'generation';
+END;
+CREATE TRIGGER generation_sources_insert AFTER INSERT ON sources BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = 'generation';
+END;
+CREATE TRIGGER generation_sources_update AFTER UPDATE ON sources BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = 'generation';
+END;
+CREATE TRIGGER generation_sources_delete AFTER DELETE ON sources BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = 'generation';
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_VERSION_1, _VERSION_2, _VERSION_3, _VERSION_4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -204,6 +204,10 @@ class SQLiteStateStore(StateStore):
                 ).fetchall()
         return {row[0]: _head(row, include_parts) for row in rows}
 
+    def generation(self) -> str | None:
+        with self._read() as cur:
+            return _generation(cur)
+
     def record_transitions(self, transitions: Sequence[Transition]) -> None:
         with self._guard(), self._write() as cur:
             cur.executemany(
@@ -287,21 +291,31 @@ class SQLiteStateStore(StateStore):
     ) -> None:
         seen = time.time() if observed_at is None else observed_at
         with self._guard(), self._write() as cur:
-            cur.execute(
-                "INSERT OR REPLACE INTO sources (asset, version, signature, first_seen, "
-                "observed_at) VALUES (?, ?, ?, ?, ?)",
-                (asset, version, to_json(signature, asset), first_seen, seen),
-            )
+            _insert_source(cur, asset, version, signature, first_seen, seen)
 
     def refresh_signature(
         self, asset: str, run_id: str, version: str, signature: dict[str, Any]
     ) -> None:
         with self._guard(), self._write() as cur:
-            cur.execute(
-                "UPDATE materializations SET signature = ? WHERE run_id = ? AND version = ? "
-                "AND id = (SELECT materialization_id FROM heads WHERE asset = ?)",
-                (to_json(signature, asset), run_id, version, asset),
-            )
+            _update_signature(cur, asset, run_id, version, signature)
+
+    def record_looked_at(
+        self,
+        sources: Sequence[tuple[str, str, dict[str, Any] | None, float]],
+        signatures: Sequence[tuple[str, str, str, dict[str, Any]]],
+        observed_at: float,
+        expected_generation: str | None,
+    ) -> str | None:
+        # One transaction: the generation read at its start tells whether anyone else wrote
+        # since the evaluation read the state; the one read at its end is then ours alone.
+        with self._guard(), self._write() as cur:
+            before = _generation(cur)
+            for name, version, signature, first_seen in sources:
+                _insert_source(cur, name, version, signature, first_seen, observed_at)
+            for asset, run_id, version, found in signatures:
+                _update_signature(cur, asset, run_id, version, found)
+            after = _generation(cur)
+        return after if before is not None and before == expected_generation else None
 
     def source_observations(
         self, assets: Iterable[str] | None = None
@@ -350,6 +364,39 @@ def _head(row: tuple[Any, ...], include_parts: bool = True) -> Head:
             from_json(sig), dt,
         )  # fmt: skip
     return Head(asset, HeadStatus(status), m, error, updated_at)
+
+
+def _generation(cur: sqlite3.Cursor) -> str | None:
+    query = "SELECT key, value FROM meta WHERE key IN ('store_id', 'generation')"
+    rows = dict(cur.execute(query).fetchall())
+    if len(rows) != 2:
+        return None
+    return f"{rows['store_id']}:{rows['generation']}"
+
+
+def _insert_source(
+    cur: sqlite3.Cursor,
+    asset: str,
+    version: str,
+    signature: dict[str, Any] | None,
+    first_seen: float,
+    observed_at: float,
+) -> None:
+    cur.execute(
+        "INSERT OR REPLACE INTO sources (asset, version, signature, first_seen, observed_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (asset, version, to_json(signature, asset), first_seen, observed_at),
+    )
+
+
+def _update_signature(
+    cur: sqlite3.Cursor, asset: str, run_id: str, version: str, signature: dict[str, Any]
+) -> None:
+    cur.execute(
+        "UPDATE materializations SET signature = ? WHERE run_id = ? AND version = ? "
+        "AND id = (SELECT materialization_id FROM heads WHERE asset = ?)",
+        (to_json(signature, asset), run_id, version, asset),
+    )
 
 
 def _insert_checks(

@@ -1,5 +1,6 @@
 """``aether run`` answers "everything is fresh" without loading the project only when the
-same run found nothing to do and nothing has changed since; anything else runs as usual."""
+same run left every node it selected fresh and nothing has changed since; anything else
+runs as usual."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from typing import Any
 import pytest
 
 import aether.run
-from aether import status_cache
 from aether.cli.run_command import run_command
 from aether.cli.run_shortcut import request_key
 from aether.errors import AetherError
@@ -31,6 +31,11 @@ def _age(project: Path) -> None:
     for folder, _, names in os.walk(project):
         for path in [folder, *(os.path.join(folder, n) for n in names)]:
             os.utime(path, (LONG_AGO, LONG_AGO))
+
+
+def _note(project: Path) -> Path:
+    key = request_key(None, None, SELECTION)
+    return project / ".aether" / "cache" / f"view-local-{key}.json"
 
 
 def _run(project: Path, **options: Any) -> int:
@@ -137,16 +142,27 @@ def test_a_bad_runner_is_refused_even_when_nothing_is_to_do(settled: Path) -> No
     assert refused.value.exit_code == 2
 
 
-def test_only_a_run_that_found_nothing_to_do_leaves_a_note(
-    make_project: Callable[..., Path],
+def test_only_a_run_that_left_everything_fresh_leaves_a_note(
+    make_project: Callable[..., Path], loads: list[str]
 ) -> None:
     project = make_project()
-    note = status_cache.cache_path(project, None, request_key(None, None, SELECTION))
+    pipeline = project / "conf" / "base" / "pipeline.yml"
+    working = pipeline.read_text()
+    failing = "transformation: mini.nodes.boom\n        inputs: {rows: numbers}"
+    pipeline.write_text(
+        working.replace(
+            "transformation: mini.nodes.total\n        inputs: {rows: doubled}", failing
+        )
+    )
 
+    assert _run(project) == 1  # a node failed
+    assert not _note(project).exists()
+    pipeline.write_text(working)
+    _age(project)
     assert _run(project) == 0  # built everything
-    assert not note.exists()
-    assert _run(project) == 0  # nothing to do
-    assert note.exists()
+    assert _note(project).exists()
+    assert _run(project) == 0  # answered at once
+    assert loads == ["prepare_run", "prepare_run"]
 
 
 def test_a_bad_durability_is_refused_even_when_nothing_is_to_do(
@@ -169,8 +185,7 @@ def test_data_changed_while_a_run_evaluates_never_leaves_a_note(
     """The run found nothing to do, but the source changed after it looked (a copy with
     an old mtime, as ``cp -p`` makes): the next run must rebuild, not answer at once."""
     numbers = settled / "data" / "01_raw" / "numbers.csv"
-    note = status_cache.cache_path(settled, None, request_key(None, None, SELECTION))
-    note.unlink()
+    _note(settled).unlink()
     execute = aether.run.execute_run
 
     def executed_then_replaced(*args: Any, **kwargs: Any) -> Any:

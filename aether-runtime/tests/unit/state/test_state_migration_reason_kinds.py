@@ -69,7 +69,7 @@ def test_a_version_2_history_is_upgraded_with_the_kind_of_every_reason(tmp_path:
     with sqlite3.connect(path) as db:
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     db.close()
-    assert version == (str(schema.SCHEMA_VERSION),) == ("3",)
+    assert version == (str(schema.SCHEMA_VERSION),) == ("4",)
 
 
 def test_every_kind_the_upgrade_writes_is_a_reason_kind() -> None:
@@ -104,15 +104,16 @@ def test_new_transitions_store_their_kind(tmp_path: Path) -> None:
     assert found.reason_kind is ReasonKind.OVERDUE
 
 
-def test_a_file_newer_than_schema_3_is_still_refused(tmp_path: Path) -> None:
+def test_a_file_newer_than_this_schema_is_still_refused(tmp_path: Path) -> None:
     rows = [(f"a{i}", s, r, float(i)) for i, (s, r, _) in enumerate(OLD_HISTORY)]
     path = version_2_database(tmp_path / "state.db", rows)
     with sqlite3.connect(path) as db:
-        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(4),))
+        newer = schema.SCHEMA_VERSION + 1
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(newer),))
     db.close()
     before = path.read_bytes()
 
-    with pytest.raises(StateError, match=r"newer Aether \(schema 4\)"):
+    with pytest.raises(StateError, match=rf"newer Aether \(schema {newer}\)"):
         SQLiteStateStore(path)
 
     assert path.read_bytes() == before

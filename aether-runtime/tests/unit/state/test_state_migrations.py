@@ -50,7 +50,7 @@ def test_a_version_1_file_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None
         store.record_publish_journal(PublishJournal(2, "make_orders", {}, ()))
         journals = store.publish_journals()
 
-    assert stored_version(path) == SCHEMA_VERSION == 3
+    assert stored_version(path) == SCHEMA_VERSION == 4
     assert head.materialization is not None and head.materialization.version == "sha256:v1"
     assert head.materialization.signature == {"size": 3}
     assert [(a.id, a.status) for a in attempts] == [(1, "succeeded"), (2, "running")]
@@ -110,3 +110,20 @@ def test_a_newer_file_is_refused_byte_for_byte_untouched(tmp_path: Path) -> None
 
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.db"]
+
+
+def test_the_generation_moves_with_what_a_verdict_reads_and_only_that(tmp_path: Path) -> None:
+    path = old_database(tmp_path / "state.db")
+    with SQLiteStateStore(path) as store:
+        first = store.generation()
+        store.record_transitions([])
+        assert store.generation() == first  # history is not read by a verdict
+        store.record_source_observation("raw", "sha256:r2", {"size": 4}, first_seen=5.0)
+        second = store.generation()
+    assert second != first
+    # Any writer moves it, a hand edit in the sqlite3 shell included (triggers keep it).
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE heads SET error = 'edited by hand'")
+    db.close()
+    with SQLiteStateStore(path) as store:
+        assert store.generation() not in (first, second)

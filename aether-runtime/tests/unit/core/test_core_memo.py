@@ -1,6 +1,7 @@
-"""``aether status`` answers from its cache only while nothing its verdicts depend on
-changed: every change of data, configuration, code, state, referenced environment variable
-or clock (freshness) makes it evaluate afresh, and it never answers falsely fresh."""
+"""``aether status`` answers from the remembered evaluation (aether.assets.memo) only while
+nothing its verdicts depend on changed: every change of data, configuration, code, state,
+referenced environment variable or clock (freshness) makes it judge again what changed, and
+it never answers falsely fresh."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from pathlib import Path
 import pytest
 
 import aether.status
-from aether import redaction, status_cache
+from aether import redaction
+from aether.assets.memo import EvaluationMemo
 from aether.cli.status_command import status_command
 from aether.errors import ConfigError
 from aether.run import run_pipeline
@@ -37,7 +39,15 @@ def _status(project: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tu
 
 
 def _cached(project: Path, form: str = "table") -> object:
-    return status_cache.answer(status_cache.look_at(project, None), f"all-{form}")
+    """What a look without loading the project would print (None: it would load and judge
+    again what changed)."""
+    memo = EvaluationMemo.before_loading(project, None)
+    prior = memo.prior_now() if memo is not None else None
+    return memo.view(f"all-{form}", prior) if memo is not None and prior is not None else None
+
+
+def _kept(project: Path, name: str = "memo-local.json") -> Path:
+    return project / ".aether" / "cache" / name
 
 
 def _ran(project: Path, capsys: pytest.CaptureFixture[str]) -> Path:
@@ -64,12 +74,12 @@ def _own_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_an_unchanged_project_is_answered_from_the_cache(
-    built: Path, capsys: pytest.CaptureFixture[str]
+    built: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert _cached(built) is None
     first = _status(built, capsys)
 
     assert _cached(built) is not None
+    monkeypatch.setattr(aether.status, "pipeline_status", None)  # nothing is loaded or judged
     assert _status(built, capsys) == first
     assert "3 assets: 3 fresh" in first[1]
 
@@ -80,7 +90,8 @@ def test_json_and_table_are_cached_apart_and_print_what_an_evaluation_prints(
     evaluated = _status(built, capsys, "--json")
     cached = _status(built, capsys, "--json")
 
-    assert _cached(built, "json") is not None and _cached(built, "table") is None
+    assert _cached(built, "json") is not None
+    assert _cached(built, "json") != _cached(built, "table")
     assert cached == evaluated
     assert {a["name"] for a in json.loads(cached[1])["assets"]} == {"numbers", "doubled", "total"}
 
@@ -157,14 +168,34 @@ def test_an_environment_variable_conf_reads_is_part_of_the_key(
     assert "the data is gone" in _status(project, capsys)[1]
 
 
-def test_a_file_changed_just_before_the_look_never_validates_it(
-    built: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("racy", [True, False])
+def test_a_file_changed_close_to_the_look_is_hashed_on_its_own(
+    built: Path, capsys: pytest.CaptureFixture[str], racy: bool
 ) -> None:
-    numbers = built / "data" / "01_raw" / "numbers.csv"
-    os.utime(numbers)  # now: it may change again without its mtime moving
+    """Modified within the racy window of when its signature was taken, a file may change
+    again without its signature moving (coarse timestamps): that one file is hashed, as
+    git re-checks a racily clean entry; one modified long before is trusted by its
+    signature (a change that keeps it on a second-resolution filesystem is out of reach)."""
     _status(built, capsys)
+    total = built / "data" / "03_primary" / "total.csv"
+    if racy:
+        os.utime(total)  # now: just before the look that takes its signature
+    _status(built, capsys)
+    assert _cached(built) is not None  # unchanged in content: vouched for by its hash
+    # The content changes, the signature is kept (as a coarse clock would keep it).
+    index = json.loads(_kept(built).read_text())
+    total.write_text("total\n-1\n")
+    found = os.stat(total)
+    signature = [found.st_size, found.st_mtime_ns, found.st_ino, found.st_ctime_ns]
+    index["data"]["total"][1] = signature
+    _kept(built).write_text(json.dumps(index))
 
-    assert _cached(built) is None
+    if racy:
+        assert _cached(built) is None
+        assert "output modified outside Aether" in _status(built, capsys)[1]
+    else:
+        os.utime(total, ns=(found.st_atime_ns, found.st_mtime_ns))
+        assert _cached(built) is None  # the mtime is now: racy again, so hashed
 
 
 def test_an_answer_expires_when_a_freshness_limit_would_be_crossed(
@@ -177,7 +208,7 @@ def test_an_answer_expires_when_a_freshness_limit_would_be_crossed(
         )
     )
     _status(_ran(project, capsys), capsys)
-    stored = json.loads(status_cache.cache_path(project, None, "all-table").read_text())
+    stored = json.loads(_kept(project).read_text())
 
     # The data is minutes old: the answer holds until it would be an hour old, no longer.
     assert time.time() < stored["valid_until"] <= time.time() + 3600
@@ -211,7 +242,7 @@ class Box(AbstractDataSet):
     _age(project)
     _status(project, capsys)
 
-    assert not status_cache.cache_path(project, None, "all-table").exists()
+    assert not _kept(project).exists() and not _kept(project, "memo-local.pickle").exists()
 
 
 def test_the_cache_holds_no_secret(
@@ -219,9 +250,10 @@ def test_the_cache_holds_no_secret(
 ) -> None:
     run_id = json.loads(_status(built, capsys, "--json")[1])["assets"][1]["run_id"]
     redaction.register(run_id)  # shown by status: as if it were a password
+    _kept(built, "view-local-all-table.json").unlink()
     _status(built, capsys)
 
-    text = status_cache.cache_path(built, None, "all-table").read_text()
+    text = _kept(built, "view-local-all-table.json").read_text()
     assert run_id not in text
     assert "***" in text
 
@@ -232,12 +264,13 @@ def test_a_credential_from_the_environment_leaves_no_trace_in_the_cache(
     """Not even a hash: a short secret's hash can be guessed back."""
     project = make_project(local={"credentials.yml": "db:\n  password: ${env:MINI_PASSWORD}\n"})
     stored = []
+    _age(project)
     for value in ("first-password-value", "second-password-value"):
         monkeypatch.setenv("MINI_PASSWORD", value)
         _status(project, capsys)
-        path = status_cache.cache_path(project, None, "all-table")
-        stored.append(json.loads(path.read_text())["env_hash"])
-        assert value not in path.read_text()
+        kept = b"".join(p.read_bytes() for p in sorted((project / ".aether" / "cache").iterdir()))
+        stored.append(json.loads(_kept(project).read_text())["key"])
+        assert value.encode() not in kept
 
     assert stored[0] == stored[1]
 
@@ -290,8 +323,8 @@ def test_a_change_made_while_the_project_is_evaluated_never_validates_the_answer
     total = built / "data" / "03_primary" / "total.csv"
     evaluate = aether.status.pipeline_status
 
-    def evaluated_then_replaced(*args: object) -> object:
-        statuses = evaluate(*args)  # type: ignore[arg-type]
+    def evaluated_then_replaced(*args: object, **kwargs: object) -> object:
+        statuses = evaluate(*args, **kwargs)  # type: ignore[arg-type]
         copy = total.with_name("copy.csv")
         copy.write_text("total\n-1\n")
         os.utime(copy, (LONG_AGO, LONG_AGO))
@@ -299,6 +332,8 @@ def test_a_change_made_while_the_project_is_evaluated_never_validates_the_answer
         return statuses
 
     monkeypatch.setattr(aether.status, "pipeline_status", evaluated_then_replaced)
+    numbers = built / "data" / "01_raw" / "numbers.csv"
+    os.utime(numbers, (LONG_AGO + 60, LONG_AGO + 60))  # so the next look loads and judges
     assert "3 assets: 3 fresh" in _status(built, capsys)[1]
     monkeypatch.undo()
 
@@ -306,36 +341,67 @@ def test_a_change_made_while_the_project_is_evaluated_never_validates_the_answer
 
 
 @pytest.mark.parametrize(
-    "edit",
+    ("name", "edit"),
     [
-        {"valid_until": "tomorrow"},
-        {"written_at": None},
-        {"extra": [{}]},
-        {"extra": ["a\u0000b"]},
-        {"files": None},
-        {"view": {"title": "3 assets", "rows": [[1]], "unwell": False}},
-        {"view": {"title": "3 assets", "unwell": False}},
-        {"view": []},
+        ("memo-local.json", {"valid_until": "tomorrow"}),
+        ("memo-local.json", {"taken_at": None}),
+        ("memo-local.json", {"extra": [{}]}),
+        ("memo-local.json", {"extra": ["a\u0000b"]}),
+        ("memo-local.json", {"files": None}),
+        ("memo-local.json", {"data": {"total": ["x", [1, 2], None]}}),
+        ("memo-local.json", {"data": {"total": 7}}),
+        ("memo-local.json", {"pipelines": {"main": 3}}),
+        ("memo-local.json", {"token": "another evaluation's"}),
+        (
+            "view-local-all-table.json",
+            {"view": {"title": "3 assets", "rows": [[1]], "unwell": False}},
+        ),
+        ("view-local-all-table.json", {"view": {"title": "3 assets", "unwell": False}}),
+        ("view-local-all-table.json", {"view": []}),
     ],
 )
-def test_a_hand_edited_cache_file_is_ignored_never_a_crash(
-    built: Path, capsys: pytest.CaptureFixture[str], edit: dict[str, object]
+def test_a_hand_edited_memo_file_is_ignored_never_a_crash(
+    built: Path, capsys: pytest.CaptureFixture[str], name: str, edit: dict[str, object]
 ) -> None:
     evaluated = _status(built, capsys)
-    path = status_cache.cache_path(built, None, "all-table")
+    path = _kept(built, name)
     path.write_text(json.dumps({**json.loads(path.read_text()), **edit}))
 
     assert _status(built, capsys) == evaluated
 
 
+@pytest.mark.parametrize(
+    "name", ["memo-local.json", "memo-local.pickle", "view-local-all-table.json"]
+)
 @pytest.mark.parametrize("text", ["{", "[" * 100_000, "\u00ff"])
-def test_a_cache_file_cut_short_or_garbled_is_ignored(
-    built: Path, capsys: pytest.CaptureFixture[str], text: str
+def test_a_memo_file_cut_short_or_garbled_is_ignored(
+    built: Path, capsys: pytest.CaptureFixture[str], text: str, name: str
 ) -> None:
     evaluated = _status(built, capsys)
-    status_cache.cache_path(built, None, "all-table").write_text(text, encoding="latin-1")
+    _kept(built, name).write_text(text, encoding="latin-1")
 
     assert _status(built, capsys) == evaluated
+
+
+def test_a_planted_verdicts_file_runs_no_code(
+    built: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The verdicts are read back with an unpickler that builds only a verdict's classes."""
+    evaluated = _status(built, capsys)
+    planted = tmp_path / "planted"
+
+    class Plant:
+        def __reduce__(self) -> tuple[object, ...]:
+            return (os.mkdir, (str(planted),))
+
+    import pickle
+
+    _kept(built, "memo-local.pickle").write_bytes(pickle.dumps({"token": "x", "p": Plant()}))
+    (built / "data" / "03_primary" / "total.csv").write_text("total\n-1\n")  # judged again
+
+    assert "output modified outside Aether" in _status(built, capsys)[1]
+    assert not planted.exists()
+    assert evaluated[0] == 0
 
 
 def test_a_cached_answer_refuses_what_an_evaluation_refuses(

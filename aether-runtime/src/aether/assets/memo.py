@@ -178,10 +178,10 @@ class EvaluationMemo:
     @classmethod
     def before_loading(
         cls, project: Path | None, env: str | None, overrides: Mapping[str, Any] | None = None
-    ) -> EvaluationMemo | None:
+    ) -> EvaluationMemo:
         """The memo of the project at (or above) ``project``, looked at before anything of
-        it is loaded; None when it has no state store yet. A bad ``--project``, environment
-        or durability setting is refused as loading would refuse it."""
+        it is loaded. A bad ``--project``, environment or durability setting is refused as
+        loading would refuse it."""
         from aether.config import DEFAULT_ENV
         from aether.project import choose_durability, choose_env, project_root, read_settings
 
@@ -190,8 +190,6 @@ class EvaluationMemo:
         settings = read_settings(root)
         chosen_env, _ = choose_env(env, settings)
         choose_durability(settings, root)
-        if not (root / ".aether" / "state.db").is_file():
-            return None
         source_dir = str(settings.get("source_dir", "src"))
         look = ProjectLook.take(
             root, chosen_env or DEFAULT_ENV, source_dir, overrides or {}, taken_at
@@ -324,8 +322,7 @@ class EvaluationMemo:
             "taken_at": taken_at,
             "valid_until": valid_until,
             "data": {
-                name: [path, list(sig), statuses[name].version]
-                for name, (path, sig) in data.items()
+                name: (path, sig, statuses[name].version) for name, (path, sig) in data.items()
             },
             "pipelines": {name: sorted(names) for name, names in self._pipelines.items()},
         }

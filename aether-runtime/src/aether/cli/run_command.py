@@ -51,7 +51,11 @@ def run_command(
     selection, chosen = _selection(nodes, from_nodes, to_nodes, tags)
     create_runner(runner, workers)  # a bad --runner/--workers: refused before anything
     key = run_shortcut.request_key(pipeline, params, chosen)
-    memo, known = run_shortcut.look_first(project, env, overrides, key, started, force or dry_run)
+    memo, known = None, None
+    if not dry_run:
+        memo, known = run_shortcut.look_first(
+            project, env, overrides, key, started, answer=not force
+        )
     if known is not None:
         return report_outcome(known, "")
     reporter = ProgressReporter()

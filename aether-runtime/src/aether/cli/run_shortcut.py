@@ -40,17 +40,18 @@ def look_first(
     overrides: Mapping[str, Any] | None,
     key: str,
     started: float,
-    skip: bool,
+    *,
+    answer: bool,
 ) -> tuple[EvaluationMemo | None, RunResult | None]:
     """The project's memo, looked at before it is loaded (a note is kept against what the
-    run saw), and the answer if the run has nothing to do; ``skip`` (``--force``,
-    ``--dry-run``): neither."""
-    if skip:
-        return None, None
+    run saw), and the answer if the run has nothing to do (not asked for with ``answer``
+    False: ``--force`` runs anyway, and may leave a note for the runs after it)."""
     from aether.assets.memo import EvaluationMemo
 
     memo = EvaluationMemo.before_loading(project, env, overrides)
-    return memo, (nothing_to_do(memo, key, started) if memo is not None else None)
+    if not answer:
+        return memo, None
+    return memo, nothing_to_do(memo, key, started)
 
 
 def nothing_to_do(memo: EvaluationMemo, key: str, started: float) -> RunResult | None:

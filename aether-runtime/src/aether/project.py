@@ -30,6 +30,7 @@ from aether.errors import ConfigError, PipelineError
 from aether.params_overrides import apply_overrides
 from aether.pipeline import Pipeline, parse_pipelines
 from aether.project_dag import pipelines_of, union_of
+from aether.suggestions import did_you_mean
 
 if TYPE_CHECKING:
     from aether.state.sqlite import SQLiteStateStore
@@ -107,14 +108,10 @@ class AetherContext:
                 hint=f"pass --pipeline with one of: {', '.join(self.pipelines)}",
             )
         if chosen not in self.pipelines:
-            import difflib
-
-            close = difflib.get_close_matches(chosen, list(self.pipelines), n=1)
             raise PipelineError(
                 f"Unknown pipeline '{chosen}'",
-                hint=f"did you mean '{close[0]}'?"
-                if close
-                else f"pipelines in pipeline.yml: {', '.join(self.pipelines)}",
+                hint=did_you_mean(chosen, self.pipelines)
+                or f"pipelines in pipeline.yml: {', '.join(self.pipelines)}",
             )
         return self.pipelines[chosen]
 

@@ -6,7 +6,6 @@ the other functions raise the first problem they find (what ``aether run`` stops
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Callable, Iterable
@@ -23,6 +22,7 @@ from aether.pipeline import Node, Pipeline
 from aether.project import AetherContext, check_parameters
 from aether.redaction import url_secret_lines
 from aether.single_file_paths import refuse_directory_paths
+from aether.suggestions import did_you_mean
 
 _SECRET_KEY = re.compile(r"(password|passwd|secret|token|api[_-]?key|access[_-]?key)", re.I)
 # Unquoted YAML scalars that cannot be secrets (max_tokens: 512, use_token: true).
@@ -107,13 +107,11 @@ def validate_pipeline(
         if name not in catalog:
             reader = next(n.name for n in pipeline.nodes if name in n.dataset_inputs)
             candidates = sorted(set(catalog.list()) | set(pipeline.producers))
-            close = difflib.get_close_matches(name, candidates, n=1)
             raise PipelineError(
                 f"Node '{reader}' reads '{name}', which no node produces and the catalog "
                 "does not declare",
-                hint=f"did you mean '{close[0]}'?"
-                if close
-                else "add it to conf/base/catalog.yml or produce it with a node",
+                hint=did_you_mean(name, candidates)
+                or "add it to conf/base/catalog.yml or produce it with a node",
             )
     catalog.validate()
     refuse_read_only_outputs(pipeline, catalog)

@@ -41,6 +41,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
 from aether.errors import CatalogError
+from aether.paths import CONF_FOLDER, RESERVED_FOLDERS
 
 LOCAL_SCHEME = "file"
 # Spellings fsspec (or Hadoop) accepts for one store; each maps to one canonical scheme.
@@ -354,10 +355,6 @@ def check_one_writer(
         raise overlap_error(overlaps[0], len(overlaps) - 1, project_path)
 
 
-# The project's own files: its configuration, its code and Aether's state and lock.
-PROJECT_FOLDERS = ("conf", "src", ".aether")
-
-
 def check_project_files(
     entries: Iterable[PlacedEntry], written: Mapping[str, str], project_path: str | Path
 ) -> None:
@@ -390,14 +387,14 @@ def _reserved_folders(project_path: str) -> list[tuple[Location, str]]:
     """``conf/``, ``src/`` and ``.aether/`` as really located, with every symlinked folder
     or file inside ``conf/`` and directly inside the others (a link leads elsewhere)."""
     reserved = []
-    for folder in PROJECT_FOLDERS:
+    for folder in RESERVED_FOLDERS:  # the configuration, the code, Aether's state
         top = os.path.join(project_path, folder)
         places = {top}
         for current, folders, files in os.walk(top):
             for name in folders + files:
                 if os.path.islink(os.path.join(current, name)):
                     places.add(os.path.join(current, name))
-            if folder != "conf":
+            if folder != CONF_FOLDER:
                 break  # the code and the state: their top level only (src/ may be large)
         for place in sorted(places):
             real = os.path.realpath(place)

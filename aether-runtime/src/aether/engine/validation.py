@@ -66,7 +66,7 @@ def validate_project(ctx: AetherContext) -> list[AetherError]:
             project_check()
         except AetherError as error:
             problems.append(error)
-    problems.extend(find_committed_secrets(ctx.project_path / "conf" / "base"))
+    problems.extend(find_committed_secrets(ctx.paths.conf_base))
     return list({p.message: p for p in problems}.values())
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from aether.errors import PipelineError
+from aether.pipeline import Pipeline, node
 from aether.suggestions import closest, did_you_mean
 
 
@@ -43,3 +47,12 @@ def test_the_cutoff_is_the_callers_to_loosen() -> None:
 
 def test_choices_may_be_any_iterable_of_names_once() -> None:
     assert closest("ordrs", (name for name in ("orders", "customers"))) == "orders"
+
+
+def test_a_node_named_in_the_wrong_case_is_suggested_by_the_pipeline() -> None:
+    pipeline = Pipeline([node(print, "raw", "clean", name="clean_orders")], name="p")
+
+    with pytest.raises(PipelineError) as raised:
+        pipeline.only_nodes(["CLEAN_ORDERS"])
+
+    assert raised.value.hint == "did you mean 'clean_orders'?"

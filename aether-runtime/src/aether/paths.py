@@ -72,6 +72,12 @@ class ProjectPaths:
         """``.aether/cache/``: what may be thrown away (parsed YAML, status answers)."""
         return self.state / "cache"
 
+    @property
+    def reserved_folders(self) -> tuple[str, ...]:
+        """The folders no dataset may be written into, relative to ``root``: ``conf``,
+        ``src`` and the configured code folder, ``.aether``."""
+        return tuple(dict.fromkeys((*RESERVED_FOLDERS, self.source_dir)))
+
     def is_project(self) -> bool:
         """Whether ``root`` holds ``conf/base/`` (the one mark of a project)."""
         return self.conf_base.is_dir()

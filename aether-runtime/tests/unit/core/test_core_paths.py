@@ -49,3 +49,8 @@ def test_the_context_state_store_lock_and_yaml_cache_live_where_project_paths_sa
     assert paths.state_db.is_file()
     assert ctx.config.cache_dir == paths.cache
     assert ProjectLock.for_project(paths.root, "run-1").path == paths.run_lock
+
+
+def test_the_reserved_folders_include_a_custom_code_folder_once() -> None:
+    assert ProjectPaths(Path("/p")).reserved_folders == ("conf", "src", ".aether")
+    assert ProjectPaths(Path("/p"), "code").reserved_folders == ("conf", "src", ".aether", "code")

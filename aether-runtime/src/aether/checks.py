@@ -20,7 +20,6 @@ string dtype, ``object`` as object or string, and ``datetime64[ns]`` as any date
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import importlib
 import json
@@ -32,6 +31,7 @@ from typing import Any
 
 from aether.errors import ConfigError
 from aether.state.base import CheckResult
+from aether.suggestions import did_you_mean
 
 SEVERITIES = ("error", "warn")
 
@@ -103,8 +103,7 @@ def _parse_one(where: str, asset: str, item: Any) -> CheckSpec:
     if "." in name:  # custom check by dotted path: arguments are the function's business
         return CheckSpec(asset, name, args, severity)
     if name not in BUILTIN_CHECKS:
-        close = difflib.get_close_matches(name, BUILTIN_CHECKS, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(name, BUILTIN_CHECKS)
         raise ConfigError(
             f"{where}: unknown check '{name}'",
             hint=f"{hint} Built-in checks: {', '.join(BUILTIN_CHECKS)}; custom checks are "

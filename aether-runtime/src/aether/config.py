@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from aether.errors import ConfigError
+from aether.paths import BASE_ENV_FOLDER
 from aether.redaction import has_named_secret, has_url_secret
 from aether.secrets.references import MARK, has_reference
 
 DEFAULT_ENV = "local"
-BASE_ENV = "base"
+BASE_ENV = BASE_ENV_FOLDER  # conf/base/: the layer every environment builds on
 
 _ENV_PATTERN = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?:,([^}]*))?\}")
 _PARAMS_PATTERN = re.compile(r"\$\{params:([A-Za-z0-9_.\-]+)\}")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from typing import Any
+
+from aether.suggestions import closest, suggestion
 
 
 class ExitAtImport(Exception):
@@ -26,8 +27,8 @@ def import_object(dotted: str) -> Any:
         return getattr(module, attribute)
     except AttributeError:
         public = [name for name in vars(module) if not name.startswith("_")]
-        close = difflib.get_close_matches(attribute, public, n=1)
-        suggestion = f"; did you mean '{module_name}.{close[0]}'?" if close else ""
+        close = closest(attribute, public)
+        hint = f"; {suggestion(f'{module_name}.{close}')}" if close else ""
         raise AttributeError(
-            f"module '{module_name}' has no attribute '{attribute}'{suggestion}"
+            f"module '{module_name}' has no attribute '{attribute}'{hint}"
         ) from None

@@ -13,6 +13,7 @@ from typing import Any
 
 from aether.errors import PipelineError
 from aether.pipeline import Pipeline
+from aether.suggestions import did_you_mean
 
 
 @dataclass
@@ -87,12 +88,10 @@ def lineage(
 ) -> LineageNode:
     """The upstream (default) or downstream tree of ``asset``, cut below ``max_depth``."""
     if asset not in pipeline.datasets():
-        import difflib
-
-        close = difflib.get_close_matches(asset, sorted(pipeline.datasets()), n=1)
         raise PipelineError(
             f"Pipeline '{pipeline.name}' has no dataset '{asset}'",
-            hint=f"did you mean '{close[0]}'?" if close else "list them: aether catalog list",
+            hint=did_you_mean(asset, sorted(pipeline.datasets()))
+            or "list them: aether catalog list",
         )
     links = _consumers(pipeline) if downstream else _producers(pipeline)
     root = LineageNode(asset)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -41,6 +41,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
 from aether.errors import CatalogError
+from aether.paths import CONF_FOLDER, RESERVED_FOLDERS
 
 LOCAL_SCHEME = "file"
 # Spellings fsspec (or Hadoop) accepts for one store; each maps to one canonical scheme.
@@ -343,30 +344,32 @@ def check_one_writer(
     written: Mapping[str, str],
     project_path: str | Path | None = None,
     connection_of: ConnectionOf | None = None,
+    reserved: Sequence[str] = RESERVED_FOLDERS,
 ) -> None:
     """Raise :class:`CatalogError` naming both entries of the first overlap found, or the
-    first written entry inside the project's own files (see :func:`check_project_files`)."""
+    first written entry inside the project's own files (see :func:`check_project_files`;
+    ``reserved``: its folders, as `ProjectPaths.reserved_folders` names them)."""
     placed = place_entries(entries, project_path, connection_of)
     if project_path is not None:
-        check_project_files(placed, written, project_path)
+        check_project_files(placed, written, project_path, reserved)
     overlaps = find_overlaps(placed, written)
     if overlaps:
         raise overlap_error(overlaps[0], len(overlaps) - 1, project_path)
 
 
-# The project's own files: its configuration, its code and Aether's state and lock.
-PROJECT_FOLDERS = ("conf", "src", ".aether")
-
-
 def check_project_files(
-    entries: Iterable[PlacedEntry], written: Mapping[str, str], project_path: str | Path
+    entries: Iterable[PlacedEntry],
+    written: Mapping[str, str],
+    project_path: str | Path,
+    folders: Sequence[str] = RESERVED_FOLDERS,
 ) -> None:
-    """No node writes into ``conf/``, ``src/`` or ``.aether/`` (a table included, when its
-    database file lies there), nor over the project folder (or a folder holding it): a run
-    would overwrite its own configuration, code or state. Folders are compared where they
-    really are: ``conf/base`` may be a symlink to a folder elsewhere."""
+    """No node writes into ``conf/``, the code folder (``src/``, or ``[tool.aether]
+    source_dir`` given in ``folders``) or ``.aether/`` (a table included, when its database
+    file lies there), nor over the project folder (or a folder holding it): a run would
+    overwrite its own configuration, code or state. Folders are compared where they really
+    are: ``conf/base`` may be a symlink to a folder elsewhere."""
     root = Location(LOCAL_SCHEME, tuple(p for p in os.path.realpath(project_path).split("/") if p))
-    reserved = _reserved_folders(str(project_path))
+    reserved = _reserved_folders(str(project_path), folders)
     for entry in entries:
         if entry.name not in written:
             continue
@@ -386,18 +389,19 @@ def check_project_files(
         )
 
 
-def _reserved_folders(project_path: str) -> list[tuple[Location, str]]:
-    """``conf/``, ``src/`` and ``.aether/`` as really located, with every symlinked folder
-    or file inside ``conf/`` and directly inside the others (a link leads elsewhere)."""
+def _reserved_folders(project_path: str, folders: Sequence[str]) -> list[tuple[Location, str]]:
+    """``folders`` (``conf/``, the code, ``.aether/``) as really located, with every
+    symlinked folder or file inside ``conf/`` and directly inside the others (a link leads
+    elsewhere)."""
     reserved = []
-    for folder in PROJECT_FOLDERS:
+    for folder in folders:
         top = os.path.join(project_path, folder)
         places = {top}
         for current, folders, files in os.walk(top):
             for name in folders + files:
                 if os.path.islink(os.path.join(current, name)):
                     places.add(os.path.join(current, name))
-            if folder != "conf":
+            if folder != CONF_FOLDER:
                 break  # the code and the state: their top level only (src/ may be large)
         for place in sorted(places):
             real = os.path.realpath(place)

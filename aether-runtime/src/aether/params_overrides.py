@@ -9,13 +9,13 @@ suggestion rather than a parameter nobody reads.
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from aether.errors import ConfigError
 from aether.redaction import redact
+from aether.suggestions import did_you_mean
 
 # A command line holds at most 128 KiB per argument on Linux; parameters that large belong
 # in a parameters.yml, and a limit keeps the parser's time and memory bounded.
@@ -155,11 +155,11 @@ def check_overrides(params: Mapping[str, Any], overrides: Mapping[str, Any]) -> 
     for dotted in overrides:
         if not _has_key(params, dotted):
             known = sorted(dotted_keys(params))
-            close = difflib.get_close_matches(dotted, known, n=1)
+            close = did_you_mean(dotted, known)
             raise ConfigError(
                 f"--params sets '{dotted}', which parameters.yml does not define",
-                hint=f"did you mean '{close[0]}'? A new key goes in conf/base/parameters.yml "
-                "first (--params only overrides)"
+                hint=f"{close} A new key goes in conf/base/parameters.yml first (--params "
+                "only overrides)"
                 if close
                 else "add the key to conf/base/parameters.yml first (--params only overrides)",
             )

@@ -29,8 +29,10 @@ from aether.config import (
 )
 from aether.errors import ConfigError, PipelineError
 from aether.params_overrides import apply_overrides
+from aether.paths import SOURCE_FOLDER, ProjectPaths
 from aether.pipeline import Pipeline, parse_pipelines
 from aether.project_dag import pipelines_of, union_of
+from aether.suggestions import did_you_mean
 
 if TYPE_CHECKING:
     from aether.state.sqlite import SQLiteStateStore
@@ -86,15 +88,20 @@ class AetherContext:
     _project_dag: Pipeline | None = field(default=None, repr=False)
 
     @property
+    def paths(self) -> ProjectPaths:
+        """Where the project keeps its files: `conf/`, its code, `.aether/` and what is in it."""
+        return project_paths(self.project_path, self.settings)
+
+    @property
     def state_path(self) -> Path:
         """The project's `.aether/` folder: the state store, the lock, caches."""
-        return self.project_path / ".aether"
+        return self.paths.state
 
     def state_store(self) -> SQLiteStateStore:
         """The project's state store, `.aether/state.db` (created on first use)."""
         from aether.state.sqlite import SQLiteStateStore
 
-        return SQLiteStateStore(self.state_path / "state.db")
+        return SQLiteStateStore(self.paths.state_db)
 
     def pipeline(self, name: str | None = None) -> Pipeline:
         """The named pipeline, or the default one.
@@ -113,14 +120,10 @@ class AetherContext:
                 hint=f"pass --pipeline with one of: {', '.join(self.pipelines)}",
             )
         if chosen not in self.pipelines:
-            import difflib
-
-            close = difflib.get_close_matches(chosen, list(self.pipelines), n=1)
             raise PipelineError(
                 f"Unknown pipeline '{chosen}'",
-                hint=f"did you mean '{close[0]}'?"
-                if close
-                else f"pipelines in pipeline.yml: {', '.join(self.pipelines)}",
+                hint=did_you_mean(chosen, self.pipelines)
+                or f"pipelines in pipeline.yml: {', '.join(self.pipelines)}",
             )
         return self.pipelines[chosen]
 
@@ -149,7 +152,7 @@ def find_project_root(start: Path | None = None) -> Path:
     """The nearest folder from ``start`` (default: cwd) upward that holds ``conf/base/``."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / "conf" / "base").is_dir():
+        if ProjectPaths(folder).is_project():
             return folder
     raise ConfigError(
         f"No Aether project found in {here} or above it (no conf/base/ folder)",
@@ -160,7 +163,7 @@ def find_project_root(start: Path | None = None) -> Path:
 def project_root(project: str | Path | None) -> Path:
     """The root of the project at ``project`` (which must hold ``conf/base/``), or at or
     above the current folder when ``project`` is None."""
-    if project is not None and not (Path(project) / "conf" / "base").is_dir():
+    if project is not None and not ProjectPaths(Path(project)).is_project():
         raise ConfigError(
             f"{project} is not an Aether project (it has no conf/base/ folder)",
             hint="point --project at the folder that holds conf/",
@@ -223,11 +226,15 @@ def _read_configuration(
     settings = read_settings(root)
     chosen_env, chosen_by = choose_env(env, settings)
     durability.set_level(choose_durability(settings, root))
-    loader = ConfigLoader(
-        root / "conf", chosen_env, cache_dir=root / ".aether" / "cache", chosen_by=chosen_by
-    )
-    add_source_path(root / str(settings.get("source_dir", "src")))
+    paths = project_paths(root, settings)
+    loader = ConfigLoader(paths.conf, chosen_env, cache_dir=paths.cache, chosen_by=chosen_by)
+    add_source_path(paths.source)
     return root, settings, loader
+
+
+def project_paths(root: Path, settings: Mapping[str, Any]) -> ProjectPaths:
+    """The paths of the project at ``root``, its code folder as ``[tool.aether]`` sets it."""
+    return ProjectPaths(root, str(settings.get("source_dir", SOURCE_FOLDER)))
 
 
 def choose_env(env: str | None, settings: Mapping[str, Any]) -> tuple[str | None, str]:
@@ -311,7 +318,7 @@ def check_parameters(pipeline: Pipeline, params: Mapping[str, Any]) -> None:
 
 def read_settings(root: Path) -> dict[str, Any]:
     """``[tool.aether]`` of the project's pyproject.toml (all optional)."""
-    pyproject = root / "pyproject.toml"
+    pyproject = ProjectPaths(root).pyproject
     if not pyproject.is_file():
         return {}
     if sys.version_info >= (3, 11):

@@ -67,18 +67,14 @@ def pipeline_status(
 def waiting_on(evaluation: Evaluation, asset: str) -> list[str]:
     """For an overdue asset: its upstream sources and how long each has been unchanged."""
     pipeline = evaluation.pipeline
-    seen, stack, sources = set(), [asset], []
-    while stack:
-        name = stack.pop()
-        producer = pipeline.producers.get(name)
-        if producer is None:
-            if name != asset and name in evaluation.statuses:
-                sources.append(name)
-            continue
-        for parent in pipeline.node(producer).dataset_inputs:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
+    producer = pipeline.producers.get(asset)
+    upstream = {producer} | pipeline.upstream_of([producer]) if producer else set()
+    sources = {
+        name
+        for node in upstream
+        for name in pipeline.node(node).dataset_inputs
+        if name not in pipeline.producers and name in evaluation.statuses
+    }
     waits = []
     for name in sorted(sources):
         data_time = evaluation.statuses[name].data_time

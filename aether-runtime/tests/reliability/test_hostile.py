@@ -726,3 +726,20 @@ def test_sys_exit_while_a_project_module_is_imported_is_one_line_exit_2(
         )
     line = error_line(aether(project, *command))
     assert "sys.exit(3)" in line and "mini.exits" in line, line
+
+
+def test_an_output_inside_a_custom_source_dir_is_refused(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """With ``[tool.aether] source_dir = "code"`` the project's code lives in code/: an output
+    there is refused like one in src/ (exit 2, one line naming the entry and the folder),
+    nothing written."""
+    project = make_project(
+        catalog=total_at("code/mini/nodes.py"),
+        files={"pyproject.toml": '[tool.aether]\nsource_dir = "code"\n'},
+    )
+    (project / "src").rename(project / "code")
+    before = snapshot(project)
+    for command in ("validate", "run"):
+        line = assert_refused(aether(project, command), project, before, TOTAL, "code/")
+        assert "data/" in line

@@ -50,19 +50,15 @@ def needed_from_other_pipelines(
 ) -> dict[str, tuple[str, str, str]]:
     """Producers outside ``home`` whose output a selected node (or one of these producers)
     reads and which is not fresh, or held in memory: node -> (consumer, dataset, why)."""
-    project = evaluation.pipeline
     needed: dict[str, tuple[str, str, str]] = {}
-    stack = list(selected.nodes)
-    while stack:  # a walk, not a recursion: chains may be very long
-        item = stack.pop()
-        for name in item.dataset_inputs:
-            producer = project.producers.get(name)
-            if producer is None or producer in home or producer in needed:
-                continue
-            why = _why_needed(evaluation, name)
-            if why is not None:
-                needed[producer] = (item.name, name, why)
-                stack.append(project.node(producer))
+
+    def follow(consumer: Node, name: str, producer: str) -> bool:
+        why = None if producer in home else _why_needed(evaluation, name)
+        if why is not None:
+            needed[producer] = (consumer.name, name, why)
+        return why is not None
+
+    evaluation.pipeline.upstream_of((n.name for n in selected.nodes), follow=follow)
     return needed
 
 

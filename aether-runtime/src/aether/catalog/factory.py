@@ -4,7 +4,6 @@ path) and checking the entry's arguments against the class before building it.""
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import inspect
@@ -19,6 +18,7 @@ from aether.datasets import BUILTIN_DATASETS
 from aether.datasets.base import AbstractDataSet
 from aether.errors import CatalogError
 from aether.redaction import redact
+from aether.suggestions import did_you_mean
 
 ENTRY_POINT_GROUP = "aether.datasets"
 _LOCAL_PATH_KEYS = ("filepath", "path")
@@ -105,12 +105,10 @@ class DataSetFactory:
             self._load_plugins()
             target = self._types.get(type_name)
         if target is None and "." not in type_name:
-            close = difflib.get_close_matches(type_name, self.known_types(), n=1, cutoff=0.5)
             raise CatalogError(
                 f"Dataset '{dataset}' ({where}): unknown type '{type_name}'",
-                hint=f"did you mean '{close[0]}'?"
-                if close
-                else "use a registered name (aether catalog types) or a dotted path",
+                hint=did_you_mean(type_name, self.known_types(), cutoff=0.5)
+                or "use a registered name (aether catalog types) or a dotted path",
             )
         target = target or type_name
         if hasattr(target, "load") and hasattr(target, "group"):  # an entry point
@@ -218,10 +216,9 @@ def _check_arguments(cls: type, arguments: Mapping[str, Any], entry: CatalogEntr
             )
         if key not in parameters:
             accepted = [p for p in parameters if p != "self"]
-            close = difflib.get_close_matches(key, accepted, n=1)
             raise CatalogError(
                 f"Dataset '{entry.name}' ({entry.where}): {cls.__name__} has no argument '{key}'",
-                hint=f"did you mean '{close[0]}'?" if close else f"it accepts: {accepted}",
+                hint=did_you_mean(key, accepted) or f"it accepts: {accepted}",
             )
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any
 
 from aether.cli.output import console, print_json, table
 from aether.errors import CatalogError
+from aether.suggestions import did_you_mean
 
 
 def list_command(project: Path | None, env: str | None, as_json: bool) -> None:
@@ -39,10 +39,9 @@ def describe_command(name: str, project: Path | None, env: str | None, as_json: 
 
     catalog = load_context(project, env=env).catalog
     if name not in catalog.entries:
-        close = difflib.get_close_matches(name, catalog.list(), n=1)
         raise CatalogError(
             f"The catalog has no dataset '{name}'",
-            hint=f"did you mean '{close[0]}'?" if close else "list them: aether catalog list",
+            hint=did_you_mean(name, catalog.list()) or "list them: aether catalog list",
         )
     described = catalog.describe(name)
     if as_json:

@@ -9,11 +9,12 @@ from aether.cli.output import say
 
 def unlock_command(project: Path | None, force: bool) -> int:
     """Remove ``.aether/run.lock`` if its holder is gone (``force``: even another host's)."""
+    from aether.paths import ProjectPaths
     from aether.project import find_project_root
     from aether.state.lock import LockVerdict, break_lock
 
     root = project.resolve() if project else find_project_root()
-    path = root / ".aether" / "run.lock"
+    path = ProjectPaths(root).run_lock
     verdict, holder = break_lock(path, force=force)
     if verdict is LockVerdict.ABSENT:
         say(f"No lock to remove: {path} does not exist.")

@@ -13,7 +13,7 @@ def validate_command(project: Path | None, env: str | None) -> int:
 
     context = load_context(project, env=env)
     problems = validate_project(context)
-    for warning in find_url_secrets(context.project_path / "conf" / "base"):
+    for warning in find_url_secrets(context.paths.conf_base):
         print_warning(warning, "move it to conf/local/credentials.yml or use ${env:NAME}")
     for problem in problems:
         print_error(problem)

@@ -6,7 +6,6 @@ the other functions raise the first problem they find (what ``aether run`` stops
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Callable, Iterable
@@ -19,10 +18,12 @@ from aether.durations import parse_duration
 from aether.engine.transformation import check_arguments, resolve_callable
 from aether.errors import AetherError, ConfigError, PipelineError
 from aether.locations import check_one_writer
+from aether.paths import RESERVED_FOLDERS, ProjectPaths
 from aether.pipeline import Node, Pipeline
-from aether.project import AetherContext, check_parameters
+from aether.project import AetherContext, check_parameters, project_paths, read_settings
 from aether.redaction import url_secret_lines
 from aether.single_file_paths import refuse_directory_paths
+from aether.suggestions import did_you_mean
 
 _SECRET_KEY = re.compile(r"(password|passwd|secret|token|api[_-]?key|access[_-]?key)", re.I)
 # Unquoted YAML scalars that cannot be secrets (max_tokens: 512, use_token: true).
@@ -59,14 +60,14 @@ def validate_project(ctx: AetherContext) -> list[AetherError]:
     project_wide: list[Callable[[], object]] = [
         functools.partial(read_webhook, ctx.config),
         # An entry written by a node of any pipeline.
-        functools.partial(check_locations, ctx.catalog, ctx.pipelines.values()),
+        functools.partial(check_locations, ctx.catalog, ctx.pipelines.values(), ctx.paths),
     ]
     for project_check in project_wide:
         try:
             project_check()
         except AetherError as error:
             problems.append(error)
-    problems.extend(find_committed_secrets(ctx.project_path / "conf" / "base"))
+    problems.extend(find_committed_secrets(ctx.paths.conf_base))
     return list({p.message: p for p in problems}.values())
 
 
@@ -107,13 +108,11 @@ def validate_pipeline(
         if name not in catalog:
             reader = next(n.name for n in pipeline.nodes if name in n.dataset_inputs)
             candidates = sorted(set(catalog.list()) | set(pipeline.producers))
-            close = difflib.get_close_matches(name, candidates, n=1)
             raise PipelineError(
                 f"Node '{reader}' reads '{name}', which no node produces and the catalog "
                 "does not declare",
-                hint=f"did you mean '{close[0]}'?"
-                if close
-                else "add it to conf/base/catalog.yml or produce it with a node",
+                hint=did_you_mean(name, candidates)
+                or "add it to conf/base/catalog.yml or produce it with a node",
             )
     catalog.validate()
     refuse_read_only_outputs(pipeline, catalog)
@@ -180,16 +179,23 @@ def check_selection(selected: Pipeline, full: Pipeline, catalog: DataCatalog) ->
                 )
 
 
-def check_locations(catalog: DataCatalog, pipelines: Iterable[Pipeline]) -> None:
+def check_locations(
+    catalog: DataCatalog, pipelines: Iterable[Pipeline], paths: ProjectPaths | None = None
+) -> None:
     """No catalog entry a node writes (in any of ``pipelines``) shares its physical location
-    (a file, an object, a table) with another entry; read-only entries may (see
-    aether.locations)."""
+    (a file, an object, a table) with another entry, nor lies in the project's own folders
+    (``paths``: read from the project's pyproject.toml when not given); read-only entries
+    may (see aether.locations)."""
     written = {name: n.name for p in pipelines for n in p.nodes for name in n.outputs}
+    root = catalog.factory.project_path
+    if paths is None and root is not None:
+        paths = project_paths(root, read_settings(root))  # its code folder may be custom
     check_one_writer(
         catalog.entries.values(),
         written,
-        catalog.factory.project_path,
+        root,
         connection_of=catalog.connection_text,
+        reserved=paths.reserved_folders if paths else RESERVED_FOLDERS,
     )
 
 

@@ -3,13 +3,13 @@ topological order, cycles shown as data flow, graph walks and selections."""
 
 from __future__ import annotations
 
-import difflib
 import graphlib
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 
 from aether.errors import CycleError, PipelineError
 from aether.pipeline.nodes import Node
+from aether.suggestions import did_you_mean
 
 
 class Pipeline:
@@ -57,6 +57,7 @@ class Pipeline:
                     )
                 self.producers[output] = item.name
         self._order: list[Node] | None = None
+        self._children: dict[str, set[str]] | None = None
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -142,6 +143,55 @@ class Pipeline:
             steps.append(f"[{', '.join(shared)}] -> {after}" if shared else after)
         return " -> ".join(steps)
 
+    # Walks -------------------------------------------------------------------------------
+    # Loops with a stack, never recursion: a chain of 100,000 nodes must not reach Python's
+    # recursion limit. Every walk of the runtime goes through these two.
+    def upstream_of(
+        self, names: Iterable[str], *, follow: Callable[[Node, str, str], bool] | None = None
+    ) -> set[str]:
+        """Names of the nodes the named ones depend on, directly or through others (the
+        named nodes themselves not counted).
+
+        Args:
+            names: Names of nodes of this pipeline to start from.
+            follow: Called as ``follow(consumer, dataset, producer)`` for each input of a
+                reached node whose producer is not reached yet; only the links it accepts
+                are walked (default: every link). Calls come depth first, the inputs of a
+                node in their order, the named nodes last to first.
+        """
+        start = list(names)
+        seen, found, stack = set(start), set(), [self._by_name[n] for n in start]
+        while stack:
+            item = stack.pop()
+            for dataset in item.dataset_inputs:
+                producer = self.producers.get(dataset)
+                if producer is None or producer in seen:
+                    continue
+                if follow is None or follow(item, dataset, producer):
+                    seen.add(producer)
+                    found.add(producer)
+                    stack.append(self._by_name[producer])
+        return found
+
+    def downstream_of(self, names: Iterable[str]) -> set[str]:
+        """Names of the nodes that depend on the named ones, directly or through others (the
+        named nodes themselves not counted).
+
+        Args:
+            names: Names of nodes of this pipeline to start from.
+        """
+        if self._children is None:
+            self._children = self.children_map()
+        start = list(names)
+        seen, found, stack = set(start), set(), start
+        while stack:
+            for child in self._children[stack.pop()]:
+                if child not in seen:
+                    seen.add(child)
+                    found.add(child)
+                    stack.append(child)
+        return found
+
     # Selection ---------------------------------------------------------------------------
     def only_nodes(self, names: Iterable[str]) -> Pipeline:
         """The named nodes only.
@@ -164,7 +214,8 @@ class Pipeline:
         Raises:
             PipelineError: A name is not a node of this pipeline (with a "did you mean").
         """
-        return self._subset(self._reach(self._known(names), self.children_map()))
+        wanted = self._known(names)
+        return self._subset(wanted | self.downstream_of(wanted))
 
     def to_nodes(self, names: Iterable[str]) -> Pipeline:
         """The named nodes and everything upstream of them.
@@ -175,8 +226,8 @@ class Pipeline:
         Raises:
             PipelineError: A name is not a node of this pipeline (with a "did you mean").
         """
-        parents = {n.name: self.parents(n) for n in self.nodes}
-        return self._subset(self._reach(self._known(names), parents))
+        wanted = self._known(names)
+        return self._subset(wanted | self.upstream_of(wanted))
 
     def only_tags(self, tags: Iterable[str]) -> Pipeline:
         """The nodes that have at least one of `tags`.
@@ -201,22 +252,11 @@ class Pipeline:
         wanted = set(names)
         for name in sorted(wanted):
             if name not in self._by_name:
-                close = difflib.get_close_matches(name, list(self._by_name), n=1)
                 raise PipelineError(
                     f"Pipeline '{self.name}' has no node '{name}'",
-                    hint=f"did you mean '{close[0]}'?" if close else "list them: aether viz",
+                    hint=did_you_mean(name, self._by_name) or "list them: aether viz",
                 )
         return wanted
-
-    @staticmethod
-    def _reach(start: set[str], edges: Mapping[str, set[str]]) -> set[str]:
-        seen, stack = set(start), list(start)
-        while stack:
-            for nxt in edges[stack.pop()]:
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        return seen
 
     def _subset(self, names: set[str]) -> Pipeline:
         return Pipeline([n for n in self.nodes if n.name in names], self.name, self.description)

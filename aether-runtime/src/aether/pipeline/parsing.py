@@ -3,13 +3,13 @@ default pipeline's name; every mistake named with where it is and how to fix it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import Any
 
 from aether.errors import PipelineError
 from aether.pipeline.graph import Pipeline
 from aether.pipeline.nodes import Node, node
+from aether.suggestions import did_you_mean
 
 _NODE_KEYS = {
     "name", "transformation", "inputs", "outputs", "options", "tags", "code_version",
@@ -64,10 +64,9 @@ def _parse_node(entry: Any, where: str) -> Node:
     unknown = set(entry) - _NODE_KEYS
     if unknown:
         key = sorted(unknown)[0]
-        close = difflib.get_close_matches(key, sorted(_NODE_KEYS), n=1)
         raise PipelineError(
             f"{where}, node '{name}': unknown key '{key}'",
-            hint=f"did you mean '{close[0]}'?" if close else f"known keys: {sorted(_NODE_KEYS)}",
+            hint=did_you_mean(key, sorted(_NODE_KEYS)) or f"known keys: {sorted(_NODE_KEYS)}",
         )
     transformation = entry.get("transformation")
     if not isinstance(transformation, str) or "." not in transformation:

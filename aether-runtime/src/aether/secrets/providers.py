@@ -12,7 +12,6 @@ when the name or the setup is wrong (a missing extra), and anything else when it
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 from aether.errors import AetherError, ConfigError, CredentialsError
 from aether.redaction import redact
 from aether.secrets.references import SecretReference
+from aether.suggestions import did_you_mean
 
 ENTRY_POINT_GROUP = "aether.secrets"
 # name -> factory(project_path) -> provider; imported on first use only (boto3 is heavy).
@@ -67,8 +67,8 @@ class SecretProviders:
         if reference.provider in BUILTIN_PROVIDERS:
             return
         if reference.provider not in self._plugin_entry_points():
-            close = difflib.get_close_matches(reference.provider, self.known(), n=1)
-            maybe = f"did you mean '{close[0]}'? " if close else ""
+            close = did_you_mean(reference.provider, self.known())
+            maybe = f"{close} " if close else ""
             raise CredentialsError(
                 f"Unknown secret provider '{reference.provider}' in {reference} ({where})",
                 hint=f"{maybe}known providers: {', '.join(self.known())}; a package adds one "

@@ -10,7 +10,7 @@ naming the holder, its age and ``aether unlock --force``. ``aether status`` need
 
 Example::
 
-    with ProjectLock(root / ".aether" / "run.lock", run_id, on_wait=print_waiting):
+    with ProjectLock(ProjectPaths(root).run_lock, run_id, on_wait=print_waiting):
         run_the_pipeline()
 """
 
@@ -31,6 +31,7 @@ from types import TracebackType
 
 from aether.durations import format_elapsed
 from aether.errors import LockError, StateError
+from aether.paths import ProjectPaths
 
 GARBAGE_GRACE_SECONDS = 5.0
 PID_START_SLACK_SECONDS = 2.0  # btime and clock ticks are coarse; a holder writes at once
@@ -110,7 +111,7 @@ class ProjectLock:
         on_wait: Callable[[LockHolder], None] | None = None,
     ) -> ProjectLock:
         """The lock of the project at ``project_root``: ``.aether/run.lock``."""
-        path = project_root / ".aether" / "run.lock"
+        path = ProjectPaths(project_root).run_lock
         return cls(path, run_id, wait=wait, timeout=timeout, on_wait=on_wait)
 
     def acquire(self) -> None:

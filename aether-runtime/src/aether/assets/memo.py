@@ -52,6 +52,7 @@ from aether.assets.signatures import RACY_SECONDS
 from aether.assets.status import AssetStatus, NodeState
 from aether.catalog import DataCatalog
 from aether.durations import parse_duration
+from aether.paths import ProjectPaths
 from aether.redaction import redact
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ class EvaluationMemo:
         self, look: ProjectLook, pipelines: Mapping[str, Iterable[str]] | None = None
     ) -> None:
         self.look = look
-        folder = look.root / ".aether" / "cache"
+        folder = ProjectPaths(look.root).cache
         self.index_path = folder / f"memo-{look.env}.json"
         self.verdicts_path = folder / f"memo-{look.env}.pickle"
         self._pipelines = pipelines or {}
@@ -204,7 +205,7 @@ class EvaluationMemo:
         """:meth:`prior`, the state store's generation read here (None: no store)."""
         from aether.state.sqlite import SQLiteStateStore
 
-        state = self.look.root / ".aether" / "state.db"
+        state = ProjectPaths(self.look.root).state_db
         if not state.is_file():
             return None
         with SQLiteStateStore(state) as store:

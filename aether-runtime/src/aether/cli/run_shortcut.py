@@ -60,9 +60,10 @@ def nothing_to_do(memo: EvaluationMemo, key: str, started: float) -> RunResult |
     (``started``: when the command started, by ``time.perf_counter``: the answer's duration
     counts from then.)"""
     from aether.engine.plan import NodeResult
+    from aether.paths import ProjectPaths
     from aether.project import new_run_id
 
-    if (memo.look.root / ".aether" / "run.lock").exists():
+    if ProjectPaths(memo.look.root).run_lock.exists():
         return None  # a run is in progress: wait for it the ordinary way
     prior = memo.prior_now()
     note = memo.view(key, prior) if prior is not None else None

@@ -113,10 +113,15 @@ def top_level_lines(path: Path) -> dict[str, int]:
     except OSError:
         return lines
     for number, line in enumerate(text.splitlines(), start=1):
-        match = re.match(r"""^(["']?)([^\s#'"][^:]*?)\1\s*:""", line)
+        if not line or line[0] in " \t#-":  # indented, a comment or a list item: not a key
+            continue
+        match = _TOP_LEVEL_KEY.match(line)
         if match:
             lines.setdefault(match.group(2), number)
     return lines
+
+
+_TOP_LEVEL_KEY = re.compile(r"""^(["']?)([^\s#'"][^:]*?)\1\s*:""")
 
 
 @dataclass

@@ -100,11 +100,17 @@ class Pipeline:
 
     def children_map(self) -> dict[str, set[str]]:
         """For every node's name, the names of the nodes that read what it produces."""
-        children: dict[str, set[str]] = {item.name: set() for item in self.nodes}
-        for item in self.nodes:
-            for parent in self.parents(item):
-                children[parent].add(item.name)
-        return children
+        return {name: set(found) for name, found in self._children_of().items()}
+
+    def _children_of(self) -> dict[str, set[str]]:
+        """children_map(), worked out once (not to be changed: it is shared)."""
+        if self._children is None:
+            children: dict[str, set[str]] = {item.name: set() for item in self.nodes}
+            for item in self.nodes:
+                for parent in self.parents(item):
+                    children[parent].add(item.name)
+            self._children = children
+        return self._children
 
     def toposorted(self) -> list[Node]:
         """Nodes in an order where every producer comes before its consumers.
@@ -115,22 +121,37 @@ class Pipeline:
             CycleError: The nodes depend on each other in a cycle (the message shows it).
         """
         if self._order is None:
-            sorter = graphlib.TopologicalSorter({n.name: self.parents(n) for n in self.nodes})
-            try:
-                sorter.prepare()
-            except graphlib.CycleError as exc:
-                raise CycleError(
-                    f"Pipeline '{self.name}' has a cycle: {self._describe_cycle(exc.args[1])}",
-                    hint="a node cannot depend, even indirectly, on its own output",
-                ) from None
+            # Kahn's algorithm in rounds, as graphlib's get_ready()/done() would run it (each
+            # round: every node whose producers are all placed, in pipeline.yml order), done
+            # by hand: a third of graphlib's cost on 10,000 nodes. graphlib names a cycle.
+            children = self._children_of()
+            waiting = {n.name: len(self.parents(n)) for n in self.nodes}
             position = {n.name: i for i, n in enumerate(self.nodes)}
+            ready = [n.name for n in self.nodes if waiting[n.name] == 0]
             order: list[Node] = []
-            while sorter.is_active():
-                ready = sorted(sorter.get_ready(), key=position.__getitem__)
+            while ready:
                 order.extend(self._by_name[name] for name in ready)
-                sorter.done(*ready)
+                unblocked = []
+                for name in ready:
+                    for child in children[name]:
+                        waiting[child] -= 1
+                        if waiting[child] == 0:
+                            unblocked.append(child)
+                ready = sorted(unblocked, key=position.__getitem__)
+            if len(order) != len(self.nodes):
+                self._refuse_cycle()
             self._order = order
         return self._order
+
+    def _refuse_cycle(self) -> None:
+        sorter = graphlib.TopologicalSorter({n.name: self.parents(n) for n in self.nodes})
+        try:
+            sorter.prepare()
+        except graphlib.CycleError as exc:
+            raise CycleError(
+                f"Pipeline '{self.name}' has a cycle: {self._describe_cycle(exc.args[1])}",
+                hint="a node cannot depend, even indirectly, on its own output",
+            ) from None
 
     def _describe_cycle(self, cycle: list[str]) -> str:
         # graphlib lists the cycle's nodes with each one's successor after it, first and last
@@ -180,12 +201,11 @@ class Pipeline:
         Args:
             names: Names of nodes of this pipeline to start from.
         """
-        if self._children is None:
-            self._children = self.children_map()
+        children = self._children_of()
         start = list(names)
         seen, found, stack = set(start), set(), start
         while stack:
-            for child in self._children[stack.pop()]:
+            for child in children[stack.pop()]:
                 if child not in seen:
                     seen.add(child)
                     found.add(child)

@@ -94,6 +94,7 @@ class AssetEvaluator:
         self._heads: dict[str, Head | None] = {}
         self._all_heads = False
         self._reused_assets: frozenset[str] = frozenset()
+        self._seen: dict[str, str | None] = {}  # the content found, of what was looked at
         if self._prior is None:
             self._read_all_heads()
         sources = (n for n in self.assets if n not in pipeline.producers)
@@ -141,6 +142,7 @@ class AssetEvaluator:
             self._read_all_heads()
         self._statuses, self._nodes, self._upstream = {}, {}, {}
         self._as_last_observed, self._unverified_nodes = {}, {}
+        self._seen = {}
         for source in sorted(self.pipeline.free_inputs()):
             if source in self.assets:
                 if prior is not None and source in sources:
@@ -152,7 +154,7 @@ class AssetEvaluator:
                 self._nodes[item.name] = self._reuse_node(item, prior)
             else:
                 self._nodes[item.name] = self._judge_node(item)
-        self._remember(data, taken_at)
+        self._remember(data, taken_at, prior.versions if prior is not None else {})
         return Evaluation(self.pipeline, self.assets, self._statuses, self._nodes, self._now)
 
     def _reusable(self, prior: _Remembered) -> tuple[frozenset[str], frozenset[str]]:
@@ -164,21 +166,28 @@ class AssetEvaluator:
             if name in self.assets and name in prior.statuses and name not in prior.changed
         )
         nodes: set[str] = set()
-        for item in self.pipeline.toposorted():
-            stored = [o for o in item.outputs if o in self.assets]
-            if item.name not in prior.nodes or any(
-                o not in prior.statuses or o in prior.changed for o in stored
-            ):
+        producers, assets, changed = self.pipeline.producers, self.assets, prior.changed
+        remembered, states = prior.statuses, prior.nodes
+        for item in self.pipeline.toposorted():  # plain loops: this runs on every node
+            if item.name not in states:
                 continue
-            if all(self._unchanged_input(name, sources, nodes) for name in item.dataset_inputs):
+            reusable = True
+            for output in item.outputs:
+                if output in assets and (output not in remembered or output in changed):
+                    reusable = False
+                    break
+            for name in item.dataset_inputs if reusable else ():
+                producer = producers.get(name)
+                if producer is None:
+                    unchanged = name in sources or name not in assets
+                else:
+                    unchanged = producer in nodes
+                if not unchanged:
+                    reusable = False
+                    break
+            if reusable:
                 nodes.add(item.name)
         return sources, frozenset(nodes)
-
-    def _unchanged_input(self, name: str, sources: frozenset[str], nodes: set[str]) -> bool:
-        producer = self.pipeline.producers.get(name)
-        if producer is None:
-            return name in sources or name not in self.assets
-        return producer in nodes
 
     def _stored_assets_of(self, sources: frozenset[str], nodes: frozenset[str]) -> frozenset[str]:
         """The stored assets whose status this pass takes from the prior evaluation."""
@@ -192,8 +201,14 @@ class AssetEvaluator:
         self._upstream[item.name] = self._upstream_problem(item)
         return prior.nodes[item.name]
 
-    def _remember(self, data: Mapping[str, tuple[str, Any]], taken_at: float) -> None:
-        """Keep this pass for the next process (see aether.assets.memo)."""
+    def _remember(
+        self,
+        data: Mapping[str, tuple[str, Any]],
+        taken_at: float,
+        versions: Mapping[str, str | None],
+    ) -> None:
+        """Keep this pass for the next process (see aether.assets.memo); ``versions``: the
+        content of the assets it did not look at, as a prior pass found it."""
         if self._memo is None or not data:
             return
         if self._generation is None:  # the heads moved since it was read: read it again
@@ -202,6 +217,7 @@ class AssetEvaluator:
             statuses=self._statuses,
             nodes=self._nodes,
             data=data,
+            seen={**versions, **self._seen},
             taken_at=taken_at,
             generation=self._generation,
             catalog=self.catalog,
@@ -409,6 +425,7 @@ class AssetEvaluator:
     # Statuses -----------------------------------------------------------------------------
     def _source_status(self, name: str) -> AssetStatus:
         observed = self.observe_source(name)
+        self._seen[name] = observed.version
         failure = self._probe.failure(name)
         if failure is not None:
             return AssetStatus(name, Status.FAILED, failure)
@@ -487,6 +504,7 @@ class AssetEvaluator:
         if materialization is None:
             return Status.MISSING, Reason(ReasonKind.NOT_RECORDED)
         stored = self._stored_version(name, materialization)
+        self._seen[name] = stored
         if stored != materialization.version:
             return Status.STALE, Reason(ReasonKind.MODIFIED_OUTSIDE)
         if materialization.fingerprint != state.fingerprint:
@@ -594,13 +612,14 @@ class _Remembered:
     nodes: Mapping[str, NodeState]
     data: Mapping[str, tuple[str, Any]]
     taken_at: float
+    versions: Mapping[str, str | None]
 
     @classmethod
     def of(cls, prior: Prior | None) -> _Remembered | None:
         verdicts = prior.verdicts() if prior is not None else None
         if prior is None or verdicts is None:
             return None
-        return cls(prior.changed, *verdicts, prior.data, prior.taken_at)
+        return cls(prior.changed, *verdicts, prior.data, prior.taken_at, prior.versions)
 
 
 _UNREAD = (

@@ -78,6 +78,8 @@ class Prior:
         data: Each asset's local file and its signature as taken now (at ``taken_at``).
         taken_at: When ``data`` was taken.
         rechecked: How many racily clean files were hashed to vouch for them.
+        versions: Each asset's content as last found (a content hash or a signature's
+            digest), which a racily clean file is compared with.
     """
 
     token: str
@@ -87,6 +89,7 @@ class Prior:
     taken_at: float
     rechecked: int
     verdicts_path: Path
+    versions: Mapping[str, str | None]
 
     def verdicts(self) -> tuple[dict[str, AssetStatus], dict[str, NodeState]] | None:
         """Every asset's status and every node's state as remembered (a node's parts left
@@ -239,8 +242,16 @@ class EvaluationMemo:
         now = signatures(path for path, _, _ in data.values())
         changed, rechecked = _changed_data(data, now, index["taken_at"])
         data_now = {name: (path, now[path]) for name, (path, _, _) in data.items()}
+        versions = {name: version for name, (_, _, version) in data.items()}
         return Prior(
-            index["token"], changed, pipelines, data_now, taken_at, rechecked, self.verdicts_path
+            index["token"],
+            changed,
+            pipelines,
+            data_now,
+            taken_at,
+            rechecked,
+            self.verdicts_path,
+            versions,
         )
 
     def settle(self, prior: Prior) -> None:
@@ -289,13 +300,15 @@ class EvaluationMemo:
         statuses: Mapping[str, AssetStatus],
         nodes: Mapping[str, NodeState],
         data: Mapping[str, tuple[str, Signature]],
+        seen: Mapping[str, str | None],
         taken_at: float,
         generation: str | None,
         catalog: DataCatalog,
     ) -> None:
         """Keep this evaluation for the next process, if it can be vouched for: every asset
-        a local file (``data``: each one's path and signature, taken before it was judged),
-        no project file changed while it loaded, no freshness limit crossed already."""
+        a local file (``data``: each one's path and signature, taken before it was judged;
+        ``seen``: the version its content was found to have, where it was looked at), no
+        project file changed while it loaded, no freshness limit crossed already."""
         if generation is None or data.keys() != statuses.keys():
             return
         extra = self._extra_files()
@@ -323,7 +336,8 @@ class EvaluationMemo:
             "taken_at": taken_at,
             "valid_until": valid_until,
             "data": {
-                name: (path, sig, statuses[name].version) for name, (path, sig) in data.items()
+                name: (path, sig, seen.get(name, statuses[name].version))
+                for name, (path, sig) in data.items()
             },
             "pipelines": {name: sorted(names) for name, names in self._pipelines.items()},
         }

@@ -68,7 +68,7 @@ class AssetStatus:
     def verdict(self) -> str:
         """The status in words, qualified when it rests on the last observation only."""
         if self.as_last_observed is None or self.status is not Status.FRESH:
-            return self.status.value
+            return _WORDS[self.status]
         return f"{self.status.value} (as last observed: cannot tell cheaply)"
 
     @property
@@ -143,6 +143,10 @@ class Observation:
     # Something about the observation the user should know (a data time recorded in the
     # future and set back).
     warning: str | None = None
+
+
+# An enum's .value is a descriptor lookup: ten times a dict's, for 10,000 rows of status.
+_WORDS = {status: status.value for status in Status}
 
 
 def _iso(stamp: float | None) -> str | None:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 from aether.cli.output import console, print_json, print_table, table
 from aether.verdicts import Status
 
+_WORDS = {status: status.value for status in Status}
 _WHEN = "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}"
 _COLUMNS = ["asset", "status", "materialized (UTC)", "run", "why"]
 _STYLE = {
@@ -132,7 +133,8 @@ def _table(statuses: list[Any]) -> tuple[str, list[list[str | None]]]:
         if s.warnings:
             detail = "; ".join(filter(None, [detail, *(f"warn: {w}" for w in s.warnings)]))
         rows.append([s.name, label, _when(s.last_materialized), s.run_id, detail])
-        counts[s.status.value] = counts.get(s.status.value, 0) + 1
+        word = _WORDS[s.status]
+        counts[word] = counts.get(word, 0) + 1
     title = f"{len(statuses)} assets: " + ", ".join(f"{n} {k}" for k, n in counts.items())
     return title, rows
 

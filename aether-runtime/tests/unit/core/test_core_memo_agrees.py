@@ -92,3 +92,32 @@ def test_a_run_after_a_look_rebuilds_what_the_look_called_stale(
     # double rebuilt; total may be cut off early (double's rebuilt output is as before).
     assert "double" in {r.name for r in result.results if r.status.value == "succeeded"}
     assert all(a["status"] == "fresh" for a in _look(project, capsys))
+
+
+def test_only_what_changed_and_what_depends_on_it_is_judged_again(
+    make_project: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aether.assets.evaluation import AssetEvaluator
+
+    project = make_project()
+    assert run_pipeline(project, wait_for_lock=False).succeeded
+    _age(project)
+    _look(project, capsys)
+    judged: list[str] = []
+    judge = AssetEvaluator._judge_node
+
+    def counted(self: AssetEvaluator, item: object) -> object:
+        judged.append(item.name)  # type: ignore[attr-defined]
+        return judge(self, item)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(AssetEvaluator, "_judge_node", counted)
+    CHANGES["an output edited by hand"](project)  # the last node's output
+    _look(project, capsys)
+    assert judged == ["total"]
+
+    judged.clear()
+    CHANGES["an intermediate edited"](project)  # the first node's output: both
+    _look(project, capsys)
+    assert judged == ["double", "total"]

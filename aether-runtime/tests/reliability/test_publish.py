@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from aether.state.schema import SCHEMA_VERSION
+
 from .conftest import (
     assert_no_traceback,
     assert_refused,
@@ -253,7 +255,7 @@ def test_a_state_database_of_todays_schema_is_upgraded_in_place(make_project, ae
         attempts = db.execute("SELECT run_id, status FROM attempts ORDER BY id").fetchall()
         history = db.execute("SELECT asset, status FROM transitions ORDER BY id").fetchall()
         journal = db.execute("SELECT count(*) FROM publish_journal").fetchone()
-    assert version == ("3",)
+    assert version == (str(SCHEMA_VERSION),)
     assert attempts[0] == ("old-run", "succeeded") and len(attempts) == 2
     assert history[0] == ("left", "fresh")
     assert journal == (0,)

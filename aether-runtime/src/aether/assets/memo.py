@@ -51,7 +51,7 @@ from aether.assets.codehash import parsed_files
 from aether.assets.signatures import RACY_SECONDS
 from aether.assets.status import AssetStatus, NodeState
 from aether.catalog import DataCatalog
-from aether.durations import parse_duration
+from aether.durations import is_in_future, parse_duration
 from aether.paths import ProjectPaths
 from aether.redaction import redact
 
@@ -227,7 +227,10 @@ class EvaluationMemo:
         index = _read_index(self.index_path)
         if index is None or generation is None or index["generation"] != generation:
             return None
-        if index["key"] != self.look.key or time.time() >= index["valid_until"]:
+        now = time.time()
+        if index["key"] != self.look.key or now >= index["valid_until"]:
+            return None
+        if is_in_future(index["taken_at"], now):  # by a clock that ran ahead: as wrong
             return None
         files = {**self.look.files, **_project_signatures(index["extra"])}
         if index["files"] != {path: list(sig) for path, sig in files.items()}:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from aether import durability
 from aether.catalog import DataCatalog
+from aether.collection import collection_paused
 from aether.config import (
     ConfigLoader,
     get_dotted,
@@ -192,6 +193,16 @@ def load_context(
         CatalogError: catalog.yml is wrong.
         PipelineError: pipeline.yml is wrong.
     """
+    with collection_paused():  # many small objects, none in a cycle (no project code runs)
+        return _load_context(project, env, params, run_id)
+
+
+def _load_context(
+    project: str | Path | None,
+    env: str | None,
+    params: Mapping[str, Any] | None,
+    run_id: str | None,
+) -> AetherContext:
     loaded_at = time.time()  # before any file is read
     root, settings, loader = _read_configuration(project, env)
     parameters = apply_overrides(loader.get("parameters.yml", deep=True).data, params or {})

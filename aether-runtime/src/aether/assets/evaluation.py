@@ -40,13 +40,15 @@ from aether.assets.fingerprint import (
     node_parts,
     params_for,
 )
-from aether.assets.memo import EvaluationMemo, Prior, data_signatures
+from aether.assets.memo import DataEntry, EvaluationMemo, Prior, data_signature
 from aether.assets.observation import SourceObserver
 from aether.assets.probes import StoreProbe, observing_error
 from aether.assets.signatures import signature_version
 from aether.assets.status import AssetStatus, Evaluation, NodeState, Observation
 from aether.catalog import DataCatalog
 from aether.checks import CheckSpec, parse_checks
+from aether.collection import collection_paused
+from aether.datasets.files import AbstractFileDataSet
 from aether.durations import future_time_warning, is_in_future
 from aether.pipeline import Node, Pipeline
 from aether.state.base import Head, HeadStatus, Materialization, StateStore
@@ -73,6 +75,7 @@ class AssetEvaluator:
         reobserve: bool = True,
         memo: EvaluationMemo | None = None,
     ) -> None:
+        self._created_at = time.time()  # before anything is read
         self.pipeline = pipeline
         # False for a look (`aether status`): data that is costly to hash is never read.
         self.reobserve = reobserve
@@ -95,6 +98,8 @@ class AssetEvaluator:
         self._all_heads = False
         self._reused_assets: frozenset[str] = frozenset()
         self._seen: dict[str, str | None] = {}  # the content found, of what was looked at
+        # Each source's signature as observed, and when it was read (the memo keeps these).
+        self._source_read: dict[str, tuple[dict[str, Any] | None, float | None]] = {}
         if self._prior is None:
             self._read_all_heads()
         sources = (n for n in self.assets if n not in pipeline.producers)
@@ -124,16 +129,14 @@ class AssetEvaluator:
         Calling it again re-evaluates from the current heads (see :meth:`refresh`), reusing
         what cannot have changed: code hashes, source observations, untouched signatures.
         """
+        with collection_paused():
+            return self._evaluate(now)
+
+    def _evaluate(self, now: float | None) -> Evaluation:
         if now is not None:
             self._now = now
         prior = _Remembered.of(self._prior)
         self._prior = None  # a prior holds for the first pass only
-        # The data's signatures are taken before it is judged (a prior took them already).
-        taken_at = prior.taken_at if prior is not None else time.time()
-        if prior is not None:
-            data: Mapping[str, tuple[str, Any]] = prior.data
-        else:
-            data = data_signatures(self.catalog, self.assets) if self._memo is not None else {}
         sources, reused = self._reusable(prior) if prior is not None else (frozenset(), frozenset())
         self._reused_assets = self._stored_assets_of(sources, reused)
         if prior is not None:
@@ -154,7 +157,7 @@ class AssetEvaluator:
                 self._nodes[item.name] = self._reuse_node(item, prior)
             else:
                 self._nodes[item.name] = self._judge_node(item)
-        self._remember(data, taken_at, prior.versions if prior is not None else {})
+        self._remember(prior)
         return Evaluation(self.pipeline, self.assets, self._statuses, self._nodes, self._now)
 
     def _reusable(self, prior: _Remembered) -> tuple[frozenset[str], frozenset[str]]:
@@ -201,15 +204,13 @@ class AssetEvaluator:
         self._upstream[item.name] = self._upstream_problem(item)
         return prior.nodes[item.name]
 
-    def _remember(
-        self,
-        data: Mapping[str, tuple[str, Any]],
-        taken_at: float,
-        versions: Mapping[str, str | None],
-    ) -> None:
-        """Keep this pass for the next process (see aether.assets.memo); ``versions``: the
-        content of the assets it did not look at, as a prior pass found it."""
-        if self._memo is None or not data:
+    def _remember(self, prior: _Remembered | None) -> None:
+        """Keep this pass for the next process (see aether.assets.memo), if every asset is a
+        local file."""
+        if self._memo is None:
+            return
+        data = self._data_judged_on(prior)
+        if data is None:
             return
         if self._generation is None:  # the heads moved since it was read: read it again
             self._generation = self.store.generation()
@@ -217,11 +218,30 @@ class AssetEvaluator:
             statuses=self._statuses,
             nodes=self._nodes,
             data=data,
-            seen={**versions, **self._seen},
-            taken_at=taken_at,
+            seen={**(prior.versions if prior is not None else {}), **self._seen},
             generation=self._generation,
             catalog=self.catalog,
         )
+
+    def _data_judged_on(self, prior: _Remembered | None) -> dict[str, DataEntry] | None:
+        """Each asset's file, the signature its verdict rested on (the one read when its
+        source was observed, or its store probed) and when that was read; None when one is
+        not a local file (only the dataset's own code can sign it)."""
+        data: dict[str, DataEntry] = {}
+        for name in self.assets:
+            if prior is not None and name in self._reused_assets:
+                data[name] = prior.data[name]
+                continue
+            dataset = self.catalog.get(name)
+            path = dataset.local_path if isinstance(dataset, AbstractFileDataSet) else None
+            if path is None:
+                return None
+            looked = self._source_read.get(name)
+            if looked is None:
+                looked = (self._probe.signature(name), self._probe.read_at(name))
+            signature, read_at = looked
+            data[name] = (path, data_signature(signature), read_at or self._created_at)
+        return data
 
     def _read_all_heads(self) -> None:
         self._heads = dict(self.store.heads(sorted(self.assets), include_parts=False))
@@ -340,7 +360,13 @@ class AssetEvaluator:
         self.signature(name)  # read once per pass: a source that cannot even be looked at
         if self._probe.failure(name) is not None:  # is not asked again (it may hang again)
             return nothing
-        return self._probe.guarded(name, lambda: self._sources.observe(name, self._now), nothing)
+        observed = self._probe.guarded(
+            name, lambda: self._sources.observe(name, self._now), nothing
+        )
+        if name not in self._source_read:  # observed once per evaluator: on this signature
+            looked_at = self._sources.signature_looked_at(name)
+            self._source_read[name] = (looked_at, self._probe.read_at(name))
+        return observed
 
     def source_signature_looked_at(self, name: str) -> dict[str, Any] | None:
         """The signature a source's version was judged by in this pass (None: none)."""
@@ -610,8 +636,7 @@ class _Remembered:
     changed: frozenset[str]
     statuses: Mapping[str, AssetStatus]
     nodes: Mapping[str, NodeState]
-    data: Mapping[str, tuple[str, Any]]
-    taken_at: float
+    data: Mapping[str, DataEntry]
     versions: Mapping[str, str | None]
 
     @classmethod
@@ -619,7 +644,7 @@ class _Remembered:
         verdicts = prior.verdicts() if prior is not None else None
         if prior is None or verdicts is None:
             return None
-        return cls(prior.changed, *verdicts, prior.data, prior.taken_at, prior.versions)
+        return cls(prior.changed, *verdicts, prior.data, prior.versions)
 
 
 _UNREAD = (

@@ -15,11 +15,13 @@ verdict depends on, and how the memo tells that it still holds:
   Aether version and the Python it runs on (code hashes are hashes of syntax trees);
 - the state store: its generation, which every change to what a verdict reads moves (heads,
   materializations, check results, source observations; any writer, triggers keep it);
-- the data: each asset's local file, its signature taken before the evaluation read it. An
-  asset whose signature moved is judged again, and everything downstream of it; one whose
-  signature holds but was modified within :data:`RACY_SECONDS` of when it was taken may have
-  changed again without moving it (coarse timestamps): that one alone is hashed and compared
-  with the version remembered ("racily clean", re-checked on its own, as git does);
+- the data: each asset's local file, with the signature (size, mtime, inode) its verdict
+  rested on and when that was read (a file changed after it, even while a run went on, no
+  longer matches it). An asset whose signature moved is judged again, and everything
+  downstream of it; one whose signature holds but was modified within :data:`RACY_SECONDS`
+  of when it was read may have changed again without moving it (coarse timestamps): that
+  one alone is hashed and compared with the content last found ("racily clean", re-checked
+  on its own, as git does);
 - the clock, through freshness rules: the memo expires when an asset would cross one of its
   ``warn_after``/``error_after`` limits, or a data time written ahead of the clock stops being.
 
@@ -33,6 +35,7 @@ a file that is unreadable or of another shape is ignored, never trusted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -60,10 +63,14 @@ if TYPE_CHECKING:
 
 MEMO_FORMAT = 1
 _MISSING = (-1, -1, -1, -1)
+_NO_FILE = (-1, -1, -1)
 _FOLDER = -2  # the first field of a folder's signature: the others hash its names
 _ENV_REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)")
 _FUTURE_TOLERANCE = 300.0  # aether.durations.is_in_future's
-Signature = tuple[int, int, int, int]
+Signature = tuple[int, int, int, int]  # a project file's: size, mtime, inode, ctime
+DataSignature = tuple[int, int, int]  # a data file's, as its dataset signs it: size, mtime, inode
+# An asset's local file, its signature as a verdict rested on it, and when that was read.
+DataEntry = tuple[str, DataSignature, float]
 
 
 @dataclass(frozen=True)
@@ -75,8 +82,8 @@ class Prior:
         changed: Assets whose data changed since (or cannot be vouched for): they, and
             everything downstream of them, are judged again.
         pipelines: Each pipeline's datasets, to answer ``status --pipeline`` unloaded.
-        data: Each asset's local file and its signature as taken now (at ``taken_at``).
-        taken_at: When ``data`` was taken.
+        data: Each asset's local file, its signature as read now, and when (``taken_at``).
+        taken_at: When ``data`` was read.
         rechecked: How many racily clean files were hashed to vouch for them.
         versions: Each asset's content as last found (a content hash or a signature's
             digest), which a racily clean file is compared with.
@@ -85,7 +92,7 @@ class Prior:
     token: str
     changed: frozenset[str]
     pipelines: Mapping[str, tuple[str, ...]]
-    data: Mapping[str, tuple[str, Signature]]
+    data: Mapping[str, DataEntry]
     taken_at: float
     rechecked: int
     verdicts_path: Path
@@ -122,17 +129,23 @@ class ProjectLook:
     env: str
     taken_at: float
     files: Mapping[str, Signature]
-    key: str  # the environment: runtime, env-variable hash, overrides
+    key: str  # the environment: runtime, env-variable hash, overrides, home folder
+    # False when the code folder lies outside the project (it is not walked: it may be "/").
+    rememberable: bool = True
 
     @classmethod
     def take(
         cls, root: Path, env: str, source_dir: str, overrides: Mapping[str, Any], taken_at: float
     ) -> ProjectLook:
+        source = (root / source_dir).resolve()
+        inside = source.is_relative_to(root.resolve())
         conf = _tree(root / "conf", suffix="")
-        paths = [str(root / "pyproject.toml"), *conf, *_tree(root / source_dir, suffix=".py")]
+        paths = [str(root / "pyproject.toml"), *conf, *(_tree(source, ".py") if inside else [])]
         paths += _module_folders(root)
-        asked = json.dumps([_runtime(), _env_hash(conf), overrides], sort_keys=True, default=str)
-        return cls(root, env, taken_at, _project_signatures(paths), asked)
+        # `~` in a catalog path is the home folder of whoever looks.
+        asked = [_runtime(), _env_hash(conf), overrides, os.path.expanduser("~")]
+        key = json.dumps(asked, sort_keys=True, default=str)
+        return cls(root, env, taken_at, _project_signatures(paths), key, inside)
 
 
 class EvaluationMemo:
@@ -224,6 +237,8 @@ class EvaluationMemo:
         return prior
 
     def _prior(self, generation: str | None) -> Prior | None:
+        if not self.look.rememberable:
+            return None
         index = _read_index(self.index_path)
         if index is None or generation is None or index["generation"] != generation:
             return None
@@ -239,13 +254,13 @@ class EvaluationMemo:
         taken_at = time.time()
         try:
             data = {name: _data_entry(entry) for name, entry in index["data"].items()}
-            pipelines = {name: tuple(names) for name, names in index["pipelines"].items()}
+            pipelines = {name: _names(names) for name, names in index["pipelines"].items()}
         except (TypeError, ValueError):  # not of the shape written: not trusted
             return None
-        now = signatures(path for path, _, _ in data.values())
-        changed, rechecked = _changed_data(data, now, index["taken_at"])
-        data_now = {name: (path, now[path]) for name, (path, _, _) in data.items()}
-        versions = {name: version for name, (_, _, version) in data.items()}
+        now = data_signatures(path for path, _, _, _ in data.values())
+        changed, rechecked = _changed_data(data, now)
+        data_now = {name: (path, now[path], taken_at) for name, (path, *_) in data.items()}
+        versions = {name: version for name, (_, _, version, _) in data.items()}
         return Prior(
             index["token"],
             changed,
@@ -263,15 +278,18 @@ class EvaluationMemo:
         still too recent stay racy). The verdicts and views stand."""
         if self._index is None or prior.changed or not prior.rechecked:
             return
-        before_ns = (self._index["taken_at"] - RACY_SECONDS) * 1e9
         now_ns = (prior.taken_at - RACY_SECONDS) * 1e9
-        if not any(before_ns <= sig[1] < now_ns for _, sig in prior.data.values()):
+        kept = self._index["data"]
+        if not any(
+            (kept[name][3] - RACY_SECONDS) * 1e9 <= sig[1] < now_ns
+            for name, (_, sig, _) in prior.data.items()
+        ):
             return  # the racy ones would all still be racy
         data = {
-            name: [path, list(sig), self._index["data"][name][2]]
-            for name, (path, sig) in prior.data.items()
+            name: (path, sig, prior.versions[name], read_at)
+            for name, (path, sig, read_at) in prior.data.items()
         }
-        index = {**self._index, "data": data, "taken_at": prior.taken_at}
+        index = {**self._index, "data": data}
         _replace(self.index_path, json.dumps(index).encode())
 
     def view(self, name: str, prior: Prior) -> Any | None:
@@ -302,17 +320,16 @@ class EvaluationMemo:
         *,
         statuses: Mapping[str, AssetStatus],
         nodes: Mapping[str, NodeState],
-        data: Mapping[str, tuple[str, Signature]],
+        data: Mapping[str, DataEntry],
         seen: Mapping[str, str | None],
-        taken_at: float,
         generation: str | None,
         catalog: DataCatalog,
     ) -> None:
         """Keep this evaluation for the next process, if it can be vouched for: every asset
-        a local file (``data``: each one's path and signature, taken before it was judged;
-        ``seen``: the version its content was found to have, where it was looked at), no
+        a local file (``data``: each one's path, the signature its verdict rested on and
+        when that was read; ``seen``: the version its content was found to have), no
         project file changed while it loaded, no freshness limit crossed already."""
-        if generation is None or data.keys() != statuses.keys():
+        if not self.look.rememberable or generation is None or data.keys() != statuses.keys():
             return
         extra = self._extra_files()
         valid_until = _valid_until(catalog, statuses.values())
@@ -336,11 +353,11 @@ class EvaluationMemo:
             "generation": generation,
             "files": {path: list(sig) for path, sig in {**self.look.files, **extra}.items()},
             "extra": sorted(extra),
-            "taken_at": taken_at,
+            "taken_at": self.look.taken_at,
             "valid_until": valid_until,
             "data": {
-                name: (path, sig, seen.get(name, statuses[name].version))
-                for name, (path, sig) in data.items()
+                name: (path, sig, seen.get(name, statuses[name].version), read_at)
+                for name, (path, sig, read_at) in data.items()
             },
             "pipelines": {name: sorted(names) for name, names in self._pipelines.items()},
         }
@@ -399,33 +416,25 @@ def _read_index(path: Path) -> dict[str, Any] | None:
     return index if _is_index(index) else None
 
 
-def data_signatures(
-    catalog: DataCatalog, assets: Iterable[str]
-) -> dict[str, tuple[str, Signature]]:
-    """Each asset's local file and its signature, now; empty when one is not a local file
-    (such a project is not remembered)."""
-    paths: dict[str, str] = {}
-    for name in assets:
-        path = getattr(catalog.get(name), "local_path", None)
-        if not isinstance(path, str):
-            return {}
-        paths[name] = path
-    found = signatures(paths.values())
-    return {name: (path, found[path]) for name, path in paths.items()}
-
-
-def signatures(paths: Iterable[str]) -> dict[str, Signature]:
-    """Size, mtime, inode and ctime of each path (the ctime moves on every change, even one
-    whose mtime was set back: ``os.utime``, ``cp -p``, ``rsync -t``)."""
-    found: dict[str, Signature] = {}
+def data_signatures(paths: Iterable[str]) -> dict[str, DataSignature]:
+    """Size, mtime and inode of each data file, as its dataset signs it (a missing one:
+    all -1)."""
+    found: dict[str, DataSignature] = {}
     for path in paths:
         try:
             s = os.stat(path)
         except (OSError, ValueError):  # gone, or not a path
-            found[path] = _MISSING
+            found[path] = _NO_FILE
             continue
-        found[path] = (s.st_size, s.st_mtime_ns, s.st_ino, s.st_ctime_ns)
+        found[path] = (s.st_size, s.st_mtime_ns, s.st_ino)
     return found
+
+
+def data_signature(signature: Mapping[str, Any] | None) -> DataSignature:
+    """A local file dataset's signature (``{size, mtime_ns, inode}``) as the memo keeps it."""
+    if signature is None:
+        return _NO_FILE
+    return (int(signature["size"]), int(signature["mtime_ns"]), int(signature["inode"]))
 
 
 def _project_signatures(paths: Iterable[str]) -> dict[str, Signature]:
@@ -451,37 +460,43 @@ def _listing(folder: str) -> Signature:
         names = sorted(n for n in os.listdir(folder) if n != "__pycache__" and n[:1] != ".")
     except OSError:
         return _MISSING
-    digest = hashlib.blake2b("\0".join(names).encode(), digest_size=8).digest()
+    # fsencode: a name that is not UTF-8 (a file from another system) is bytes as it is.
+    digest = hashlib.blake2b(b"\0".join(map(os.fsencode, names)), digest_size=8).digest()
     return (_FOLDER, int.from_bytes(digest, "big"), 0, 0)
 
 
-def _data_entry(entry: Any) -> tuple[str, Signature, str | None]:
-    """``[path, [size, mtime, inode, ctime], version or null]`` read back; TypeError or
+def _data_entry(entry: Any) -> tuple[str, DataSignature, str | None, float]:
+    """``[path, [size, mtime, inode], version or null, read at]`` read back; TypeError or
     ValueError if it is not that."""
-    path, (size, mtime, inode, ctime), version = entry
-    numbers = (size, mtime, inode, ctime)
+    path, (size, mtime, inode), version, read_at = entry
+    numbers = (size, mtime, inode)
     if type(path) is not str or not all(type(n) is int for n in numbers):
         raise TypeError("not a data entry")
-    if version is not None and type(version) is not str:
+    if (version is not None and type(version) is not str) or type(read_at) is not float:
         raise TypeError("not a version")
-    return path, numbers, version
+    return path, numbers, version, read_at
+
+
+def _names(names: Any) -> tuple[str, ...]:
+    if not isinstance(names, list) or not all(type(n) is str for n in names):
+        raise TypeError("not a list of names")
+    return tuple(names)
 
 
 def _changed_data(
-    data: Mapping[str, tuple[str, Signature, str | None]],
-    now: Mapping[str, Signature],
-    taken_at: float,
+    data: Mapping[str, tuple[str, DataSignature, str | None, float]],
+    now: Mapping[str, DataSignature],
 ) -> tuple[frozenset[str], int]:
-    """The assets whose file is not as remembered (``data``: path, signature, version):
-    its signature moved, or it is racily clean (modified too close to when its signature
-    was taken) and its content differs; and how many racily clean files were hashed."""
-    racy_after_ns = (taken_at - RACY_SECONDS) * 1e9
+    """The assets whose file is not as remembered (``data``: path, signature, version, when
+    the signature was read): its signature moved, or it is racily clean (modified too close
+    to when its signature was read) and its content differs; and how many racily clean
+    files were hashed."""
     changed, rechecked = set(), 0
-    for name, (path, signature, version) in data.items():
+    for name, (path, signature, version, read_at) in data.items():
         current = now[path]
         if current != signature:
             changed.add(name)
-        elif current[1] >= racy_after_ns:
+        elif current[1] >= (read_at - RACY_SECONDS) * 1e9:
             rechecked += 1
             if not _same_content(path, version):
                 changed.add(name)
@@ -547,9 +562,15 @@ def _module_folders(root: Path) -> list[str]:
 
 def _tree(top: Path, suffix: str) -> list[str]:
     """Every folder under ``top`` and every file ending in ``suffix``: a folder's signature
-    changes when a file is added or removed in it."""
-    found = []
-    for folder, subfolders, names in os.walk(top):
+    changes when a file is added or removed in it. Symlinked folders are followed (a
+    ``conf/base`` shared between projects is read as the project's), each once."""
+    found, seen = [], set()
+    for folder, subfolders, names in os.walk(top, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:  # a link back up: walked already
+            subfolders[:] = []
+            continue
+        seen.add(real)
         subfolders[:] = [s for s in subfolders if s != "__pycache__"]
         found.append(folder)
         found += [os.path.join(folder, n) for n in names if n.endswith(suffix)]
@@ -557,19 +578,25 @@ def _tree(top: Path, suffix: str) -> list[str]:
 
 
 def _env_hash(conf_files: list[str]) -> str:
-    """One hash of the values of the environment variables ``conf/`` reads, credentials
-    aside: a secret's hash is not kept (only projects whose data are all local files are
-    remembered, and their verdicts do not depend on credentials)."""
-    names: set[str] = set()
+    """One hash of the values of the environment variables ``conf/`` reads; of those
+    ``credentials.yml`` reads, only whether each is set (loading refuses an unset one): a
+    secret's hash is never kept."""
+    values: set[str] = set()
+    set_or_not: set[str] = set()
     for path in conf_files:
-        if os.path.isfile(path) and not os.path.basename(path).startswith("credentials"):
-            try:
-                names.update(_ENV_REFERENCE.findall(Path(path).read_text(encoding="utf-8")))
-            except (OSError, UnicodeDecodeError):
-                continue
+        if not os.path.isfile(path):
+            continue
+        try:
+            found = _ENV_REFERENCE.findall(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue
+        credentials = os.path.basename(path).startswith("credentials")
+        (set_or_not if credentials else values).update(found)
     digest = hashlib.sha256()
-    for name in sorted(names):
+    for name in sorted(values):
         digest.update(f"{name}\0{os.environ.get(name)}\0".encode())
+    for name in sorted(set_or_not):
+        digest.update(f"{name}\0{name in os.environ}\0".encode())
     return digest.hexdigest()
 
 
@@ -583,13 +610,14 @@ def _runtime() -> str:
 
 
 def _replace(target: Path, data: bytes) -> None:
+    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
         temporary.write_bytes(data)
         os.replace(temporary, target)
-    except OSError:
-        return  # a read-only project is still judged, in full every time
+    except OSError:  # a read-only or full disk: the project is judged, in full every time
+        with contextlib.suppress(OSError):
+            temporary.unlink()
 
 
 _KEYS = {

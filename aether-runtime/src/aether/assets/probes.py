@@ -7,6 +7,7 @@ back, while everything else is judged and run as usual.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ class StoreProbe:
         self.catalog = catalog
         self._signatures: dict[str, dict[str, Any] | None] = {}
         self._unreachable: dict[str, DataSetError] = {}
+        self._read_at: dict[str, float] = {}  # when each signature was read (just before)
 
     def signature(self, name: str) -> dict[str, Any] | None:
         """The dataset's physical signature (one stat for a file); None if unreadable."""
@@ -33,6 +35,7 @@ class StoreProbe:
         except KeyError:
             pass
         signature = None
+        self._read_at[name] = time.time()
         if name not in self._unreachable:
             try:
                 signature = self.catalog.get(name).signature()
@@ -40,6 +43,10 @@ class StoreProbe:
                 self._unreachable[name] = observing_error(self.catalog, name, error)
         self._signatures[name] = signature
         return signature
+
+    def read_at(self, name: str) -> float | None:
+        """When the signature :meth:`signature` gives for ``name`` was read (None: not yet)."""
+        return self._read_at.get(name) if name in self._signatures else None
 
     def note_unreachable(self, name: str, error: DataSetError) -> None:
         """Reading ``name`` failed with ``error`` (outside :meth:`guarded`)."""
@@ -60,6 +67,7 @@ class StoreProbe:
         for name in names:
             self._signatures.pop(name, None)
             self._unreachable.pop(name, None)
+            self._read_at.pop(name, None)
 
     def failure(self, name: str) -> Reason | None:
         """Why ``name`` is ``failed`` when its store could not be read in this pass."""

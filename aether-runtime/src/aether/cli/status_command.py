@@ -37,12 +37,16 @@ def status_command(
 
     if show_history:
         return history_command(load_context(project, env=env), window, as_json)
+    from aether.assets.memo import EvaluationMemo
+    from aether.collection import collection_paused
+
     form = "json" if as_json else "table"
     name = f"{pipeline or 'all'}-{form}"
-    from aether.assets.memo import EvaluationMemo
-
-    memo = EvaluationMemo.before_loading(project, env)
-    view = _remembered(memo, name, pipeline, form) or _evaluated(project, env, pipeline, form, memo)
+    with collection_paused():  # a look runs none of the project's code
+        memo = EvaluationMemo.before_loading(project, env)
+        view = _remembered(memo, name, pipeline, form) or _evaluated(
+            project, env, pipeline, form, memo
+        )
     if as_json:
         print_json({"assets": view["assets"]})
     else:

@@ -161,6 +161,25 @@ def _forget_stale_modules(roots: set[str]) -> None:
         for name in project:
             sys.modules.pop(name, None)
             _compiled.pop(name, None)
+    _forget_other_projects_modules(prefixes)
+
+
+def _forget_other_projects_modules(prefixes: tuple[str, ...]) -> None:
+    """Drop modules named as this project's own but imported from another project (two
+    projects with one package name in one notebook, or one test process): importing the
+    name again finds this project's, as a new process would. Installed code is kept."""
+    own = set()
+    for entry in filter(None, sys.path):
+        if os.path.isabs(entry) and entry.startswith(prefixes) and os.path.isdir(entry):
+            own.update(name.removesuffix(".py") for name in os.listdir(entry))
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if name.partition(".")[0] not in own or not isinstance(file, str):
+            continue
+        if file.startswith(prefixes) or os.path.realpath(file).startswith(_PREFIXES):
+            continue
+        sys.modules.pop(name, None)
+        _compiled.pop(name, None)
 
 
 class _ProjectFinder:

@@ -290,7 +290,7 @@ class EvaluationMemo:
             for name, (path, sig, read_at) in prior.data.items()
         }
         index = {**self._index, "data": data}
-        _replace(self.index_path, json.dumps(index).encode())
+        _replace(self.index_path, _json(index))
 
     def view(self, name: str, prior: Prior) -> Any | None:
         """What was kept as ``name`` for the evaluation ``prior`` stands for, if nothing of
@@ -363,7 +363,7 @@ class EvaluationMemo:
         }
         # The verdicts first: an index is never found pointing at verdicts not yet written.
         _replace(self.verdicts_path, pickle.dumps(verdicts, protocol=pickle.HIGHEST_PROTOCOL))
-        _replace(self.index_path, json.dumps(index).encode())
+        _replace(self.index_path, _json(index))
         self._index, self.written = index, token
 
     @property
@@ -377,7 +377,7 @@ class EvaluationMemo:
         if self.written is None or self._index is None:
             return
         self._index = {**self._index, "generation": generation}
-        _replace(self.index_path, json.dumps(self._index).encode())
+        _replace(self.index_path, _json(self._index))
 
     def _extra_files(self) -> dict[str, Signature] | None:
         """The other project files the code hashes read, and their folders (a module added
@@ -607,6 +607,11 @@ def _runtime() -> str:
     except ImportError:  # a source tree never built or installed: no version file
         __version__ = "unknown"
     return f"{__version__} {sys.implementation.cache_tag}"
+
+
+def _json(index: Mapping[str, Any]) -> bytes:
+    # Plain values only, no cycles to check for: the encoder's fastest settings.
+    return json.dumps(index, check_circular=False, separators=(",", ":")).encode()
 
 
 def _replace(target: Path, data: bytes) -> None:

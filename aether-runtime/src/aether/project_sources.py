@@ -168,7 +168,7 @@ def _forget_other_projects_modules(prefixes: tuple[str, ...]) -> None:
     """Drop modules named as this project's own but imported from another project (two
     projects with one package name in one notebook, or one test process): importing the
     name again finds this project's, as a new process would. Installed code is kept."""
-    own = set()
+    own: set[str] = set()
     for entry in filter(None, sys.path):
         if os.path.isabs(entry) and entry.startswith(prefixes) and os.path.isdir(entry):
             own.update(name.removesuffix(".py") for name in os.listdir(entry))

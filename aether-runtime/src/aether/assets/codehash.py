@@ -361,7 +361,9 @@ def _resolve_star(
     return None
 
 
-def _descend(scope: _Scope, module: str, rest: tuple[str, ...]) -> tuple[Path | None, tuple]:
+def _descend(
+    scope: _Scope, module: str, rest: tuple[str, ...]
+) -> tuple[Path | None, tuple[str, ...]]:
     """``import a`` then ``a.b.fn``: walk into submodules as far as files exist."""
     found = scope.find_module(module)
     while rest and (deeper := scope.find_module(f"{module}.{rest[0]}")) is not None:

@@ -257,9 +257,9 @@ class EvaluationMemo:
             pipelines = {name: _names(names) for name, names in index["pipelines"].items()}
         except (TypeError, ValueError):  # not of the shape written: not trusted
             return None
-        now = data_signatures(path for path, _, _, _ in data.values())
-        changed, rechecked = _changed_data(data, now)
-        data_now = {name: (path, now[path], taken_at) for name, (path, *_) in data.items()}
+        current = data_signatures(path for path, _, _, _ in data.values())
+        changed, rechecked = _changed_data(data, current)
+        data_now = {name: (path, current[path], taken_at) for name, (path, *_) in data.items()}
         versions = {name: version for name, (_, _, version, _) in data.items()}
         return Prior(
             index["token"],

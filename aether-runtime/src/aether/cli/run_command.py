@@ -11,6 +11,7 @@ from typing import Any
 
 from aether.cli.interrupts import signals_stop_the_run
 from aether.cli.output import console, print_error, print_table, say
+from aether.engine.events import NodeFinished, NodeStarted, RunEvent, RunFinished, RunStarted
 from aether.engine.plan import NodeResult, NodeStatus, Plan, RunResult
 from aether.errors import PipelineError, RunInterrupted
 from aether.pipeline import Node
@@ -55,7 +56,9 @@ def run_command(
     if known is not None:
         return report_outcome(known, "")
     reporter = ProgressReporter()
-    options = RunOptions(runner, workers, force, True, not no_wait, _say_who_holds, reporter)
+    options = RunOptions(
+        runner, workers, force, True, not no_wait, _say_who_holds, listeners=(reporter,)
+    )
     try:
         with signals_stop_the_run():
             setup = prepare_run(
@@ -173,7 +176,8 @@ def print_interrupted(stop: RunInterrupted, command: str) -> None:
 
 
 class ProgressReporter:
-    """Per-node progress: live bars on a terminal, one plain line per node elsewhere.
+    """Per-node progress: live bars on a terminal, one plain line per node elsewhere; a
+    listener of the run's events.
 
     The display refreshes on events only (no refresh thread), which keeps forking worker
     processes safe.
@@ -186,6 +190,16 @@ class ProgressReporter:
         self._tasks: dict[str, Any] = {}
         self._done = 0
         self._total = 0
+
+    def on_event(self, event: RunEvent) -> None:
+        if isinstance(event, NodeFinished):
+            self.node_finished(event.result)
+        elif isinstance(event, NodeStarted):
+            self.node_started(event.node)
+        elif isinstance(event, RunStarted):
+            self.run_started(event.plan)
+        elif isinstance(event, RunFinished):
+            self.stop()
 
     def run_started(self, plan: Plan) -> None:
         self._total = len(plan.to_run)
@@ -229,9 +243,6 @@ class ProgressReporter:
         else:
             detail = f": {result.reason}" if result.reason else ""
         say(f"[{self._done}/{self._total}] {result.name} {status}{detail}")
-
-    def run_finished(self, result: RunResult) -> None:
-        self.stop()
 
     def stop(self) -> None:
         """Take the live display down (also when the run is interrupted)."""

@@ -36,7 +36,7 @@ MAX_MESSAGE_CHARS = 2_000
 MAX_DETAILS_CHARS = 64_000
 
 
-@dataclass
+@dataclass(frozen=True)
 class NodeTask:
     """What a worker needs to run a node: the node, parameters, and in-memory inputs."""
 

@@ -9,11 +9,11 @@ import pytest
 
 from aether.catalog import DataCatalog
 from aether.datasets.memory import MemoryDataSet
-from aether.engine.orchestrator import Orchestrator
 from aether.engine.events import NodeAborted, NodeFailed, NodeSucceeded
+from aether.engine.orchestrator import Orchestrator
 from aether.engine.plan import NullTracker, plan_all
 from aether.errors import RunInterrupted
-from aether.pipeline import Node, Pipeline, node
+from aether.pipeline import Pipeline, node
 
 
 class RecordingTracker(NullTracker):

@@ -29,7 +29,7 @@ logger = logging.getLogger("aether.run")
 
 @runtime_checkable
 class RunListener(Protocol):
-    """Receives every event of a run, in order; see [Run events](../events.md).
+    """Receives every event of a run, in order, in the process that runs it.
 
     Example:
         ```python

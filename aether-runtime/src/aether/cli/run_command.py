@@ -55,9 +55,9 @@ def run_command(
     look, known = run_shortcut.look_first(project, env, key, started, force or dry_run)
     if known is not None:
         return report_outcome(known, "")
-    reporter = ProgressReporter()
+    progress = ProgressListener()
     options = RunOptions(
-        runner, workers, force, True, not no_wait, _say_who_holds, listeners=(reporter,)
+        runner, workers, force, True, not no_wait, _say_who_holds, listeners=(progress,)
     )
     try:
         with signals_stop_the_run():
@@ -70,7 +70,7 @@ def run_command(
             look = look.with_data(setup.ctx) if look else None
             outcome = execute_run(setup, options)
     except RunInterrupted as stop:
-        reporter.stop()
+        progress.stop()
         print_interrupted(stop, resume_command(pipeline, env, params, selection))
         return stop.exit_code
     if look is not None:
@@ -175,7 +175,7 @@ def print_interrupted(stop: RunInterrupted, command: str) -> None:
     )
 
 
-class ProgressReporter:
+class ProgressListener:
     """Per-node progress: live bars on a terminal, one plain line per node elsewhere; a
     listener of the run's events.
 

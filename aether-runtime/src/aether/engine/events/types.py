@@ -20,8 +20,12 @@ from aether.verdicts import ReasonText
 
 
 def _read_only(value: Any, *names: str) -> None:
+    """Make the named mappings of ``value`` read-only views. Not copies: an event is made
+    once per step of a run (thousands per run), from mappings the run no longer changes."""
     for name in names:
-        object.__setattr__(value, name, MappingProxyType(dict(getattr(value, name))))
+        mapping = getattr(value, name)
+        if not isinstance(mapping, MappingProxyType):
+            object.__setattr__(value, name, MappingProxyType(mapping))
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ class _NodeOutputs(RunEvent):
         _read_only(self, "versions", "read_versions")
         # A signature is a small dict: read-only too.
         signatures = {
-            name: None if signature is None else MappingProxyType(dict(signature))
+            name: None if signature is None else MappingProxyType(signature)
             for name, signature in self.signatures.items()
         }
         object.__setattr__(self, "signatures", MappingProxyType(signatures))

@@ -179,7 +179,10 @@ class RunReporter(Protocol):
     """Receives a run's progress events; the CLI draws them, tests record them.
 
     Pass one as `reporter=` to [`run_pipeline()`][aether.run.chain.run_pipeline]; any object with
-    these four methods will do.
+    these four methods will do. It is adapted to a listener of the run's events (what it
+    raises is logged, and the run goes on); a
+    [`RunListener`][aether.engine.events.dispatch.RunListener] (`listeners=`) sees every
+    event, not only these four.
     """
 
     def run_started(self, plan: Plan) -> None:

@@ -186,7 +186,8 @@ def execute_plan(
     Args:
         setup: What `prepare_run()` returned.
         plan: The nodes to run, in order.
-        options: The runner and reporter to use (`force` and `track` are not read here).
+        options: The runner, reporter and listeners to use (`force` and `track` are not
+            read here).
         tracker: Records the run in the state store; None remembers nothing.
     """
     configure_logging(setup.ctx)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import signal
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,13 @@ from aether import (
     RunFinished,
     RunStarted,
 )
-from aether.engine.events import RunResultBuilder
+from aether.catalog import DataCatalog
+from aether.datasets.memory import MemoryDataSet
+from aether.engine.events import NodeAborted, RunResultBuilder
+from aether.engine.orchestrator import Orchestrator
+from aether.engine.plan import plan_all
+from aether.errors import RunInterrupted
+from aether.pipeline import Pipeline, node
 from aether.redaction import register
 from aether.run import run_pipeline
 from aether.verdicts import ReasonKind, Status
@@ -46,14 +53,14 @@ def _boom_first(text: str) -> str:
     return text.replace(double, "transformation: mini.nodes.boom\n        inputs: {rows: numbers}")
 
 
-def _of(events: list[RunEvent], node: str) -> list[str]:
-    """The names of the events about ``node``, in order."""
-    found = []
-    for event in events:
-        about = event.node.name if isinstance(event, NodeStarted) else getattr(event, "node", None)
-        if about == node:
-            found.append(type(event).__name__)
-    return found
+def _about(event: RunEvent) -> str | None:
+    """The name of the node an event is about, if any."""
+    return event.node.name if isinstance(event, NodeStarted) else getattr(event, "node", None)
+
+
+def _of(events: list[RunEvent], name: str) -> list[str]:
+    """The names of the events about node ``name``, in order."""
+    return [type(event).__name__ for event in events if _about(event) == name]
 
 
 def test_a_successful_run_emits_its_events_in_order(make_project) -> None:
@@ -243,3 +250,32 @@ def test_the_plan_reasons_are_typed_and_read_as_before(make_project, tmp_path: P
     ]
     assert untracked.to_run[0].reason.kind is ReasonKind.RUN_REQUESTED
     assert untracked.to_run[0].reason == "run requested"
+
+
+def _stopped_by_sigterm(x: int) -> int:
+    raise RunInterrupted(signal.SIGTERM)  # what the CLI's signal handler raises
+
+
+def test_a_signal_ends_the_stream_with_the_running_node_aborted() -> None:
+    recorder = Recorder()
+    pipeline = Pipeline(
+        [node(lambda x: x + 1, "x", "y", name="first"),
+         node(_stopped_by_sigterm, "y", "z", name="slow"),
+         node(lambda z: z, "z", "w", name="after")], name="p",
+    )  # fmt: skip
+    orchestrator = Orchestrator(DataCatalog({"x": MemoryDataSet(1)}), {}, listeners=[recorder])
+
+    with pytest.raises(RunInterrupted):
+        orchestrator.run(plan_all(pipeline), "r1")
+
+    assert [(type(e).__name__, _about(e)) for e in recorder.events] == [
+        ("RunStarted", None),
+        ("NodeStarted", "first"),
+        ("NodeSucceeded", "first"),
+        ("NodeStarted", "slow"),
+        ("NodeAborted", "slow"),
+    ]
+    aborted = recorder.events[-1]
+    assert isinstance(aborted, NodeAborted) and aborted.result.reason is not None
+    assert aborted.result.reason.kind is ReasonKind.INTERRUPTED
+    assert aborted.result.reason == "interrupted by SIGTERM"

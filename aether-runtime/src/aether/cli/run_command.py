@@ -13,7 +13,7 @@ from aether.cli.interrupts import signals_stop_the_run
 from aether.cli.output import console, print_error, print_table, say
 from aether.engine.events import NodeFinished, NodeStarted, RunEvent, RunFinished, RunStarted
 from aether.engine.plan import NodeResult, NodeStatus, Plan, RunResult
-from aether.errors import PipelineError, RunInterrupted
+from aether.errors import NodeFailedError, PipelineError, RunInterrupted
 from aether.pipeline import Node
 
 _STATUS_STYLE = {
@@ -95,7 +95,7 @@ def report_outcome(outcome: RunResult, resume: str) -> int:
     print_summary(outcome)
     if os.environ.get("AETHER_DEBUG"):
         for failed in outcome.failed:
-            details = getattr(failed.error, "details", None)
+            details = failed.error.details if isinstance(failed.error, NodeFailedError) else None
             if details:
                 sys.stderr.write(f"--- traceback of node {failed.name} ---\n{details}")
     if outcome.exit_code == 2:  # a node broke its contract with pipeline.yml: bad input

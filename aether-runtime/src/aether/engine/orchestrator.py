@@ -45,7 +45,7 @@ from aether.engine.plan import (
 )
 from aether.engine.publication import publish_outputs
 from aether.engine.runners import Runner, SequentialRunner, init_worker
-from aether.errors import AetherError, RunInterrupted
+from aether.errors import AetherError, CheckFailedError, RunInterrupted
 from aether.pipeline import Node
 from aether.project_sources import snapshot
 from aether.verdicts import ReasonKind, ReasonText, because
@@ -188,8 +188,8 @@ class _RunWork:
 
     def fail(self, node: Node, error: AetherError) -> None:
         self.broken.update(node.outputs)
-        # A failed error-level check carries every result of the node's checks.
-        self._checked(node, getattr(error, "check_results", ()))
+        if isinstance(error, CheckFailedError):  # it carries every result of the node's checks
+            self._checked(node, error.check_results)
         self._release_inputs(node)
         logger.debug("node %s failed", node.name, exc_info=error)
         self._finished(NodeFailed, NodeResult(node.name, NodeStatus.FAILED, error=error))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import pickle
 import signal
 from pathlib import Path
 
@@ -29,10 +30,11 @@ from aether.datasets.memory import MemoryDataSet
 from aether.engine.events import NodeAborted, RunResultBuilder
 from aether.engine.orchestrator import Orchestrator
 from aether.engine.plan import plan_all
-from aether.errors import RunInterrupted
+from aether.errors import CheckFailedError, NodeFailedError, RunInterrupted
 from aether.pipeline import Pipeline, node
 from aether.redaction import register
 from aether.run import run_pipeline
+from aether.state.base import CheckResult
 from aether.verdicts import ReasonKind, Status
 
 
@@ -279,3 +281,16 @@ def test_a_signal_ends_the_stream_with_the_running_node_aborted() -> None:
     assert isinstance(aborted, NodeAborted) and aborted.result.reason is not None
     assert aborted.result.reason.kind is ReasonKind.INTERRUPTED
     assert aborted.result.reason == "interrupted by SIGTERM"
+
+
+def test_what_a_failure_carries_is_typed_and_survives_a_worker_pipe() -> None:
+    """A worker sends its error back pickled: the check results and the traceback text
+    come back as the error's own attributes, nothing glued on."""
+    results = (CheckResult("doubled", "range(n)", "error", False, "2 rows above 1", 1.0, "h"),)
+    error = CheckFailedError("check failed", "fix", check_results=results)
+    checked = pickle.loads(pickle.dumps(error))
+    failed = pickle.loads(pickle.dumps(NodeFailedError("node failed", "fix", details="Traceback")))
+
+    assert checked.check_results == results and checked.hint == "fix"
+    assert failed.details == "Traceback" and failed.message == "node failed"
+    assert NodeFailedError("no traceback").details is None

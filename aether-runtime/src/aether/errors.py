@@ -23,6 +23,8 @@ RunInterrupted (a BaseException) SIGINT / SIGTERM stopped a run (exit 130 / 143)
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class AetherError(Exception):
     """Base of every error Aether raises on purpose.
@@ -101,9 +103,15 @@ class NodeFailedError(AetherError):
 
     Attributes:
         exit_code: 1: a run failure, not bad input.
+        details: The transformation's traceback as text (secrets masked), when it raised;
+            shown with `--debug`.
     """
 
     exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None, *, details: str | None = None):
+        super().__init__(message, hint)
+        self.details = details
 
 
 class CheckFailedError(AetherError):
@@ -111,9 +119,16 @@ class CheckFailedError(AetherError):
 
     Attributes:
         exit_code: 1: a run failure, not bad input.
+        check_results: Every check run on the node's outputs (`CheckResult`s), failed or not.
     """
 
     exit_code = 1
+
+    def __init__(
+        self, message: str, hint: str | None = None, *, check_results: tuple[Any, ...] = ()
+    ) -> None:
+        super().__init__(message, hint)
+        self.check_results = tuple(check_results)
 
 
 class StateError(AetherError):

@@ -51,7 +51,8 @@ class Status(Word):
 
 
 class ReasonKind(Word):
-    """Why an asset is not fresh: the kind of a [`Reason`][aether.verdicts.Reason].
+    """Why an asset is not fresh, or why a run runs a node or not: the kind of a
+    [`Reason`][aether.verdicts.Reason].
 
     The value is what the state database stores: values are never renamed, only added.
     """
@@ -77,6 +78,23 @@ class ReasonKind(Word):
     CHECK_FAILED = "check_failed"
     OVERDUE = "overdue"
     UNREACHABLE = "unreachable"  # its store answered with an error (a database down, a 500)
+    # Why a plan runs a node, or leaves it alone (PlannedNode.reason).
+    FRESH = "fresh"
+    FORCED = "forced"  # --force (details: `option`), or an untracked forced run
+    RUN_REQUESTED = "run_requested"  # an untracked run runs every selected node
+    VERDICT = "verdict"  # an output is not fresh: its status and reason
+    SINK = "sink"  # stores nothing and feeds nobody: runs every time
+    UPSTREAM_RUNS = "upstream_runs"
+    NEEDED_IN_MEMORY = "needed_in_memory"  # a node that runs reads its in-memory output
+    NEEDED_BY = "needed_by"  # a selected node reads its output, made in another pipeline
+    SOURCE_FAILED = "source_failed"  # held back: a source it reads failed a check
+    LAST_ATTEMPT_ABORTED = "last_attempt_aborted"
+    # What became of a node at run time (NodeResult.reason).
+    EARLY_CUTOFF = "early_cutoff"
+    UPSTREAM_FAILED = "upstream_failed"
+    NOT_REACHED = "not_reached"
+    INTERRUPTED = "interrupted"  # a signal stopped the run
+    WORKER_DIED = "worker_died"
 
 
 @dataclass(frozen=True)
@@ -140,6 +158,51 @@ class Reason:
         return tuple(self.details["reasons"]) if self.kind is ReasonKind.CHANGES else (self,)
 
 
+class ReasonText(str):
+    """A reason in words that keeps its kind: what a plan's nodes and a run's results hold.
+
+    It is the text `str(reason)` gives, so output, JSON and comparisons read the words as
+    before; code decides on `kind` (and `details`), never on the words.
+
+    Example:
+        ```python
+        why = because(ReasonKind.UPSTREAM_RUNS, node="clean")
+        why == "upstream node clean runs"   # True
+        why.kind                            # ReasonKind.UPSTREAM_RUNS
+        ```
+    """
+
+    reason: Reason
+
+    def __new__(cls, reason: Reason) -> ReasonText:
+        made = super().__new__(cls, reason.text)
+        made.reason = reason
+        return made
+
+    def __getnewargs__(self) -> tuple[Reason]:  # type: ignore[override]
+        return (self.reason,)
+
+    @property
+    def kind(self) -> ReasonKind:
+        """What happened (see `ReasonKind`)."""
+        return self.reason.kind
+
+    @property
+    def details(self) -> Mapping[str, Any]:
+        """What the words are made from, read-only."""
+        return self.reason.details
+
+
+def because(kind: ReasonKind, **details: Any) -> ReasonText:
+    """A `ReasonText` of `kind` with these details.
+
+    Args:
+        kind: What happened.
+        **details: What its words need.
+    """
+    return ReasonText(Reason(kind, details))
+
+
 def _param_changed(details: Mapping[str, Any]) -> str:
     if "old" not in details:
         return f"parameter {details['key']} changed (value too large to show)"
@@ -153,6 +216,15 @@ def _code_changed(details: Mapping[str, Any]) -> str:
 def _overdue(details: Mapping[str, Any]) -> str:
     age, limit = format_age(details["age"]), format_age(details["error_after"])
     return f"overdue: data is {age} old (error_after {limit})"
+
+
+def _needed_by(details: Mapping[str, Any]) -> str:
+    status = details.get("status")
+    why = "is held in memory" if status is None else f"is {status} ({details['reason']})"
+    return (
+        f"needed by {details['consumer']}: {details['dataset']} {why}; "
+        f"made in pipeline {details['pipelines']}"
+    )
 
 
 _RENDER: dict[ReasonKind, Callable[[Mapping[str, Any]], str]] = {
@@ -177,4 +249,24 @@ _RENDER: dict[ReasonKind, Callable[[Mapping[str, Any]], str]] = {
     ReasonKind.CHECK_FAILED: lambda d: f"check {d['check']} failed: {d['message']}",
     ReasonKind.OVERDUE: _overdue,
     ReasonKind.UNREACHABLE: lambda d: f"cannot be read: {d['error']}",
+    ReasonKind.FRESH: lambda d: "fresh",
+    ReasonKind.FORCED: lambda d: "forced (--force)" if d.get("option") else "forced",
+    ReasonKind.RUN_REQUESTED: lambda d: "run requested",
+    ReasonKind.VERDICT: lambda d: f"{d['status']}: {d['reason']}",
+    ReasonKind.SINK: lambda d: "stores no output (runs every time)",
+    ReasonKind.UPSTREAM_RUNS: lambda d: f"upstream node {d['node']} runs",
+    ReasonKind.NEEDED_IN_MEMORY: (
+        lambda d: f"its in-memory output {d['dataset']} is needed by {d['consumer']}"
+    ),
+    ReasonKind.NEEDED_BY: _needed_by,
+    ReasonKind.SOURCE_FAILED: lambda d: f"source {d['source']} failed: {d['reason']}",
+    ReasonKind.LAST_ATTEMPT_ABORTED: lambda d: f"its last attempt was aborted; {d['reason']}",
+    ReasonKind.EARLY_CUTOFF: lambda d: "early cutoff: its inputs came out unchanged",
+    ReasonKind.UPSTREAM_FAILED: lambda d: f"upstream failed ({d['input']})",
+    ReasonKind.NOT_REACHED: lambda d: "not run: the run stopped before it",
+    ReasonKind.INTERRUPTED: lambda d: f"interrupted by {d['signal']}",
+    ReasonKind.WORKER_DIED: lambda d: (
+        "aborted: a worker process of the run stopped abruptly (os._exit, a crash or out of "
+        "memory), which stopped every node running at the time; it runs again next time"
+    ),
 }

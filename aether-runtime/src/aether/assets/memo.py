@@ -176,14 +176,25 @@ class EvaluationMemo:
         is not read again)."""
         pipelines = _DatasetsOf(ctx.pipelines)
         if looked is not None:
-            memo = cls(looked.look, pipelines)
-            memo._read, memo._index = looked._read, looked._index
-            return memo
+            return looked.with_pipelines(pipelines)
         source_dir = str(ctx.settings.get("source_dir", "src"))
         look = ProjectLook.take(
             ctx.project_path, ctx.env, source_dir, ctx.param_overrides, ctx.loaded_at
         )
         return cls(look, pipelines)
+
+    def with_pipelines(self, pipelines: Mapping[str, Iterable[str]]) -> EvaluationMemo:
+        """This memo, knowing the project's pipelines (for ``status --pipeline`` unloaded),
+        with what it read back already."""
+        memo = EvaluationMemo(self.look, pipelines)
+        memo.adopt_read_back(self._read, self._index)
+        return memo
+
+    def adopt_read_back(
+        self, read: tuple[str | None, Prior | None] | None, index: dict[str, Any] | None
+    ) -> None:
+        """Take what another memo of the same look read back (not read again)."""
+        self._read, self._index = read, index
 
     @classmethod
     def for_project(

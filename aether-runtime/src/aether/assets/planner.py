@@ -14,11 +14,14 @@ Planning reads a frozen :class:`~aether.assets.status.Evaluation` and changes no
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from aether.assets.status import Evaluation
 from aether.engine.plan import Plan, PlannedNode
 from aether.pipeline import Node, Pipeline
 from aether.project import AetherContext
-from aether.verdicts import Status
+from aether.verdicts import ReasonKind, ReasonText, Status, because
 
 
 def plan_project_run(
@@ -41,16 +44,15 @@ def plan_project_run(
     wanted = {n.name for n in selected.nodes} | set(needed)
     extended = Pipeline([n for n in project.nodes if n.name in wanted], home.name)
     plan = plan_stale(extended, evaluation, force=force)
-    plan.to_run = [_explain_needed(p, needed, ctx) for p in plan.to_run]
-    return plan
+    return replace(plan, to_run=[_explain_needed(p, needed, ctx) for p in plan.to_run])
 
 
 def needed_from_other_pipelines(
     home: Pipeline, selected: Pipeline, evaluation: Evaluation
-) -> dict[str, tuple[str, str, str]]:
+) -> dict[str, tuple[str, str, dict[str, Any]]]:
     """Producers outside ``home`` whose output a selected node (or one of these producers)
     reads and which is not fresh, or held in memory: node -> (consumer, dataset, why)."""
-    needed: dict[str, tuple[str, str, str]] = {}
+    needed: dict[str, tuple[str, str, dict[str, Any]]] = {}
 
     def follow(consumer: Node, name: str, producer: str) -> bool:
         why = None if producer in home else _why_needed(evaluation, name)
@@ -62,23 +64,26 @@ def needed_from_other_pipelines(
     return needed
 
 
-def _why_needed(evaluation: Evaluation, name: str) -> str | None:
+def _why_needed(evaluation: Evaluation, name: str) -> dict[str, Any] | None:
+    """The details of a NEEDED_BY reason: held in memory (no status), or not fresh."""
     if name not in evaluation.stored:
-        return "is held in memory"
+        return {"status": None, "reason": None}
     status = evaluation.statuses.get(name)
     if status is None or status.status is Status.FRESH or status.overdue:
         return None
-    return f"is {status.status} ({status.reason})"
+    return {"status": status.status, "reason": status.reason}
 
 
 def _explain_needed(
-    planned: PlannedNode, needed: dict[str, tuple[str, str, str]], ctx: AetherContext
+    planned: PlannedNode, needed: dict[str, tuple[str, str, dict[str, Any]]], ctx: AetherContext
 ) -> PlannedNode:
     if planned.node.name not in needed:
         return planned
     consumer, dataset, why = needed[planned.node.name]
     owners = ", ".join(ctx.pipelines_of(planned.node.name))
-    reason = f"needed by {consumer}: {dataset} {why}; made in pipeline {owners}"
+    reason = because(
+        ReasonKind.NEEDED_BY, consumer=consumer, dataset=dataset, pipelines=owners, **why
+    )
     return PlannedNode(planned.node, reason, cutoff=planned.cutoff)
 
 
@@ -87,21 +92,23 @@ def plan_stale(pipeline: Pipeline, evaluation: Evaluation, *, force: bool = Fals
     order = pipeline.toposorted()
     stored = set(evaluation.stored)
     children = pipeline.children_map()
-    reasons: dict[str, str] = {n.name: "forced (--force)" for n in order} if force else {}
+    forced = because(ReasonKind.FORCED, option="--force")
+    reasons: dict[str, ReasonText] = {n.name: forced for n in order} if force else {}
     cutoff: set[str] = set()  # planned only because something upstream runs
     for item in order if not force else ():
         state = evaluation.nodes[item.name]
         keeps = [o for o in item.outputs if o in stored]
         if state.status is not Status.FRESH and not _only_overdue(evaluation, item):
-            reasons[item.name] = f"{state.status}: {state.reason}"
+            verdict = because(ReasonKind.VERDICT, status=state.status, reason=state.reason)
+            reasons[item.name] = verdict
             if state.upstream_only:
                 cutoff.add(item.name)
         elif not keeps and not children[item.name]:
-            reasons[item.name] = "stores no output (runs every time)"
+            reasons[item.name] = because(ReasonKind.SINK)
         else:
             parent = next((p for p in sorted(pipeline.parents(item)) if p in reasons), None)
             if parent is not None:
-                reasons[item.name] = f"upstream node {parent} runs"
+                reasons[item.name] = because(ReasonKind.UPSTREAM_RUNS, node=parent)
                 cutoff.add(item.name)
     _add_memory_producers(pipeline, stored, reasons, cutoff)
     blocked = _blocked_by_failed_sources(pipeline, evaluation, reasons)
@@ -110,23 +117,25 @@ def plan_stale(pipeline: Pipeline, evaluation: Evaluation, *, force: bool = Fals
         for n in order
         if n.name in reasons and n.name not in blocked
     ]
-    skipped = [PlannedNode(n, "fresh") for n in order if n.name not in reasons]
+    fresh = because(ReasonKind.FRESH)
+    skipped = [PlannedNode(n, fresh) for n in order if n.name not in reasons]
     held = [PlannedNode(n, blocked[n.name]) for n in order if n.name in blocked]
     return Plan(pipeline, to_run, skipped, held)
 
 
 def _blocked_by_failed_sources(
-    pipeline: Pipeline, evaluation: Evaluation, reasons: dict[str, str]
-) -> dict[str, str]:
+    pipeline: Pipeline, evaluation: Evaluation, reasons: dict[str, ReasonText]
+) -> dict[str, ReasonText]:
     """Nodes that would run on a source failing an error-level check, and all below them."""
-    blocked: dict[str, str] = {}
+    blocked: dict[str, ReasonText] = {}
     for item in pipeline.toposorted():
         if item.name not in reasons:
             continue
         for name in item.dataset_inputs:
             status = evaluation.statuses.get(name)
             if status is not None and status.is_source and status.status is Status.FAILED:
-                blocked[item.name] = f"source {name} failed: {status.reason}"
+                failed = because(ReasonKind.SOURCE_FAILED, source=name, reason=status.reason)
+                blocked[item.name] = failed
                 break
             producer = pipeline.producers.get(name)
             if producer in blocked:
@@ -143,7 +152,7 @@ def _only_overdue(evaluation: Evaluation, item: Node) -> bool:
 
 
 def _add_memory_producers(
-    pipeline: Pipeline, stored: set[str], reasons: dict[str, str], cutoff: set[str]
+    pipeline: Pipeline, stored: set[str], reasons: dict[str, ReasonText], cutoff: set[str]
 ) -> None:
     """A node that runs needs its in-memory inputs: their producers run too (no cutoff)."""
     changed = True
@@ -157,6 +166,7 @@ def _add_memory_producers(
                 if producer is None or name in stored:
                     continue
                 if producer not in reasons or producer in cutoff:
-                    reasons[producer] = f"its in-memory output {name} is needed by {item.name}"
+                    needed = because(ReasonKind.NEEDED_IN_MEMORY, dataset=name, consumer=item.name)
+                    reasons[producer] = needed
                     cutoff.discard(producer)
                     changed = True

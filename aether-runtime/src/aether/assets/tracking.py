@@ -2,8 +2,9 @@
 
 :class:`AssetTracker` is the orchestrator's ``Tracker``: before a node runs it fixes the
 fingerprint the outputs will carry (from the input versions *as read when the node starts*)
-and may cut the node off when its inputs came out unchanged; after it runs it commits all of
-the node's outputs in one transaction, or marks them failed.
+and may cut the node off when its inputs came out unchanged (an explicit call: a decision,
+not an event); it records what the run's events tell: it journals staged outputs, commits
+all of a node's outputs in one transaction, or marks them failed.
 """
 
 from __future__ import annotations
@@ -11,15 +12,25 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from aether.assets.evaluation import AssetEvaluator
 from aether.assets.fingerprint import fingerprint_of
-from aether.assets.status import AssetStatus
+from aether.assets.status import AssetStatus, Evaluation
 from aether.datasets.base import AbstractDataSet
-from aether.engine.execution import NodeOutcome, NodeTask
-from aether.engine.plan import PlannedNode
+from aether.engine.events import (
+    AssetsEvaluated,
+    CheckEvaluated,
+    NodeAborted,
+    NodeFailed,
+    NodeFinished,
+    OutputsPublished,
+    OutputsStaged,
+    RunEvent,
+)
+from aether.engine.plan import NodeStart, Plan, PlannedNode
 from aether.errors import AetherError
 from aether.pipeline import Node
 from aether.redaction import redact
@@ -31,7 +42,7 @@ from aether.state.base import (
     StateStore,
     Transition,
 )
-from aether.verdicts import Reason, Status
+from aether.verdicts import Reason, ReasonKind, ReasonText, Status, because
 
 logger = logging.getLogger("aether.run")
 
@@ -54,16 +65,31 @@ class _Started:
 
 
 class AssetTracker:
-    """Connects a run to the state store through an :class:`AssetEvaluator`."""
+    """Connects a run to the state store through an :class:`AssetEvaluator`.
+
+    The orchestrator's ``Tracker``: it decides in ``start`` (a node's fingerprint and
+    checks, or an early cutoff) and records by listening to the run's events (journal on
+    ``OutputsStaged``, commit on ``OutputsPublished``, failure and abort on the node's last
+    event). ``before_nodes`` and ``after_nodes`` emit what it checked on stored data and the
+    statuses after the run.
+    """
 
     def __init__(self, evaluator: AssetEvaluator, store: StateStore, run_id: str) -> None:
         self.evaluator = evaluator
         self.store = store
         self.run_id = run_id
         self._started: dict[str, _Started] = {}
+        self._checks: dict[str, list[CheckResult]] = {}  # each running node's check results
+        self._checked_first: list[CheckResult] = []  # on source data, before the plan
+        self._evaluation: Evaluation | None = None
         self.rebuilt: set[str] = set()
 
-    def start(self, planned: PlannedNode, task: NodeTask) -> str | None:
+    def evaluate(self) -> Evaluation:
+        """The evaluator's statuses now; kept, as the statuses after a run that ran nothing."""
+        self._evaluation = self.evaluator.evaluate()
+        return self._evaluation
+
+    def start(self, planned: PlannedNode) -> NodeStart:
         node = planned.node
         evaluator = self.evaluator
         # Heads are current (this run commits them, under the lock); the files are re-read.
@@ -71,12 +97,11 @@ class AssetTracker:
         state = evaluator.node_state(node)
         evaluator.note_running(state)  # consumers of its in-memory outputs see this one
         if planned.cutoff and self._outputs_current(node, state.fingerprint):
-            return "early cutoff: its inputs came out unchanged"
+            return NodeStart(cutoff=because(ReasonKind.EARLY_CUTOFF))
         stored = [o for o in node.outputs if o in evaluator.assets]
-        task.fingerprint = state.fingerprint
         if not stored:  # nothing to publish, so nothing to record or recover
-            return None
-        task.checks = {o: evaluator.checks_for(o) for o in stored if evaluator.checks_for(o)}
+            return NodeStart(fingerprint=state.fingerprint)
+        checks = {o: tuple(evaluator.checks_for(o)) for o in stored if evaluator.checks_for(o)}
         attempt = self.store.begin_attempt(self.run_id, node.name)
         self._started[node.name] = _Started(
             attempt,
@@ -86,7 +111,42 @@ class AssetTracker:
             time.time(),
             self._looked_at(node),
         )
-        return None
+        return NodeStart(fingerprint=state.fingerprint, checks=checks)
+
+    def on_event(self, event: RunEvent) -> None:
+        if isinstance(event, CheckEvaluated):
+            if event.node is not None:
+                self._checks.setdefault(event.node, []).append(event.result)
+        elif isinstance(event, OutputsStaged):
+            self._publishing(event)
+        elif isinstance(event, OutputsPublished):
+            self._succeeded(event)
+        elif isinstance(event, NodeFailed):
+            self._failed(event.result.name, event.result.error)
+        elif isinstance(event, NodeAborted):
+            self._aborted(event.result.name, event.result.reason)
+        elif isinstance(event, NodeFinished):
+            self._checks.pop(event.node, None)
+
+    def before_nodes(self, plan: Plan, emit: Callable[[RunEvent], None]) -> None:
+        """Tell the checks already re-run on source data for this plan."""
+        for result in self._checked_first:
+            emit(CheckEvaluated(self.run_id, time.time(), None, result))
+
+    def after_nodes(self, plan: Plan, emit: Callable[[RunEvent], None]) -> None:
+        """Statuses after the run (heads were refreshed as it went), on a clock read now
+        unless nothing ran (the evaluation that planned it still holds); checks whose specs
+        changed re-run on stored data; transitions recorded. All of it emitted."""
+        evaluation = self._evaluation
+        if evaluation is None or plan.to_run:
+            evaluation = self.evaluator.evaluate(now=time.time())
+        results = self.rerun_changed_checks(evaluation.statuses.values())
+        for result in results:
+            emit(CheckEvaluated(self.run_id, time.time(), None, result))
+        if plan.blocked or _any_failed(results) or _any_failed(self._checked_first):
+            evaluation = self.evaluator.evaluate()
+        changes = record_transitions(self.store, evaluation.statuses.values(), evaluation.now)
+        emit(AssetsEvaluated(self.run_id, time.time(), evaluation.statuses, tuple(changes)))
 
     def _looked_at(self, node: Node) -> dict[str, dict]:
         evaluator = self.evaluator
@@ -98,7 +158,7 @@ class AssetTracker:
                     found[name] = signature
         return found
 
-    def _settle(self, node: Node, outcome: NodeOutcome, started: _Started) -> None:
+    def _settle(self, node: str, read_versions: Mapping[str, str], started: _Started) -> None:
         """Record the inputs as the node read them, not as the run first saw them.
 
         An input can change between the look that fixed the fingerprint and the node's
@@ -112,7 +172,7 @@ class AssetTracker:
         started.settled = True
         inputs = dict(started.parts.get("inputs", {}))
         changed = []
-        for name, version in outcome.read_versions.items():
+        for name, version in read_versions.items():
             if name in inputs and inputs[name] != version:
                 inputs[name] = version
                 changed.append(name)
@@ -129,82 +189,96 @@ class AssetTracker:
         logger.warning(
             "node %s: %s changed while it was read; its outputs are recorded as built from "
             "what it read, and rebuilt by a later run",
-            node.name,
+            node,
             ", ".join(sorted(changed)),
         )
 
-    def publishing(self, node: Node, outcome: NodeOutcome) -> None:
+    def _publishing(self, event: OutputsStaged) -> None:
         """Journal the renames of a node with two or more staged outputs (a single rename is
         atomic by itself): what a run killed among them needs to finish or fail them."""
-        started = self._started.get(node.name)
+        started = self._started.get(event.node)
         if started is None:
             return
-        self._settle(node, outcome, started)
-        if len(outcome.staged) < 2:
+        self._settle(event.node, event.read_versions, started)
+        if len(event.staged) < 2:
             return
         journal = PublishJournal(
             started.attempt,
-            node.name,
-            {name: dataclasses.asdict(staged) for name, staged in outcome.staged.items()},
-            tuple(self._materializations(node, outcome, started)),
-            tuple(_masked(outcome.check_results)),
+            event.node,
+            {name: dataclasses.asdict(staged) for name, staged in event.staged.items()},
+            tuple(
+                self._materializations(
+                    event.node, event.outputs, event.versions, _plain(event.signatures), started
+                )
+            ),
+            tuple(_masked(self._checks.get(event.node, ()))),
         )
         self.store.record_publish_journal(journal)
 
-    def succeeded(self, node: Node, outcome: NodeOutcome) -> None:
-        started = self._started.pop(node.name, None)
+    def _succeeded(self, event: OutputsPublished) -> None:
+        started = self._started.pop(event.node, None)
         if started is None:  # a node that stores nothing
             return
-        self._settle(node, outcome, started)
-        materializations = self._materializations(node, outcome, started)
-        results = _masked(outcome.check_results)
+        self._settle(event.node, event.read_versions, started)
+        materializations = self._materializations(
+            event.node, event.outputs, event.versions, _plain(event.signatures), started
+        )
+        results = _masked(self._checks.pop(event.node, ()))
         self.store.commit_node(started.attempt, materializations, results)
-        self.rebuilt.update(outcome.saved)
+        self.rebuilt.update(event.outputs)
         self.evaluator.committed(materializations, time.time())
 
     def _materializations(
-        self, node: Node, outcome: NodeOutcome, started: _Started
+        self,
+        node: str,
+        outputs: Sequence[str],
+        versions: Mapping[str, str],
+        signatures: Mapping[str, Any],
+        started: _Started,
     ) -> list[Materialization]:
         finished = time.time()
         return [
             Materialization(
                 asset=name,
-                node=node.name,
+                node=node,
                 run_id=self.run_id,
                 started_at=started.started_at,
                 finished_at=finished,
                 fingerprint=started.fingerprint,
                 parts=started.parts,
-                version=outcome.versions[name],
-                signature=outcome.signatures.get(name),
+                version=versions[name],
+                signature=signatures.get(name),
                 data_time=started.data_time if started.data_time is not None else finished,
             )
-            for name in outcome.saved
+            for name in outputs
             if name in self.evaluator.assets
         ]
 
-    def failed(self, node: Node, error: AetherError) -> None:
-        started = self._started.pop(node.name, None)
-        if started is None:
+    def _failed(self, node_name: str, error: AetherError | None) -> None:
+        checks = self._checks.pop(node_name, ())
+        started = self._started.pop(node_name, None)
+        if started is None or error is None:
             return
+        node = self.evaluator.pipeline.node(node_name)
         stored = [o for o in node.outputs if o in self.evaluator.assets]
-        results = _masked(getattr(error, "check_results", ()))
-        self.store.fail_node(started.attempt, stored, redact(error.message), results)
+        self.store.fail_node(started.attempt, stored, redact(error.message), _masked(checks))
         self.evaluator.refresh(stored)
 
-    def aborted(self, node: Node, reason: str) -> None:
-        started = self._started.pop(node.name, None)
+    def _aborted(self, node: str, reason: ReasonText | None) -> None:
+        self._checks.pop(node, None)
+        started = self._started.pop(node, None)
         if started is not None:  # heads untouched: the previous good version stays
-            self.store.abort_attempt(started.attempt, reason)
+            self.store.abort_attempt(started.attempt, str(reason))
 
     def rerun_changed_checks(
         self, statuses: Iterable[AssetStatus], *, sources_only: bool = False
-    ) -> list[str]:
+    ) -> list[CheckResult]:
         """Run pending checks (new or changed specs, new source data) on stored data, with
-        no rebuild; returns the error-level failures."""
+        no rebuild; returns their results (secrets masked). Those on sources only are told
+        as events when the run starts (``before_nodes``)."""
         from aether.checks import run_checks
 
-        failures = []
+        found = []
         for status in statuses:
             if not status.checks_pending or status.name in self.rebuilt:
                 continue
@@ -215,12 +289,10 @@ class AssetTracker:
             data = self.evaluator.catalog.load(status.name)
             results = _masked(run_checks(status.name, data, status.checks_pending))
             self.store.record_check_results(results)
-            failures += [
-                f"check {r.check} on '{r.asset}' failed (re-run on stored data): {r.message}"
-                for r in results
-                if not r.passed and r.severity == "error"
-            ]
-        return failures
+            found += results
+        if sources_only:
+            self._checked_first += found
+        return found
 
     def _outputs_current(self, node: Node, fingerprint: str) -> bool:
         stored = [o for o in node.outputs if o in self.evaluator.assets]
@@ -278,6 +350,16 @@ def record_transitions(
     if changes:
         store.record_transitions(changes)
     return [c for c in changes if c.asset in last or c.status is not Status.MISSING]
+
+
+def _plain(signatures: Mapping[str, Any]) -> dict[str, dict[str, Any] | None]:
+    """An event's read-only signatures as the state store keeps them (plain dicts)."""
+    return {name: None if sig is None else dict(sig) for name, sig in signatures.items()}
+
+
+def _any_failed(results: Iterable[CheckResult]) -> bool:
+    """An error-level check failed: the statuses are read again after recording it."""
+    return any(not r.passed and r.severity == "error" for r in results)
 
 
 def _words(reason: Reason | None) -> str | None:

@@ -313,6 +313,11 @@ class DataCatalog:
                 problems.append(problem)
         return tuple(problems)
 
+    @property
+    def credentials_file(self) -> str:
+        """Where credentials come from, as errors name it (a worker's catalog names it too)."""
+        return self._credentials_file
+
     def credentials_for_worker(self) -> tuple[Mapping[str, Any] | None, tuple[str, ...]]:
         """credentials.yml's content, each set this process resolved in its resolved form,
         and the secrets read: a worker process's catalog takes them (`credentials=`,

@@ -75,6 +75,11 @@ class DataSetFactory:
         self._types[name] = cls
         self._resolved.pop(name, None)
 
+    def registered_types(self) -> dict[str, Any]:
+        """The types known by name without loading entry points: built in and registered
+        (a worker process's factory registers the same ones)."""
+        return dict(self._types)
+
     def known_types(self) -> list[str]:
         """Every short name a `type:` may use (built in, registered, from entry points)."""
         self._load_plugins()

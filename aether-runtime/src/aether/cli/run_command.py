@@ -11,8 +11,9 @@ from typing import Any
 
 from aether.cli.interrupts import signals_stop_the_run
 from aether.cli.output import console, print_error, print_table, say
+from aether.engine.events import NodeFinished, NodeStarted, RunEvent, RunFinished, RunStarted
 from aether.engine.plan import NodeResult, NodeStatus, Plan, RunResult
-from aether.errors import PipelineError, RunInterrupted
+from aether.errors import NodeFailedError, PipelineError, RunInterrupted
 from aether.pipeline import Node
 
 _STATUS_STYLE = {
@@ -58,8 +59,10 @@ def run_command(
         )
     if known is not None:
         return report_outcome(known, "")
-    reporter = ProgressReporter()
-    options = RunOptions(runner, workers, force, True, not no_wait, _say_who_holds, reporter)
+    progress = ProgressListener()
+    options = RunOptions(
+        runner, workers, force, True, not no_wait, _say_who_holds, listeners=(progress,)
+    )
     try:
         with signals_stop_the_run():
             setup = prepare_run(
@@ -70,7 +73,7 @@ def run_command(
                 return 0
             outcome = execute_run(setup, options)
     except RunInterrupted as stop:
-        reporter.stop()
+        progress.stop()
         print_interrupted(stop, resume_command(pipeline, env, params, selection))
         return stop.exit_code
     if memo is not None:
@@ -95,7 +98,7 @@ def report_outcome(outcome: RunResult, resume: str) -> int:
     print_summary(outcome)
     if os.environ.get("AETHER_DEBUG"):
         for failed in outcome.failed:
-            details = getattr(failed.error, "details", None)
+            details = failed.error.details if isinstance(failed.error, NodeFailedError) else None
             if details:
                 sys.stderr.write(f"--- traceback of node {failed.name} ---\n{details}")
     if outcome.exit_code == 2:  # a node broke its contract with pipeline.yml: bad input
@@ -175,8 +178,9 @@ def print_interrupted(stop: RunInterrupted, command: str) -> None:
     )
 
 
-class ProgressReporter:
-    """Per-node progress: live bars on a terminal, one plain line per node elsewhere.
+class ProgressListener:
+    """Per-node progress: live bars on a terminal, one plain line per node elsewhere; a
+    listener of the run's events.
 
     The display refreshes on events only (no refresh thread), which keeps forking worker
     processes safe.
@@ -189,6 +193,16 @@ class ProgressReporter:
         self._tasks: dict[str, Any] = {}
         self._done = 0
         self._total = 0
+
+    def on_event(self, event: RunEvent) -> None:
+        if isinstance(event, NodeFinished):
+            self.node_finished(event.result)
+        elif isinstance(event, NodeStarted):
+            self.node_started(event.node)
+        elif isinstance(event, RunStarted):
+            self.run_started(event.plan)
+        elif isinstance(event, RunFinished):
+            self.stop()
 
     def run_started(self, plan: Plan) -> None:
         self._total = len(plan.to_run)
@@ -232,9 +246,6 @@ class ProgressReporter:
         else:
             detail = f": {result.reason}" if result.reason else ""
         say(f"[{self._done}/{self._total}] {result.name} {status}{detail}")
-
-    def run_finished(self, result: RunResult) -> None:
-        self.stop()
 
     def stop(self) -> None:
         """Take the live display down (also when the run is interrupted)."""

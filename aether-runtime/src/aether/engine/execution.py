@@ -36,7 +36,7 @@ MAX_MESSAGE_CHARS = 2_000
 MAX_DETAILS_CHARS = 64_000
 
 
-@dataclass
+@dataclass(frozen=True)
 class NodeTask:
     """What a worker needs to run a node: the node, parameters, and in-memory inputs."""
 
@@ -97,11 +97,11 @@ def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
                 MAX_MESSAGE_CHARS,
             ),
             hint="see the traceback with --debug; fix the transformation or its inputs",
-        )
-        # Kept as text: it must survive pickling back from a worker process.
-        error.details = _bounded(  # type: ignore[attr-defined]
-            redact("".join(traceback.format_exception(type(exc), exc, exc.__traceback__))),
-            MAX_DETAILS_CHARS,
+            # Kept as text: it must survive pickling back from a worker process.
+            details=_bounded(
+                redact("".join(traceback.format_exception(type(exc), exc, exc.__traceback__))),
+                MAX_DETAILS_CHARS,
+            ),
         )
         raise error from exc
     outputs = map_outputs(node, returned)
@@ -247,8 +247,8 @@ def audit_outputs(task: NodeTask, outputs: Mapping[str, Any]) -> list[Any]:
                 f"{first.message}{more}; the previous version was kept"
             ),
             hint="fix the data or the transformation, or make the check `severity: warn`",
+            check_results=tuple(results),
         )
-        error.check_results = results  # type: ignore[attr-defined]
         raise error
     return results
 

@@ -1,7 +1,7 @@
 """Run a plan: topological order, in-memory data handed between nodes, failures contained.
 
-The orchestrator depends only on abstractions it is given: a catalog, a runner, a reporter
-and a tracker. Tests pass fakes; the CLI passes real ones.
+The orchestrator depends only on abstractions it is given: a catalog, a runner, a tracker
+and listeners of its events (a reporter is one). Tests pass fakes; the CLI passes real ones.
 """
 
 from __future__ import annotations
@@ -10,11 +10,29 @@ import functools
 import logging
 import sys
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 from aether import durability
 from aether.catalog import DataCatalog, DataSetFactory
+from aether.engine.events import (
+    CheckEvaluated,
+    EventDispatcher,
+    NodeAborted,
+    NodeFailed,
+    NodeFinished,
+    NodeLeftAlone,
+    NodeSkipped,
+    NodeStarted,
+    NodeSucceeded,
+    OutputsPublished,
+    OutputsStaged,
+    ReporterListener,
+    RunFinished,
+    RunListener,
+    RunResultBuilder,
+    RunStarted,
+)
 from aether.engine.execution import NodeOutcome, NodeTask, discard_staged, execute_node
 from aether.engine.plan import (
     NodeResult,
@@ -23,21 +41,25 @@ from aether.engine.plan import (
     Plan,
     RunReporter,
     RunResult,
-    SilentReporter,
     Tracker,
 )
 from aether.engine.publication import publish_outputs
 from aether.engine.runners import Runner, SequentialRunner, init_worker
-from aether.errors import AetherError, RunInterrupted
+from aether.errors import AetherError, CheckFailedError, RunInterrupted
 from aether.pipeline import Node
 from aether.project_sources import snapshot
+from aether.verdicts import ReasonKind, ReasonText, because
 
 logger = logging.getLogger("aether.run")
 
 
 class Orchestrator:
     """Runs a plan: topological order, in-memory data handed between nodes, failures
-    contained (downstream of a failure is skipped; independent branches go on)."""
+    contained (downstream of a failure is skipped; independent branches go on).
+
+    Everything it does is told as events (:mod:`aether.engine.events`): first to the
+    tracker and the result builder (the run's own record), then to the reporter and the
+    ``listeners`` (contained: a broken listener cannot break the run)."""
 
     def __init__(
         self,
@@ -48,45 +70,50 @@ class Orchestrator:
         reporter: RunReporter | None = None,
         tracker: Tracker | None = None,
         catalog_factory: Any = None,
+        listeners: Sequence[RunListener] = (),
     ) -> None:
         self.catalog = catalog
         self.params = params
         self.runner = runner or SequentialRunner()
-        self.reporter = reporter or SilentReporter()
+        self.reporter = reporter
         self.tracker = tracker or NullTracker()
+        self.listeners = tuple(listeners)
         # How a worker process rebuilds the catalog (configs cross, live datasets do not).
         self.catalog_factory = catalog_factory or catalog_recipe(catalog)
 
     def run(self, plan: Plan, run_id: str) -> RunResult:
         started = time.perf_counter()
-        work = _RunWork(self, plan)
-        self.reporter.run_started(plan)
+        builder = RunResultBuilder(run_id)
+        audience = [ReporterListener(self.reporter)] if self.reporter is not None else []
+        events = EventDispatcher([self.tracker, builder], [*audience, *self.listeners])
+        work = _RunWork(self, plan, run_id, events)
+        events.emit(RunStarted(run_id, time.time(), plan))
+        self.tracker.before_nodes(plan, events.emit)
         try:
             self.runner.run(plan.nodes, work)
         except RunInterrupted as stop:
             # Record the stopped nodes before the lock is released on the way out.
-            stop.aborted = work.abort_unfinished(f"interrupted by {stop.signal_name}")
+            interrupted = because(ReasonKind.INTERRUPTED, signal=stop.signal_name)
+            stop.aborted = work.abort_unfinished(interrupted)
             raise
-        results = [
-            NodeResult(p.node.name, NodeStatus.FRESH, reason=p.reason, left_alone=True)
-            for p in plan.skipped
-        ]
-        results += [
-            NodeResult(p.node.name, NodeStatus.SKIPPED, reason=p.reason) for p in plan.blocked
-        ]
-        results += [work.results.get(n.name) or _not_reached(n) for n in plan.nodes]
-        result = RunResult(run_id, plan.pipeline.name, results, time.perf_counter() - started)
-        self.reporter.run_finished(result)
+        work.skip_unreached()
+        self.tracker.after_nodes(plan, events.emit)
+        result = builder.result(time.perf_counter() - started)
+        events.emit(RunFinished(run_id, time.time(), result))
         return result
 
 
 class _RunWork:
     """The orchestrator's half of a run, driven by the runner (see runners.NodeWork)."""
 
-    def __init__(self, orchestrator: Orchestrator, plan: Plan) -> None:
+    def __init__(
+        self, orchestrator: Orchestrator, plan: Plan, run_id: str, events: EventDispatcher
+    ) -> None:
         self.o = orchestrator
         self.plan = plan
-        self.results: dict[str, NodeResult] = {}
+        self.run_id = run_id
+        self.emit = events.emit
+        self.finished: set[str] = set()
         self.broken: set[str] = set()  # datasets that a failed or skipped node did not make
         self.planned = {p.node.name: p for p in plan.to_run}
         self.running: dict[str, Node] = {}  # prepared, not yet finished, failed or aborted
@@ -105,71 +132,104 @@ class _RunWork:
     def skip(self, node: Node) -> None:
         culprit = next(name for name in node.dataset_inputs if name in self.broken)
         self.broken.update(node.outputs)
-        result = NodeResult(node.name, NodeStatus.SKIPPED, reason=f"upstream failed ({culprit})")
-        self._record(node, result)
+        reason = because(ReasonKind.UPSTREAM_FAILED, input=culprit)
+        self._finished(NodeSkipped, NodeResult(node.name, NodeStatus.SKIPPED, reason=reason))
+
+    def skip_unreached(self) -> None:
+        """Every planned node gets its last event: those the run never reached too."""
+        for node in self.plan.nodes:
+            if node.name not in self.finished:
+                result = NodeResult(node.name, NodeStatus.SKIPPED, reason=_NOT_REACHED)
+                self._finished(NodeSkipped, result)
 
     def prepare(self, node: Node, *, in_worker: bool) -> NodeTask | None:
+        planned = self.planned[node.name]
+        start = self.o.tracker.start(planned)
+        if start.cutoff is not None:
+            self._release_inputs(node)
+            result = NodeResult(node.name, NodeStatus.FRESH, reason=start.cutoff)
+            self._finished(NodeLeftAlone, result)
+            return None
+        catalog = self.o.catalog
         task = NodeTask(
             node=node,
             params=self.o.params,
-            memory_outputs=frozenset(set(node.outputs) & self.memory),
-            return_memory=in_worker,
-        )
-        cut = self.o.tracker.start(self.planned[node.name], task)
-        if cut is not None:
-            self._release_inputs(node)
-            self._record(node, NodeResult(node.name, NodeStatus.FRESH, reason=cut))
-            return None
-        if in_worker:  # a worker has no in-memory data of its own: send what it reads
-            catalog = self.o.catalog
-            task.memory_inputs = {
+            # A worker has no in-memory data of its own: send what it reads.
+            memory_inputs={
                 name: catalog.load(name)
                 for name in node.dataset_inputs
-                if not catalog.is_declared(name)
-            }
+                if in_worker and not catalog.is_declared(name)
+            },
+            memory_outputs=frozenset(set(node.outputs) & self.memory),
+            return_memory=in_worker,
+            checks={name: list(specs) for name, specs in start.checks.items()},
+            fingerprint=start.fingerprint,
+        )
         self.running[node.name] = node
-        self.o.reporter.node_started(node)
+        self.emit(NodeStarted(self.run_id, time.time(), node, planned.reason))
         return task
 
     def execute(self, task: NodeTask) -> NodeOutcome:
         return execute_node(task, self.o.catalog)
 
     def finish(self, node: Node, outcome: NodeOutcome) -> None:
+        self._checked(node, outcome.check_results)
         outcome = self._publish(node, outcome)
+        if outcome.saved:
+            self.emit(self._outputs(OutputsPublished, node, outcome))
         for name, data in outcome.memory_data.items():
             self.o.catalog.save(name, data)
-        self.o.tracker.succeeded(node, outcome)
         self._release_inputs(node)
         why = self.planned[node.name].reason
         result = NodeResult(
             node.name, NodeStatus.SUCCEEDED, outcome.duration, why, outputs=node.outputs
         )
-        self._record(node, result)
+        self._finished(NodeSucceeded, result)
 
     def fail(self, node: Node, error: AetherError) -> None:
         self.broken.update(node.outputs)
-        self.o.tracker.failed(node, error)
+        if isinstance(error, CheckFailedError):  # it carries every result of the node's checks
+            self._checked(node, error.check_results)
         self._release_inputs(node)
         logger.debug("node %s failed", node.name, exc_info=error)
-        self._record(node, NodeResult(node.name, NodeStatus.FAILED, error=error))
+        self._finished(NodeFailed, NodeResult(node.name, NodeStatus.FAILED, error=error))
+
+    def _checked(self, node: Node, results: Sequence[Any]) -> None:
+        for check in results:
+            self.emit(CheckEvaluated(self.run_id, time.time(), node.name, check))
 
     def _publish(self, node: Node, outcome: NodeOutcome) -> NodeOutcome:
-        """Journal, then rename the staged outputs into place (here, in the parent process)."""
+        """Tell the staged outputs (the tracker journals them), then rename them into place
+        (here, in the parent process)."""
         if not outcome.staged:
             return outcome
         try:
-            self.o.tracker.publishing(node, outcome)
+            self.emit(self._outputs(OutputsStaged, node, outcome, staged=outcome.staged))
         except BaseException:
             discard_staged(self.o.catalog, outcome.staged)
             raise
         return publish_outputs(outcome, self.o.catalog)
 
-    def abort(self, node: Node, reason: str) -> None:
-        self.broken.update(node.outputs)
-        self.o.tracker.aborted(node, reason)
-        self._record(node, NodeResult(node.name, NodeStatus.ABORTED, reason=reason))
+    def _outputs(
+        self, kind: type[_Outputs], node: Node, outcome: NodeOutcome, **more: Any
+    ) -> _Outputs:
+        return kind(
+            self.run_id,
+            time.time(),
+            node.name,
+            outcome.saved,
+            outcome.versions,
+            outcome.signatures,
+            outcome.read_versions,
+            outcome.fingerprint,
+            **more,
+        )
 
-    def abort_unfinished(self, reason: str) -> list[str]:
+    def abort(self, node: Node, reason: ReasonText) -> None:
+        self.broken.update(node.outputs)
+        self._finished(NodeAborted, NodeResult(node.name, NodeStatus.ABORTED, reason=reason))
+
+    def abort_unfinished(self, reason: ReasonText) -> list[str]:
         """Abort every node still running (the run is being stopped); returns their names."""
         stopped = list(self.running.values())
         for node in stopped:
@@ -190,14 +250,14 @@ class _RunWork:
                     if release is not None:
                         release()
 
-    def _record(self, node: Node, result: NodeResult) -> None:
-        self.running.pop(node.name, None)
-        self.results[node.name] = result
-        self.o.reporter.node_finished(result)
+    def _finished(self, kind: type[NodeFinished], result: NodeResult) -> None:
+        self.running.pop(result.name, None)
+        self.finished.add(result.name)
+        self.emit(kind(self.run_id, time.time(), result))
 
 
-def _not_reached(node: Node) -> NodeResult:
-    return NodeResult(node.name, NodeStatus.SKIPPED, reason="not run: the run stopped before it")
+_NOT_REACHED = because(ReasonKind.NOT_REACHED)
+_Outputs = TypeVar("_Outputs", OutputsStaged, OutputsPublished)
 
 
 def catalog_recipe(catalog: DataCatalog) -> functools.partial[DataCatalog]:
@@ -205,7 +265,7 @@ def catalog_recipe(catalog: DataCatalog) -> functools.partial[DataCatalog]:
     cleanly under any start method, never its live datasets (or the data they hold)."""
     registered = {
         name: target
-        for name, target in catalog.factory._types.items()
+        for name, target in catalog.factory.registered_types().items()
         if isinstance(target, (str, type))
     }
     # Secrets go resolved (through the pipe, never a file): a worker masks them at once
@@ -215,7 +275,7 @@ def catalog_recipe(catalog: DataCatalog) -> functools.partial[DataCatalog]:
         _rebuild_catalog,
         dict(catalog.entries),
         credentials,
-        catalog._credentials_file,
+        catalog.credentials_file,
         catalog.factory.project_path,
         registered,
         catalog.factory.parameters,

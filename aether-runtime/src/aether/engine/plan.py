@@ -1,15 +1,17 @@
-"""What a run will do and what it did: plans, node and run results, and the protocols the
-orchestrator reports to (a reporter for progress, a tracker for the state store's side)."""
+"""What a run will do and what it did: plans, node and run results (values, never changed
+once made), and the protocols the orchestrator reports to (a reporter for progress, a
+tracker for the state store's side)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Protocol
 
-from aether.engine.execution import NodeOutcome, NodeTask
 from aether.errors import AetherError
 from aether.pipeline import Node, Pipeline
-from aether.verdicts import Word
+from aether.verdicts import ReasonKind, ReasonText, Word, because
 
 
 class NodeStatus(Word):
@@ -22,27 +24,50 @@ class NodeStatus(Word):
     FRESH = "fresh"  # nothing to do (left alone by the plan, or cut off at run time)
 
 
+class FrozenList(tuple):
+    """A tuple that also equals a list of the same items: plans and results held lists,
+    and code comparing them with a list keeps working while nothing can change them."""
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list):
+            return list(self) == other
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = tuple.__hash__
+
+
+def _frozen(value: Any, name: str, items: Any) -> None:
+    """Store ``items`` on the frozen ``value`` as a FrozenList (callers may pass lists)."""
+    object.__setattr__(value, name, FrozenList(items))
+
+
 @dataclass(frozen=True)
 class PlannedNode:
     """A node of a plan, and why it runs (or is left alone).
 
     Attributes:
         node: The node.
-        reason: Why, in words (`"never materialized"`, `"code changed in clean"`...).
+        reason: Why, in words (`"missing: total: never materialized"`, `"forced (--force)"`)
+            that keep their kind: a [`ReasonText`][aether.verdicts.ReasonText], decided on
+            by `reason.kind`.
         cutoff: It runs only because something upstream runs, so it is skipped if its
             inputs come out unchanged (early cutoff).
     """
 
     node: Node
-    reason: str
+    reason: ReasonText
     cutoff: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
     """What a run will do: the nodes to run and those left alone, each with a reason.
 
     Returned by [`dry_run()`][aether.run.execution.dry_run] (and `run_pipeline(dry_run=True)`).
+    A value: its sequences are tuples (equal to lists of the same items).
 
     Attributes:
         pipeline: The selected nodes.
@@ -52,9 +77,13 @@ class Plan:
     """
 
     pipeline: Pipeline
-    to_run: list[PlannedNode]
-    skipped: list[PlannedNode] = field(default_factory=list)
-    blocked: list[PlannedNode] = field(default_factory=list)
+    to_run: Sequence[PlannedNode]
+    skipped: Sequence[PlannedNode] = ()
+    blocked: Sequence[PlannedNode] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("to_run", "skipped", "blocked"):
+            _frozen(self, name, getattr(self, name))
 
     @property
     def nodes(self) -> list[Node]:
@@ -62,7 +91,7 @@ class Plan:
         return [planned.node for planned in self.to_run]
 
 
-@dataclass
+@dataclass(frozen=True)
 class NodeResult:
     """What became of one node in a run.
 
@@ -70,7 +99,8 @@ class NodeResult:
         name: The node's name.
         status: What became of it.
         duration: Seconds it took.
-        reason: Why it ran, or why it did not.
+        reason: Why it ran, or why it did not, in words that keep their kind (a
+            [`ReasonText`][aether.verdicts.ReasonText]).
         error: Why it failed (a `NodeFailedError`, `DataSetError`...), or None.
         outputs: The datasets it produced.
         left_alone: Fresh and left alone by the plan (not cut off at run time): a summary
@@ -80,15 +110,16 @@ class NodeResult:
     name: str
     status: NodeStatus
     duration: float = 0.0
-    reason: str | None = None
+    reason: ReasonText | None = None
     error: AetherError | None = None
     outputs: tuple[str, ...] = ()
     left_alone: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunResult:
-    """What a run did: returned by [`run_pipeline()`][aether.run.chain.run_pipeline].
+    """What a run did: returned by [`run_pipeline()`][aether.run.chain.run_pipeline], and
+    built from the run's events (see [Run events](../events.md)).
 
     Example:
         ```python
@@ -111,10 +142,15 @@ class RunResult:
 
     run_id: str
     pipeline: str
-    results: list[NodeResult]
+    results: Sequence[NodeResult]
     duration: float = 0.0
-    check_failures: list[str] = field(default_factory=list)
-    statuses: dict[str, Any] = field(default_factory=dict)
+    check_failures: Sequence[str] = ()
+    statuses: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _frozen(self, "results", self.results)
+        _frozen(self, "check_failures", self.check_failures)
+        object.__setattr__(self, "statuses", MappingProxyType(dict(self.statuses)))
 
     @property
     def failed(self) -> list[NodeResult]:
@@ -143,7 +179,10 @@ class RunReporter(Protocol):
     """Receives a run's progress events; the CLI draws them, tests record them.
 
     Pass one as `reporter=` to [`run_pipeline()`][aether.run.chain.run_pipeline]; any object with
-    these four methods will do.
+    these four methods will do. It is adapted to a listener of the run's events (what it
+    raises is logged, and the run goes on); a
+    [`RunListener`][aether.engine.events.dispatch.RunListener] (`listeners=`) sees every
+    event, not only these four.
     """
 
     def run_started(self, plan: Plan) -> None:
@@ -175,39 +214,56 @@ class RunReporter(Protocol):
         """
 
 
+@dataclass(frozen=True)
+class NodeStart:
+    """What the tracker decided before a node runs (``Tracker.start``): cut it off, with
+    the reason, or run it with this fingerprint and these checks."""
+
+    cutoff: ReasonText | None = None
+    fingerprint: str | None = None
+    checks: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+
+
+RUN_IT = NodeStart()
+
+
 class Tracker(Protocol):
-    """Records what a run does (the state store's side); see aether.assets.tracking."""
+    """The state store's side of a run (see aether.assets.tracking).
 
-    def start(self, planned: PlannedNode, task: NodeTask) -> str | None:
-        """Fill ``task`` before it runs; return a reason instead to skip the node (cutoff)."""
+    It records by listening to the run's events (``on_event``, called before any other
+    listener; what it raises fails the node, as a state store that cannot record must).
+    Three calls are not events because they decide or produce something: ``start`` (run
+    this node, or cut it off), ``before_nodes`` and ``after_nodes`` (checks re-run on
+    stored data and the statuses after the run, which they emit as events).
+    """
 
-    def publishing(self, node: Node, outcome: NodeOutcome) -> None:
-        """Journal the renames about to happen, so a crash among them can be repaired."""
+    def start(self, planned: PlannedNode) -> NodeStart:
+        """Before a node runs: its fingerprint and checks, or a reason to cut it off."""
 
-    def succeeded(self, node: Node, outcome: NodeOutcome) -> None: ...
+    def on_event(self, event: Any) -> None:
+        """Record what an event says (journal the renames, commit, fail, abort)."""
 
-    def failed(self, node: Node, error: AetherError) -> None: ...
+    def before_nodes(self, plan: Plan, emit: Callable[[Any], None]) -> None:
+        """After ``RunStarted``: emit what was done for this plan before it (checks of
+        source data)."""
 
-    def aborted(self, node: Node, reason: str) -> None:
-        """The node was stopped through no fault of its own (signal, a worker died)."""
+    def after_nodes(self, plan: Plan, emit: Callable[[Any], None]) -> None:
+        """Every node finished: emit the checks re-run on stored data and the statuses."""
 
 
 class NullTracker:
     """Remembers nothing: every planned node runs."""
 
-    def start(self, planned: PlannedNode, task: NodeTask) -> str | None:
-        return None
+    def start(self, planned: PlannedNode) -> NodeStart:
+        return RUN_IT
 
-    def publishing(self, node: Node, outcome: NodeOutcome) -> None:
+    def on_event(self, event: Any) -> None:
         pass
 
-    def succeeded(self, node: Node, outcome: NodeOutcome) -> None:
+    def before_nodes(self, plan: Plan, emit: Callable[[Any], None]) -> None:
         pass
 
-    def failed(self, node: Node, error: AetherError) -> None:
-        pass
-
-    def aborted(self, node: Node, reason: str) -> None:
+    def after_nodes(self, plan: Plan, emit: Callable[[Any], None]) -> None:
         pass
 
 
@@ -225,6 +281,9 @@ class SilentReporter:
         pass
 
 
-def plan_all(pipeline: Pipeline, reason: str = "run requested") -> Plan:
+RUN_REQUESTED = because(ReasonKind.RUN_REQUESTED)
+
+
+def plan_all(pipeline: Pipeline, reason: ReasonText = RUN_REQUESTED) -> Plan:
     """The simplest plan: every selected node runs."""
     return Plan(pipeline, [PlannedNode(n, reason) for n in pipeline.toposorted()])

@@ -24,6 +24,7 @@ from aether.engine.execution import NodeOutcome, NodeTask, execute_node
 from aether.errors import AetherError, NodeFailedError, PipelineError
 from aether.pipeline import Node
 from aether.redaction import mask_standard_streams
+from aether.verdicts import ReasonKind, ReasonText, because
 
 if TYPE_CHECKING:
     import multiprocessing.context
@@ -31,10 +32,7 @@ if TYPE_CHECKING:
 
 RUNNER_NAMES = ("sequential", "parallel")
 _PR_SET_PDEATHSIG = 1  # prctl option: a signal for this process when its parent dies
-WORKER_DIED = (
-    "aborted: a worker process of the run stopped abruptly (os._exit, a crash or out of "
-    "memory), which stopped every node running at the time; it runs again next time"
-)
+WORKER_DIED = because(ReasonKind.WORKER_DIED)
 
 
 class NodeWork(Protocol):
@@ -54,7 +52,7 @@ class NodeWork(Protocol):
 
     def fail(self, node: Node, error: AetherError) -> None: ...
 
-    def abort(self, node: Node, reason: str) -> None:
+    def abort(self, node: Node, reason: ReasonText) -> None:
         """The node was stopped through no fault of its own; it runs again next time."""
 
     def worker_setup(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
@@ -105,6 +103,7 @@ class ParallelRunner(Runner):
         ready = [n for n in nodes if not waiting_on[n.name]]
         initializer, initargs = work.worker_setup()
         workers = min(self.max_workers, max(1, len(nodes)))
+        processes = _PoolProcesses()
         with ProcessPoolExecutor(
             max_workers=workers,
             mp_context=_process_context(),
@@ -115,9 +114,9 @@ class ParallelRunner(Runner):
             try:
                 self._schedule(pool, ready, running, waiting_on, children, work)
             except BaseException:  # a signal stops the run: leaving must not wait for workers
-                _stop_workers(pool)
+                _stop_workers(pool, processes)
                 raise
-            _end_idle_workers(pool)
+            _end_idle_workers(pool, processes)
 
     def _schedule(
         self,
@@ -261,10 +260,25 @@ def _process_context() -> multiprocessing.context.BaseContext:
 _NOT_FORKABLE = ("deltalake",)
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
+class _PoolProcesses:
+    """The worker processes of a pool, found through public API: the children this process
+    started after the pool was made (no public list before Python 3.14's terminate_workers;
+    during a parallel run the parent runs no node, so no other child starts meanwhile)."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        self.before = frozenset(multiprocessing.active_children())
+
+    def alive(self) -> list[Any]:
+        import multiprocessing
+
+        return [p for p in multiprocessing.active_children() if p not in self.before]
+
+
+def _stop_workers(pool: ProcessPoolExecutor, processes: _PoolProcesses) -> None:
     """End the pool's workers now, mid-task: shutting down normally waits for their nodes."""
-    # No public API before Python 3.14 (terminate_workers); _processes maps pid -> Process.
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    for process in processes.alive():
         if process.is_alive():
             process.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
@@ -274,7 +288,7 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 _WORKER_EXIT_GRACE = 5.0
 
 
-def _end_idle_workers(pool: ProcessPoolExecutor) -> None:
+def _end_idle_workers(pool: ProcessPoolExecutor, pool_processes: _PoolProcesses) -> None:
     """Every result is in: let the workers leave, and end those that do not.
 
     A worker leaves by joining its non-daemon threads (multiprocessing does so before a
@@ -283,7 +297,7 @@ def _end_idle_workers(pool: ProcessPoolExecutor) -> None:
     """
     import time
 
-    processes = list((getattr(pool, "_processes", None) or {}).values())
+    processes = pool_processes.alive()
     pool.shutdown(wait=False)
     deadline = time.monotonic() + _WORKER_EXIT_GRACE
     for process in processes:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, overload
 
+from aether.engine.events import RunListener
 from aether.engine.plan import Plan, RunReporter, RunResult
 from aether.engine.runners import create_runner
 from aether.project import AetherContext
@@ -35,6 +36,7 @@ def run_pipeline(
     on_lock_wait: Callable[[Any], None] | None = None,
     reporter: RunReporter | None = None,
     context: AetherContext | None = None,
+    listeners: Iterable[RunListener] = (),
 ) -> RunResult: ...
 
 
@@ -58,6 +60,7 @@ def run_pipeline(
     on_lock_wait: Callable[[Any], None] | None = None,
     reporter: RunReporter | None = None,
     context: AetherContext | None = None,
+    listeners: Iterable[RunListener] = (),
 ) -> Plan: ...
 
 
@@ -80,6 +83,7 @@ def run_pipeline(
     on_lock_wait: Callable[[Any], None] | None = None,
     reporter: RunReporter | None = None,
     context: AetherContext | None = None,
+    listeners: Iterable[RunListener] = (),
 ) -> RunResult | Plan:
     """Run a project's pipeline, as `aether run` does: only what is missing, stale or failed.
 
@@ -101,6 +105,8 @@ def run_pipeline(
         on_lock_wait: Called once, with who holds the lock, when the run starts waiting.
         reporter: Receives progress events (see `RunReporter`).
         context: An already loaded context; `project_path`, `env` and `params` are ignored.
+        listeners: Receive every event of the run, in order (see `RunListener` and the
+            events page); what one raises is logged and the run goes on.
 
     Returns:
         A `RunResult` (a failed node does not raise: check `succeeded`), or with `dry_run` a `Plan`.
@@ -109,7 +115,9 @@ def run_pipeline(
         AetherError: The project, its configuration, the selection or the runner is wrong.
     """
     selection = Selection(tuple(nodes), tuple(from_nodes), tuple(to_nodes), tuple(tags))
-    options = RunOptions(runner, max_workers, force, track, wait_for_lock, on_lock_wait, reporter)
+    options = RunOptions(
+        runner, max_workers, force, track, wait_for_lock, on_lock_wait, reporter, tuple(listeners)
+    )
     return _run_steps(project_path, pipeline, env, params, context, selection, options, dry_run)
 
 

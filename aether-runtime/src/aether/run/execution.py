@@ -4,9 +4,8 @@ finds and runs the plan (`execute_plan`), then records statuses and transitions.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aether.alerts import read_webhook, send_alerts
@@ -14,7 +13,8 @@ from aether.assets.evaluation import AssetEvaluator
 from aether.assets.memo import EvaluationMemo
 from aether.assets.planner import plan_project_run
 from aether.assets.status import Evaluation
-from aether.assets.tracking import AssetTracker, record_transitions
+from aether.assets.tracking import AssetTracker
+from aether.engine.events import AssetsEvaluated, RunEvent, RunListener
 from aether.engine.orchestrator import Orchestrator
 from aether.engine.plan import Plan, PlannedNode, RunReporter, RunResult, Tracker, plan_all
 from aether.engine.publication import (
@@ -29,6 +29,7 @@ from aether.run.logging_setup import configure_logging
 from aether.run.preparation import RunSetup
 from aether.state.base import StateStore
 from aether.state.lock import ProjectLock
+from aether.verdicts import ReasonKind, ReasonText, because
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class RunOptions:
             at once with a `LockError`.
         on_lock_wait: Called once, with who holds the lock, when the run starts waiting.
         reporter: Receives progress events (the CLI draws them).
+        listeners: Receive every event of the run, in order (see `RunListener`); what
+            they raise is logged and the run goes on.
     """
 
     runner: str = "sequential"
@@ -53,6 +56,7 @@ class RunOptions:
     wait_for_lock: bool = True
     on_lock_wait: Callable[[Any], None] | None = None
     reporter: RunReporter | None = None
+    listeners: tuple[RunListener, ...] = ()
 
 
 def plan_run(setup: RunSetup, evaluation: Evaluation, *, force: bool = False) -> Plan:
@@ -83,7 +87,7 @@ def dry_run(setup: RunSetup, *, force: bool = False, track: bool = True) -> Plan
     """
     with reading_project(setup.ctx.project_path):
         if not track:
-            plan = plan_all(setup.selected, "forced" if force else "run requested")
+            plan = plan_all(setup.selected, _untracked_reason(force))
         else:
             ctx = setup.ctx
             with ctx.state_store() as store:
@@ -122,7 +126,7 @@ def execute_run(setup: RunSetup, options: RunOptions = RunOptions()) -> RunResul
 def _execute_run(setup: RunSetup, options: RunOptions) -> RunResult:
     ctx = setup.ctx
     if not options.track:
-        plan = plan_all(setup.selected, "forced" if options.force else "run requested")
+        plan = plan_all(setup.selected, _untracked_reason(options.force))
         check_transformations(plan.nodes)
         return execute_plan(setup, plan, options)
     with ctx.state_store() as store:
@@ -151,48 +155,31 @@ def _tracked_run(setup: RunSetup, store: StateStore, options: RunOptions) -> Run
     tracker = AssetTracker(evaluator, store, ctx.run_id)
     # Audit new source data first: a source failing an error-level check blocks every
     # node that reads it (they are not run on bad data).
-    evaluation = evaluator.evaluate()
-    source_failures: list[str] = []
+    evaluation = tracker.evaluate()
     if any(s.is_source and s.checks_pending for s in evaluation.statuses.values()):
-        source_failures = tracker.rerun_changed_checks(
-            evaluation.statuses.values(), sources_only=True
-        )
-        evaluation = evaluator.evaluate()
+        tracker.rerun_changed_checks(evaluation.statuses.values(), sources_only=True)
+        evaluation = tracker.evaluate()
     plan = plan_run(setup, evaluation, force=options.force)
-    plan.to_run = [_mention_abort(p, aborted) for p in plan.to_run]
+    plan = replace(plan, to_run=[_mention_abort(p, aborted) for p in plan.to_run])
     check_transformations(plan.nodes)
     evaluator.record_observations()
-    result = execute_plan(setup, plan, options, tracker)
-    result.check_failures += source_failures
-    if plan.blocked:
-        names = ", ".join(p.node.name for p in plan.blocked)
-        result.check_failures.append(f"not run because a source they read failed: {names}")
-    # Nothing ran: nothing changed since the evaluation that planned it, so it stands.
-    after = None if plan.to_run else evaluation
-    _record_outcome(setup, store, evaluator, tracker, result, after)
-    return result
+    alerts = AlertListener(read_webhook(ctx.config), ctx.project_path.name)
+    return execute_plan(
+        setup, plan, replace(options, listeners=(alerts, *options.listeners)), tracker
+    )
 
 
-def _record_outcome(
-    setup: RunSetup,
-    store: StateStore,
-    evaluator: AssetEvaluator,
-    tracker: AssetTracker,
-    result: RunResult,
-    evaluation: Evaluation | None,
-) -> None:
-    """Statuses after the run (heads were refreshed as it went), on a clock read now
-    unless ``evaluation`` still holds; checks whose specs changed re-run on stored data;
-    transitions recorded and alerted."""
-    if evaluation is None:
-        evaluation = evaluator.evaluate(now=time.time())
-    result.check_failures += tracker.rerun_changed_checks(evaluation.statuses.values())
-    if result.check_failures:
-        evaluation = evaluator.evaluate()
-    changes = record_transitions(store, evaluation.statuses.values(), evaluation.now)
-    ctx = setup.ctx
-    send_alerts(changes, read_webhook(ctx.config), ctx.project_path.name)
-    result.statuses = dict(evaluation.statuses)
+class AlertListener:
+    """Alerts as a listener: the asset transitions a run recorded, logged and posted to
+    the webhook (``aether.alerts``, which never fails the run)."""
+
+    def __init__(self, webhook: tuple[str, tuple[str, ...]] | None, project: str) -> None:
+        self.webhook = webhook
+        self.project = project
+
+    def on_event(self, event: RunEvent) -> None:
+        if isinstance(event, AssetsEvaluated):
+            send_alerts(event.transitions, self.webhook, self.project)
 
 
 def execute_plan(
@@ -203,7 +190,8 @@ def execute_plan(
     Args:
         setup: What `prepare_run()` returned.
         plan: The nodes to run, in order.
-        options: The runner and reporter to use (`force` and `track` are not read here).
+        options: The runner, reporter and listeners to use (`force` and `track` are not
+            read here).
         tracker: Records the run in the state store; None remembers nothing.
     """
     configure_logging(setup.ctx)
@@ -213,13 +201,18 @@ def execute_plan(
         runner=create_runner(options.runner, options.max_workers),
         reporter=options.reporter,
         tracker=tracker,
+        listeners=options.listeners,
     )
     with reading_project(setup.ctx.project_path):  # within execute_run: its snapshot holds
         return orchestrator.run(plan, setup.ctx.run_id)
 
 
+def _untracked_reason(force: bool) -> ReasonText:
+    return because(ReasonKind.FORCED) if force else because(ReasonKind.RUN_REQUESTED)
+
+
 def _mention_abort(planned: PlannedNode, aborted: set[str]) -> PlannedNode:
     if planned.node.name not in aborted:
         return planned
-    reason = f"its last attempt was aborted; {planned.reason}"
+    reason = because(ReasonKind.LAST_ATTEMPT_ABORTED, reason=planned.reason)
     return PlannedNode(planned.node, reason, cutoff=False)

@@ -70,6 +70,60 @@ RENDERED = [
         Reason(ReasonKind.UNREACHABLE, {"error": "Dataset 'orders': cannot connect to db:5432"}),
         "cannot be read: Dataset 'orders': cannot connect to db:5432",
     ),
+    # Why a plan runs a node or not, and what became of it in a run.
+    (Reason(ReasonKind.FRESH), "fresh"),
+    (Reason(ReasonKind.FORCED, {"option": "--force"}), "forced (--force)"),
+    (Reason(ReasonKind.FORCED), "forced"),
+    (Reason(ReasonKind.RUN_REQUESTED), "run requested"),
+    (
+        Reason(
+            ReasonKind.VERDICT, {"status": Status.MISSING, "reason": Reason.of_asset("t", GONE)}
+        ),
+        "missing: t: the source data is not there",
+    ),
+    (Reason(ReasonKind.SINK), "stores no output (runs every time)"),
+    (Reason(ReasonKind.UPSTREAM_RUNS, {"node": "clean"}), "upstream node clean runs"),
+    (
+        Reason(ReasonKind.NEEDED_IN_MEMORY, {"dataset": "scaled", "consumer": "total"}),
+        "its in-memory output scaled is needed by total",
+    ),
+    (
+        Reason(
+            ReasonKind.NEEDED_BY,
+            {"consumer": "report", "dataset": "m", "pipelines": "prep", "status": None},
+        ),
+        "needed by report: m is held in memory; made in pipeline prep",
+    ),
+    (
+        Reason(
+            ReasonKind.NEEDED_BY,
+            {
+                "consumer": "report",
+                "dataset": "clean",
+                "pipelines": "prep, nightly",
+                "status": Status.STALE,
+                "reason": Reason(ReasonKind.OPTIONS_CHANGED),
+            },
+        ),
+        "needed by report: clean is stale (options changed); made in pipeline prep, nightly",
+    ),
+    (
+        Reason(ReasonKind.SOURCE_FAILED, {"source": "raw", "reason": "check x failed: bad"}),
+        "source raw failed: check x failed: bad",
+    ),
+    (
+        Reason(ReasonKind.LAST_ATTEMPT_ABORTED, {"reason": "run requested"}),
+        "its last attempt was aborted; run requested",
+    ),
+    (Reason(ReasonKind.EARLY_CUTOFF), "early cutoff: its inputs came out unchanged"),
+    (Reason(ReasonKind.UPSTREAM_FAILED, {"input": "y"}), "upstream failed (y)"),
+    (Reason(ReasonKind.NOT_REACHED), "not run: the run stopped before it"),
+    (Reason(ReasonKind.INTERRUPTED, {"signal": "SIGTERM"}), "interrupted by SIGTERM"),
+    (
+        Reason(ReasonKind.WORKER_DIED),
+        "aborted: a worker process of the run stopped abruptly (os._exit, a crash or out of "
+        "memory), which stopped every node running at the time; it runs again next time",
+    ),
 ]
 
 

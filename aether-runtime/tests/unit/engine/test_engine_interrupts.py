@@ -9,27 +9,25 @@ import pytest
 
 from aether.catalog import DataCatalog
 from aether.datasets.memory import MemoryDataSet
+from aether.engine.events import NodeAborted, NodeFailed, NodeSucceeded
 from aether.engine.orchestrator import Orchestrator
-from aether.engine.plan import plan_all
-from aether.errors import AetherError, RunInterrupted
-from aether.pipeline import Node, Pipeline, node
+from aether.engine.plan import NullTracker, plan_all
+from aether.errors import RunInterrupted
+from aether.pipeline import Pipeline, node
 
 
-class RecordingTracker:
+class RecordingTracker(NullTracker):
     def __init__(self) -> None:
         self.events: list[tuple[str, str, str]] = []
 
-    def start(self, planned: object, task: object) -> None:
-        return None
-
-    def succeeded(self, item: Node, outcome: object) -> None:
-        self.events.append(("succeeded", item.name, ""))
-
-    def failed(self, item: Node, error: AetherError) -> None:
-        self.events.append(("failed", item.name, error.message))
-
-    def aborted(self, item: Node, reason: str) -> None:
-        self.events.append(("aborted", item.name, reason))
+    def on_event(self, event: object) -> None:
+        if isinstance(event, NodeSucceeded):
+            self.events.append(("succeeded", event.node, ""))
+        elif isinstance(event, NodeFailed):
+            assert event.result.error is not None
+            self.events.append(("failed", event.node, event.result.error.message))
+        elif isinstance(event, NodeAborted):
+            self.events.append(("aborted", event.node, str(event.result.reason)))
 
 
 def inc(x: int) -> int:
@@ -51,7 +49,7 @@ def raises_keyboard_interrupt(x: int) -> int:
 def _orchestrator() -> tuple[Orchestrator, RecordingTracker]:
     tracker = RecordingTracker()
     catalog = DataCatalog({"x": MemoryDataSet(1)})
-    return Orchestrator(catalog, {}, tracker=tracker), tracker  # type: ignore[arg-type]
+    return Orchestrator(catalog, {}, tracker=tracker), tracker
 
 
 def test_a_signal_aborts_the_running_node_and_goes_through() -> None:

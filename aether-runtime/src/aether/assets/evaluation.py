@@ -48,6 +48,7 @@ from aether.assets.status import AssetStatus, Evaluation, NodeState, Observation
 from aether.catalog import DataCatalog
 from aether.checks import CheckSpec, parse_checks
 from aether.collection import collection_paused
+from aether.datasets.base import AbstractDataSet
 from aether.datasets.files import AbstractFileDataSet
 from aether.durations import future_time_warning, is_in_future
 from aether.pipeline import Node, Pipeline
@@ -232,8 +233,7 @@ class AssetEvaluator:
             if prior is not None and name in self._reused_assets:
                 data[name] = prior.data[name]
                 continue
-            dataset = self.catalog.get(name)
-            path = dataset.local_path if isinstance(dataset, AbstractFileDataSet) else None
+            path = _plain_local_file(self.catalog.get(name))
             if path is None:
                 return None
             looked = self._source_read.get(name)
@@ -627,6 +627,16 @@ class AssetEvaluator:
             # look does not read it all again.
             self._refreshed[name] = (made.run_id, made.version, current)
         return content or signature_version(current)
+
+
+def _plain_local_file(dataset: AbstractDataSet) -> str | None:
+    """The local file a dataset is, signed as Aether signs files (size, mtime, inode); None
+    for anything else, a subclass that signs itself its own way included."""
+    if not isinstance(dataset, AbstractFileDataSet) or dataset.content_hash_is_costly:
+        return None
+    if type(dataset).signature is not AbstractFileDataSet.signature:
+        return None
+    return dataset.local_path
 
 
 @dataclass(frozen=True)

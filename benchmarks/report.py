@@ -136,4 +136,16 @@ def _details(result: Result, entry: dict[str, Any]) -> list[str]:
     lines += [f"- Result: {result.figure} (bar: {result.bar})"]
     lines += [f"- {note}" for note in result.notes]
     lines += ["", f"![{result.title}]({result.image})"] if result.image else []
+    for title, rows in result.tables.items():
+        lines += ["", f"### {title}", "", *_table(rows)]
     return [*lines, ""]
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    """A markdown table; the first row is the header."""
+    header, *body = rows
+    return [
+        "| " + " | ".join(header) + " |",
+        "| " + " | ".join("---" for _ in header) + " |",
+        *("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in body),
+    ]

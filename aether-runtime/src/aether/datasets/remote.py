@@ -16,7 +16,6 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from aether.datasets import file_hashes
 from aether.datasets.base import Staged
@@ -71,6 +70,10 @@ def resolve_filepath(filepath: str) -> tuple[str, str]:
 
     protocol, path = split_protocol(filepath)
     if protocol is None or protocol in _LOCAL_PROTOCOLS:
+        # Imported here: urllib.request brings http, ssl and email (~20 ms), which no
+        # plain local path (every command's common case) needs.
+        from urllib.request import url2pathname
+
         return "file", os.path.abspath(url2pathname(path))
     return protocol, path
 

@@ -54,6 +54,46 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     assert "upgrade aether-data" in err.value.message
 
 
+def test_a_look_without_parts_does_not_read_them(tmp_path: Path) -> None:
+    """Status reads every head of the project at each look; the fingerprint parts (the
+    longest column) are left in the file unless asked for."""
+    with SQLiteStateStore(tmp_path / "state.db") as store:
+        store.commit_node(store.begin_attempt("run-1", "n"), [mat("orders")], [])
+        statements: list[str] = []
+        store._conn.set_trace_callback(statements.append)
+
+        head = store.heads(["orders"], include_parts=False)["orders"]
+
+    [select] = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert "parts" not in select
+    assert head.materialization is not None and head.materialization.parts == {}
+
+
+def test_heads_decode_every_kind_of_row_alike_with_and_without_parts(tmp_path: Path) -> None:
+    signed = Materialization(
+        "signed", "n", "run-1", 1.0, 2.0, "fp", {"code_hash": "c"}, "v1",
+        {"size": 3, "mtime_ns": 4, "inode": 5}, 7.5,
+    )  # fmt: skip
+    with SQLiteStateStore(tmp_path / "state.db") as store:
+        store.commit_node(store.begin_attempt("run-1", "n"), [signed, mat("unsigned")], [])
+        store.fail_node(store.begin_attempt("run-2", "n"), ["unsigned", "never"], "boom")
+
+        full = store.heads()
+        light = store.heads(["signed", "unsigned", "never"], include_parts=False)
+
+    assert full["signed"].materialization == signed
+    assert full["unsigned"].materialization == mat("unsigned")
+    assert (full["unsigned"].status.value, full["unsigned"].error) == ("failed", "boom")
+    assert (full["never"].status.value, full["never"].materialization) == ("failed", None)
+    for name, head in full.items():
+        stripped = head.materialization and Materialization(
+            **{**head.materialization.__dict__, "parts": {}}
+        )
+        assert light[name] == type(head)(
+            head.asset, head.status, stripped, head.error, head.updated_at
+        )
+
+
 def test_garbage_file_names_path_and_says_to_move_it(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     path.write_bytes(b"this is not a database, just some text long enough " * 50)

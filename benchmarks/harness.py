@@ -62,6 +62,8 @@ class Result:
     # cost vs size for a chart: label -> {size: median seconds}, drawn to ``image`` (in docs/)
     series: dict[str, dict[str, float]] = field(default_factory=dict)
     image: str | None = None
+    # small tables shown under the result: title -> rows (the first row is the header)
+    tables: dict[str, list[list[str]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

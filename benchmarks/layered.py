@@ -8,7 +8,9 @@ same graph from ``Shape.steps()``, so every tool does the same reads, adds and w
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +48,14 @@ class Shape:
                 steps.append((previous[index], previous[(index + 1) % self.width], output))
             previous = current
         return steps
+
+    def dependents(self, name: str) -> set[str]:
+        """Every output computed, directly or not, from ``name``."""
+        found = {name}
+        for first, second, output in self.steps():  # topological: parents come first
+            if first in found or second in found:
+                found.add(output)
+        return found - {name}
 
     def describe(self) -> str:
         return (
@@ -115,6 +125,36 @@ def reset_aether(project: Path) -> None:
     shutil.rmtree(project / ".aether", ignore_errors=True)
     shutil.rmtree(project / "data", ignore_errors=True)
     (project / "data").mkdir()
+
+
+def edit_by_hand(project: Path, output: str, variant: int) -> None:
+    """Rewrite an output CSV as a user would: same shape, different content each ``variant``."""
+    path = project / "data" / f"{output}.csv"
+    lines = path.read_text().splitlines()
+    rows = [",".join(str(variant + 7) for _ in COLUMNS) for _ in lines[1:]]
+    path.write_text("\n".join([lines[0], *rows]) + "\n")
+
+
+def check_stale(project: Path, expected: set[str], env: dict[str, str], aether: str) -> None:
+    """Fail loudly unless ``aether status --json`` names exactly ``expected`` as stale.
+
+    A status that is fast because it missed the edit would be no result at all.
+    """
+    done = subprocess.run(
+        [aether, "status", "--json"], cwd=project, env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"`aether status --json` exited {done.returncode}: {done.stderr[-500:]}")
+    assets = json.loads(done.stdout)["assets"]
+    unwell = {asset["name"]: asset["status"] for asset in assets if asset["status"] != "fresh"}
+    if set(unwell) != expected or set(unwell.values()) - {"stale"}:
+        missed, extra = sorted(expected - set(unwell)), sorted(set(unwell) - expected)
+        not_stale = sorted(name for name, status in unwell.items() if status != "stale")
+        raise RuntimeError(
+            f"after editing one output, `aether status` should name exactly it and its "
+            f"{len(expected) - 1} dependents as stale; missed {missed[:5]} ({len(missed)}), "
+            f"extra {extra[:5]} ({len(extra)}), not 'stale': {not_stale[:5]}"
+        )
 
 
 # --- the plain pandas script ----------------------------------------------------------------

@@ -80,8 +80,24 @@ def run(ctx: Context) -> list[Result]:
 
 def compare(ctx: Context, label: str, csv: Path, repeats: int) -> dict[str, Samples]:
     """Time `aether run` of a one-node CSV -> Parquet project against the plain script."""
-    project = write_project(
-        ctx.work_dir / label,
+    project = convert_project(ctx.work_dir / label, csv)
+    script = ctx.work_dir / "plain.py"
+    script.write_text(PLAIN_SCRIPT)
+    plain_out = ctx.work_dir / f"{label}_plain.parquet"
+    return alternate(
+        {
+            "aether run": ([aether_command(), "run", "--force"], project),
+            "pandas script": ([sys.executable, str(script), str(csv), str(plain_out)], None),
+        },
+        repeats=repeats,
+        env=quiet_env(),
+    )
+
+
+def convert_project(root: Path, csv: Path) -> Path:
+    """A one-node project: ``csv`` read by a ``PandasCsvDataSet``, written as Parquet."""
+    return write_project(
+        root,
         package="convert",
         modules={"nodes": IDENTITY_SOURCE},
         catalog={
@@ -96,17 +112,6 @@ def compare(ctx: Context, label: str, csv: Path, repeats: int) -> dict[str, Samp
                 "outputs": "orders_parquet",
             }
         ],
-    )
-    script = ctx.work_dir / "plain.py"
-    script.write_text(PLAIN_SCRIPT)
-    plain_out = ctx.work_dir / f"{label}_plain.parquet"
-    return alternate(
-        {
-            "aether run": ([aether_command(), "run", "--force"], project),
-            "pandas script": ([sys.executable, str(script), str(csv), str(plain_out)], None),
-        },
-        repeats=repeats,
-        env=quiet_env(),
     )
 
 

@@ -24,8 +24,8 @@ from layered import aether_project, plain_script, reset_aether, shape_for
 NAME = "full_run"
 TITLE = "Full file-backed run, 2,000-node layered CSV DAG, vs a plain pandas script"
 ORDER = 35
-BAR_RATIO = 1.5
-BAR = f"≤ {BAR_RATIO} x the script (first run and forced re-run)"
+FIRST_BAR, FORCED_BAR = 1.4, 1.3
+BAR = f"≤ {FIRST_BAR} x the script (first run), ≤ {FORCED_BAR} x (forced re-run)"
 
 
 def run(ctx: Context) -> list[Result]:
@@ -69,7 +69,7 @@ def run(ctx: Context) -> list[Result]:
             others=[forced, overwrite],
             figure=f"first run {first_ratio:.2f} x, forced re-run {forced_ratio:.2f} x the script",
             bar=BAR,
-            met=first_ratio <= BAR_RATIO and forced_ratio <= BAR_RATIO,
+            met=first_ratio <= FIRST_BAR and forced_ratio <= FORCED_BAR,
             method=(
                 f"{shape.describe()}. The script (generated into `.bench/`, run with the same "
                 "interpreter) does the same `pd.read_csv` / `+` / `to_csv(index=False)` calls in "

@@ -34,6 +34,9 @@ _held: dict[str, bytes] | None = None  # realpath -> the bytes this run read
 # module name -> (realpath, bytes) it was compiled from by this module's loader
 _compiled: dict[str, tuple[str, bytes]] = {}
 _finder: Any = None
+# sys.path / package __path__ entry -> inside the root? Every import during a run asks (pandas
+# alone imports ~500 submodules), and resolving the entry each time was 5 % of a small run.
+_inside_entries: dict[str, bool] = {}
 
 # A PEP 552 flags word: hash-based (bit 0) and checked against the source (bit 1), so
 # Python's own importer, finding this file later, also checks it against the source.
@@ -87,6 +90,7 @@ def source_bytes(path: Path) -> bytes | None:
 def _start(root: str, held: dict[str, bytes], spelled: str | None = None) -> None:
     global _root, _held, _finder
     _root, _held = root, held
+    _inside_entries.clear()
     if _finder is None:
         _finder = _ProjectFinder()
     if _finder not in sys.meta_path:
@@ -97,14 +101,20 @@ def _start(root: str, held: dict[str, bytes], spelled: str | None = None) -> Non
 def _stop() -> None:
     global _root, _held
     _root, _held = None, None
+    _inside_entries.clear()
     if _finder in sys.meta_path:
         sys.meta_path.remove(_finder)
 
 
 def _inside(entry: str) -> bool:
     assert _root is not None
-    real = os.path.realpath(entry)
-    return real == _root or real.startswith(_root + os.sep)
+    known = _inside_entries.get(entry)
+    if known is None:
+        real = os.path.realpath(entry)
+        known = real == _root or real.startswith(_root + os.sep)
+        if os.path.isabs(entry):  # a relative one ("" is the working folder) may move
+            _inside_entries[entry] = known
+    return known
 
 
 def _is_project(real: str) -> bool:

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -185,3 +186,36 @@ def test_a_function_object_imported_before_the_run_still_goes_to_a_worker(
 
     assert result.succeeded, [r.error for r in result.failed]
     assert catalog.load("y") == 10
+
+
+def test_imports_during_a_run_resolve_each_package_folder_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every import in a run asks whether the package's folder is in the project; pandas
+    alone imports ~500 submodules, so the answer is resolved once per folder, not per
+    import."""
+    outside = tmp_path / "site"
+    package = outside / "manysubs"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    for index in range(20):
+        (package / f"m{index}.py").write_text(f"VALUE = {index}\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.syspath_prepend(str(outside))
+    resolved: list[str] = []
+    real_realpath = os.path.realpath
+
+    def counting_realpath(path: Any, *args: Any, **kwargs: Any) -> str:
+        resolved.append(os.fspath(path))
+        return real_realpath(path, *args, **kwargs)
+
+    with reading_project(project):
+        monkeypatch.setattr(os.path, "realpath", counting_realpath)
+        modules = [importlib.import_module(f"manysubs.m{index}") for index in range(20)]
+        monkeypatch.setattr(os.path, "realpath", real_realpath)
+
+    assert [module.VALUE for module in modules] == list(range(20))
+    assert resolved.count(str(package)) <= 1, resolved.count(str(package))
+    for name in [name for name in sys.modules if name.partition(".")[0] == "manysubs"]:
+        del sys.modules[name]

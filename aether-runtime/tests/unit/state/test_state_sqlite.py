@@ -29,6 +29,25 @@ def test_creates_folder_and_uses_wal(tmp_path: Path) -> None:
     assert {"transitions", "sources"} <= tables
 
 
+def test_the_wal_is_folded_into_the_file_every_10000_pages_not_every_1000(
+    tmp_path: Path,
+) -> None:
+    """Each checkpoint costs two fsyncs: SQLite's default (1,000 pages) checkpointed every
+    ~80 nodes of a run. Commits stay as durable: they are in the WAL."""
+    path = tmp_path / "state.db"
+    with SQLiteStateStore(path) as store:
+        for index in range(150):  # ~1,800 pages of WAL: past SQLite's default
+            store.commit_node(store.begin_attempt("run-1", f"n{index}"), [mat(f"a{index}")], [])
+        pages = store._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        wal_frames = Path(f"{path}-wal").stat().st_size // 4096
+
+        with sqlite3.connect(path) as other:  # another process sees every commit
+            assert other.execute("SELECT COUNT(*) FROM heads").fetchone()[0] == 150
+
+    assert pages == 10_000
+    assert wal_frames > 1000  # not reset by a checkpoint at 1,000 pages
+
+
 def test_state_survives_reopening(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     with SQLiteStateStore(path) as store:
@@ -52,6 +71,46 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         SQLiteStateStore(path)
 
     assert "upgrade aether-data" in err.value.message
+
+
+def test_a_look_without_parts_does_not_read_them(tmp_path: Path) -> None:
+    """Status reads every head of the project at each look; the fingerprint parts (the
+    longest column) are left in the file unless asked for."""
+    with SQLiteStateStore(tmp_path / "state.db") as store:
+        store.commit_node(store.begin_attempt("run-1", "n"), [mat("orders")], [])
+        statements: list[str] = []
+        store._conn.set_trace_callback(statements.append)
+
+        head = store.heads(["orders"], include_parts=False)["orders"]
+
+    [select] = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert "parts" not in select
+    assert head.materialization is not None and head.materialization.parts == {}
+
+
+def test_heads_decode_every_kind_of_row_alike_with_and_without_parts(tmp_path: Path) -> None:
+    signed = Materialization(
+        "signed", "n", "run-1", 1.0, 2.0, "fp", {"code_hash": "c"}, "v1",
+        {"size": 3, "mtime_ns": 4, "inode": 5}, 7.5,
+    )  # fmt: skip
+    with SQLiteStateStore(tmp_path / "state.db") as store:
+        store.commit_node(store.begin_attempt("run-1", "n"), [signed, mat("unsigned")], [])
+        store.fail_node(store.begin_attempt("run-2", "n"), ["unsigned", "never"], "boom")
+
+        full = store.heads()
+        light = store.heads(["signed", "unsigned", "never"], include_parts=False)
+
+    assert full["signed"].materialization == signed
+    assert full["unsigned"].materialization == mat("unsigned")
+    assert (full["unsigned"].status.value, full["unsigned"].error) == ("failed", "boom")
+    assert (full["never"].status.value, full["never"].materialization) == ("failed", None)
+    for name, head in full.items():
+        stripped = head.materialization and Materialization(
+            **{**head.materialization.__dict__, "parts": {}}
+        )
+        assert light[name] == type(head)(
+            head.asset, head.status, stripped, head.error, head.updated_at
+        )
 
 
 def test_garbage_file_names_path_and_says_to_move_it(tmp_path: Path) -> None:

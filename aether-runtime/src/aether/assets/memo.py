@@ -18,9 +18,9 @@ verdict depends on, and how the memo tells that it still holds:
 - the data: each asset's local file, with the signature (size, mtime, inode) its verdict
   rested on and when that was read (a file changed after it, even while a run went on, no
   longer matches it). An asset whose signature moved is judged again, and everything
-  downstream of it; one whose signature holds but was modified within :data:`RACY_SECONDS`
-  of when it was read may have changed again without moving it (coarse timestamps): that
-  one alone is hashed and compared with the content last found ("racily clean", re-checked
+  downstream of it; one whose signature holds but was modified within a tick of its
+  filesystem's clock before it was read (:func:`is_racy`) may have changed again without
+  moving it: that one alone is hashed and compared with the content last found ("racily clean", re-checked
   on its own, as git does);
 - the clock, through freshness rules: the memo expires when an asset would cross one of its
   ``warn_after``/``error_after`` limits, or a data time written ahead of the clock stops being.
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 MEMO_FORMAT = 1
 _MISSING = (-1, -1, -1, -1)
 _NO_FILE = (-1, -1, -1)
+FINE_RACY_SECONDS = 0.1
 _FOLDER = -2  # the first field of a folder's signature: the others hash its names
 _ENV_REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)")
 _FUTURE_TOLERANCE = 300.0  # aether.durations.is_in_future's
@@ -289,10 +290,9 @@ class EvaluationMemo:
         still too recent stay racy). The verdicts and views stand."""
         if self._index is None or prior.changed or not prior.rechecked:
             return
-        now_ns = (prior.taken_at - RACY_SECONDS) * 1e9
         kept = self._index["data"]
         if not any(
-            (kept[name][3] - RACY_SECONDS) * 1e9 <= sig[1] < now_ns
+            is_racy(sig[1], kept[name][3]) and not is_racy(sig[1], prior.taken_at)
             for name, (_, sig, _) in prior.data.items()
         ):
             return  # the racy ones would all still be racy
@@ -507,7 +507,7 @@ def _changed_data(
         current = now[path]
         if current != signature:
             changed.add(name)
-        elif current[1] >= (read_at - RACY_SECONDS) * 1e9:
+        elif is_racy(current[1], read_at):
             rechecked += 1
             if not _same_content(path, version):
                 changed.add(name)
@@ -556,8 +556,19 @@ def _valid_until(catalog: DataCatalog, statuses: Iterable[AssetStatus]) -> float
 
 def _racy(files: Mapping[str, Signature], taken_at: float) -> bool:
     """Whether a file was modified too close to ``taken_at`` to vouch for what was read."""
-    racy_after_ns = (taken_at - RACY_SECONDS) * 1e9
-    return any(s[0] != _FOLDER and s[1] >= racy_after_ns for s in files.values())
+    return any(s[0] != _FOLDER and is_racy(s[1], taken_at) for s in files.values())
+
+
+def is_racy(mtime_ns: int, read_at: float) -> bool:
+    """Whether a file last modified at ``mtime_ns`` may have changed again, after its
+    signature was read at ``read_at``, without its mtime moving: modified within one tick
+    of its filesystem's clock before the read. A filesystem that keeps whole seconds (FAT,
+    HFS+, ext3: the nanoseconds are 0) ticks every second or two (:data:`RACY_SECONDS`);
+    one that keeps nanoseconds ticks with the kernel's coarse clock, every few
+    milliseconds (:data:`FINE_RACY_SECONDS` leaves ten times that)."""
+    whole_seconds = mtime_ns % 1_000_000_000 == 0
+    window = RACY_SECONDS if whole_seconds else FINE_RACY_SECONDS
+    return mtime_ns >= (read_at - window) * 1e9
 
 
 def _module_folders(root: Path) -> list[str]:

@@ -17,6 +17,7 @@ import pytest
 
 import aether.status
 from aether import redaction
+from aether.assets import memo as memo_module
 from aether.assets.memo import EvaluationMemo
 from aether.cli.status_command import status_command
 from aether.errors import ConfigError
@@ -170,12 +171,14 @@ def test_an_environment_variable_conf_reads_is_part_of_the_key(
 
 @pytest.mark.parametrize("racy", [True, False])
 def test_a_file_changed_close_to_the_look_is_hashed_on_its_own(
-    built: Path, capsys: pytest.CaptureFixture[str], racy: bool
+    built: Path, capsys: pytest.CaptureFixture[str], racy: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Modified within the racy window of when its signature was taken, a file may change
     again without its signature moving (coarse timestamps): that one file is hashed, as
     git re-checks a racily clean entry; one modified long before is trusted by its
     signature (a change that keeps it on a second-resolution filesystem is out of reach)."""
+    # A filesystem tick of seconds, not milliseconds: a slow machine's look stays in it.
+    monkeypatch.setattr(memo_module, "FINE_RACY_SECONDS", 5.0)
     _status(built, capsys)
     total = built / "data" / "03_primary" / "total.csv"
     if racy:
@@ -447,3 +450,18 @@ def test_a_module_added_where_code_hashes_look_first_is_seen(
 
     assert _cached(project) is None
     assert "code changed in double" in _status(project, capsys)[1]
+
+
+@pytest.mark.parametrize(
+    ("mtime", "read_at", "racy"),
+    [
+        (100.5, 100.55, True),  # nanosecond timestamps: within the kernel's tick
+        (100.5, 100.7, False),  # nanosecond timestamps: read a tick or more after
+        (100.0, 101.5, True),  # whole seconds: within a FAT or HFS+ tick
+        (100.0, 102.5, False),
+    ],
+)
+def test_racy_means_within_the_filesystems_tick(mtime: float, read_at: float, racy: bool) -> None:
+    from aether.assets.memo import is_racy
+
+    assert is_racy(int(mtime * 1e9), read_at) is racy

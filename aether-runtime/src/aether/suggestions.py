@@ -6,7 +6,6 @@ case (``CSVDataset`` finds ``CSVDataSet``) and suggested as they are spelt.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 # difflib's own default: below it, suggestions are more often wrong than right.
@@ -19,6 +18,8 @@ def closest(word: str, choices: Iterable[str], *, cutoff: float = DEFAULT_CUTOFF
     Ties go to the choice that sorts last, as with ``difflib.get_close_matches``; a choice
     equal to ``word`` but for case always wins.
     """
+    import difflib  # on a mistake only: importing it costs every command a few ms
+
     folded = word.casefold()
     matcher = difflib.SequenceMatcher()
     matcher.set_seq2(folded)

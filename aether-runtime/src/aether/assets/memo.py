@@ -20,8 +20,8 @@ verdict depends on, and how the memo tells that it still holds:
   longer matches it). An asset whose signature moved is judged again, and everything
   downstream of it; one whose signature holds but was modified within a tick of its
   filesystem's clock before it was read (:func:`is_racy`) may have changed again without
-  moving it: that one alone is hashed and compared with the content last found ("racily clean", re-checked
-  on its own, as git does);
+  moving it: that one alone is hashed and compared with the content last found ("racily
+  clean", re-checked on its own, as git does);
 - the clock, through freshness rules: the memo expires when an asset would cross one of its
   ``warn_after``/``error_after`` limits, or a data time written ahead of the clock stops being.
 

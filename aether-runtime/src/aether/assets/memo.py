@@ -86,6 +86,7 @@ class Prior:
         data: Each asset's local file, its signature as read now, and when (``taken_at``).
         taken_at: When ``data`` was read.
         rechecked: How many racily clean files were hashed to vouch for them.
+        verdicts_path: The file the verdicts are read back from (see :meth:`verdicts`).
         versions: Each asset's content as last found (a content hash or a signature's
             digest), which a racily clean file is compared with.
     """

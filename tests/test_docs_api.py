@@ -21,6 +21,7 @@ import aether
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RUNTIME_SRC = REPO_ROOT / "aether-runtime" / "src"
 API_PAGE = REPO_ROOT / "docs" / "reference" / "api.md"
+EVENTS_PAGE = REPO_ROOT / "docs" / "events.md"
 
 # The types that appear in the signatures of the exported names, and the run steps the
 # page shows: a reader meets them through the public API, so they are documented too.
@@ -116,9 +117,14 @@ def _parameters(function: griffe.Function) -> list[str]:
 
 
 def test_the_api_page_renders_every_public_name() -> None:
-    rendered = set(re.findall(r"^::: ([\w.]+)", API_PAGE.read_text(encoding="utf-8"), re.M))
+    rendered = set()
+    for page in (API_PAGE, EVENTS_PAGE):  # the run events have their own reference page
+        rendered |= set(re.findall(r"^::: ([\w.]+)", page.read_text(encoding="utf-8"), re.M))
     missing = [p for p in _public_paths() if _lookup(p).path not in rendered]
-    assert not missing, f"not rendered by docs/reference/api.md (`::: <canonical path>`): {missing}"
+    assert not missing, (
+        f"not rendered by docs/reference/api.md or docs/events.md (`::: <canonical path>`): "
+        f"{missing}"
+    )
 
 
 def test_every_public_name_and_member_has_a_docstring() -> None:
@@ -173,7 +179,9 @@ def _assert_constructor_documented(cls: griffe.Class) -> None:
     init = cls.members.get("__init__")
     if not isinstance(init, griffe.Function):
         return
-    documented = _section_names(cls, griffe.DocstringSectionKind.parameters)
-    documented |= _section_names(cls, griffe.DocstringSectionKind.attributes)
+    documented: set[str] = set()
+    for owner in [cls, *cls.mro()]:  # a field a base class declares is documented there
+        documented |= _section_names(owner, griffe.DocstringSectionKind.parameters)
+        documented |= _section_names(owner, griffe.DocstringSectionKind.attributes)
     missing = [p for p in _parameters(init) if p not in documented]
     assert not missing, f"{cls.path}: constructor arguments not in Args/Attributes: {missing}"

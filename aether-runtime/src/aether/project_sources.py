@@ -180,8 +180,12 @@ def _forget_other_projects_modules(prefixes: tuple[str, ...]) -> None:
     name again finds this project's, as a new process would. Installed code is kept."""
     own: set[str] = set()
     for entry in filter(None, sys.path):
-        if os.path.isabs(entry) and entry.startswith(prefixes) and os.path.isdir(entry):
-            own.update(name.removesuffix(".py") for name in os.listdir(entry))
+        if not (os.path.isabs(entry) and entry.startswith(prefixes) and os.path.isdir(entry)):
+            continue
+        if not _is_project(os.path.realpath(entry)):  # a virtualenv inside the project
+            continue
+        own.update(name.removesuffix(".py") for name in os.listdir(entry))
+    own.discard("aether")  # the runtime itself is never another project's
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
         if name.partition(".")[0] not in own or not isinstance(file, str):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from aether.run import run_pipeline
 
 
@@ -22,3 +24,27 @@ def test_each_project_runs_its_own_package_of_the_same_name(
 
     totals = [(p / "data" / "03_primary" / "total.csv").read_text() for p in (first, second)]
     assert totals == ["total\n12\n", "total\n1200\n"]
+
+
+def test_a_virtualenv_inside_the_project_never_unloads_installed_code(
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The template's `.venv/` lives in the project: what it holds (Aether itself, pandas)
+    is installed code, not the project's own, and stays imported."""
+    import sys
+
+    import aether.assets.status
+    from aether import project_sources
+
+    project = make_project()
+    site = project / ".venv" / "lib" / "python3.11" / "site-packages"
+    (site / "aether").mkdir(parents=True)
+    (site / "pandas").mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    before = {name: sys.modules[name] for name in ("aether.assets.status", "pandas")}
+
+    with project_sources.reading_project(project):
+        pass
+
+    assert {name: sys.modules[name] for name in before} == before
+    assert aether.assets.status.AssetStatus is sys.modules["aether.assets.status"].AssetStatus

@@ -450,7 +450,8 @@ def data_signature(signature: Mapping[str, Any] | None) -> DataSignature:
 
 
 def _project_signatures(paths: Iterable[str]) -> dict[str, Signature]:
-    """Each project file's signature (see :func:`signatures`), and each folder's names."""
+    """Each project file's size, mtime, inode and ctime (the ctime moves on every change,
+    even one whose mtime was set back: ``os.utime``, ``cp -p``), and each folder's names."""
     found: dict[str, Signature] = {}
     for path in paths:
         try:

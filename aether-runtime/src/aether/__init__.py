@@ -18,7 +18,7 @@ _EXPORTS = {
     "APIDataSet": "aether.datasets.api",
     "AbstractDataSet": "aether.datasets.base",
     "AbstractTransformation": "aether.engine.transformation",
-    "AetherContext": "aether.project",
+    "AetherContext": "aether.project.context",
     "AetherError": "aether.errors",
     "AssetsEvaluated": "aether.engine.events",
     "CatalogError": "aether.errors",
@@ -163,5 +163,5 @@ if TYPE_CHECKING:
         StateError,
     )
     from aether.pipeline import Node, Pipeline, node
-    from aether.project import AetherContext
+    from aether.project.context import AetherContext
     from aether.run import run_pipeline

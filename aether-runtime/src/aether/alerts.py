@@ -17,10 +17,10 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aether.config import ConfigLoader
+from aether.configuration.conf_folder import ConfigLoader
 from aether.errors import ConfigError
-from aether.redaction import redact, register
 from aether.state.base import Transition
+from aether.support.redaction import redact, register
 from aether.verdicts import ReasonKind, Status
 
 logger = logging.getLogger("aether.alerts")

@@ -31,7 +31,7 @@ from typing import Any
 
 from aether.errors import ConfigError
 from aether.state.base import CheckResult
-from aether.suggestions import did_you_mean
+from aether.support.suggestions import did_you_mean
 
 SEVERITIES = ("error", "warn")
 

@@ -22,7 +22,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
-from aether.durations import format_age
+from aether.support.durations import format_age
 
 
 class Word(str, Enum):

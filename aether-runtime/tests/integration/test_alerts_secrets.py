@@ -7,9 +7,9 @@ import json
 import pytest
 from pytest_httpserver import HTTPServer
 
-from aether import redaction
 from aether.alerts import send_alerts
 from aether.state.base import Transition
+from aether.support import redaction
 
 SECRET = "s3cr3t-Hunter2-XYZ"
 

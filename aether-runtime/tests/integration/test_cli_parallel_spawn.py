@@ -14,7 +14,7 @@ from aether import run_pipeline
 from aether.datasets.memory import MemoryDataSet
 from aether.engine import runners
 from aether.engine.orchestrator import Orchestrator
-from aether.project import load_context
+from aether.project.context import load_context
 
 STEPS = """import os
 

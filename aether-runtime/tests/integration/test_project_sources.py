@@ -26,7 +26,7 @@ from aether.engine.orchestrator import Orchestrator
 from aether.engine.plan import RunResult, plan_all
 from aether.engine.runners import ParallelRunner
 from aether.pipeline import Pipeline, node
-from aether.project_sources import reading_project
+from aether.project.sources import reading_project
 
 LIVE_NODES = """\
 def double(rows, factor):

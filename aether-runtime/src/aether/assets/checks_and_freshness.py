@@ -13,8 +13,8 @@ from typing import Any
 
 from aether.assets.status import AssetStatus
 from aether.checks import CheckSpec
-from aether.durations import format_age, parse_duration
 from aether.state.base import CheckResult
+from aether.support.durations import format_age, parse_duration
 from aether.verdicts import Reason, ReasonKind, Status
 
 

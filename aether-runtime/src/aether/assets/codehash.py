@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from aether import project_sources
+from aether.project import sources as project_sources
 
 
 def sha256_digest(data: bytes) -> str:

@@ -47,12 +47,12 @@ from aether.assets.signatures import signature_version
 from aether.assets.status import AssetStatus, Evaluation, NodeState, Observation
 from aether.catalog import DataCatalog
 from aether.checks import CheckSpec, parse_checks
-from aether.collection import collection_paused
 from aether.datasets.base import AbstractDataSet
 from aether.datasets.files import AbstractFileDataSet
-from aether.durations import future_time_warning, is_in_future
 from aether.pipeline import Node, Pipeline
 from aether.state.base import Head, HeadStatus, Materialization, StateStore
+from aether.support.collection import collection_paused
+from aether.support.durations import future_time_warning, is_in_future
 from aether.verdicts import Reason, ReasonKind, Status
 
 

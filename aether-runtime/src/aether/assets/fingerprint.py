@@ -36,7 +36,7 @@ from aether.assets.codehash import (
     sha256_digest,
 )
 from aether.errors import ConfigError
-from aether.redaction import redact
+from aether.support.redaction import redact
 from aether.verdicts import Reason, ReasonKind
 
 __all__ = [

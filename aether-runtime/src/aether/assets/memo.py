@@ -54,12 +54,12 @@ from aether.assets.codehash import parsed_files
 from aether.assets.signatures import RACY_SECONDS
 from aether.assets.status import AssetStatus, NodeState
 from aether.catalog import DataCatalog
-from aether.durations import is_in_future, parse_duration
-from aether.paths import ProjectPaths
-from aether.redaction import redact
+from aether.project.paths import ProjectPaths
+from aether.support.durations import is_in_future, parse_duration
+from aether.support.redaction import redact
 
 if TYPE_CHECKING:
-    from aether.project import AetherContext
+    from aether.project.context import AetherContext
 
 MEMO_FORMAT = 1
 _MISSING = (-1, -1, -1, -1)
@@ -67,7 +67,7 @@ _NO_FILE = (-1, -1, -1)
 FINE_RACY_SECONDS = 0.1
 _FOLDER = -2  # the first field of a folder's signature: the others hash its names
 _ENV_REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)")
-_FUTURE_TOLERANCE = 300.0  # aether.durations.is_in_future's
+_FUTURE_TOLERANCE = 300.0  # aether.support.durations.is_in_future's
 Signature = tuple[int, int, int, int]  # a project file's: size, mtime, inode, ctime
 DataSignature = tuple[int, int, int]  # a data file's, as its dataset signs it: size, mtime, inode
 # An asset's local file, its signature as a verdict rested on it, and when that was read.
@@ -212,8 +212,13 @@ class EvaluationMemo:
         """The memo of the project at (or above) ``project``, looked at before anything of
         it is loaded. A bad ``--project``, environment or durability setting is refused as
         loading would refuse it."""
-        from aether.config import DEFAULT_ENV
-        from aether.project import choose_durability, choose_env, project_root, read_settings
+        from aether.configuration.conf_folder import DEFAULT_ENV
+        from aether.project.context import (
+            choose_durability,
+            choose_env,
+            project_root,
+            read_settings,
+        )
 
         taken_at = time.time()  # before anything is read: a change after it is racy or seen
         root = project_root(project)

@@ -18,8 +18,8 @@ from aether.assets.signatures import is_racy, signature_version
 from aether.assets.status import Observation
 from aether.catalog import DataCatalog
 from aether.datasets.base import AbstractDataSet
-from aether.durations import future_time_warning, is_in_future
 from aether.state.base import SourceObservation, StateStore
+from aether.support.durations import future_time_warning, is_in_future
 
 Signature = dict[str, Any] | None
 

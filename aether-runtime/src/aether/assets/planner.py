@@ -20,7 +20,7 @@ from typing import Any
 from aether.assets.status import Evaluation
 from aether.engine.plan import Plan, PlannedNode
 from aether.pipeline import Node, Pipeline
-from aether.project import AetherContext
+from aether.project.context import AetherContext
 from aether.verdicts import ReasonKind, ReasonText, Status, because
 
 

@@ -33,7 +33,6 @@ from aether.engine.events import (
 from aether.engine.plan import NodeStart, Plan, PlannedNode
 from aether.errors import AetherError
 from aether.pipeline import Node
-from aether.redaction import redact
 from aether.state.base import (
     CheckResult,
     HeadStatus,
@@ -42,6 +41,7 @@ from aether.state.base import (
     StateStore,
     Transition,
 )
+from aether.support.redaction import redact
 from aether.verdicts import Reason, ReasonKind, ReasonText, Status, because
 
 logger = logging.getLogger("aether.run")

@@ -12,7 +12,6 @@ from aether.catalog.entries import CatalogEntry, parse_entry
 from aether.catalog.factory import DataSetFactory
 from aether.datasets.base import AbstractDataSet
 from aether.errors import CatalogError, CredentialsError
-from aether.redaction import redact_value, register, register_credentials
 from aether.secrets.providers import SecretProviders
 from aether.secrets.references import (
     SecretReference,
@@ -20,6 +19,7 @@ from aether.secrets.references import (
     resolve_references,
     without_references,
 )
+from aether.support.redaction import redact_value, register, register_credentials
 
 
 class DataCatalog:

@@ -17,8 +17,8 @@ from aether.catalog.entries import CatalogEntry
 from aether.datasets import BUILTIN_DATASETS
 from aether.datasets.base import AbstractDataSet
 from aether.errors import CatalogError
-from aether.redaction import redact
-from aether.suggestions import did_you_mean
+from aether.support.redaction import redact
+from aether.support.suggestions import did_you_mean
 
 ENTRY_POINT_GROUP = "aether.datasets"
 _LOCAL_PATH_KEYS = ("filepath", "path")
@@ -171,7 +171,7 @@ class DataSetFactory:
         return dataset
 
     def _import(self, dotted: str, dataset: str, where: str) -> Any:
-        from aether.dotted_paths import import_object
+        from aether.support.dotted_paths import import_object
 
         try:
             return import_object(dotted)

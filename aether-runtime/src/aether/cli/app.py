@@ -251,7 +251,7 @@ def new(
     import shlex
 
     from aether.cli.output import console
-    from aether.scaffold import new_project, parse_data
+    from aether.scaffold.new_project import new_project, parse_data
 
     folder = new_project(destination, template=template, data=parse_data(data), defaults=defaults)
     # Quoted: the next step is meant to be pasted into a shell, spaces and all.

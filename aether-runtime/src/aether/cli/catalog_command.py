@@ -7,11 +7,11 @@ from typing import Any
 
 from aether.cli.output import console, print_json, table
 from aether.errors import CatalogError
-from aether.suggestions import did_you_mean
+from aether.support.suggestions import did_you_mean
 
 
 def list_command(project: Path | None, env: str | None, as_json: bool) -> None:
-    from aether.project import load_context
+    from aether.project.context import load_context
 
     catalog = load_context(project, env=env).catalog
     rows = []
@@ -35,7 +35,7 @@ def list_command(project: Path | None, env: str | None, as_json: bool) -> None:
 
 
 def describe_command(name: str, project: Path | None, env: str | None, as_json: bool) -> None:
-    from aether.project import load_context
+    from aether.project.context import load_context
 
     catalog = load_context(project, env=env).catalog
     if name not in catalog.entries:
@@ -59,7 +59,7 @@ def types_command() -> None:
 
 
 def _location(arguments: Any) -> str | None:
-    from aether.redaction import redact
+    from aether.support.redaction import redact
 
     for key in ("filepath", "path", "table_name", "url"):
         if key in arguments:

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 from aether.cli.output import console, print_json
 from aether.errors import PipelineError
-from aether.lineage import LineageNode, lineage
+from aether.insight.lineage import LineageNode, lineage
 
 if TYPE_CHECKING:
     from aether.pipeline import Pipeline
-    from aether.project import AetherContext
+    from aether.project.context import AetherContext
 
 PRETTY_JSON_DEPTH = 100
 
@@ -26,7 +26,7 @@ def lineage_command(
     as_json: bool,
     depth: int | None = None,
 ) -> None:
-    from aether.project import load_context
+    from aether.project.context import load_context
 
     ctx = load_context(project, env=env)
     whole = ctx.project_pipeline()

@@ -1,6 +1,6 @@
 """Printing for the CLI: one console, errors as one line, small table helpers.
 
-Everything printed has its secrets masked (:mod:`aether.redaction`): the helpers here mask
+Everything printed has its secrets masked (:mod:`aether.support.redaction`): the helpers here mask
 what they print, and :func:`mask_standard_streams` masks whatever else reaches stdout or
 stderr (rich's console, typer, a traceback under ``--debug``).
 """
@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from aether.errors import AetherError
-from aether.redaction import mask_standard_streams, redact, redact_value
+from aether.support.redaction import mask_standard_streams, redact, redact_value
 
 __all__ = ["mask_standard_streams"]  # re-exported: the CLI's entry point installs it
 
@@ -32,8 +32,8 @@ def console() -> Any:
 
 def option_duration(value: str, option: str) -> float:
     """Seconds in a duration option (``30s``, ``5m``, ``1h``, ``2d``, ``1w``), or exit 2."""
-    from aether.durations import parse_duration
     from aether.errors import AetherError, ConfigError
+    from aether.support.durations import parse_duration
 
     try:
         seconds = parse_duration(value)

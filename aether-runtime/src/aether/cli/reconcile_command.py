@@ -16,7 +16,7 @@ def reconcile_command(
     project: Path | None, env: str | None, pipeline: str | None, interval: str, once: bool
 ) -> int:
     from aether.cli.output import option_duration
-    from aether.reconcile import Reconciler, Tick
+    from aether.run.reconcile import Reconciler, Tick
 
     seconds = option_duration(interval, "--interval")
     if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:

@@ -42,8 +42,8 @@ def run_command(
     no_wait: bool = False,
 ) -> int:
     from aether.cli import run_shortcut
+    from aether.configuration.params_overrides import parse_params_overrides
     from aether.engine.runners import create_runner
-    from aether.params_overrides import parse_params_overrides
     from aether.run import RunOptions, Selection, execute_run, prepare_run
     from aether.run import dry_run as plan_dry_run
 

@@ -60,8 +60,8 @@ def nothing_to_do(memo: EvaluationMemo, key: str, started: float) -> RunResult |
     (``started``: when the command started, by ``time.perf_counter``: the answer's duration
     counts from then.)"""
     from aether.engine.plan import NodeResult
-    from aether.paths import ProjectPaths
-    from aether.project import new_run_id
+    from aether.project.context import new_run_id
+    from aether.project.paths import ProjectPaths
 
     if ProjectPaths(memo.look.root).run_lock.exists():
         return None  # a run is in progress: wait for it the ordinary way

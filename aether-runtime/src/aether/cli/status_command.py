@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from aether.assets.memo import EvaluationMemo
-    from aether.project import AetherContext
+    from aether.project.context import AetherContext
 
 from aether.cli.output import console, print_json, print_table, table
 from aether.verdicts import Status
@@ -33,12 +33,12 @@ def status_command(
     show_history: bool,
     window: str,
 ) -> int:
-    from aether.project import load_context
+    from aether.project.context import load_context
 
     if show_history:
         return history_command(load_context(project, env=env), window, as_json)
     from aether.assets.memo import EvaluationMemo
-    from aether.collection import collection_paused
+    from aether.support.collection import collection_paused
 
     form = "json" if as_json else "table"
     name = f"{pipeline or 'all'}-{form}"
@@ -84,8 +84,8 @@ def _evaluated(
     looked: EvaluationMemo | None,
 ) -> dict[str, Any]:
     from aether.assets.memo import EvaluationMemo
-    from aether.project import load_context
-    from aether.status import pipeline_status
+    from aether.insight.status_report import pipeline_status
+    from aether.project.context import load_context
 
     ctx = load_context(project, env=env)
     memo = EvaluationMemo.for_context(ctx, looked=looked)
@@ -145,8 +145,8 @@ def _table(statuses: list[Any]) -> tuple[str, list[list[str | None]]]:
 
 def history_command(ctx: AetherContext, window: str, as_json: bool) -> int:
     from aether.cli.output import option_duration
-    from aether.durations import format_age
-    from aether.status import history
+    from aether.insight.status_report import history
+    from aether.support.durations import format_age
 
     seconds = option_duration(window, "--window")
     with ctx.state_store() as store:

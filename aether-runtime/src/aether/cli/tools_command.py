@@ -16,7 +16,7 @@ from aether.errors import ConfigError
 
 def run_tool(module: str, args: list[str], project: Path | None, package: str) -> int:
     """``python -m <module> <args>`` in the project root; exit code passed through."""
-    from aether.project import find_project_root
+    from aether.project.context import find_project_root
 
     root = find_project_root(project)
     if importlib.util.find_spec(module) is None:

@@ -9,8 +9,8 @@ from aether.cli.output import say
 
 def unlock_command(project: Path | None, force: bool) -> int:
     """Remove ``.aether/run.lock`` if its holder is gone (``force``: even another host's)."""
-    from aether.paths import ProjectPaths
-    from aether.project import find_project_root
+    from aether.project.context import find_project_root
+    from aether.project.paths import ProjectPaths
     from aether.state.lock import LockVerdict, break_lock
 
     root = project.resolve() if project else find_project_root()

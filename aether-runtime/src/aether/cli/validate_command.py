@@ -9,7 +9,7 @@ from aether.cli.output import console, print_error, print_warning
 
 def validate_command(project: Path | None, env: str | None) -> int:
     from aether.engine.validation import find_url_secrets, validate_project
-    from aether.project import load_context
+    from aether.project.context import load_context
 
     context = load_context(project, env=env)
     problems = validate_project(context)

@@ -14,9 +14,9 @@ FORMATS = ("json", "html", "mermaid")
 def viz_command(
     project: Path | None, env: str | None, pipeline: str | None, fmt: str, output: Path | None
 ) -> None:
-    from aether.project import load_context
-    from aether.status import evaluate
-    from aether.viz import dag_json, to_html, to_mermaid
+    from aether.insight.dag_view import dag_json, to_html, to_mermaid
+    from aether.insight.status_report import evaluate
+    from aether.project.context import load_context
 
     if fmt not in FORMATS:
         raise ConfigError(f"Unknown format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")

@@ -47,7 +47,7 @@ from aether.datasets.http_client import (
     origin_of,
 )
 from aether.errors import DataSetError
-from aether.redaction import redact, redact_then_cut
+from aether.support.redaction import redact, redact_then_cut
 
 logger = logging.getLogger("aether.datasets")
 _EXCERPT_READ_BYTES = 16 * 1024

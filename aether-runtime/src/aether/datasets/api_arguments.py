@@ -10,7 +10,7 @@ import math
 from typing import Any
 from urllib.parse import urlsplit
 
-from aether.redaction import redact
+from aether.support.redaction import redact
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _LOAD_ARGS = {"records"}

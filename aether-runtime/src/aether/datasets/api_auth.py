@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aether.redaction import has_named_secret, register, register_pair
+from aether.support.redaction import has_named_secret, register, register_pair
 
 _SHAPES = "{token: ...}, {username: ..., password: ...} or {header: NAME, value: ...}"
 # Header names whose values are credentials even when their name does not say "token".

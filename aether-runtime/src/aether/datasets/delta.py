@@ -20,7 +20,7 @@ from aether.datasets.base import AbstractDataSet
 from aether.datasets.optional import require
 from aether.datasets.remote import endpoint_of, reported_remote_errors, resolve_filepath
 from aether.errors import CatalogError, DataSetError
-from aether.redaction import redact_url
+from aether.support.redaction import redact_url
 
 logger = logging.getLogger("aether.datasets")
 _MODES = ("overwrite", "append", "error")

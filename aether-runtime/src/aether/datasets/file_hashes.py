@@ -10,7 +10,7 @@ import hashlib
 import os
 from typing import IO, Any
 
-from aether import durability
+from aether.configuration import durability
 
 # Files larger than this are not hashed: the staleness engine then relies on the signature
 # and the producing fingerprint. Read at call time so tests and settings can lower it.

@@ -45,7 +45,7 @@ import re
 import stat
 from typing import IO, TYPE_CHECKING, Any
 
-from aether import durability
+from aether.configuration import durability
 from aether.datasets import file_hashes
 from aether.datasets.base import AbstractDataSet, Staged
 from aether.datasets.remote import (
@@ -64,7 +64,7 @@ from aether.datasets.remote import (
     within_deadline,
 )
 from aether.errors import CatalogError, DataSetError
-from aether.redaction import redact, redact_url
+from aether.support.redaction import redact, redact_url
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem

@@ -29,7 +29,7 @@ from http.client import HTTPException
 from typing import Any
 from urllib.parse import urlsplit
 
-from aether.redaction import redact_then_cut
+from aether.support.redaction import redact_then_cut
 
 # Statuses worth another attempt: too many requests, and server-side failures except
 # "not implemented", which no retry will change.

@@ -21,7 +21,7 @@ from aether.datasets import file_hashes
 from aether.datasets.base import Staged
 from aether.datasets.optional import is_installed, require
 from aether.errors import CatalogError, DataSetError
-from aether.redaction import redact
+from aether.support.redaction import redact
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem

@@ -14,7 +14,7 @@ from typing import Any
 
 from aether.datasets.optional import require
 from aether.errors import CatalogError, DataSetError
-from aether.redaction import redact, register
+from aether.support.redaction import redact, register
 
 # Which extra installs the driver of a dialect, or what to install when no extra does.
 _DRIVER_INSTALLS = {

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aether.catalog import DataCatalog
-from aether.config import get_dotted
+from aether.configuration.conf_folder import get_dotted
 from aether.datasets.base import Staged
 from aether.engine.crash_points import crash_point
 from aether.engine.transformation import resolve_callable
@@ -28,8 +28,8 @@ from aether.errors import (
     RunInterrupted,
 )
 from aether.pipeline import Node
-from aether.project_sources import imported_elsewhere
-from aether.redaction import redact
+from aether.project.sources import imported_elsewhere
+from aether.support.redaction import redact
 
 # A node's error text is kept in the state and shown: a 10 MB message must not be.
 MAX_MESSAGE_CHARS = 2_000

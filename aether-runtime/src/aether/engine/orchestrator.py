@@ -13,8 +13,8 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from aether import durability
 from aether.catalog import DataCatalog, DataSetFactory
+from aether.configuration import durability
 from aether.engine.events import (
     CheckEvaluated,
     EventDispatcher,
@@ -47,7 +47,7 @@ from aether.engine.publication import publish_outputs
 from aether.engine.runners import Runner, SequentialRunner, init_worker
 from aether.errors import AetherError, CheckFailedError, RunInterrupted
 from aether.pipeline import Node
-from aether.project_sources import snapshot
+from aether.project.sources import snapshot
 from aether.verdicts import ReasonKind, ReasonText, because
 
 logger = logging.getLogger("aether.run")

@@ -19,11 +19,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from aether import durability, project_sources
+from aether.configuration import durability
 from aether.engine.execution import NodeOutcome, NodeTask, execute_node
 from aether.errors import AetherError, NodeFailedError, PipelineError
 from aether.pipeline import Node
-from aether.redaction import mask_standard_streams
+from aether.project import sources as project_sources
+from aether.support.redaction import mask_standard_streams
 from aether.verdicts import ReasonKind, ReasonText, because
 
 if TYPE_CHECKING:

@@ -20,8 +20,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
-from aether.dotted_paths import import_object
 from aether.errors import PipelineError
+from aether.support.dotted_paths import import_object
 
 
 class AbstractTransformation(ABC):

@@ -14,16 +14,16 @@ from pathlib import Path
 from aether.alerts import read_webhook
 from aether.catalog import DataCatalog
 from aether.checks import parse_checks
-from aether.durations import parse_duration
 from aether.engine.transformation import check_arguments, resolve_callable
 from aether.errors import AetherError, ConfigError, PipelineError
-from aether.locations import check_one_writer
-from aether.paths import RESERVED_FOLDERS, ProjectPaths
 from aether.pipeline import Node, Pipeline
-from aether.project import AetherContext, check_parameters, project_paths, read_settings
-from aether.redaction import url_secret_lines
-from aether.single_file_paths import refuse_directory_paths
-from aether.suggestions import did_you_mean
+from aether.project.context import AetherContext, check_parameters, project_paths, read_settings
+from aether.project.locations import check_one_writer
+from aether.project.paths import RESERVED_FOLDERS, ProjectPaths
+from aether.project.single_file_paths import refuse_directory_paths
+from aether.support.durations import parse_duration
+from aether.support.redaction import url_secret_lines
+from aether.support.suggestions import did_you_mean
 
 _SECRET_KEY = re.compile(r"(password|passwd|secret|token|api[_-]?key|access[_-]?key)", re.I)
 # Unquoted YAML scalars that cannot be secrets (max_tokens: 512, use_token: true).
@@ -185,7 +185,7 @@ def check_locations(
     """No catalog entry a node writes (in any of ``pipelines``) shares its physical location
     (a file, an object, a table) with another entry, nor lies in the project's own folders
     (``paths``: read from the project's pyproject.toml when not given); read-only entries
-    may (see aether.locations)."""
+    may (see aether.project.locations)."""
     written = {name: n.name for p in pipelines for n in p.nodes for name in n.outputs}
     root = catalog.factory.project_path
     if paths is None and root is not None:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 
 from aether.errors import CycleError, PipelineError
 from aether.pipeline.nodes import Node
-from aether.suggestions import did_you_mean
+from aether.support.suggestions import did_you_mean
 
 
 class Pipeline:

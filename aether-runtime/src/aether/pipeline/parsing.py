@@ -9,7 +9,7 @@ from typing import Any
 from aether.errors import PipelineError
 from aether.pipeline.graph import Pipeline
 from aether.pipeline.nodes import Node, node
-from aether.suggestions import did_you_mean
+from aether.support.suggestions import did_you_mean
 
 _NODE_KEYS = {
     "name", "transformation", "inputs", "outputs", "options", "tags", "code_version",

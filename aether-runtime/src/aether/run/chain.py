@@ -10,7 +10,7 @@ from typing import Any, Literal, overload
 from aether.engine.events import RunListener
 from aether.engine.plan import Plan, RunReporter, RunResult
 from aether.engine.runners import create_runner
-from aether.project import AetherContext
+from aether.project.context import AetherContext
 from aether.run.execution import RunOptions, execute_run
 from aether.run.execution import dry_run as dry_run_step  # `dry_run` is an argument here
 from aether.run.preparation import Selection, prepare_run

@@ -24,7 +24,7 @@ from aether.engine.publication import (
 )
 from aether.engine.runners import create_runner
 from aether.engine.validation import check_transformations
-from aether.project_sources import reading_project
+from aether.project.sources import reading_project
 from aether.run.logging_setup import configure_logging
 from aether.run.preparation import RunSetup
 from aether.state.base import StateStore
@@ -118,7 +118,7 @@ def execute_run(setup: RunSetup, options: RunOptions = RunOptions()) -> RunResul
         AetherError: The runner options or the state store are wrong.
     """
     create_runner(options.runner, options.max_workers)  # refused before any state
-    # Project code is read once, hashed and run from the same bytes (aether.project_sources).
+    # Project code is read once, hashed and run from the same bytes (aether.project.sources).
     with reading_project(setup.ctx.project_path):
         return _execute_run(setup, options)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 
 from aether.errors import ConfigError
-from aether.project import AetherContext, read_logging_config
-from aether.redaction import redact
+from aether.project.context import AetherContext, read_logging_config
+from aether.support.redaction import redact
 
 
 def configure_logging(ctx: AetherContext) -> None:

@@ -12,7 +12,7 @@ from aether.alerts import read_webhook
 from aether.engine.validation import check_locations, check_selection, validate_pipeline
 from aether.errors import PipelineError
 from aether.pipeline import Pipeline
-from aether.project import AetherContext, check_parameters, load_context
+from aether.project.context import AetherContext, check_parameters, load_context
 
 
 @dataclass(frozen=True)

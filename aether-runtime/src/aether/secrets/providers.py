@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from aether.errors import AetherError, ConfigError, CredentialsError
-from aether.redaction import redact
 from aether.secrets.references import SecretReference
-from aether.suggestions import did_you_mean
+from aether.support.redaction import redact
+from aether.support.suggestions import did_you_mean
 
 ENTRY_POINT_GROUP = "aether.secrets"
 # name -> factory(project_path) -> provider; imported on first use only (boto3 is heavy).

@@ -2,8 +2,8 @@
 
 A reference is a whole value (``password: ${secret:env:DB_PASSWORD}``) or a part of one
 (``con: postgresql://app:${secret:aws:db#password}@db:5432/shop``). Every value a provider
-returns is registered with :mod:`aether.redaction` before it is put in place, so nothing that
-prints or logs afterwards can show it. A secret put in a URL's user info or query value is
+returns is registered with :mod:`aether.support.redaction` before it is put in place, so nothing
+that prints or logs afterwards can show it. A secret put in a URL's user info or query value is
 percent-encoded there (secret managers hold the raw password, and URL parsers decode it).
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aether.errors import CredentialsError
-from aether.redaction import register
+from aether.support.redaction import register
 
 MARK = "${secret:"
 # The name runs to the closing brace: AWS names and ARNs hold ':' '/' '#', file paths '/'.

@@ -29,9 +29,9 @@ from enum import Enum
 from pathlib import Path
 from types import TracebackType
 
-from aether.durations import format_elapsed
 from aether.errors import LockError, StateError
-from aether.paths import ProjectPaths
+from aether.project.paths import ProjectPaths
+from aether.support.durations import format_elapsed
 
 GARBAGE_GRACE_SECONDS = 5.0
 PID_START_SLACK_SECONDS = 2.0  # btime and clock ticks are coarse; a holder writes at once

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from aether.durability import against_power_loss
+from aether.configuration.durability import against_power_loss
 from aether.errors import StateError
 from aether.state.base import (
     ABORTED_MESSAGE,

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from aether import redaction
 from aether.errors import CredentialsError
 from aether.secrets import SecretProviders, SecretReference
+from aether.support import redaction
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:botocore")
 

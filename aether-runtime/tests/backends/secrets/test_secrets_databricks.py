@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from aether import redaction
 from aether.errors import CredentialsError
 from aether.secrets import SecretProviders, SecretReference, use_dbutils
+from aether.support import redaction
 
 WHERE = "credentials 'db' in conf/local/credentials.yml"
 PASSWORD = "dbx-Pa55word-93e1f0"

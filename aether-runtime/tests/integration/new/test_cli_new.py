@@ -86,7 +86,7 @@ def test_without_copier_the_hint_names_the_extra_for_a_wheel_too(
     import sys
 
     from aether.errors import AetherError
-    from aether.scaffold import _import_copier
+    from aether.scaffold.new_project import _import_copier
 
     monkeypatch.setitem(sys.modules, "copier", None)  # `import copier` raises ImportError
     with pytest.raises(AetherError) as raised:

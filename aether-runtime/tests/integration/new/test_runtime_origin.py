@@ -22,9 +22,9 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from aether import scaffold
 from aether.errors import ConfigError
-from aether.runtime_origin import index_specifier, local_source, runtime_origin
+from aether.scaffold import new_project as scaffold
+from aether.scaffold.runtime_origin import index_specifier, local_source, runtime_origin
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 PROBE = "aether-probe"  # a distribution of our own: the real aether-data stays untouched

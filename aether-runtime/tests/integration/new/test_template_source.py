@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aether import scaffold
+from aether.scaffold import new_project as scaffold
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 ANSWERS = """\

@@ -14,7 +14,7 @@ from aether.assets.evaluation import AssetEvaluator
 from aether.assets.planner import plan_stale
 from aether.catalog import DataCatalog
 from aether.datasets.json import JsonDataSet
-from aether.lineage import lineage
+from aether.insight.lineage import lineage
 from aether.pipeline import Pipeline, node
 from aether.state.base import Materialization
 from aether.state.memory import InMemoryStateStore

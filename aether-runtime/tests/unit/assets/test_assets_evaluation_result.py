@@ -13,10 +13,10 @@ from aether.assets.evaluation import AssetEvaluator
 from aether.assets.planner import plan_stale
 from aether.catalog import DataCatalog
 from aether.datasets.json import JsonDataSet
+from aether.insight.dag_view import dag_json
 from aether.pipeline import Pipeline, node
 from aether.state.memory import InMemoryStateStore
 from aether.verdicts import ReasonKind, Status
-from aether.viz import dag_json
 
 
 def double(numbers: list[int]) -> list[int]:

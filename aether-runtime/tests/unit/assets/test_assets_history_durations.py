@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from aether.durations import format_age, parse_duration
 from aether.errors import ConfigError
+from aether.insight.status_report import history
 from aether.state.base import Transition
-from aether.status import history
+from aether.support.durations import format_age, parse_duration
 from aether.verdicts import ReasonKind, Status
 
 NOW = 1_000_000.0

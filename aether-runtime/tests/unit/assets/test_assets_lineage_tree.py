@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aether.errors import PipelineError
-from aether.lineage import lineage
+from aether.insight.lineage import lineage
 from aether.pipeline import Pipeline, node
 
 

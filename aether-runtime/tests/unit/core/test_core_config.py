@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from aether.config import (
+from aether.configuration.conf_folder import (
     ConfigLoader,
     interpolate_env,
     interpolate_params,
     load_yaml,
 )
+from aether.configuration.params_overrides import apply_overrides, parse_params_overrides
 from aether.errors import ConfigError
-from aether.params_overrides import apply_overrides, parse_params_overrides
 
 
 def _conf(tmp_path: Path, files: dict[str, str]) -> Path:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from aether import durability
+from aether.configuration import durability
 from aether.errors import ConfigError
-from aether.project import choose_durability, load_context
+from aether.project.context import choose_durability, load_context
 from aether.run import run_pipeline
 
 

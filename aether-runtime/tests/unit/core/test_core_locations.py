@@ -1,4 +1,4 @@
-"""aether.locations: spelling locations one way, and finding written entries that overlap."""
+"""aether.project.locations: spelling locations one way, finding written entries that overlap."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from aether.catalog import DataCatalog
 from aether.engine.validation import check_locations
 from aether.errors import CatalogError
-from aether.locations import (
+from aether.pipeline import Node, Pipeline
+from aether.project.locations import (
     Location,
     LocationNormaliser,
     Relation,
@@ -24,7 +25,6 @@ from aether.locations import (
     place_entries,
     place_table,
 )
-from aether.pipeline import Node, Pipeline
 
 # No example database on disk and no deadline: the machine is shared and tests must not time.
 PROPERTIES = settings(database=None, deadline=None, max_examples=200)

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-import aether.status
-from aether import redaction
+import aether.insight.status_report
 from aether.assets import memo as memo_module
 from aether.assets.memo import EvaluationMemo
 from aether.cli.status_command import status_command
 from aether.errors import ConfigError
 from aether.run import run_pipeline
+from aether.support import redaction
 
 MakeProject = Callable[..., Path]
 LONG_AGO = time.time() - 3600
@@ -80,7 +80,9 @@ def test_an_unchanged_project_is_answered_from_the_cache(
     first = _status(built, capsys)
 
     assert _cached(built) is not None
-    monkeypatch.setattr(aether.status, "pipeline_status", None)  # nothing is loaded or judged
+    monkeypatch.setattr(
+        aether.insight.status_report, "pipeline_status", None
+    )  # nothing is loaded or judged
     assert _status(built, capsys) == first
     assert "3 assets: 3 fresh" in first[1]
 
@@ -324,7 +326,7 @@ def test_a_change_made_while_the_project_is_evaluated_never_validates_the_answer
     """As when a copy with an old mtime (``cp -p``, ``rsync -t``) lands mid-evaluation, or
     any edit lands during an evaluation longer than the racy window."""
     total = built / "data" / "03_primary" / "total.csv"
-    evaluate = aether.status.pipeline_status
+    evaluate = aether.insight.status_report.pipeline_status
 
     def evaluated_then_replaced(*args: object, **kwargs: object) -> object:
         statuses = evaluate(*args, **kwargs)  # type: ignore[arg-type]
@@ -334,7 +336,7 @@ def test_a_change_made_while_the_project_is_evaluated_never_validates_the_answer
         os.replace(copy, total)
         return statuses
 
-    monkeypatch.setattr(aether.status, "pipeline_status", evaluated_then_replaced)
+    monkeypatch.setattr(aether.insight.status_report, "pipeline_status", evaluated_then_replaced)
     numbers = built / "data" / "01_raw" / "numbers.csv"
     os.utime(numbers, (LONG_AGO + 60, LONG_AGO + 60))  # so the next look loads and judges
     assert "3 assets: 3 fresh" in _status(built, capsys)[1]

@@ -10,13 +10,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aether.errors import ConfigError
-from aether.params_overrides import (
+from aether.configuration.params_overrides import (
     MAX_PARAMS_LENGTH,
     apply_overrides,
     dotted_keys,
     parse_params_overrides,
 )
+from aether.errors import ConfigError
 
 
 def test_params_longer_than_the_limit_are_refused_in_one_short_line() -> None:

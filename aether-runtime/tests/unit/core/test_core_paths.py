@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from aether.paths import RESERVED_FOLDERS, ProjectPaths
-from aether.project import find_project_root, load_context
+from aether.project.context import find_project_root, load_context
+from aether.project.paths import RESERVED_FOLDERS, ProjectPaths
 from aether.state.lock import ProjectLock
 
 

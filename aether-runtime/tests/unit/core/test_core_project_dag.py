@@ -6,7 +6,7 @@ import pytest
 
 from aether.errors import PipelineError
 from aether.pipeline import Pipeline, node
-from aether.project_dag import ALL_PIPELINES, pipelines_of, union_of
+from aether.project.dag import ALL_PIPELINES, pipelines_of, union_of
 
 
 def _fn(*args: object) -> object:

@@ -10,17 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aether import redaction
 from aether.catalog import DataCatalog
-from aether.config import load_yaml
-from aether.redaction import (
+from aether.configuration.conf_folder import load_yaml
+from aether.run import RedactingFilter
+from aether.support import redaction
+from aether.support.redaction import (
     redact,
     redact_value,
     register,
     register_credentials,
     url_secret_lines,
 )
-from aether.run import RedactingFilter
 
 SECRET = "s3cr3t-Hunter2-XYZ"
 

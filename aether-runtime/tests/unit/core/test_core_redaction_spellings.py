@@ -8,8 +8,8 @@ import urllib.parse
 
 import pytest
 
-from aether import redaction
-from aether.redaction import MASK, redact, redact_then_cut, register, register_credentials
+from aether.support import redaction
+from aether.support.redaction import MASK, redact, redact_then_cut, register, register_credentials
 
 SECRET = "s3cr3t-Hunter2-XYZ"
 SPACED = "correct  horse\tbattery staple"

@@ -13,8 +13,8 @@ from typing import Any
 import copier
 import pytest
 
-from aether import scaffold
 from aether.errors import ConfigError
+from aether.scaffold import new_project as scaffold
 
 
 def fake_copy(then: Callable[[Path], None]) -> Callable[..., None]:

@@ -12,10 +12,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aether import strict_yaml
-from aether.config import load_yaml
+from aether.configuration import strict_yaml
+from aether.configuration.conf_folder import load_yaml
+from aether.configuration.strict_yaml import MAX_NESTING_DEPTH, parse_strict_yaml
 from aether.errors import ConfigError
-from aether.strict_yaml import MAX_NESTING_DEPTH, parse_strict_yaml
 
 BILLION_LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8)

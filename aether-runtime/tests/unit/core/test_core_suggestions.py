@@ -6,7 +6,7 @@ import pytest
 
 from aether.errors import PipelineError
 from aether.pipeline import Pipeline, node
-from aether.suggestions import closest, did_you_mean
+from aether.support.suggestions import closest, did_you_mean
 
 
 def test_a_close_match_is_offered_in_the_one_wording() -> None:

@@ -34,7 +34,7 @@ def test_a_virtualenv_inside_the_project_never_unloads_installed_code(
     import sys
 
     import aether.assets.status
-    from aether import project_sources
+    from aether.project import sources as project_sources
 
     project = make_project()
     site = project / ".venv" / "lib" / "python3.11" / "site-packages"

@@ -18,7 +18,7 @@ from aether.datasets.api_pages import (
     with_query,
 )
 from aether.datasets.api_validators import validators_signature
-from aether.redaction import redact
+from aether.support.redaction import redact
 
 
 def build(entry: dict[str, Any], credentials: dict[str, Any] | None = None) -> Any:

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from aether.catalog import DataCatalog
-from aether.config import ConfigLoader
+from aether.configuration.conf_folder import ConfigLoader
 from aether.datasets.sql_params import bind_parameters
 from aether.datasets.sql_query import SQLQueryDataSet
 from aether.datasets.sql_table import SQLTableDataSet
 from aether.errors import CatalogError
-from aether.project import build_catalog
+from aether.project.context import build_catalog
 
 PASSWORD = "Pa55-w0rd-never-shown"
 

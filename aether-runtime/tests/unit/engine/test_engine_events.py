@@ -32,9 +32,9 @@ from aether.engine.orchestrator import Orchestrator
 from aether.engine.plan import plan_all
 from aether.errors import CheckFailedError, NodeFailedError, RunInterrupted
 from aether.pipeline import Pipeline, node
-from aether.redaction import register
 from aether.run import run_pipeline
 from aether.state.base import CheckResult
+from aether.support.redaction import register
 from aether.verdicts import ReasonKind, Status
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from aether.dotted_paths import import_object
 from aether.engine.transformation import AbstractTransformation, check_arguments, resolve_callable
 from aether.errors import PipelineError
+from aether.support.dotted_paths import import_object
 
 
 class Scale(AbstractTransformation):

@@ -8,7 +8,7 @@ import pytest
 
 from aether.engine.validation import validate_project
 from aether.errors import ConfigError
-from aether.project import load_context
+from aether.project.context import load_context
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from aether.datasets import AbstractDataSet
 from aether.engine.validation import validate_pipeline
 from aether.errors import AetherError, CatalogError, ConfigError, DataSetError, PipelineError
 from aether.pipeline import Pipeline, node
-from aether.single_file_paths import refuse_directory_paths
+from aether.project.single_file_paths import refuse_directory_paths
 
 
 def passthrough(rows: Any) -> Any:

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from aether import redaction
 from aether.catalog import DataCatalog
-from aether.config import ConfigLoader
+from aether.configuration.conf_folder import ConfigLoader
 from aether.datasets.base import AbstractDataSet
 from aether.engine.orchestrator import catalog_recipe
 from aether.errors import ConfigError, CredentialsError
+from aether.support import redaction
 
 SECRET = "s3cr3t-Hunter2-XYZ"
 CREDENTIALS_FILE = "conf/local/credentials.yml"

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from aether import redaction
 from aether.errors import ConfigError, CredentialsError
 from aether.secrets import SecretProviders, SecretReference, use_dbutils
+from aether.support import redaction
 
 WHERE = "credentials 'db' in conf/local/credentials.yml"
 SECRET = "s3cr3t-Hunter2-XYZ"

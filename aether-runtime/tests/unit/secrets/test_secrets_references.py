@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aether import redaction
 from aether.errors import CredentialsError
-from aether.redaction import MASK
 from aether.secrets.references import (
     SecretReference,
     all_references,
@@ -15,6 +13,8 @@ from aether.secrets.references import (
     resolve_references,
     without_references,
 )
+from aether.support import redaction
+from aether.support.redaction import MASK
 
 WHERE = "credentials 'db' in conf/local/credentials.yml"
 

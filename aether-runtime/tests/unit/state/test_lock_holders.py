@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from aether.durations import format_elapsed
 from aether.errors import LockError
 from aether.state.lock import (
     LockHolder,
@@ -19,6 +18,7 @@ from aether.state.lock import (
     break_lock,
     process_start_ticks,
 )
+from aether.support.durations import format_elapsed
 
 needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 

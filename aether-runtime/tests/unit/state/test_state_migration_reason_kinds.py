@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from aether.errors import StateError
+from aether.insight.status_report import history
 from aether.state import SQLiteStateStore, schema
 from aether.state.base import Transition
-from aether.status import history
 from aether.verdicts import ReasonKind, Status
 
 # (status, reason as a schema-2 release stored it, the kind it must be given)

@@ -22,7 +22,7 @@ from typing import Protocol, runtime_checkable
 
 from aether.engine.events.types import RunEvent
 from aether.errors import RunInterrupted
-from aether.redaction import redact
+from aether.support.redaction import redact
 
 logger = logging.getLogger("aether.run")
 

@@ -16,7 +16,7 @@ BASE_ENV_FOLDER = "base"
 SOURCE_FOLDER = "src"
 STATE_FOLDER = ".aether"
 # The project's own files: its configuration, its code and Aether's state and lock. No
-# dataset may be written there (aether.locations refuses it).
+# dataset may be written there (aether.project.locations refuses it).
 RESERVED_FOLDERS = (CONF_FOLDER, SOURCE_FOLDER, STATE_FOLDER)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from aether.errors import ConfigError
-from aether.redaction import redact_url
+from aether.support.redaction import redact_url
 
 COPIER_FILES = ("copier.yml", "copier.yaml")
 # Sources copier fetches rather than reads from a folder.

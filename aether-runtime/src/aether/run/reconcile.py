@@ -19,8 +19,8 @@ from pathlib import Path
 from types import FrameType
 
 from aether.assets.planner import plan_project_run
-from aether.project import load_context
-from aether.status import evaluate, waiting_on
+from aether.insight.status_report import evaluate, waiting_on
+from aether.project.context import load_context
 
 
 @dataclass

@@ -19,7 +19,7 @@ from aether.assets.status import AssetStatus, NodeState
 from aether.catalog import DataCatalog
 from aether.errors import AetherError
 from aether.pipeline import Node, Pipeline
-from aether.redaction import redact_value
+from aether.support.redaction import redact_value
 from aether.verdicts import Reason
 
 SCHEMA = "aether.dag/v1"
@@ -171,7 +171,9 @@ def to_mermaid(dag: dict[str, Any]) -> str:
 
 def to_html(dag: dict[str, Any]) -> str:
     """One self-contained page: the viewer inlined, the DAG as JSON, no network."""
-    viewer = resources.files("aether").joinpath("viz_viewer.html").read_text(encoding="utf-8")
+    viewer = (
+        resources.files("aether.insight").joinpath("dag_viewer.html").read_text(encoding="utf-8")
+    )
     data = json.dumps(dag, sort_keys=True).replace("<", "\\u003c")
     title = html.escape(f"Aether — {dag['pipeline']}")
     values = {"TITLE": title, "DAG_JSON": data}

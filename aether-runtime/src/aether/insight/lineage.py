@@ -13,7 +13,7 @@ from typing import Any
 
 from aether.errors import PipelineError
 from aether.pipeline import Pipeline
-from aether.suggestions import did_you_mean
+from aether.support.suggestions import did_you_mean
 
 
 @dataclass

@@ -18,22 +18,22 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aether import durability
 from aether.catalog import DataCatalog
-from aether.collection import collection_paused
-from aether.config import (
+from aether.configuration import durability
+from aether.configuration.conf_folder import (
     ConfigLoader,
     get_dotted,
     interpolate_params,
     is_missing,
     load_yaml,
 )
+from aether.configuration.params_overrides import apply_overrides
 from aether.errors import ConfigError, PipelineError
-from aether.params_overrides import apply_overrides
-from aether.paths import SOURCE_FOLDER, ProjectPaths
 from aether.pipeline import Pipeline, parse_pipelines
-from aether.project_dag import pipelines_of, union_of
-from aether.suggestions import did_you_mean
+from aether.project.dag import pipelines_of, union_of
+from aether.project.paths import SOURCE_FOLDER, ProjectPaths
+from aether.support.collection import collection_paused
+from aether.support.suggestions import did_you_mean
 
 if TYPE_CHECKING:
     from aether.state.sqlite import SQLiteStateStore
@@ -49,10 +49,10 @@ class AetherContext:
     """Everything one run needs, built once: paths, environment, config, catalog, pipelines.
 
     Code receives it as an argument: there is no global "current" context. Build it for a
-    project folder with `aether.project.load_context()`, e.g. in a notebook:
+    project folder with `aether.project.context.load_context()`, e.g. in a notebook:
 
     ```python
-    from aether.project import load_context
+    from aether.project.context import load_context
 
     ctx = load_context("path/to/project", env="local")
     orders = ctx.catalog.load("clean_orders")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from aether.suggestions import closest, suggestion
+from aether.support.suggestions import closest, suggestion
 
 
 class ExitAtImport(Exception):

@@ -6,8 +6,8 @@ entry in ``local`` replaces the whole base entry); ``parameters.yml`` is merged 
 ``${env:NAME}`` and ``${env:NAME,default}`` are replaced anywhere; ``${params:a.b}`` is
 replaced in the catalog (see :func:`interpolate_params`); ``${secret:...}`` is refused
 outside credentials.yml (the catalog resolves it there: :mod:`aether.secrets`). YAML is
-parsed strictly (:mod:`aether.strict_yaml`: no duplicate keys, bounded aliases);
-``--params`` is :mod:`aether.params_overrides`.
+parsed strictly (:mod:`aether.configuration.strict_yaml`: no duplicate keys, bounded aliases);
+``--params`` is :mod:`aether.configuration.params_overrides`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from aether.errors import ConfigError
-from aether.paths import BASE_ENV_FOLDER
-from aether.redaction import has_named_secret, has_url_secret
+from aether.project.paths import BASE_ENV_FOLDER
 from aether.secrets.references import MARK, has_reference
+from aether.support.redaction import has_named_secret, has_url_secret
 
 DEFAULT_ENV = "local"
 BASE_ENV = BASE_ENV_FOLDER  # conf/base/: the layer every environment builds on
@@ -64,7 +64,9 @@ def load_yaml(path: Path, *, shown_as: str | None = None, cache_dir: Path | None
 
 
 def _parse_yaml(raw: bytes, shown: str) -> Any:
-    from aether.strict_yaml import parse_strict_yaml  # imports PyYAML: not on --help's path
+    from aether.configuration.strict_yaml import (
+        parse_strict_yaml,  # imports PyYAML: not on --help's path
+    )
 
     try:
         text = raw.decode("utf-8")

@@ -14,9 +14,9 @@ from typing import Any
 from aether.assets.evaluation import AssetEvaluator
 from aether.assets.memo import EvaluationMemo
 from aether.assets.status import AssetStatus, Evaluation
-from aether.durations import format_age
-from aether.project import AetherContext
+from aether.project.context import AetherContext
 from aether.state.base import StateStore, Transition
+from aether.support.durations import format_age
 from aether.verdicts import ReasonKind, Status
 
 DOWN_STATUSES = (Status.MISSING, Status.FAILED)

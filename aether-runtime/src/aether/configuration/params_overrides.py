@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from aether.errors import ConfigError
-from aether.redaction import redact
-from aether.suggestions import did_you_mean
+from aether.support.redaction import redact
+from aether.support.suggestions import did_you_mean
 
 # A command line holds at most 128 KiB per argument on Linux; parameters that large belong
 # in a parameters.yml, and a limit keeps the parser's time and memory bounded.
@@ -69,7 +69,7 @@ def _refuse_undecodable(text: str) -> None:
 
 
 def _parse_item(item: str) -> tuple[str, Any]:
-    from aether.strict_yaml import parse_strict_yaml
+    from aether.configuration.strict_yaml import parse_strict_yaml
 
     key, sep, raw = item.partition("=")
     key = key.strip()

@@ -12,7 +12,7 @@ Where the template comes from, first match wins:
    ``AETHER_TEMPLATE_MIRROR``) and the release tag this runtime was built from, so a later
    ``copier update`` upgrades from the real repository exactly as if the project had been
    copied from there. The project installs the runtime from where this one came
-   (:mod:`aether.runtime_origin`): the same wheel file or folder, else the package index.
+   (:mod:`aether.scaffold.runtime_origin`): the same wheel file or folder, else the package index.
 
 An ``aether_runtime_path`` or ``aether_runtime_version`` given with ``--data`` always wins.
 """
@@ -28,21 +28,21 @@ from pathlib import Path
 from typing import Any
 
 from aether.errors import AetherError, ConfigError
-from aether.redaction import redact_url
-from aether.runtime_origin import runtime_origin
-from aether.scaffold_checks import (
+from aether.scaffold.checks import (
     check_destination,
     check_questions,
     check_template_folder,
     publish,
     staging_folder,
 )
+from aether.scaffold.runtime_origin import runtime_origin
+from aether.support.redaction import redact_url
 
 # The project's canonical repository: what generated projects record for `copier update`.
 PUBLIC_TEMPLATE = "https://github.com/aether-data/aether.git"
 MIRROR_ENV = "AETHER_TEMPLATE_MIRROR"
 ANSWERS_FILE = ".copier-answers.yml"
-BUNDLED_TEMPLATE = Path(__file__).resolve().parent / "_template"
+BUNDLED_TEMPLATE = Path(__file__).resolve().parent.parent / "_template"
 # The answers that say where a project installs the runtime from.
 RUNTIME_QUESTIONS = frozenset({"aether_runtime_path", "aether_runtime_version"})
 
@@ -61,7 +61,7 @@ class TemplateSource:
 
 def local_monorepo() -> Path | None:
     """The monorepo checkout holding this runtime, if it is one (has copier.yml)."""
-    package = Path(__file__).resolve().parent  # .../aether-runtime/src/aether
+    package = Path(__file__).resolve().parent.parent  # .../aether-runtime/src/aether
     root = package.parents[2]
     if (root / "copier.yml").is_file() and (root / "template").is_dir():
         return root

@@ -41,7 +41,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
 from aether.errors import CatalogError
-from aether.paths import CONF_FOLDER, RESERVED_FOLDERS
+from aether.project.paths import CONF_FOLDER, RESERVED_FOLDERS
 
 LOCAL_SCHEME = "file"
 # Spellings fsspec (or Hadoop) accepts for one store; each maps to one canonical scheme.

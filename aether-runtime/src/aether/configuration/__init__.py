@@ -1,0 +1,1 @@
+"""Configuration: reading ``conf/`` strictly, ``--params`` overrides, project settings."""

@@ -1,0 +1,1 @@
+"""``aether new``: rendering the bundled template, with the checks before and after it."""

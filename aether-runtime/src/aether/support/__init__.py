@@ -1,0 +1,1 @@
+"""Helpers any layer may use: secret masking, did-you-mean, durations, dotted paths, gc pausing."""

@@ -436,3 +436,32 @@ def test_editing_a_module_level_statement_of_a_helper_makes_the_node_stale(make_
     _ok(aether(project, "run"))
     # (1*111 + 2000) + (2*111 + 2000) + (3*111 + 2000), doubled
     assert (project / "data/03_primary/total.csv").read_text() == "total\n13332\n"
+
+
+LAZY_NODES = """\
+def double(rows, factor):
+    from mini.helper import mult  # imported here, as one keeps a heavy import lazy
+
+    return rows.assign(n=rows["n"].map(mult) * factor)
+"""
+
+
+def test_editing_a_helper_imported_inside_the_node_makes_it_stale(make_project, aether):
+    """A helper imported inside the node's function is its code as much as one imported at
+    the top: editing it makes the node stale in status and --dry-run, and the run rebuilds."""
+    project = make_project(
+        "lazy_import",
+        pipeline=lambda text: text.replace("mini.nodes.double", "mini.lazy.double"),
+        files={"src/mini/helper.py": LOOKUP_HELPER, "src/mini/lazy.py": LAZY_NODES},
+    )
+    _ok(aether(project, "run"))
+    assert _statuses(aether, project)["doubled"]["status"] == "fresh"
+    helper = project / "src/mini/helper.py"
+    helper.write_text(LOOKUP_HELPER.replace("return n * LOOKUP", "return 2 * n * LOOKUP"))
+
+    assert _statuses(aether, project)["doubled"]["status"] == "stale"
+    dry = _ok(aether(project, "run", "--dry-run"))
+    assert "code changed in double" in dry, dry
+    _ok(aether(project, "run"))
+    # (2*1*111 + 1000) + (2*2*111 + 1000) + (2*3*111 + 1000), doubled
+    assert (project / "data/03_primary/total.csv").read_text() == "total\n8664\n"

@@ -49,19 +49,25 @@ def canonical_json(value: Any) -> bytes:
 
 
 @dataclass(frozen=True)
+class _Import:
+    module: str  # as written, without the leading dots
+    name: str | None  # None for ``import a.b``
+    level: int
+
+
+@dataclass(frozen=True)
 class _Unit:
     """One hashable piece of code: a function, class or module-level assignment."""
 
     qualname: str
     dump: str
     names: tuple[tuple[str, ...], ...]  # referenced names and attribute chains
+    # Imports inside a function or class body (``def f(): from .helpers import clean``): the
+    # names they bind are followed like module-level ones, but only from this unit.
+    local_imports: tuple[tuple[str, _Import], ...] = ()
 
-
-@dataclass(frozen=True)
-class _Import:
-    module: str  # as written, without the leading dots
-    name: str | None  # None for ``import a.b``
-    level: int
+    def local_import(self, name: str) -> _Import | None:
+        return next((imp for bound, imp in self.local_imports if bound == name), None)
 
 
 # The unit holding a module's other top-level statements; not a valid identifier, so no clash.
@@ -147,18 +153,12 @@ def _collect(
                         source.units[name] = _unit(name, stmt)
             if not plain and rest is not None:
                 rest.append(stmt)
-        elif isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                bound = alias.asname or alias.name.split(".")[0]
-                module = alias.name if alias.asname else bound
-                source.imports[bound] = _Import(module, None, 0)
-        elif isinstance(stmt, ast.ImportFrom):
-            for alias in stmt.names:
-                imp = _Import(stmt.module or "", alias.name, stmt.level)
-                if alias.name == "*":
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for bound, imp in _imports_of(stmt):
+                if bound == "*":
                     source.stars.append(imp)
                 else:
-                    source.imports[alias.asname or alias.name] = imp
+                    source.imports[bound] = imp
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
             continue  # a docstring or a bare constant: does nothing
         else:
@@ -175,6 +175,20 @@ def _collect(
                     source.units[name] = _unit(name, shown)
             if rest is not None:
                 rest.append(shown)
+
+
+def _imports_of(stmt: ast.Import | ast.ImportFrom) -> list[tuple[str, _Import]]:
+    """The names an import statement binds, each with what it imports (``*`` for a star)."""
+    if isinstance(stmt, ast.Import):
+        found = []
+        for alias in stmt.names:
+            bound = alias.asname or alias.name.split(".")[0]
+            found.append((bound, _Import(alias.name if alias.asname else bound, None, 0)))
+        return found
+    return [
+        (alias.asname or alias.name, _Import(stmt.module or "", alias.name, stmt.level))
+        for alias in stmt.names
+    ]
 
 
 def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
@@ -210,7 +224,15 @@ def _skeleton(stmt: ast.stmt) -> ast.stmt:
 def _unit(qualname: str, node: ast.AST) -> _Unit:
     node = _strip_docstrings(node)
     dump = ast.dump(node, annotate_fields=False, include_attributes=False)
-    return _Unit(qualname, dump, tuple(sorted(_referenced_names(node))))
+    local: tuple[tuple[str, _Import], ...] = ()
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        local = tuple(
+            found
+            for child in ast.walk(node)
+            if isinstance(child, (ast.Import, ast.ImportFrom))
+            for found in _imports_of(child)
+        )
+    return _Unit(qualname, dump, tuple(sorted(_referenced_names(node))), local)
 
 
 def _strip_docstrings(node: ast.AST) -> ast.AST:
@@ -318,6 +340,18 @@ def _resolve_static(
     imp = source.imports.get(name)
     if imp is None:
         return _resolve_star(scope, file, source, chain, depth, starred)
+    return _follow_import(scope, file, imp, rest, depth, starred)
+
+
+def _follow_import(
+    scope: _Scope,
+    file: Path,
+    imp: _Import,
+    rest: tuple[str, ...],
+    depth: int = 0,
+    starred: frozenset[Path] = frozenset(),
+) -> _Key | None:
+    """Follow ``imp`` (made in ``file``), then the names after it, to project code."""
     if imp.name is not None:
         module_name = f"{imp.module}.{imp.name}" if imp.module else imp.name
         submodule = scope.find_module(module_name, imp.level, file)
@@ -427,7 +461,13 @@ def _closure_hash(
             # What the module runs at import comes with any of its code (see _module_source).
             pending.append((body, names))
         for chain in unit.names:
-            if live:
+            local = unit.local_import(chain[0])
+            if local is not None:
+                # A function's own import binds a local name, never in the module's globals:
+                # followed through the files, in both variants alike.
+                if (imported := _follow_import(scope, key[0], local, chain[1:])) is not None:
+                    pending.append((imported, None))
+            elif live:
                 found = _resolve_live(scope, key[0], chain, names)
                 if found is not None:
                     pending.append(found)

@@ -395,3 +395,43 @@ def test_unused_functions_beside_module_statements_still_do_not_count(make) -> N
 
     assert both(make(helpers=LOOKUP_HELPERS + extra.format(n=2), nodes=LOOKUP_NODES)) == base
     assert both(make(helpers=LOOKUP_HELPERS, nodes=LOOKUP_NODES)) != base  # the if block counts
+
+
+DEF = "def transform(df):\n    "
+
+
+@pytest.mark.parametrize(
+    ("nodes", "qualname"),
+    [
+        (DEF + "from shop.helpers import clean\n    return clean(df)\n", "transform"),
+        (DEF + "from . import helpers\n    return helpers.clean(df)\n", "transform"),
+        (DEF + "import shop.helpers as h\n    return h.clean(df)\n", "transform"),
+        (DEF + "import shop.helpers\n    return shop.helpers.clean(df)\n", "transform"),
+        (
+            "class Cleaner:\n    def __call__(self, df):\n"
+            "        from .helpers import clean\n        return clean(df)\n",
+            "Cleaner",
+        ),
+    ],
+    ids=["from-import", "relative-module", "import-as", "import-dotted", "in-a-method"],
+)
+def test_an_import_inside_the_function_follows_the_helper(make, nodes: str, qualname: str) -> None:  # type: ignore[no-untyped-def]
+    """A helper imported inside the function (to keep a heavy import lazy) is still its code."""
+    before = make(helpers=BASE_HELPERS, nodes=nodes)
+    after = make(helpers=BASE_HELPERS.replace("dropna()", "dropna(how='all')"), nodes=nodes)
+    unrelated = make(helpers=BASE_HELPERS + "\ndef other():\n    return 1\n", nodes=nodes)
+
+    assert both(before, qualname=qualname) != both(after, qualname=qualname)
+    assert both(before, qualname=qualname) == both(unrelated, qualname=qualname)
+
+
+def test_a_local_import_does_not_leak_into_other_functions(make) -> None:  # type: ignore[no-untyped-def]
+    """Only the function that imports a helper inside itself depends on it."""
+    nodes = (
+        "def uses(df):\n    from shop.helpers import clean\n    return clean(df)\n"
+        "def transform(df):\n    return df\n"
+    )
+    before = make(helpers=BASE_HELPERS, nodes=nodes)
+    after = make(helpers=BASE_HELPERS.replace("()", "(1)"), nodes=nodes)
+
+    assert both(before) == both(after)

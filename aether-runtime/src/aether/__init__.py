@@ -51,12 +51,18 @@ _EXPORTS = {
     "PlannedNode": "aether.engine.plan",
     "RunEvent": "aether.engine.events",
     "RunFinished": "aether.engine.events",
+    "RunInterrupted": "aether.errors",
     "RunListener": "aether.engine.events",
+    "RunOptions": "aether.run",
+    "RunRequest": "aether.run",
     "RunResult": "aether.engine.plan",
     "RunStarted": "aether.engine.events",
     "SQLQueryDataSet": "aether.datasets.sql_query",
     "SQLTableDataSet": "aether.datasets.sql_table",
+    "Selection": "aether.run",
     "StateError": "aether.errors",
+    "dry_run": "aether.run",
+    "load_context": "aether.project",
     "node": "aether.pipeline",
     "run_pipeline": "aether.run",
 }
@@ -98,13 +104,19 @@ __all__ = [
     "PlannedNode",
     "RunEvent",
     "RunFinished",
+    "RunInterrupted",
     "RunListener",
+    "RunOptions",
+    "RunRequest",
     "RunResult",
     "RunStarted",
     "SQLQueryDataSet",
     "SQLTableDataSet",
+    "Selection",
     "StateError",
     "__version__",
+    "dry_run",
+    "load_context",
     "node",
     "run_pipeline",
 ]
@@ -160,8 +172,10 @@ if TYPE_CHECKING:
         LockError,
         NodeFailedError,
         PipelineError,
+        RunInterrupted,
         StateError,
     )
     from aether.pipeline import Node, Pipeline, node
+    from aether.project import load_context
     from aether.project.context import AetherContext
-    from aether.run import run_pipeline
+    from aether.run import RunOptions, RunRequest, Selection, dry_run, run_pipeline

@@ -151,6 +151,16 @@ class RunInterrupted(BaseException):
     Not an AetherError, and not even an Exception: nothing on the way up may mistake it for
     a node failure and carry on. The orchestrator marks the nodes it stops ``aborted`` (in
     ``aborted``) and lets it through; the CLI exits ``128 + signal number`` (Unix custom).
+    Catch it around `run_pipeline()` to clean up, then re-raise.
+
+    Args:
+        signum: The signal's number.
+
+    Attributes:
+        signum: The signal's number (`signal.SIGINT`...).
+        signal_name: Its name (`SIGINT`).
+        exit_code: `128 + signum`, what the CLI exits with.
+        aborted: The nodes that were running, marked aborted in the state store.
     """
 
     def __init__(self, signum: int) -> None:

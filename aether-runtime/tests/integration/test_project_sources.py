@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from aether import run_pipeline
+from aether import RunRequest, dry_run, run_pipeline
 from aether.catalog import DataCatalog
 from aether.datasets.memory import MemoryDataSet
 from aether.engine import runners
@@ -122,7 +122,7 @@ def test_a_worker_runs_the_bytes_the_parent_hashed(
     assert result.succeeded, [r.error for r in result.results if r.error]
     assert "x * 20" in helpers.read_text()  # the edit happened mid-run
     assert json.loads((root / "data" / "out.json").read_text()) == {"value": 2}  # hashed code
-    plan = run_pipeline(root, dry_run=True)
+    plan = dry_run(RunRequest(root))
     assert {p.node.name: p.reason for p in plan.to_run}["use"] == "stale: out: code changed in use"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -41,43 +40,34 @@ def run_command(
     dry_run: bool,
     no_wait: bool = False,
 ) -> int:
-    from aether.cli import run_shortcut
     from aether.configuration.params_overrides import parse_params_overrides
-    from aether.engine.runners import create_runner
-    from aether.run import RunOptions, Selection, execute_run, prepare_run
-    from aether.run import dry_run as plan_dry_run
+    from aether.run import RunOptions, RunRequest, Selection, run_pipeline
+    from aether.run import dry_run as plan_only
 
-    started = time.perf_counter()
     overrides = parse_params_overrides(params) if params else None
     selection, chosen = _selection(nodes, from_nodes, to_nodes, tags)
-    create_runner(runner, workers)  # a bad --runner/--workers: refused before anything
-    key = run_shortcut.request_key(pipeline, params, chosen)
-    memo, known = None, None
-    if not dry_run:
-        memo, known = run_shortcut.look_first(
-            project, env, overrides, key, started, answer=not force
-        )
-    if known is not None:
-        return report_outcome(known, "")
     progress = ProgressListener()
-    options = RunOptions(
-        runner, workers, force, True, not no_wait, _say_who_holds, listeners=(progress,)
+    request = RunRequest(
+        project,
+        pipeline,
+        env,
+        overrides,
+        Selection(*chosen.values()),
+        RunOptions(
+            runner, workers, force, True, not no_wait, _say_who_holds, listeners=(progress,)
+        ),
+        answer_from_memo=True,  # nothing to draw when nothing runs
     )
     try:
         with signals_stop_the_run():
-            setup = prepare_run(
-                project, pipeline, env=env, params=overrides, selection=Selection(*chosen.values())
-            )
             if dry_run:
-                print_plan(plan_dry_run(setup, force=force))
+                print_plan(plan_only(request))
                 return 0
-            outcome = execute_run(setup, options)
+            outcome = run_pipeline(request)
     except RunInterrupted as stop:
         progress.stop()
         print_interrupted(stop, resume_command(pipeline, env, params, selection))
         return stop.exit_code
-    if memo is not None:
-        run_shortcut.remember(outcome, key, memo)
     return report_outcome(outcome, resume_command(pipeline, env, params, selection))
 
 

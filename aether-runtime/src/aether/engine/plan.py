@@ -66,7 +66,7 @@ class PlannedNode:
 class Plan:
     """What a run will do: the nodes to run and those left alone, each with a reason.
 
-    Returned by [`dry_run()`][aether.run.execution.dry_run] (and `run_pipeline(dry_run=True)`).
+    Returned by [`dry_run()`][aether.run.chain.dry_run].
     A value: its sequences are tuples (equal to lists of the same items).
 
     Attributes:

@@ -1,8 +1,11 @@
-"""`run_pipeline`: a run's steps (`prepare_run`, then `execute_run` or `dry_run`) chained in
-one call, with the keyword arguments `aether run` has options for."""
+"""`run_pipeline` and `dry_run`: a run's steps (`prepare_run`, then `execute_run` or the
+plan alone) chained for one `RunRequest` — the front door every caller uses, `aether run`
+included."""
 
 from __future__ import annotations
 
+import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -11,9 +14,15 @@ from aether.engine.events import RunListener
 from aether.engine.plan import Plan, RunReporter, RunResult
 from aether.engine.runners import create_runner
 from aether.project.context import AetherContext
+from aether.run import shortcut
 from aether.run.execution import RunOptions, execute_run
-from aether.run.execution import dry_run as dry_run_step  # `dry_run` is an argument here
-from aether.run.preparation import Selection, prepare_run
+from aether.run.execution import dry_run as plan_setup
+from aether.run.preparation import RunSetup, Selection, prepare_run
+from aether.run.request import RunRequest
+
+
+@overload
+def run_pipeline(request: RunRequest, /) -> RunResult: ...
 
 
 @overload
@@ -65,7 +74,7 @@ def run_pipeline(
 
 
 def run_pipeline(
-    project_path: str | Path | None = None,
+    project_path: RunRequest | str | Path | None = None,
     pipeline: str | None = None,
     *,
     env: str | None = None,
@@ -87,8 +96,14 @@ def run_pipeline(
 ) -> RunResult | Plan:
     """Run a project's pipeline, as `aether run` does: only what is missing, stale or failed.
 
+    Give it a `RunRequest` (`run_pipeline(request)`), or the same things as keywords (a
+    convenience that builds the request): `run_pipeline("path", "orders", force=True)`.
+    A run with nothing to do may be answered from the note the last same run left, without
+    loading the project (see `RunRequest.answer_from_memo`).
+
     Args:
-        project_path: The project folder; None looks upward from the current directory.
+        project_path: A `RunRequest` (then give nothing else), or the project folder; None
+            looks upward from the current directory.
         pipeline: The pipeline to run; None runs the default one.
         env: The configuration environment (default: `AETHER_ENV`, else `local`).
         params: Overrides of existing parameters by dotted key (`{"cleaning.min_amount": 10}`).
@@ -99,9 +114,10 @@ def run_pipeline(
         to_nodes: Run these nodes and everything upstream of them.
         tags: Run the nodes that have one of these tags.
         force: Rebuild every selected node, stale or not.
-        dry_run: Return the plan instead of running it (`dry_run()` has one return type).
+        dry_run: Deprecated (it changes the return type): call `dry_run()`, which returns
+            the `Plan`.
         track: False runs everything and remembers nothing (no state store, no lock).
-        wait_for_lock: Wait while another run holds the project lock; False raises `LockError`.
+        wait_for_lock: Wait while another run holds the lock; False raises `LockError`.
         on_lock_wait: Called once, with who holds the lock, when the run starts waiting.
         reporter: Receives progress events (see `RunReporter`).
         context: An already loaded context; `project_path`, `env` and `params` are ignored.
@@ -109,34 +125,131 @@ def run_pipeline(
             events page); what one raises is logged and the run goes on.
 
     Returns:
-        A `RunResult` (a failed node does not raise: check `succeeded`), or with `dry_run` a `Plan`.
+        A `RunResult` (a failed node does not raise: check `succeeded`).
 
     Raises:
         AetherError: The project, its configuration, the selection or the runner is wrong.
     """
-    selection = Selection(tuple(nodes), tuple(from_nodes), tuple(to_nodes), tuple(tags))
-    options = RunOptions(
-        runner, max_workers, force, track, wait_for_lock, on_lock_wait, reporter, tuple(listeners)
+    asked = _request_from_keywords(
+        project_path if not isinstance(project_path, RunRequest) else None,
+        pipeline,
+        env=env,
+        params=params,
+        selection=Selection(tuple(nodes), tuple(from_nodes), tuple(to_nodes), tuple(tags)),
+        options=RunOptions(
+            runner,
+            max_workers,
+            force,
+            track,
+            wait_for_lock,
+            on_lock_wait,
+            reporter,
+            tuple(listeners),
+        ),
+        context=context,
     )
-    return _run_steps(project_path, pipeline, env, params, context, selection, options, dry_run)
+    if isinstance(project_path, RunRequest):
+        if dry_run or asked != RunRequest():
+            raise TypeError("run_pipeline(request) takes the RunRequest alone, no keywords")
+        return _run(project_path)
+    if dry_run:
+        warnings.warn(
+            "run_pipeline(..., dry_run=True) is deprecated: call aether.run.dry_run(...), "
+            "which returns the Plan (run_pipeline always returns a RunResult)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return _plan(asked)
+    return _run(asked)
 
 
-def _run_steps(
+def dry_run(
+    request: RunRequest | RunSetup, *, force: bool | None = None, track: bool | None = None
+) -> Plan:
+    """The plan a run would execute now, with reasons; nothing runs and no lock is taken.
+
+    Args:
+        request: What to plan: a `RunRequest` (its `options.force` and `options.track`
+            apply), or the `RunSetup` `prepare_run()` returned.
+        force: Plan every selected node, stale or not (default: the request's, else False).
+        track: False plans every selected node, as an untracked run would do (default: the
+            request's, else True).
+
+    Returns:
+        The plan, with the nodes to run (in order) and those left alone, each with a reason.
+
+    Raises:
+        AetherError: The project, its configuration, the selection or the runner is wrong,
+            or the transformation of a node to run cannot be imported.
+    """
+    if isinstance(request, RunSetup):
+        return plan_setup(request, force=bool(force), track=True if track is None else track)
+    options = request.options
+    return _plan(
+        RunRequest(
+            request.project,
+            request.pipeline,
+            request.env,
+            request.params,
+            request.selection,
+            RunOptions(
+                options.runner,
+                options.max_workers,
+                options.force if force is None else force,
+                options.track if track is None else track,
+            ),
+        )
+    )
+
+
+def _request_from_keywords(
     project_path: str | Path | None,
     pipeline: str | None,
+    *,
     env: str | None,
     params: Mapping[str, Any] | None,
-    context: AetherContext | None,
     selection: Selection,
     options: RunOptions,
-    plan_only: bool,
-) -> RunResult | Plan:
-    setup = prepare_run(
-        project_path, pipeline, env=env, params=params, selection=selection, context=context
-    )
-    # A bad --runner/--workers is refused before any state is touched, and after the
-    # project's own mistakes (which `prepare_run` reports first).
+    context: AetherContext | None,
+) -> RunRequest:
+    if context is not None:  # as documented: the path, env and params are ignored
+        return RunRequest(context, pipeline, selection=selection, options=options)
+    return RunRequest(project_path, pipeline, env, params, selection, options)
+
+
+def _run(request: RunRequest) -> RunResult:
+    started = time.perf_counter()
+    options = request.options
+    create_runner(options.runner, options.max_workers)  # a bad runner: refused before anything
+    memo, key = None, ""
+    if request.may_answer_from_memo():
+        key = shortcut.request_key(request.pipeline, request.params, request.selection)
+        memo, known = shortcut.look_first(
+            request.project_path, request.env, request.params, key, started,
+            answer=not options.force,
+        )  # fmt: skip
+        if known is not None:
+            return known
+    outcome = execute_run(_prepare(request), options)
+    if memo is not None:
+        shortcut.remember(outcome, key, memo)
+    return outcome
+
+
+def _plan(request: RunRequest) -> Plan:
+    options = request.options
+    setup = _prepare(request)
+    # A bad runner is refused after the project's own mistakes, as a run would refuse it.
     create_runner(options.runner, options.max_workers)
-    if plan_only:
-        return dry_run_step(setup, force=options.force, track=options.track)
-    return execute_run(setup, options)
+    return plan_setup(setup, force=options.force, track=options.track)
+
+
+def _prepare(request: RunRequest) -> RunSetup:
+    return prepare_run(
+        request.project_path,
+        request.pipeline,
+        env=request.env,
+        params=request.params,
+        selection=request.selection,
+        context=request.context,
+    )

@@ -1,6 +1,6 @@
-"""``aether run`` answers "everything is fresh" without loading the project only when the
-same run left every node it selected fresh and nothing has changed since; anything else
-runs as usual."""
+"""``aether run`` (and `run_pipeline`, its front door) answers "everything is fresh" without
+loading the project only when the same run left every node it selected fresh and nothing
+has changed since; anything else runs as usual."""
 
 from __future__ import annotations
 
@@ -12,18 +12,13 @@ from typing import Any
 
 import pytest
 
-import aether.run
+import aether.run.chain
 from aether.cli.run_command import run_command
-from aether.cli.run_shortcut import request_key
 from aether.errors import AetherError
+from aether.run import Selection
+from aether.run.shortcut import request_key
 
 LONG_AGO = time.time() - 3600
-SELECTION: dict[str, tuple[str, ...]] = {
-    "--nodes": (),
-    "--from-nodes": (),
-    "--to-nodes": (),
-    "--tags": (),
-}
 
 
 def _age(project: Path) -> None:
@@ -34,7 +29,7 @@ def _age(project: Path) -> None:
 
 
 def _note(project: Path) -> Path:
-    key = request_key(None, None, SELECTION)
+    key = request_key(None, None, Selection())
     return project / ".aether" / "cache" / f"view-local-{key}.json"
 
 
@@ -72,13 +67,13 @@ def settled(make_project: Callable[..., Path]) -> Path:
 def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every ordinary run (one that loads the project) is counted."""
     calls: list[str] = []
-    real = aether.run.prepare_run
+    real = aether.run.chain.prepare_run
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append("prepare_run")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(aether.run, "prepare_run", counting)
+    monkeypatch.setattr(aether.run.chain, "prepare_run", counting)
     return calls
 
 
@@ -186,7 +181,7 @@ def test_data_changed_while_a_run_evaluates_never_leaves_a_note(
     an old mtime, as ``cp -p`` makes): the next run must rebuild, not answer at once."""
     numbers = settled / "data" / "01_raw" / "numbers.csv"
     _note(settled).unlink()
-    execute = aether.run.execute_run
+    execute = aether.run.chain.execute_run
 
     def executed_then_replaced(*args: Any, **kwargs: Any) -> Any:
         outcome = execute(*args, **kwargs)
@@ -196,9 +191,9 @@ def test_data_changed_while_a_run_evaluates_never_leaves_a_note(
         os.replace(copy, numbers)
         return outcome
 
-    monkeypatch.setattr(aether.run, "execute_run", executed_then_replaced)
+    monkeypatch.setattr(aether.run.chain, "execute_run", executed_then_replaced)
     assert _run(settled) == 0
-    monkeypatch.setattr(aether.run, "execute_run", execute)
+    monkeypatch.setattr(aether.run.chain, "execute_run", execute)
 
     assert _run(settled) == 0
     assert loads == ["prepare_run", "prepare_run"]

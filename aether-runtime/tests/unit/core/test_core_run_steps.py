@@ -1,5 +1,5 @@
-"""A run in named steps, each with one return type, and ``run_pipeline`` typed for callers:
-``run_pipeline(...).succeeded`` type-checks, ``dry_run=True`` gives a Plan."""
+"""A run in named steps, each with one return type, and the front door: ``run_pipeline``
+takes a `RunRequest` (or keywords) and returns a `RunResult`, ``dry_run`` the `Plan`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ from aether.alerts import event_of
 from aether.cli.run_command import print_summary
 from aether.engine.plan import NodeResult, NodeStatus, Plan, RunResult
 from aether.errors import PipelineError
-from aether.run import RunOptions, Selection, dry_run, execute_run, prepare_run, run_pipeline
+from aether.run import (
+    RunOptions,
+    RunRequest,
+    Selection,
+    dry_run,
+    execute_run,
+    prepare_run,
+    run_pipeline,
+)
 from aether.state.base import Transition
 from aether.verdicts import ReasonKind, Status
 
@@ -32,36 +40,123 @@ def test_the_steps_prepare_plan_and_execute_a_project(make_project) -> None:
     assert again.to_run == []
 
 
-def test_run_pipeline_keeps_its_dry_run_flag_and_parameters(make_project) -> None:
-    root = make_project("flag")
+def test_a_request_and_its_keywords_run_alike(make_project) -> None:
+    root = make_project("request")
+    request = RunRequest(root, selection=Selection(nodes=("double",)))
 
-    plan = run_pipeline(root, dry_run=True, nodes=["double"])
-    result = run_pipeline(root, nodes=["double"])
+    plan = dry_run(request)
+    result = run_pipeline(request)
+    again = run_pipeline(root, nodes=["double"])
 
     assert [p.node.name for p in plan.to_run] == ["double"]
-    assert result.succeeded
+    assert [(r.name, r.status) for r in result.results] == [("double", NodeStatus.SUCCEEDED)]
+    assert [(r.name, r.status) for r in again.results] == [("double", NodeStatus.FRESH)]
+
+
+def test_dry_run_takes_the_request_options_or_its_own(make_project) -> None:
+    root = make_project("dry_options")
+    assert run_pipeline(root).succeeded
+
+    assert dry_run(RunRequest(root)).to_run == []
+    assert len(dry_run(RunRequest(root, options=RunOptions(force=True))).to_run) == 2
+    assert len(dry_run(RunRequest(root), force=True).to_run) == 2
+    assert len(dry_run(prepare_run(root), track=False).to_run) == 2
+
+
+def test_the_dry_run_flag_still_works_but_is_deprecated(make_project) -> None:
+    root = make_project("flag")
+
+    with pytest.warns(DeprecationWarning, match=r"aether\.run\.dry_run"):
+        plan = run_pipeline(root, dry_run=True, nodes=["double"])
+
+    assert isinstance(plan, Plan) and [p.node.name for p in plan.to_run] == ["double"]
+
+
+def test_a_request_comes_alone(make_project) -> None:
+    root = make_project("alone")
+
+    with pytest.raises(TypeError, match="RunRequest alone"):
+        run_pipeline(RunRequest(root), force=True)  # type: ignore[call-overload]
+
+
+def test_a_request_keeps_its_own_copy_of_the_params() -> None:
+    params = {"factor": 2}
+    request = RunRequest("p", params=params)
+    params["factor"] = 3
+
+    assert request.params == {"factor": 2}
+    with pytest.raises(TypeError):
+        request.params["factor"] = 4  # type: ignore[index]
+
+
+def test_a_loaded_context_refuses_env_and_params(make_project) -> None:
+    from aether.project import load_context
+
+    context = load_context(make_project("ctx"))
+
+    with pytest.raises(TypeError, match="load_context"):
+        RunRequest(context, env="prod")
+    assert run_pipeline(RunRequest(context)).succeeded
 
 
 def test_a_bad_runner_is_refused_before_any_state(make_project) -> None:
     root = make_project("bad_runner")
 
     with pytest.raises(PipelineError, match="Unknown runner"):
-        run_pipeline(root, runner="nope", dry_run=True)
+        run_pipeline(root, runner="nope")
+    with pytest.raises(PipelineError, match="Unknown runner"):
+        dry_run(RunRequest(root, options=RunOptions(runner="nope")))
 
     assert not (root / ".aether" / "state.db").exists()
 
 
+def test_a_library_run_with_nothing_to_do_is_answered_without_loading(
+    make_project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The front door answers a no-op run from the memo note for any caller; with listeners
+    it loads and runs, so they receive the run's events."""
+    import os
+    import time
+
+    import aether.run.chain
+
+    root = make_project("library_noop")
+    assert run_pipeline(root).succeeded
+    long_ago = time.time() - 3600
+    for folder, _, names in os.walk(root):  # nothing is racy any more
+        for path in [folder, *(os.path.join(folder, n) for n in names)]:
+            os.utime(path, (long_ago, long_ago))
+    assert run_pipeline(root).succeeded  # finds everything fresh, leaves the note
+    loads: list[object] = []
+    real = aether.run.chain.prepare_run
+    monkeypatch.setattr(
+        aether.run.chain, "prepare_run", lambda *a, **k: loads.append(a) or real(*a, **k)
+    )
+    events: list[object] = []
+
+    answered = run_pipeline(root)
+    heard = run_pipeline(
+        root, listeners=[type("L", (), {"on_event": lambda _, e: events.append(e)})()]
+    )
+
+    assert [r.status for r in answered.results] == [NodeStatus.FRESH, NodeStatus.FRESH]
+    assert len(loads) == 1  # only the run with a listener loaded the project
+    assert next(type(e).__name__ for e in events) == "RunStarted" and heard.succeeded
+
+
 def test_run_pipeline_type_checks_for_its_callers(tmp_path: Path) -> None:
-    """The overloads give ``RunResult`` unless ``dry_run=True`` (mypy, on a caller's file)."""
+    """The overloads give ``RunResult`` for a request and the keywords (``Plan`` for the
+    deprecated ``dry_run=True``), ``Plan`` for ``dry_run()`` (mypy, on a caller's file)."""
     api = pytest.importorskip("mypy.api")
     caller = tmp_path / "caller.py"
     caller.write_text(
-        "from aether import run_pipeline\n"
+        "from aether import RunRequest, dry_run, run_pipeline\n"
         "from aether.engine.plan import Plan\n"
         "ok: bool = run_pipeline('p').succeeded\n"
         "forced: bool = run_pipeline('p', 'orders', force=True, params={'a': 1}).succeeded\n"
-        "plan: Plan = run_pipeline('p', dry_run=True)\n"
-        "wrong: bool = run_pipeline('p', dry_run=True).succeeded\n"
+        "asked: bool = run_pipeline(RunRequest('p', 'orders')).succeeded\n"
+        "plan: Plan = dry_run(RunRequest('p'))\n"
+        "wrong: bool = dry_run(RunRequest('p')).succeeded\n"
     )
 
     out, _, status = api.run(
@@ -70,7 +165,7 @@ def test_run_pipeline_type_checks_for_its_callers(tmp_path: Path) -> None:
 
     assert status == 1, out
     assert out.count("error:") == 1, out
-    assert 'caller.py:6: error: "Plan" has no attribute "succeeded"' in out
+    assert 'caller.py:7: error: "Plan" has no attribute "succeeded"' in out
 
 
 def test_the_summary_lists_cut_off_nodes_but_counts_those_left_alone(capsys) -> None:

@@ -32,7 +32,7 @@ from aether.engine.orchestrator import Orchestrator
 from aether.engine.plan import plan_all
 from aether.errors import CheckFailedError, NodeFailedError, RunInterrupted
 from aether.pipeline import Pipeline, node
-from aether.run import run_pipeline
+from aether.run import RunRequest, dry_run, run_pipeline
 from aether.state.base import CheckResult
 from aether.support.redaction import register
 from aether.verdicts import ReasonKind, Status
@@ -205,7 +205,7 @@ def test_a_raising_listener_breaks_neither_the_run_nor_its_record(
     assert len(warnings) == 1
     assert "RuntimeError: listener down" in warnings[0]
     assert "s3cr3t-listener-token" not in caplog.text
-    again = run_pipeline(root, dry_run=True)
+    again = dry_run(RunRequest(root))
     assert again.to_run == []  # the state store recorded the run
 
 
@@ -243,8 +243,8 @@ def test_each_node_gets_exactly_one_last_event(make_project) -> None:
 def test_the_plan_reasons_are_typed_and_read_as_before(make_project, tmp_path: Path) -> None:
     root = make_project("reasons")
 
-    forced = run_pipeline(root, dry_run=True, force=True)
-    untracked = run_pipeline(root, dry_run=True, track=False)
+    forced = dry_run(RunRequest(root), force=True)
+    untracked = dry_run(RunRequest(root), track=False)
 
     assert [(p.reason.kind, str(p.reason)) for p in forced.to_run] == [
         (ReasonKind.FORCED, "forced (--force)"),

@@ -1,17 +1,19 @@
-"""``aether run`` with nothing to do, answered without loading the project.
+"""A run with nothing to do, answered without loading the project.
 
-A run after which every node it selected was fresh leaves a note beside the evaluation it
-remembered (:mod:`aether.assets.memo`), keyed on what was asked (pipeline, selection,
-``--params``). The same run asked again finds the note valid only while that evaluation
-holds — nothing its verdicts depend on changed since (configuration, code, state store,
-every data file, referenced environment variables, freshness limits) — and no other run
-holds the project lock; it then says so at once. Anything else — a change, ``--force``,
-``--dry-run``, a bad ``--runner`` — takes the ordinary path, which loads, validates,
-evaluates (judging again only what changed) and runs.
+A tracked run after which every node it selected was fresh leaves a note beside the
+evaluation it remembered (:mod:`aether.assets.memo`), keyed on what was asked (pipeline,
+selection, parameter overrides). The same run asked again finds the note valid only while
+that evaluation holds — nothing its verdicts depend on changed since (configuration, code,
+state store, every data file, referenced environment variables, freshness limits) — and no
+other run holds the project lock; it then says so at once. Anything else — a change,
+``force``, a dry run, a bad runner — takes the ordinary path, which loads, validates,
+evaluates (judging again only what changed) and runs. `run_pipeline()` uses this for every
+caller, ``aether run`` included (see `RunRequest.answer_from_memo`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -19,7 +21,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aether.engine.plan import NodeStatus, RunResult
+from aether.engine.plan import NodeResult, NodeStatus, RunResult
+from aether.project.paths import ProjectPaths
+from aether.run.preparation import Selection
 from aether.verdicts import Status
 
 if TYPE_CHECKING:
@@ -27,11 +31,13 @@ if TYPE_CHECKING:
 
 
 def request_key(
-    pipeline: str | None, params: str | None, selection: dict[str, tuple[str, ...]]
+    pipeline: str | None, overrides: Mapping[str, Any] | None, selection: Selection
 ) -> str:
-    """The note's name for one way of asking for a run."""
-    asked = json.dumps([pipeline, params, sorted(selection.items())])
-    return "run-" + hashlib.sha256(asked.encode()).hexdigest()[:20]
+    """The note's name for one way of asking for a run (overrides compared as values, so
+    ``--params a=1,b=2`` and ``--params b=2,a=1`` share one note)."""
+    asked = [pipeline, dict(overrides or {}), dataclasses.asdict(selection)]
+    text = json.dumps(asked, sort_keys=True, default=repr)
+    return "run-" + hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 def look_first(
@@ -42,10 +48,10 @@ def look_first(
     started: float,
     *,
     answer: bool,
-) -> tuple[EvaluationMemo | None, RunResult | None]:
+) -> tuple[EvaluationMemo, RunResult | None]:
     """The project's memo, looked at before it is loaded (a note is kept against what the
     run saw), and the answer if the run has nothing to do (not asked for with ``answer``
-    False: ``--force`` runs anyway, and may leave a note for the runs after it)."""
+    False: a forced run runs anyway, and may leave a note for the runs after it)."""
     from aether.assets.memo import EvaluationMemo
 
     memo = EvaluationMemo.before_loading(project, env, overrides)
@@ -57,11 +63,9 @@ def look_first(
 def nothing_to_do(memo: EvaluationMemo, key: str, started: float) -> RunResult | None:
     """The answer of a run that would do nothing, if the last one asked the same way left
     every node it selected fresh and that evaluation still holds; None otherwise.
-    (``started``: when the command started, by ``time.perf_counter``: the answer's duration
-    counts from then.)"""
-    from aether.engine.plan import NodeResult
+    (``started``: when the run was asked for, by ``time.perf_counter``: the answer's
+    duration counts from then.)"""
     from aether.project.context import new_run_id
-    from aether.project.paths import ProjectPaths
 
     if ProjectPaths(memo.look.root).run_lock.exists():
         return None  # a run is in progress: wait for it the ordinary way

@@ -233,3 +233,26 @@ def test_debug_shows_the_traceback_that_is_otherwise_hidden(
     assert result.returncode != 0
     assert "Traceback" in result.stderr
     assert "parameter 'factor'" in result.stderr
+
+
+@pytest.mark.parametrize("args", [("run", "--debug"), ("run", "--env", "local", "--debug")])
+def test_debug_after_the_command_works_as_before_it(
+    make_project: MakeProject, aether: Aether, args: tuple[str, ...]
+) -> None:
+    """Errors say "see the traceback with --debug"; users put it after the command."""
+    project = make_project("debug_after", parameters="unrelated: 1\n")
+
+    result = aether(project, *args)
+
+    assert result.returncode != 0
+    assert "No such option" not in result.stderr
+    assert "Traceback" in result.stderr
+
+
+def test_debug_stays_with_the_commands_that_pass_their_arguments_on() -> None:
+    from aether.cli.app import debug_first
+
+    assert debug_first(["run", "--debug"]) == ["--debug", "run"]
+    assert debug_first(["test", "--debug"]) == ["test", "--debug"]  # pytest's own --debug
+    assert debug_first(["run", "--", "--debug"]) == ["run", "--", "--debug"]
+    assert debug_first(["--debug", "run"]) == ["--debug", "run"]

@@ -349,12 +349,30 @@ def catalog_types(project: Path | None = ProjectOption) -> None:
     types_command()
 
 
+# Commands that hand their extra arguments to another tool (pytest has its own --debug).
+_PASS_THROUGH = {"test", "docs"}
+
+
+def debug_first(args: list[str]) -> list[str]:
+    """``aether run --debug`` as ``aether --debug run``: the option belongs to the command
+    group, and errors tell users to add it, so it is taken wherever it stands — except after
+    ``--`` and in the commands that pass their arguments on."""
+    if not args or args[0] in _PASS_THROUGH or "--debug" not in args[1:]:
+        return args
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[1:end]:
+        return args
+    rest = [arg for i, arg in enumerate(args) if not (0 < i < end and arg == "--debug")]
+    return ["--debug", *rest]
+
+
 def main() -> None:
     """Console entry point: run the app, turn AetherErrors into one line and an exit code."""
     from aether.cli.output import mask_standard_streams
     from aether.errors import AetherError
 
     mask_standard_streams()  # before anything prints, so no path can leak a secret
+    sys.argv[1:] = debug_first(sys.argv[1:])
     try:
         app()
     except AetherError as error:

@@ -48,3 +48,20 @@ def test_the_pages_json_lines_listener_follows_a_run(make_project) -> None:
     assert lines[1]["kind"] == "verdict"
     assert lines[4]["status"] == "succeeded"
     assert lines[-1]["succeeded"] is True
+
+
+def test_the_pages_first_example_runs_as_printed(make_project, capsys) -> None:
+    """The page's opening snippet (a listener printing each finished node, given as a
+    keyword and inside a RunRequest) runs on a real project once its path is filled in."""
+    first = re.search(r"```python\n(.*?)\n```", PAGE.read_text(), re.S)
+    assert first, "docs/events.md lost its opening example"
+    project = make_project("docs_first_example")
+    code = first.group(1).replace('"path/to/project"', repr(str(project)))
+    namespace: dict[str, Any] = {}
+
+    exec(compile(code, str(PAGE), "exec"), namespace)
+
+    assert namespace["result"].succeeded
+    # the first run built both nodes; the second found them fresh and left them alone,
+    # which is no node event (nothing happened to them)
+    assert capsys.readouterr().out.splitlines() == ["double succeeded", "total succeeded"]

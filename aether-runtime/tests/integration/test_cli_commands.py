@@ -302,6 +302,20 @@ def test_catalog_list_json(secret_project: Path, aether: Aether) -> None:
     _assert_no_secret(result)
 
 
+def test_catalog_list_piped_keeps_every_row_whole(secret_project: Path, aether: Aether) -> None:
+    """Piped (not a terminal), the listing is one line per dataset, never wrapped at 80
+    columns: ``aether catalog list | grep`` finds a name, its type and its location."""
+    result = aether(secret_project, "catalog", "list")
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["name", "type", "location", "owner", "description"]
+    remote = next(line for line in lines if line.startswith("remote_orders "))
+    assert "s3://shop-exports/orders.csv" in remote
+    assert len(lines) == 1 + 4
+    _assert_no_secret(result)
+
+
 @pytest.mark.parametrize("as_json", [True, False])
 def test_catalog_describe_hides_credentials(
     secret_project: Path, aether: Aether, as_json: bool

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aether.cli.output import console, print_json, table
+from aether.cli.output import console, print_json, print_table, table
 from aether.errors import CatalogError
 from aether.support.suggestions import did_you_mean
 
@@ -31,7 +31,8 @@ def list_command(project: Path | None, env: str | None, as_json: bool) -> None:
         print_json({"datasets": rows})
         return
     columns = ["name", "type", "location", "owner", "description"]
-    console().print(table(None, columns, [[r[c] for c in columns] for r in rows]))
+    # Plain aligned rows, never wrapped: piped into grep or a file, a name stays whole.
+    print_table(None, columns, [[r[c] for c in columns] for r in rows])
 
 
 def describe_command(name: str, project: Path | None, env: str | None, as_json: bool) -> None:

@@ -162,6 +162,28 @@ def _key_text(key: Node) -> str:
     return key.value if isinstance(key, ScalarNode) else "?"
 
 
+# Where PyYAML notices a mistake is often the line after it (a key missing its ':' is found
+# when the next line starts). Its context names where the broken token began: the line to
+# show, unless that context is a whole block, which begins far above the mistake.
+_CONTEXTS_THAT_START_AT_THE_MISTAKE = ("while scanning", "while parsing a flow")
+
+
+def _malformed(exc: yaml.MarkedYAMLError, shown: str) -> ConfigError:
+    problem = exc.problem or exc.context or "invalid YAML"
+    noticed, started = exc.problem_mark, exc.context_mark
+    mark = noticed or started
+    if started is not None and (exc.context or "").startswith(_CONTEXTS_THAT_START_AT_THE_MISTAKE):
+        mark = started
+        if noticed is not None and noticed.line != started.line:
+            problem += f" ({exc.context} that starts here; noticed at line {noticed.line + 1})"
+    where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
+    return ConfigError(
+        f"Malformed YAML in {where}: {problem}",
+        hint="fix the syntax at or just before that line (indentation, a missing ':', "
+        "quote or closing bracket)",
+    )
+
+
 def parse_strict_yaml(text: str, shown: str) -> Any:
     """Parse ``text`` (named ``shown`` in errors); YAML errors become ConfigErrors.
 
@@ -174,13 +196,7 @@ def parse_strict_yaml(text: str, shown: str) -> Any:
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError(
-            f"Malformed YAML in {where}: {problem}",
-            hint="fix the syntax at that line (indentation, a missing ':' or quote)",
-        ) from None
+        raise _malformed(exc, shown) from None
     except yaml.reader.ReaderError as exc:  # a control character: its text spans two lines
         line = text.count("\n", 0, exc.position) + 1
         raise ConfigError(

@@ -239,3 +239,22 @@ def test_a_value_that_cannot_be_built_is_not_shown() -> None:
         parse_strict_yaml("db:\n  password: !!int hunter2-secret\n", "credentials.yml")
     assert "'db.password' in credentials.yml:2" in caught.value.message
     assert "hunter2" not in caught.value.message + caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        # `type X` lacks its ':'; PyYAML notices on the next line
+        ("a:\n  filepath: y.csv\n  type PandasCsvDataSet\n  other: 1\n", "x.yml:3:3"),
+        # an unclosed '[' is noticed where the next key starts
+        ("a:\n  b: [1, 2\n  c: 3\nd: 4\n", "x.yml:2:6"),
+        # a bad indent: the line itself
+        ("a:\n  b: 1\n c: 2\n", "x.yml:3:2"),
+    ],
+    ids=["missing-colon", "unclosed-bracket", "bad-indent"],
+)
+def test_malformed_yaml_points_at_the_line_of_the_mistake(text: str, where: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_strict_yaml(text, "x.yml")
+
+    assert caught.value.message.startswith(f"Malformed YAML in {where}: "), caught.value.message

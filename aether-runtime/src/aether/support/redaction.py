@@ -144,12 +144,17 @@ def redact_value(value: Any) -> Any:
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, Mapping):
-        return {key: redact_value(item) for key, item in value.items()}
+        return redact_mapping(value)
     if isinstance(value, (list, tuple)):
         return type(value)(redact_value(item) for item in value)
     if value is not None and not isinstance(value, bool) and str(value) in _secrets:
         return MASK
     return value
+
+
+def redact_mapping(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``value`` with every string in its values redacted (see `redact_value`)."""
+    return {key: redact_value(item) for key, item in value.items()}
 
 
 def has_named_secret(value: object) -> bool:

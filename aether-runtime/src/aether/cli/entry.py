@@ -112,8 +112,11 @@ def _columns() -> str:
     """The width the help is wrapped to (``COLUMNS``, else the terminal's, as Click does)."""
     if os.environ.get("COLUMNS"):
         return os.environ["COLUMNS"]
+    stdout = sys.__stdout__  # None when Python was started without one
+    if stdout is None:
+        return "80"
     try:
-        return str(os.get_terminal_size(sys.__stdout__.fileno()).columns)  # type: ignore[union-attr]
+        return str(os.get_terminal_size(stdout.fileno()).columns)
     except (AttributeError, ValueError, OSError):
         return "80"
 

@@ -12,7 +12,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from aether.errors import AetherError
+from aether.errors import AetherError, NodeFailedError
 from aether.support.redaction import mask_standard_streams, redact, redact_value
 
 if TYPE_CHECKING:  # rich is imported on first use: `aether --help` stays fast
@@ -60,9 +60,8 @@ def print_error(error: AetherError) -> None:
     line = f"error: {error.message}"
     if error.hint:
         line += f" — {error.hint}"
-    details = getattr(error, "details", None)
-    if details and os.environ.get("AETHER_DEBUG"):
-        line += "\n" + details
+    if isinstance(error, NodeFailedError) and error.details and os.environ.get("AETHER_DEBUG"):
+        line += "\n" + error.details
     line = redact(line)
     if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
         line = f"\033[31m{line}\033[0m"

@@ -323,7 +323,7 @@ def _watched(
             original_connect()
             sockets.watch(made.sock)
 
-        made.connect = connect  # type: ignore[method-assign]  # this connection's only
+        made.connect = connect  # type: ignore[method-assign]  # wraps this connection alone
         return made
 
     return connection

@@ -24,6 +24,8 @@ NOT_YET = (
     "aether.assets.planner",
     "aether.assets.tracking",
     "aether.cli.run_command",
+    # Gone once the front door merges (it moves to aether.run.shortcut, under run/ here).
+    "aether.cli.run_shortcut",
     "aether.datasets.base",
     "aether.datasets.file_hashes",
     "aether.datasets.files",

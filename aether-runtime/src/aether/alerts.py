@@ -113,7 +113,8 @@ def _post(url: str, body: bytes, timeout: float) -> bool:
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return 200 <= response.status < 300
+            status: int = response.status  # urlopen's answer is untyped in the stubs
+            return 200 <= status < 300
     except urllib.error.HTTPError as exc:
         logger.warning("alert webhook answered HTTP %s; alerts not delivered", exc.code)
     except ValueError:  # a malformed URL: its text may hold the token, so never echo it

@@ -58,7 +58,7 @@ class AetherError(Exception):
         self.message = message
         self.hint = hint
 
-    def __reduce__(self) -> tuple[type, tuple[str, str | None], dict]:
+    def __reduce__(self) -> tuple[type[AetherError], tuple[str, str | None], dict[str, Any]]:
         # Errors cross process boundaries (parallel runner): keep the hint and any details
         # (such as a worker's traceback text) when pickled.
         return (type(self), (self.message, self.hint), dict(self.__dict__))
@@ -125,7 +125,12 @@ class CheckFailedError(AetherError):
     exit_code = 1
 
     def __init__(
-        self, message: str, hint: str | None = None, *, check_results: tuple[Any, ...] = ()
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        # `CheckResult`s: that class sits layers above this module, which imports nothing.
+        check_results: tuple[Any, ...] = (),
     ) -> None:
         super().__init__(message, hint)
         self.check_results = tuple(check_results)

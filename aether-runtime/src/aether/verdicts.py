@@ -119,7 +119,7 @@ class Reason:
         # A read-only copy: a reason is a value, shared between statuses and nodes.
         object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> tuple[type[Reason], tuple[ReasonKind, dict[str, Any]]]:
         # A read-only mapping cannot be pickled: a remembered evaluation (aether.assets.memo)
         # stores the details as a dict, made read-only again when read back.
         return (Reason, (self.kind, dict(self.details)))
@@ -179,6 +179,7 @@ class ReasonText(str):
         made.reason = reason
         return made
 
+    # str's own returns its text; a ReasonText is rebuilt from its Reason.
     def __getnewargs__(self) -> tuple[Reason]:  # type: ignore[override]
         return (self.reason,)
 

@@ -19,7 +19,7 @@ from aether.secrets.references import (
     resolve_references,
     without_references,
 )
-from aether.support.redaction import redact_value, register, register_credentials
+from aether.support.redaction import redact_mapping, register, register_credentials
 
 
 class DataCatalog:
@@ -222,7 +222,7 @@ class DataCatalog:
         Args:
             name: The dataset's name.
         """
-        return redact_value(self._describe(name))
+        return redact_mapping(self._describe(name))
 
     def _describe(self, name: str) -> dict[str, Any]:
         entry = self.entries.get(name)
@@ -242,7 +242,7 @@ class DataCatalog:
             "defined_in": entry.where,
         }
 
-    def connection_text(self, entry: Any) -> str | None:
+    def connection_text(self, entry: object) -> str | None:
         """The ``con:`` of the credentials ``entry`` names, as written in credentials.yml
         (``${...}`` references unresolved): for checks that must not read a secret or
         connect.
@@ -291,7 +291,7 @@ class DataCatalog:
             self._secret_values.append(secret)
             return secret
 
-        resolved = resolve_references(found, read, where)
+        resolved = {key: resolve_references(item, read, where) for key, item in found.items()}
         register_credentials(resolved)  # a URL around a secret, say, is masked whole too
         return resolved
 

@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aether.catalog.entries import CatalogEntry
 from aether.datasets import BUILTIN_DATASETS
@@ -19,6 +19,9 @@ from aether.datasets.base import AbstractDataSet
 from aether.errors import CatalogError
 from aether.support.redaction import redact
 from aether.support.suggestions import did_you_mean
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 ENTRY_POINT_GROUP = "aether.datasets"
 _LOCAL_PATH_KEYS = ("filepath", "path")
@@ -54,7 +57,10 @@ class DataSetFactory:
     ) -> None:
         self.project_path = project_path
         self.parameters = dict(parameters or {})
-        self._types: dict[str, Any] = dict(BUILTIN_DATASETS)
+        self._types: dict[str, type[AbstractDataSet] | str] = dict(BUILTIN_DATASETS)
+        # Kept apart from the types: an entry point is told from a class by where it is,
+        # never by its attributes (a dataset class may well have a `load` and a `group`).
+        self._plugins: dict[str, EntryPoint] = {}
         self._resolved: dict[str, type[AbstractDataSet]] = {}
         self._plugins_loaded = False
 
@@ -75,7 +81,7 @@ class DataSetFactory:
         self._types[name] = cls
         self._resolved.pop(name, None)
 
-    def registered_types(self) -> dict[str, Any]:
+    def registered_types(self) -> dict[str, type[AbstractDataSet] | str]:
         """The types known by name without loading entry points: built in and registered
         (a worker process's factory registers the same ones)."""
         return dict(self._types)
@@ -83,7 +89,7 @@ class DataSetFactory:
     def known_types(self) -> list[str]:
         """Every short name a `type:` may use (built in, registered, from entry points)."""
         self._load_plugins()
-        return sorted(self._types)
+        return sorted(set(self._types) | set(self._plugins))
 
     def resolve_type(self, type_name: str, dataset: str, where: str) -> type[AbstractDataSet]:
         """The dataset class a `type:` names.
@@ -105,10 +111,9 @@ class DataSetFactory:
         return resolved
 
     def _resolve(self, type_name: str, dataset: str, where: str) -> type[AbstractDataSet]:
-        target = self._types.get(type_name)
+        target: object = self._types.get(type_name)
         if target is None and "." not in type_name:
-            self._load_plugins()
-            target = self._types.get(type_name)
+            target = self._plugin_type(type_name)
         if target is None and "." not in type_name:
             raise CatalogError(
                 f"Dataset '{dataset}' ({where}): unknown type '{type_name}'",
@@ -116,18 +121,22 @@ class DataSetFactory:
                 or "use a registered name (aether catalog types) or a dotted path",
             )
         target = target or type_name
-        if hasattr(target, "load") and hasattr(target, "group"):  # an entry point
-            target = target.load()
-            self._types[type_name] = target
         if isinstance(target, str):
             target = self._import(target, dataset, where)
-            self._types[type_name] = target
         if not (inspect.isclass(target) and issubclass(target, AbstractDataSet)):
             raise CatalogError(
                 f"Dataset '{dataset}' ({where}): type '{type_name}' is not an AbstractDataSet",
                 hint="subclass aether.AbstractDataSet and implement _load/_save/_exists/_describe",
             )
+        self._types[type_name] = target  # a worker's factory gets the class itself
         return target
+
+    def _plugin_type(self, type_name: str) -> object:
+        """What the entry point called `type_name` names (a class, or a dotted path), or
+        None when there is none."""
+        self._load_plugins()
+        point = self._plugins.get(type_name)
+        return None if point is None else point.load()
 
     def create(self, entry: CatalogEntry, credentials: Mapping[str, Any] | None) -> AbstractDataSet:
         """Build the dataset of one catalog entry, named after it.
@@ -194,7 +203,7 @@ class DataSetFactory:
         from importlib.metadata import entry_points
 
         for point in entry_points(group=ENTRY_POINT_GROUP):
-            self._types.setdefault(point.name, point)  # loaded on first use
+            self._plugins.setdefault(point.name, point)  # loaded on first use
 
 
 @functools.lru_cache(maxsize=256)

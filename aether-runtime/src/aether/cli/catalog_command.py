@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ def types_command() -> None:
         console().print(name)
 
 
-def _location(arguments: Any) -> str | None:
+def _location(arguments: Mapping[str, Any]) -> str | None:
     from aether.support.redaction import redact
 
     for key in ("filepath", "path", "table_name", "url"):
@@ -68,7 +69,7 @@ def _location(arguments: Any) -> str | None:
     return None
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
     if isinstance(value, list):

@@ -16,7 +16,6 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 HELP_ARGUMENTS = (["--help"], ["-h"])
 
@@ -63,7 +62,7 @@ def _leave_without_lingering_threads(code: int | str | None) -> None:
     """
     import threading
 
-    if not _lingering(threading):
+    if not _lingering():
         return
     status = code if isinstance(code, int) else (0 if code is None else 1)
 
@@ -71,7 +70,7 @@ def _leave_without_lingering_threads(code: int | str | None) -> None:
         import time
 
         time.sleep(_SHUTDOWN_GRACE_SECONDS)
-        names = _lingering(threading)
+        names = _lingering()
         sys.stderr.write(
             f"warning: not waiting for {len(names)} thread(s) a node left running "
             f"({', '.join(sorted(names)[:5])}); a transformation should stop what it starts\n"
@@ -84,7 +83,9 @@ def _leave_without_lingering_threads(code: int | str | None) -> None:
     threading.Thread(target=exit_after_grace, name="aether-exit", daemon=True).start()
 
 
-def _lingering(threading: Any) -> list[str]:
+def _lingering() -> list[str]:
+    import threading
+
     return [
         thread.name
         for thread in threading.enumerate()
@@ -112,8 +113,11 @@ def _columns() -> str:
     """The width the help is wrapped to (``COLUMNS``, else the terminal's, as Click does)."""
     if os.environ.get("COLUMNS"):
         return os.environ["COLUMNS"]
+    stdout = sys.__stdout__  # None when Python was started without one
+    if stdout is None:
+        return "80"
     try:
-        return str(os.get_terminal_size(sys.__stdout__.fileno()).columns)  # type: ignore[union-attr]
+        return str(os.get_terminal_size(stdout.fileno()).columns)
     except (AttributeError, ValueError, OSError):
         return "80"
 

@@ -10,17 +10,21 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aether.errors import AetherError
+from aether.errors import AetherError, NodeFailedError
 from aether.support.redaction import mask_standard_streams, redact, redact_value
+
+if TYPE_CHECKING:  # rich is imported on first use: `aether --help` stays fast
+    from rich.console import Console
+    from rich.table import Table
 
 __all__ = ["mask_standard_streams"]  # re-exported: the CLI's entry point installs it
 
-_console = None
+_console: Console | None = None
 
 
-def console() -> Any:
+def console() -> Console:
     """The stdout console (rich is imported on first use, not at start-up)."""
     global _console
     if _console is None:
@@ -56,9 +60,8 @@ def print_error(error: AetherError) -> None:
     line = f"error: {error.message}"
     if error.hint:
         line += f" — {error.hint}"
-    details = getattr(error, "details", None)
-    if details and os.environ.get("AETHER_DEBUG"):
-        line += "\n" + details
+    if isinstance(error, NodeFailedError) and error.details and os.environ.get("AETHER_DEBUG"):
+        line += "\n" + error.details
     line = redact(line)
     if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
         line = f"\033[31m{line}\033[0m"
@@ -119,7 +122,7 @@ def _join(
     return f"\033[1m{line}\033[0m" if bold else line
 
 
-def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Any:
+def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
     from rich.table import Table
 
     result = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -308,7 +308,7 @@ def interpolate_params(value: Any, params: Mapping[str, Any], where: str) -> Any
     return _map_strings(value, replace)
 
 
-def _map_strings(value: Any, func: Any) -> Any:
+def _map_strings(value: Any, func: Callable[[str], Any]) -> Any:
     if isinstance(value, str):
         return func(value) if "${" in value else value
     if isinstance(value, dict):
@@ -328,7 +328,7 @@ def get_dotted(mapping: Mapping[str, Any], dotted: str) -> Any:
     return current
 
 
-def is_missing(value: Any) -> bool:
+def is_missing(value: object) -> bool:
     return value is _MISSING
 
 

@@ -17,7 +17,7 @@ libyaml (the C parser) still does the parsing; only the checks run in Python.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -39,7 +39,11 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _TYPED_SCALAR_TAGS = tuple(
     f"tag:yaml.org,2002:{name}" for name in ("bool", "int", "float", "timestamp", "binary")
 )
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    # libyaml's loader has SafeLoader's interface (the stubs build it from the same parts).
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class StrictYamlLoader(_BaseLoader):

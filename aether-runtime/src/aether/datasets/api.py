@@ -149,7 +149,8 @@ class APIDataSet(AbstractDataSet):
         self._body = None if json is None else jsonlib.dumps(json).encode("utf-8")
         self._auth = auth_from_credentials(credentials)
         self._pagination = parse_pagination(pagination)
-        self._records_path = records_path(load_args, self._pagination)
+        next_link = self._pagination.next_link if self._pagination is not None else None
+        self._records_path = records_path(load_args, next_link)
         self.client = HttpClient(
             timeout=seconds(timeout, "timeout", most=_MOST_SECONDS, zero=False),
             retries=whole_number(retries, "retries", least=0, most=_MOST_RETRIES),

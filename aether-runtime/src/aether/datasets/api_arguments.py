@@ -7,6 +7,7 @@ Each check raises ValueError; the catalog turns it into a CatalogError naming th
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _LOAD_ARGS = {"records"}
 
 
-def checked_url(url: Any) -> str:
+def checked_url(url: object) -> str:
     """`url`, when it is an http(s) URL with a host."""
     if not isinstance(url, str) or urlsplit(url).scheme.lower() not in ("http", "https"):
         raise ValueError(f"url must be an http:// or https:// URL, got {redact(repr(url))}")
@@ -25,7 +26,7 @@ def checked_url(url: Any) -> str:
     return url
 
 
-def checked_method(method: Any) -> str:
+def checked_method(method: object) -> str:
     """`method` in capitals, when it is one the dataset sends."""
     upper = str(method).upper()
     if upper not in _METHODS:
@@ -33,7 +34,7 @@ def checked_method(method: Any) -> str:
     return upper
 
 
-def seconds(value: Any, name: str, *, most: float, zero: bool = True) -> float:
+def seconds(value: object, name: str, *, most: float, zero: bool = True) -> float:
     """`value` as a float, when it is a finite number of seconds up to `most`.
 
     NaN, infinity and a huge number would pass a plain `>= 0` and then fail deep inside a
@@ -54,22 +55,23 @@ def seconds(value: Any, name: str, *, most: float, zero: bool = True) -> float:
     return float(value)
 
 
-def whole_number(value: Any, name: str, *, least: int, most: int) -> int:
+def whole_number(value: object, name: str, *, least: int, most: int) -> int:
     """`value`, when it is a whole number from `least` to `most` (`retries`, `max_pages`)."""
     if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
         raise ValueError(f"{name} must be a whole number from {least} to {most}, got {value!r}")
     return value
 
 
-def records_path(load_args: Any, pagination: Any) -> str | None:
-    """The dotted JSON path of `load_args.records`, checked against `pagination`."""
+def records_path(load_args: Mapping[str, Any] | None, next_link: str | None) -> str | None:
+    """The dotted JSON path of `load_args.records`, checked against the pagination's
+    `next_link` (None without pagination)."""
     args = dict(load_args or {})
     if not set(args) <= _LOAD_ARGS:
         raise ValueError(f"load_args accepts only 'records', got {sorted(args)}")
     path = args.get("records")
     if path is not None and not (isinstance(path, str) and path):
         raise ValueError("load_args.records must be a dotted JSON path such as data.items")
-    if path is None and pagination is not None and pagination.next_link not in (None, "header"):
+    if path is None and next_link not in (None, "header"):
         raise ValueError(
             "pagination.next_link in the body needs load_args.records: the pages are "
             "objects, so say where their records are"

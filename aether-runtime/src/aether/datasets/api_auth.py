@@ -94,13 +94,13 @@ def register_secret_params(params: Mapping[str, Any]) -> None:
             register(value)
 
 
-def _text(value: Any, key: str) -> str:
+def _text(value: object, key: str) -> str:
     if value is None or isinstance(value, (Mapping, list, tuple)) or str(value) == "":
         raise ValueError(f"credentials '{key}' must be a non-empty text")
     return str(value)
 
 
-def _header_text(value: Any, key: str) -> str:
+def _header_text(value: object, key: str) -> str:
     """``value`` as it will be sent in a header verbatim (a token, a header's value)."""
     text = _text(value, key)
     if _has_control_character(text):

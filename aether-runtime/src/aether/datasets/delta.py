@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aether.datasets.base import AbstractDataSet
 from aether.datasets.optional import require
 from aether.datasets.remote import endpoint_of, reported_remote_errors, resolve_filepath
 from aether.errors import CatalogError, DataSetError
 from aether.support.redaction import redact_url
+
+if TYPE_CHECKING:  # deltalake is imported on first use only (the `delta` extra)
+    from deltalake import CommitProperties, DeltaTable
 
 logger = logging.getLogger("aether.datasets")
 _MODES = ("overwrite", "append", "error")
@@ -196,7 +199,7 @@ class DeltaTableDataSet(AbstractDataSet):
             "save_args": dict(self._save_args),
         }
 
-    def _table(self, *, version: int | None = None) -> Any:
+    def _table(self, *, version: int | None = None) -> DeltaTable | None:
         """The DeltaTable, or None when there is no table at the location."""
         from deltalake import DeltaTable
         from deltalake.exceptions import TableNotFoundError
@@ -222,7 +225,7 @@ class DeltaTableDataSet(AbstractDataSet):
         )
 
 
-def _append_marker(app_id: str) -> Any:
+def _append_marker(app_id: str) -> CommitProperties:
     """Commit properties carrying Delta's application transaction ``app_id``: the log then
     says this append happened, and a retry of the same write skips it (exactly once)."""
     from deltalake import CommitProperties, Transaction

@@ -16,6 +16,7 @@ answer is refused instead of filling the memory.
 from __future__ import annotations
 
 import contextlib
+import email.message
 import email.utils
 import http.client
 import socket
@@ -26,7 +27,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.client import HTTPException
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from aether.support.redaction import redact_then_cut
@@ -206,10 +207,9 @@ class HttpClient:
         )
 
     def _delay(self, attempt: int, failure: Exception) -> float:
-        delay = self.backoff * 2**attempt
-        asked = getattr(failure, "retry_after", None)
-        if asked is not None:
-            delay = max(delay, min(asked, self.max_wait))
+        delay = self.backoff * 2.0**attempt
+        if isinstance(failure, HttpStatusError) and failure.retry_after is not None:
+            delay = max(delay, min(failure.retry_after, self.max_wait))
         return delay
 
     def _send_once(self, request: HttpRequest, read_body: bool, ends_at: float) -> HttpResponse:
@@ -255,7 +255,7 @@ class HttpClient:
             raise HttpUnreachable(address_of(request.url), _reason(error)) from None
 
 
-def _read_capped(answer: Any, limit: int, url: str) -> bytes:
+def _read_capped(answer: http.client.HTTPResponse, limit: int, url: str) -> bytes:
     """The body of `answer`, refused as soon as it is longer than `limit` bytes."""
     length = (answer.headers.get("Content-Length") or "").strip()
     if length.isdigit() and int(length) > limit:
@@ -302,7 +302,9 @@ def _shut(sock: socket.socket) -> None:
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-def _watched(base: type[http.client.HTTPConnection], sockets: _Sockets) -> Callable[..., Any]:
+def _watched(
+    base: type[http.client.HTTPConnection], sockets: _Sockets
+) -> Callable[..., http.client.HTTPConnection]:
     """A connection class for urllib whose sockets `sockets` can cut."""
 
     def connection(host: str, **kwargs: Any) -> http.client.HTTPConnection:
@@ -313,6 +315,7 @@ def _watched(base: type[http.client.HTTPConnection], sockets: _Sockets) -> Calla
         def create_connection(*args: Any, **options: Any) -> socket.socket:
             return sockets.watch(socket.create_connection(*args, **options))
 
+        # http.client's hook for opening the socket, which the stubs leave out.
         made._create_connection = create_connection  # type: ignore[attr-defined]
         original_connect = made.connect
 
@@ -320,7 +323,7 @@ def _watched(base: type[http.client.HTTPConnection], sockets: _Sockets) -> Calla
             original_connect()
             sockets.watch(made.sock)
 
-        made.connect = connect  # type: ignore[method-assign]
+        made.connect = connect  # type: ignore[method-assign]  # wraps this connection alone
         return made
 
     return connection
@@ -331,7 +334,7 @@ class _WatchedHTTPHandler(urllib.request.HTTPHandler):
         super().__init__()
         self._sockets = sockets
 
-    def http_open(self, req: Any) -> Any:
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         return self.do_open(_watched(http.client.HTTPConnection, self._sockets), req)
 
 
@@ -340,7 +343,7 @@ class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
         super().__init__()
         self._sockets = sockets
 
-    def https_open(self, req: Any) -> Any:
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         connection = _watched(http.client.HTTPSConnection, self._sockets)
         return self.do_open(connection, req, context=getattr(self, "_context", None))
 
@@ -374,7 +377,13 @@ class _CredentialsStayHome(urllib.request.HTTPRedirectHandler):
     """Follows redirects, but sends credentials only to the origin they were meant for."""
 
     def redirect_request(
-        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+        newurl: str,
     ) -> urllib.request.Request | None:
         follow = super().redirect_request(req, fp, code, msg, headers, newurl)
         if follow is None:
@@ -384,6 +393,7 @@ class _CredentialsStayHome(urllib.request.HTTPRedirectHandler):
             for name in secret:
                 follow.remove_header(name.capitalize())  # urllib stores names capitalized
             secret = frozenset()
+        # The redirect carries which headers are secret to the next hop (read with getattr).
         follow.secret_headers = secret  # type: ignore[attr-defined]
         return follow
 
@@ -407,7 +417,7 @@ def _summary(failure: Exception) -> str:
     return type(failure).__name__
 
 
-def _lower(headers: Any) -> dict[str, str]:
+def _lower(headers: email.message.Message) -> dict[str, str]:
     # Repeated headers (Link) are joined with commas, as HTTP allows.
     joined: dict[str, str] = {}
     for name, value in headers.items():
@@ -416,8 +426,8 @@ def _lower(headers: Any) -> dict[str, str]:
     return joined
 
 
-def _retry_after(headers: Any) -> float | None:
-    value = (headers or {}).get("Retry-After")
+def _retry_after(headers: email.message.Message | None) -> float | None:
+    value = headers.get("Retry-After") if headers is not None else None
     if not value:
         return None
     value = value.strip()

@@ -14,7 +14,7 @@ import re
 import secrets
 import threading
 from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from aether.datasets import file_hashes
@@ -24,7 +24,10 @@ from aether.errors import CatalogError, DataSetError
 from aether.support.redaction import redact
 
 if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
     from fsspec import AbstractFileSystem
+
+_Answer = TypeVar("_Answer")
 
 _LOCAL_PROTOCOLS = ("file", "local")
 # fs.info() keys that identify a remote object's version, per filesystem family.
@@ -228,7 +231,7 @@ class HashingWriter(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data: Any) -> int:
+    def write(self, data: ReadableBuffer) -> int:
         chunk = bytes(data)
         self._target.write(chunk)
         self._digest.update(chunk)
@@ -257,28 +260,29 @@ def object_signature(fs: AbstractFileSystem, path: str) -> dict[str, Any]:
     return remote_signature(info)
 
 
-def within_deadline(call: Callable[[], Any], seconds: float) -> Any:
+def within_deadline(call: Callable[[], _Answer], seconds: float) -> _Answer:
     """``call()``, or TimeoutError once ``seconds`` have passed.
 
     The call runs in a daemon thread: a client stuck on a socket cannot be interrupted,
     but the caller goes on (and the process can exit) without it.
     """
-    outcome: dict[str, Any] = {}
+    answers: list[_Answer] = []
+    errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            outcome["value"] = call()
+            answers.append(call())
         except BaseException as exc:  # handed to the caller's thread
-            outcome["error"] = exc
+            errors.append(exc)
 
     worker = threading.Thread(target=run, name="aether-remote-look", daemon=True)
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
         raise TimeoutError(f"no answer within {seconds:g} s")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+    if errors:
+        raise errors[0]
+    return answers[0]
 
 
 def stage_object(

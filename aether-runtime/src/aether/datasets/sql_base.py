@@ -18,11 +18,18 @@ import contextlib
 import hashlib
 from abc import abstractmethod
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from aether.datasets.base import AbstractDataSet
 from aether.datasets.sql_connection import SQLConnection
 from aether.datasets.sql_params import BoundQuery, bind_parameters
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, CursorResult
+    from typing_extensions import Unpack
+
+    # What a statement gives back: rows of any number of columns of any type.
+    Rows: TypeAlias = CursorResult[Unpack[tuple[Any, ...]]]
 
 CONTENT_HASH_ROW_LIMIT = 100_000
 """Above this many rows a content hash is not computed (it would download the data)."""
@@ -76,7 +83,7 @@ class SQLDataSetBase(AbstractDataSet):
     def _query(self) -> BoundQuery:
         """The SELECT whose rows are the dataset's data."""
 
-    def _readable(self, connection: Any) -> bool:
+    def _readable(self, connection: Connection) -> bool:
         """Whether the rows can be read now (a table that does not exist yet cannot)."""
         return True
 
@@ -129,7 +136,7 @@ class SQLDataSetBase(AbstractDataSet):
             return _rows_hash(connection, query)
 
     @contextlib.contextmanager
-    def _observing(self) -> Iterator[Any]:
+    def _observing(self) -> Iterator[Connection]:
         """A connection for a look at the data; a failure names the dataset."""
         with (
             self._reported("observe", _OBSERVE_HINT),
@@ -144,7 +151,7 @@ class SQLDataSetBase(AbstractDataSet):
         return described
 
 
-def _execute(connection: Any, query: BoundQuery) -> Any:
+def _execute(connection: Connection, query: BoundQuery) -> Rows:
     """Run ``query``: through SQLAlchemy's ``text()`` when it has values to bind, else as
     written. ``text()`` doubles each ``%`` for a driver taking ``%s`` parameters, which
     undoes it only when there are parameters: a table named ``we%ird`` would be asked for
@@ -156,11 +163,11 @@ def _execute(connection: Any, query: BoundQuery) -> Any:
     return connection.execute(text(query.sql), dict(query.values))
 
 
-def _scalar(connection: Any, query: BoundQuery) -> Any:
+def _scalar(connection: Connection, query: BoundQuery) -> Any:
     return _execute(connection, query).scalar()
 
 
-def _postgres_checksum(connection: Any, query: BoundQuery) -> dict[str, Any]:
+def _postgres_checksum(connection: Connection, query: BoundQuery) -> dict[str, Any]:
     checksum = query.wrapped(_POSTGRES_CHECKSUM)
     rows, digest = _execute(connection, checksum).one()
     # A row's text hides its columns' names and types: a renamed or retyped column (1 and
@@ -172,7 +179,7 @@ def _postgres_checksum(connection: Any, query: BoundQuery) -> dict[str, Any]:
     return {"rows": int(rows), "checksum": str(digest), "columns": columns}
 
 
-def _rows_hash(connection: Any, query: BoundQuery) -> str:
+def _rows_hash(connection: Connection, query: BoundQuery) -> str:
     result = _execute(connection, query)
     # Sorted: a database returns rows in any order it likes when none is asked for.
     rows = sorted(repr(tuple(row)) for row in result)

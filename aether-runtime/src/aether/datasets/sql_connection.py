@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aether.datasets.optional import require
 from aether.errors import CatalogError, DataSetError
 from aether.support.redaction import redact, register
+
+if TYPE_CHECKING:  # SQLAlchemy is imported on first use only (the `sql` extra)
+    from sqlalchemy.engine import URL, Connection, Engine
 
 # Which extra installs the driver of a dialect, or what to install when no extra does.
 _DRIVER_INSTALLS = {
@@ -54,7 +57,7 @@ class SQLConnection:
         self.url = _parse_url(con, needed_by)
         _check_driver(self.url, needed_by)
         self._con = con
-        self._engine: Any = None
+        self._engine: Engine | None = None
 
     @property
     def backend(self) -> str:
@@ -69,7 +72,7 @@ class SQLConnection:
             return f"{self.backend} database '{url.database or ''}' at {url.host}{port}"
         return f"{self.backend} database {url.database or '(in memory)'}"
 
-    def engine(self) -> Any:
+    def engine(self) -> Engine:
         """The SQLAlchemy engine, made on first use (no pool: a run is short and may fork)."""
         if self._engine is None:
             from sqlalchemy import create_engine
@@ -79,19 +82,19 @@ class SQLConnection:
         return self._engine
 
     @contextlib.contextmanager
-    def connect(self, dataset: str) -> Iterator[Any]:
+    def connect(self, dataset: str) -> Iterator[Connection]:
         """A connection (autobegin; nothing committed unless the caller commits)."""
         with self._opened(dataset, begin=False) as connection:
             yield connection
 
     @contextlib.contextmanager
-    def transaction(self, dataset: str) -> Iterator[Any]:
+    def transaction(self, dataset: str) -> Iterator[Connection]:
         """A connection in one transaction: committed at the end, rolled back on error."""
         with self._opened(dataset, begin=True) as connection:
             yield connection
 
     @contextlib.contextmanager
-    def _opened(self, dataset: str, *, begin: bool) -> Iterator[Any]:
+    def _opened(self, dataset: str, *, begin: bool) -> Iterator[Connection]:
         from sqlalchemy.exc import DBAPIError
 
         try:
@@ -117,7 +120,7 @@ class SQLConnection:
         return f"{preparer.quote_schema(schema)}.{quoted}" if schema else quoted
 
 
-def _parse_url(con: str, needed_by: str) -> Any:
+def _parse_url(con: str, needed_by: str) -> URL:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -146,7 +149,7 @@ def _password_has_raw_at(con: str) -> bool:
     return bool(separator) and "@" in user_info.partition(":")[2]
 
 
-def _check_driver(url: Any, needed_by: str) -> None:
+def _check_driver(url: URL, needed_by: str) -> None:
     from sqlalchemy.exc import NoSuchModuleError
 
     try:

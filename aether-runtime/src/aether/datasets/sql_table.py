@@ -23,13 +23,19 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aether.datasets.base import Staged
 from aether.datasets.remote import STAGED_TOKEN
 from aether.datasets.sql_base import SQLDataSetBase
 from aether.datasets.sql_params import BoundQuery
 from aether.errors import CatalogError, DataSetError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Row
+    from typing_extensions import Unpack
+
+    from aether.datasets.sql_base import Rows
 
 IF_EXISTS_MODES = ("replace", "append", "fail")
 _STAGING_PREFIX = "_aether_stage_"
@@ -105,7 +111,7 @@ class SQLTableDataSet(SQLDataSetBase):
     def _query(self) -> BoundQuery:
         return BoundQuery(f"SELECT * FROM {self._quoted(self._table)}")
 
-    def _readable(self, connection: Any) -> bool:
+    def _readable(self, connection: Connection) -> bool:
         return self._has_table(connection, self._table)
 
     def _exists(self) -> bool:
@@ -163,7 +169,7 @@ class SQLTableDataSet(SQLDataSetBase):
                 self._fill(connection, target, staging)
             _execute(connection, f"DROP TABLE {staging}")
 
-    def _appended_already(self, connection: Any) -> bool:
+    def _appended_already(self, connection: Connection) -> bool:
         """Whether this very append (this entry, this node fingerprint) was committed, and
         mark it as committed in the same transaction if not: a run killed after the commit,
         before Aether recorded it, retries the node, and must not add the rows twice."""
@@ -182,7 +188,7 @@ class SQLTableDataSet(SQLDataSetBase):
             connection.execute(text(f"INSERT INTO {marks} (write_key) VALUES (:key)"), {"key": key})
         return found is not None
 
-    def _take_turns(self, connection: Any) -> None:
+    def _take_turns(self, connection: Connection) -> None:
         """PostgreSQL: wait for any other publish of this table to commit first.
 
         Under READ COMMITTED, two publishes of one table at once each delete the rows they
@@ -200,7 +206,7 @@ class SQLTableDataSet(SQLDataSetBase):
             {"schema": self._schema, "table": self._table},
         )
 
-    def _fill(self, connection: Any, target: str, staging: str) -> None:
+    def _fill(self, connection: Connection, target: str, staging: str) -> None:
         columns = _columns(connection, staging)
         if self._if_exists == "replace" and set(columns) != set(_columns(connection, target)):
             # Other columns: the table itself must change. Still one transaction.
@@ -230,7 +236,7 @@ class SQLTableDataSet(SQLDataSetBase):
         )
 
     @staticmethod
-    def _recreate(connection: Any, target: str, staging: str) -> None:
+    def _recreate(connection: Connection, target: str, staging: str) -> None:
         _execute(connection, f"DROP TABLE {target}")
         _create_from(connection, target, staging)
 
@@ -268,7 +274,7 @@ class SQLTableDataSet(SQLDataSetBase):
     def _quoted(self, table: str) -> str:
         return self._connection.quote(table, self._schema)
 
-    def _has_table(self, connection: Any, table: str) -> bool:
+    def _has_table(self, connection: Connection, table: str) -> bool:
         from sqlalchemy import inspect
 
         return bool(inspect(connection).has_table(table, schema=self._schema))
@@ -315,11 +321,11 @@ def _utc_without_offset(frame: Any) -> Any:
     return frame.assign(**{c: frame[c].dt.tz_convert("UTC").dt.tz_localize(None) for c in aware})
 
 
-def _execute(connection: Any, statement: str) -> None:
+def _execute(connection: Connection, statement: str) -> None:
     _driver_result(connection, statement).close()
 
 
-def _changed_by_the_table(connection: Any, target: str, staging: str, names: str) -> bool:
+def _changed_by_the_table(connection: Connection, target: str, staging: str, names: str) -> bool:
     """Whether a staged row is not in the target as it was staged (its types cast it)."""
     found = _fetch_one(
         connection,
@@ -329,7 +335,7 @@ def _changed_by_the_table(connection: Any, target: str, staging: str, names: str
     return found is not None
 
 
-def _type_differences(connection: Any, target: str, staging: str) -> str:
+def _type_differences(connection: Connection, target: str, staging: str) -> str:
     """`column: table TYPE, new rows TYPE`, for the columns whose driver types differ."""
     theirs, ours = _column_types(connection, target), _column_types(connection, staging)
     differing = [
@@ -349,7 +355,7 @@ _FAMILIES = {
 }
 
 
-def _type_families(connection: Any, table: str) -> dict[str, str]:
+def _type_families(connection: Connection, table: str) -> dict[str, str]:
     """Each column's kind of value (a code outside the table above stands for itself;
     SQLite gives none, so its columns all look alike: it stores any value as it is)."""
     families = {}
@@ -359,7 +365,7 @@ def _type_families(connection: Any, table: str) -> dict[str, str]:
     return families
 
 
-def _column_types(connection: Any, table: str) -> dict[str, str]:
+def _column_types(connection: Connection, table: str) -> dict[str, str]:
     result = _driver_result(connection, f"SELECT * FROM {table} WHERE 1 = 0")
     try:
         return {row[0]: str(row[1]) for row in result.cursor.description}
@@ -367,7 +373,7 @@ def _column_types(connection: Any, table: str) -> dict[str, str]:
         result.close()
 
 
-def _fetch_one(connection: Any, statement: str) -> Any:
+def _fetch_one(connection: Connection, statement: str) -> Row[Unpack[tuple[Any, ...]]] | None:
     result = _driver_result(connection, statement)
     try:
         return result.fetchone()
@@ -375,16 +381,16 @@ def _fetch_one(connection: Any, statement: str) -> Any:
         result.close()
 
 
-def _driver_result(connection: Any, statement: str) -> Any:
+def _driver_result(connection: Connection, statement: str) -> Rows:
     # exec_driver_sql: identifiers are quoted by us, and no value is ever pasted in.
     return connection.exec_driver_sql(statement)
 
 
-def _create_from(connection: Any, target: str, staging: str) -> None:
+def _create_from(connection: Connection, target: str, staging: str) -> None:
     _execute(connection, f"CREATE TABLE {target} AS SELECT * FROM {staging}")
 
 
-def _columns(connection: Any, table: str) -> list[str]:
+def _columns(connection: Connection, table: str) -> list[str]:
     # Not SQLAlchemy's reflection: some dialects (duckdb-engine) cannot reflect columns.
     result = _driver_result(connection, f"SELECT * FROM {table} WHERE 1 = 0")
     columns = list(result.keys())

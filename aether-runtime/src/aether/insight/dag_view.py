@@ -19,7 +19,7 @@ from aether.assets.status import AssetStatus, NodeState
 from aether.catalog import DataCatalog
 from aether.errors import AetherError
 from aether.pipeline import Node, Pipeline
-from aether.support.redaction import redact_value
+from aether.support.redaction import redact_mapping
 from aether.verdicts import Reason
 
 SCHEMA = "aether.dag/v1"
@@ -70,7 +70,7 @@ def dag_json(
         "nodes": [nodes[key] for key in sorted(nodes)],
         "edges": [{"source": s, "target": t} for s, t in sorted(edges)],
     }
-    return redact_value(dag)
+    return redact_mapping(dag)
 
 
 def _task(item: Node, state: NodeState | None, location: str | None) -> dict[str, Any]:

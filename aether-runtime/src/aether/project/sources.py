@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.machinery import PathFinder, SourceFileLoader
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 _root: str | None = None  # the project root of the run in progress (realpath)
@@ -260,7 +261,7 @@ def imported_elsewhere(func: Any) -> str | None:
     func = getattr(func, "func", func)  # functools.partial
     func = getattr(func, "__func__", func)  # a bound method (a transformation's run)
     code = getattr(func, "__code__", None)
-    if code is None:
+    if not isinstance(code, CodeType):
         return None
     try:
         data = source_bytes(Path(code.co_filename))
@@ -273,16 +274,17 @@ def imported_elsewhere(func: Any) -> str | None:
     return None if _shape(code) in set(map(_shape, _codes(compiled))) else code.co_filename
 
 
-def _codes(code: Any) -> Iterator[Any]:
+def _codes(code: CodeType) -> Iterator[CodeType]:
     yield code
     for const in code.co_consts:
-        if hasattr(const, "co_code"):
+        if isinstance(const, CodeType):
             yield from _codes(const)
 
 
-def _shape(code: Any) -> tuple[Any, ...]:
+def _shape(code: CodeType) -> tuple[Any, ...]:
     consts = tuple(
-        _shape(c) if hasattr(c, "co_code") else (type(c).__name__, repr(c)) for c in code.co_consts
+        _shape(c) if isinstance(c, CodeType) else (type(c).__name__, repr(c))
+        for c in code.co_consts
     )
     return (
         code.co_name,

@@ -49,6 +49,7 @@ class AwsSecretsManager:
     def _get_client(self) -> Any:
         if self._client is None:
             try:
+                # Typed only where boto3-stubs is installed: both ways must pass.
                 import boto3  # type: ignore[import-untyped,unused-ignore]
             except ImportError:
                 raise CredentialsError(

@@ -14,10 +14,13 @@ import base64
 import builtins
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aether.errors import ConfigError, CredentialsError
 from aether.secrets.providers import SecretNotFound
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
 
 _injected: Any = None
 
@@ -59,7 +62,7 @@ class DatabricksSecrets:
 
     def __init__(self, project_path: Path | None = None) -> None:
         del project_path
-        self._client: Any = None
+        self._client: WorkspaceClient | None = None
 
     def __call__(self, name: str) -> str:
         scope, _, key = name.partition("/")
@@ -85,7 +88,7 @@ class DatabricksSecrets:
             ) from None
         return base64.b64decode(response.value or "").decode("utf-8")
 
-    def _workspace(self) -> Any:
+    def _workspace(self) -> WorkspaceClient:
         if self._client is None:
             try:
                 from databricks.sdk import WorkspaceClient

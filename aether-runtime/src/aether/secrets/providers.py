@@ -15,12 +15,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from aether.errors import AetherError, ConfigError, CredentialsError
 from aether.secrets.references import SecretReference
 from aether.support.redaction import redact
 from aether.support.suggestions import did_you_mean
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 ENTRY_POINT_GROUP = "aether.secrets"
 # name -> factory(project_path) -> provider; imported on first use only (boto3 is heavy).
@@ -56,7 +59,7 @@ class SecretProviders:
     def __init__(self, project_path: Path | None = None) -> None:
         self.project_path = project_path
         self._providers: dict[str, SecretProvider] = {}
-        self._plugins: dict[str, Any] | None = None
+        self._plugins: dict[str, EntryPoint] | None = None
 
     def known(self) -> list[str]:
         """Every provider name a reference may use: built in, then from entry points."""
@@ -122,7 +125,7 @@ class SecretProviders:
                 self._providers[name] = _load_plugin(self._plugin_entry_points()[name])
         return self._providers[name]
 
-    def _plugin_entry_points(self) -> dict[str, Any]:
+    def _plugin_entry_points(self) -> dict[str, EntryPoint]:
         if self._plugins is None:
             from importlib.metadata import entry_points  # slow to import: only when needed
 
@@ -134,9 +137,9 @@ class SecretProviders:
         return self._plugins
 
 
-def _load_plugin(point: Any) -> SecretProvider:
+def _load_plugin(point: EntryPoint) -> SecretProvider:
     try:
-        provider = point.load()
+        provider: object = point.load()
     except Exception as failure:  # a broken plugin is a setup problem, not a crash
         raise ConfigError(
             f"Secret provider '{point.name}' ({point.value}, entry-point group "
@@ -148,7 +151,8 @@ def _load_plugin(point: Any) -> SecretProvider:
             f"Secret provider '{point.name}' ({point.value}) is not callable",
             hint="its entry point must name a callable (name: str) -> str",
         )
-    return provider
+    # Its signature cannot be checked ahead: `read` checks what each call returns.
+    return cast(SecretProvider, provider)
 
 
 def _unreadable(reference: SecretReference, where: str, failure: Exception) -> ConfigError:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
 
 from aether.errors import ConfigError
 
@@ -12,7 +11,7 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def parse_duration(value: Any, asset: str = "?", where: str = "catalog.yml") -> float | None:
+def parse_duration(value: object, asset: str = "?", where: str = "catalog.yml") -> float | None:
     """Seconds in ``30s``, ``15m``, ``1h``, ``2d``, ``1w`` (or a plain number of seconds)."""
     if value is None:
         return None

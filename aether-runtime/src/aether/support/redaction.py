@@ -27,7 +27,7 @@ import re
 import sys
 import threading
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 MASK = "***"
@@ -56,7 +56,7 @@ _secrets: set[str] = set()
 _pattern: re.Pattern[str] | None = None
 
 
-def register(value: Any) -> None:
+def register(value: object) -> None:
     """Mask ``value`` (and the secret parts of it, if it is a URL) from now on."""
     global _pattern
     parts = _secret_parts(value)
@@ -72,7 +72,7 @@ def register(value: Any) -> None:
         _pattern = re.compile("|".join(re.escape(text) for text in ordered))
 
 
-def register_pair(user: Any, secret: Any) -> None:
+def register_pair(user: object, secret: object) -> None:
     """Mask the base64 forms of ``user:secret`` (HTTP Basic credentials), which do not
     contain the base64 of ``secret`` alone: an echoed ``Authorization`` header is masked."""
     global _pattern
@@ -87,7 +87,7 @@ def register_pair(user: Any, secret: Any) -> None:
         _pattern = re.compile("|".join(re.escape(text) for text in ordered))
 
 
-def register_credentials(credentials: Any) -> None:
+def register_credentials(credentials: object) -> None:
     """Register every secret value of credentials.yml's content, at any depth."""
     if isinstance(credentials, Mapping):
         user = next((credentials[k] for k in ("user", "username") if k in credentials), None)
@@ -144,7 +144,7 @@ def redact_value(value: Any) -> Any:
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, Mapping):
-        return {key: redact_value(item) for key, item in value.items()}
+        return redact_mapping(value)
     if isinstance(value, (list, tuple)):
         return type(value)(redact_value(item) for item in value)
     if value is not None and not isinstance(value, bool) and str(value) in _secrets:
@@ -152,7 +152,12 @@ def redact_value(value: Any) -> Any:
     return value
 
 
-def has_named_secret(value: Any) -> bool:
+def redact_mapping(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``value`` with every string in its values redacted (see `redact_value`)."""
+    return {key: redact_value(item) for key, item in value.items()}
+
+
+def has_named_secret(value: object) -> bool:
     """Whether ``value`` (parsed YAML) holds a secret written in clear under a secret's name
     (``password: hunter2``). A ``${env:...}`` reference is none, nor is ``credentials:
     <name>``, which names an entry of credentials.yml."""
@@ -163,7 +168,7 @@ def has_named_secret(value: Any) -> bool:
     return False
 
 
-def _is_named_secret(key: Any, value: Any) -> bool:
+def _is_named_secret(key: object, value: object) -> bool:
     if value is None or isinstance(value, (Mapping, list, tuple, bool)):
         return False
     name = str(key)
@@ -208,7 +213,7 @@ class RedactingStream:
         self._pending = rest
         return len(text)  # what the caller wrote, as the TextIO contract says
 
-    def writelines(self, lines: Any) -> None:
+    def writelines(self, lines: Iterable[str]) -> None:
         for line in lines:
             self.write(line)
 
@@ -275,7 +280,7 @@ def _base64_spellings(text: str) -> set[str]:
     return padded | {form.rstrip("=") for form in padded}
 
 
-def _secret_parts(value: Any) -> set[str]:
+def _secret_parts(value: object) -> set[str]:
     if value is None or isinstance(value, (bool, Mapping, list, tuple)):
         return set()
     text = str(value)

@@ -107,6 +107,24 @@ def test_registered_name_may_be_a_class_or_an_entry_point_style_path(plugin_modu
     assert {"Strict", "Recording", "PandasCsvDataSet"} <= set(factory.known_types())
 
 
+class GroupedDataSet(StrictDataSet):
+    """A dataset class with `group` and `load` attributes, as an entry point has."""
+
+    group = "finance"
+
+
+def test_a_dataset_class_with_a_group_attribute_is_not_taken_for_an_entry_point() -> None:
+    factory = DataSetFactory()
+    factory.register("Grouped", GroupedDataSet)
+    # A worker process's factory registers what the parent's had resolved.
+    worker = DataSetFactory()
+    for name, target in factory.registered_types().items():
+        worker.register(name, target)
+
+    assert factory.resolve_type("Grouped", "a", "here") is GroupedDataSet
+    assert worker.resolve_type("Grouped", "a", "here") is GroupedDataSet
+
+
 def test_types_from_the_entry_point_group_are_found(
     plugin_module: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

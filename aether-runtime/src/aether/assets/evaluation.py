@@ -248,8 +248,7 @@ def state_at_start(
     cache.follow(facts, item.dataset_inputs)
     running = _Pass(cache, facts, basis.now)
     running.seed(basis, facts)
-    with collection_paused():
-        return running.node_state(item)
+    return running.node_state(item)  # the collector is left alone while a run goes on
 
 
 def head_now(cache: EvaluationCache, facts: RunFacts, name: str) -> Head | None:

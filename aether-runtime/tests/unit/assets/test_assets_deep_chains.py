@@ -53,9 +53,7 @@ def test_status_looks_through_a_long_in_memory_chain_to_the_missing_source(
     assert len(plan.to_run) == LENGTH
 
 
-def _record_result_as_current(
-    project: ProjectView, store: InMemoryStateStore, root: Path
-) -> None:
+def _record_result_as_current(project: ProjectView, store: InMemoryStateStore, root: Path) -> None:
     """A head for ``result`` made from exactly what its producer would use now."""
     last = f"s{LENGTH - 1}"
     state = evaluate(project).nodes[last]

@@ -235,3 +235,37 @@ def test_status_reads_no_content_when_no_signature_changed(project, monkeypatch)
     evaluate(ProjectView(PIPELINE, catalog, project.store, project.params, project.root))
 
     assert hashed == []
+
+
+def test_what_a_run_learns_is_its_tracker_s_and_the_evaluation_after_it_reads_it(
+    project,
+) -> None:
+    from aether.engine.events import AssetsEvaluated, RunEvent
+
+    events: list[RunEvent] = []
+
+    class Collect:
+        def on_event(self, event: RunEvent) -> None:
+            events.append(event)
+
+    catalog = project.catalog()
+    cache = EvaluationCache(project.view(catalog))
+    plan = plan_stale(PIPELINE, evaluate(cache.project, cache=cache))
+    tracker = AssetTracker(cache.project, cache, "run-1")
+
+    Orchestrator(catalog, project.params, tracker=tracker, listeners=(Collect(),)).run(
+        plan, "run-1"
+    )
+
+    facts = tracker.facts
+    started = facts.started
+    assert set(started) == {"scale", "total", "label"}  # each node's inputs as it started
+    assert started["total"].parts["inputs"]["scaled"] == f"memory:{started['scale'].fingerprint}"
+    assert set(facts.heads) == {"total", "report"}  # the heads it committed, as written
+    total = facts.heads["total"]
+    assert total is not None and total.materialization is not None
+    assert total.materialization.parts == started["total"].parts
+    after = next(e for e in events if isinstance(e, AssetsEvaluated))
+    assert after.statuses["total"].status == "fresh"
+    assert after.statuses["total"].run_id == "run-1"
+    assert after.statuses["report"].run_id == "run-1"

@@ -230,6 +230,8 @@ def evaluate(
     """
     if cache is None:
         cache = EvaluationCache(project, memo)
+    elif cache.project is not project:
+        raise ValueError("evaluate(): the cache given was made for another project")
     elif memo is not None and memo is not cache.memo:
         raise ValueError("evaluate(): a cache was given with another memo than its own")
     if now is None:

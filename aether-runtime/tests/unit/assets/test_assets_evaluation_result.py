@@ -185,3 +185,10 @@ def test_as_dict_prints_words_exactly_as_status_json_did(project: ProjectView) -
         '{"status": "missing", "reason": "never materialized"}'
     )
     assert type(shown["status"]) is str and type(shown["reason"]) is str
+
+
+def test_a_cache_serves_the_project_it_was_made_for_only(project: ProjectView) -> None:
+    other = ProjectView(project.pipeline, project.catalog, project.store, {}, project.path)
+
+    with pytest.raises(ValueError, match="another project"):
+        evaluate(other, cache=EvaluationCache(project))

@@ -21,15 +21,23 @@ Versions:
 
 The pipeline given is the project's (the union of all pipelines): an asset has one verdict
 whichever pipeline asks.
+
+One owner, data in and out: :func:`evaluate` takes the project (:class:`ProjectView`), what a
+run has learned so far (:class:`RunFacts`: written by the run's tracker, only read here) and
+an :class:`EvaluationCache` (what one process may reuse between passes: signatures, heads,
+code hashes, source observations, and the memo of the last process), and returns a frozen
+:class:`~aether.assets.status.Evaluation`. Nothing outside this module writes into the cache;
+the facts are the run's, never written here.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections import ChainMap
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aether.assets.checks_and_freshness import apply_checks, apply_freshness
 from aether.assets.fingerprint import (
@@ -56,63 +64,262 @@ from aether.support.durations import future_time_warning, is_in_future
 from aether.verdicts import Reason, ReasonKind, Status
 
 
-class AssetEvaluator:
-    """Evaluates a pipeline's assets against the state store (see the module docstring).
+@dataclass(frozen=True, eq=False)
+class ProjectView:
+    """What is evaluated: the project's pipeline (the union of its pipelines), its catalog,
+    state store and parameters.
 
-    :meth:`evaluate` returns a frozen :class:`Evaluation`. During a run the evaluator follows
-    what happens through two explicit calls: :meth:`note_running` (a node's inputs as read
-    when it starts) and :meth:`refresh` (heads a node just committed).
+    Attributes:
+        pipeline: The pipeline to evaluate.
+        catalog: Its datasets.
+        store: The state store (heads, source observations, check results).
+        params: The parameter values nodes read.
+        path: The project's root (code hashes follow its modules).
+        reobserve: False for a look (`aether status`): data costly to hash is never read.
+        assets: The catalog-declared datasets (the others live in memory).
     """
 
-    def __init__(
-        self,
-        pipeline: Pipeline,
-        catalog: DataCatalog,
-        store: StateStore,
-        params: Mapping[str, Any],
-        project_path: Path,
-        *,
-        now: float | None = None,
-        reobserve: bool = True,
-        memo: EvaluationMemo | None = None,
-    ) -> None:
-        self._created_at = time.time()  # before anything is read
-        self.pipeline = pipeline
-        # False for a look (`aether status`): data that is costly to hash is never read.
-        self.reobserve = reobserve
-        self.catalog = catalog
-        self.store = store
-        self.params = params
-        self.project_path = project_path
-        self._now = time.time() if now is None else now
-        names = pipeline.datasets()
-        # The stored (catalog-declared) datasets: a set, as membership is asked per input.
-        self.assets: frozenset[str] = frozenset(n for n in names if catalog.is_declared(n))
+    pipeline: Pipeline
+    catalog: DataCatalog
+    store: StateStore
+    params: Mapping[str, Any]
+    path: Path
+    reobserve: bool = True
+    assets: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # A set, as membership is asked per input.
+        declared = frozenset(n for n in self.pipeline.datasets() if self.catalog.is_declared(n))
+        object.__setattr__(self, "assets", declared)
+
+
+@dataclass
+class RunFacts:
+    """What a run has learned so far, as data its tracker owns and passes in.
+
+    Only the tracker writes it (through these methods); an evaluation reads it.
+
+    Attributes:
+        started: Each started node's state, its inputs as read when it started: consumers of
+            its in-memory outputs are fingerprinted from this one while the run goes on.
+        heads: The heads the run wrote: committed (taken as written: the run holds the
+            project lock) or failed (read back).
+        touched: How many times the run changed or read again each dataset: a signature
+            read before its last touch is read again.
+    """
+
+    started: dict[str, NodeState] = field(default_factory=dict)
+    heads: dict[str, Head | None] = field(default_factory=dict)
+    touched: dict[str, int] = field(default_factory=dict)
+
+    def node_started(self, state: NodeState) -> None:
+        """A node starts with ``state``."""
+        self.started[state.name] = state
+
+    def read_again(self, names: Iterable[str]) -> None:
+        """``names`` are looked at again from now on (a node is about to read them)."""
+        for name in names:
+            self.touched[name] = self.touched.get(name, 0) + 1
+
+    def wrote(self, heads: Mapping[str, Head | None]) -> None:
+        """The run wrote these heads."""
+        self.heads.update(heads)
+        self.read_again(heads)
+
+
+class EvaluationCache:
+    """What one process reuses between passes over one project: heads as read, signatures,
+    source observations, code hashes, parsed checks, and the prior evaluation from the memo
+    (first pass only). Only this module reads or writes its fields; a pass checks them
+    against the run's facts (a signature read before the run touched it is read again)."""
+
+    def __init__(self, project: ProjectView, memo: EvaluationMemo | None = None) -> None:
+        self.project = project
+        self.created_at = time.time()  # before anything is read
+        store = project.store
         # The state store's generation is read before its heads: a change in between makes
         # the memo written from them unusable, never wrong.
-        self._memo = memo
-        self._generation = store.generation() if memo is not None else None
-        self._prior = memo.prior(self._generation) if memo is not None else None
+        self.memo = memo
+        self.generation = store.generation() if memo is not None else None
+        self.prior: Prior | None = memo.prior(self.generation) if memo is not None else None
         # Parts are decoded only for the few heads whose fingerprint differs (see _why). With
         # a prior evaluation to build on, only the heads of what is judged again are read.
-        self._heads: dict[str, Head | None] = {}
-        self._all_heads = False
-        self._reused_assets: frozenset[str] = frozenset()
-        self._seen: dict[str, str | None] = {}  # the content found, of what was looked at
+        self.heads: dict[str, Head | None] = {}
+        self.all_heads = False
+        if self.prior is None:
+            self.read_all_heads()
+        self.probe = StoreProbe(project.catalog)
+        sources = (n for n in project.assets if n not in project.pipeline.producers)
+        self.sources = SourceObserver(
+            project.catalog, store, sources, self.probe.signature, reobserve=project.reobserve
+        )
         # Each source's signature as observed, and when it was read (the memo keeps these).
-        self._source_read: dict[str, tuple[dict[str, Any] | None, float | None]] = {}
-        if self._prior is None:
-            self._read_all_heads()
-        sources = (n for n in self.assets if n not in pipeline.producers)
-        self._probe = StoreProbe(catalog)
+        self.source_read: dict[str, tuple[dict[str, Any] | None, float | None]] = {}
         # Outputs whose content was found unchanged under a new signature: name -> (run id,
         # version, signature), stored by record_observations().
-        self._refreshed: dict[str, tuple[str, str, dict[str, Any]]] = {}
-        self._sources = SourceObserver(catalog, store, sources, self.signature, reobserve=reobserve)
+        self.refreshed: dict[str, tuple[str, str, dict[str, Any]]] = {}
+        self.code_hashes: dict[str, str] = {}
+        self.checks: dict[str, list[CheckSpec]] = {}
+        self.stamps: dict[str, int] = {}  # the touch count each name was last read at
+        self.now: float | None = None  # the last pass's clock
+
+    def read_all_heads(self) -> None:
+        assets = self.project.assets
+        self.heads = dict(self.project.store.heads(sorted(assets), include_parts=False))
+        self.all_heads = True
+
+    def follow(self, facts: RunFacts, names: Iterable[str] | None = None) -> None:
+        """Forget what was read of ``names`` (default: all the run touched) before the run
+        last touched them."""
+        touched = facts.touched
+        wanted = touched if names is None else (n for n in names if n in touched)
+        for name in wanted:
+            count = touched[name]
+            if self.stamps.get(name) != count:
+                self.stamps[name] = count
+                self.probe.forget([name])
+
+    def head(self, facts: RunFacts, name: str) -> Head | None:
+        if name in facts.heads:
+            return facts.heads[name]
+        if name not in self.heads and not self.all_heads:
+            self.heads[name] = self.project.store.heads([name], include_parts=False).get(name)
+        return self.heads.get(name)
+
+    def checks_for(self, name: str) -> list[CheckSpec]:
+        if name not in self.checks:
+            entry = self.project.catalog.entries.get(name)
+            raw = list(entry.checks) if entry else []
+            self.checks[name] = parse_checks(name, raw, entry.where if entry else "catalog")
+        return self.checks[name]
+
+    def code_hash(self, item: Node) -> str:
+        if item.code_version is not None:
+            return f"code_version:{item.code_version}"
+        key = item.transformation_path
+        if key not in self.code_hashes:
+            target = item.transformation
+            path = self.project.path
+            if isinstance(target, str):
+                self.code_hashes[key] = code_hash_from_dotted(target, path)
+            else:
+                self.code_hashes[key] = code_hash(target, path)
+        return self.code_hashes[key]
+
+
+# Public ---------------------------------------------------------------------------------------
+def evaluate(
+    project: ProjectView,
+    facts: RunFacts | None = None,
+    *,
+    cache: EvaluationCache | None = None,
+    memo: EvaluationMemo | None = None,
+    now: float | None = None,
+) -> Evaluation:
+    """Every asset's status (sources and produced ones), in one topological pass, judged at
+    ``now`` (default: the last pass's clock of ``cache``, else the time now).
+
+    Args:
+        project: What to evaluate.
+        facts: What the run doing this learned so far (heads it wrote, what it read again);
+            read, never written.
+        cache: What earlier passes in this process read (default: a new one). Passed again,
+            only what the facts say moved is read again.
+        memo: The last evaluation kept between processes, for a new cache (of which only
+            what changed is judged again, and where this one is kept).
+    """
+    if cache is None:
+        cache = EvaluationCache(project, memo)
+    elif cache.project is not project:
+        raise ValueError("evaluate(): the cache given was made for another project")
+    elif memo is not None and memo is not cache.memo:
+        raise ValueError("evaluate(): a cache was given with another memo than its own")
+    if now is None:
+        now = cache.now if cache.now is not None else time.time()
+    cache.now = now
+    with collection_paused():
+        return _Pass(cache, facts if facts is not None else RunFacts(), now).evaluate()
+
+
+def state_at_start(
+    cache: EvaluationCache, facts: RunFacts, item: Node, basis: Evaluation
+) -> NodeState:
+    """What ``item``'s outputs would be made from as it starts during a run: its inputs read
+    again (see :meth:`RunFacts.read_again`), in-memory ones as their producers started (or
+    as ``basis``, the evaluation the run was planned on, found them)."""
+    cache.follow(facts, item.dataset_inputs)
+    running = _Pass(cache, facts, basis.now)
+    running.seed(basis, facts)
+    return running.node_state(item)  # the collector is left alone while a run goes on
+
+
+def head_now(cache: EvaluationCache, facts: RunFacts, name: str) -> Head | None:
+    """The head of a stored asset: as the run wrote it, else as last read."""
+    return cache.head(facts, name)
+
+
+def signature_now(cache: EvaluationCache, facts: RunFacts, name: str) -> dict[str, Any] | None:
+    """The dataset's physical signature, read again if the run touched it since."""
+    cache.follow(facts, [name])
+    return cache.probe.signature(name)
+
+
+def signature_looked_at(cache: EvaluationCache, name: str) -> dict[str, Any] | None:
+    """The signature a source's version was judged by (None: none)."""
+    return cache.sources.signature_looked_at(name)
+
+
+def checks_for(cache: EvaluationCache, name: str) -> list[CheckSpec]:
+    """The parsed checks of ``name`` (parsed once per cache)."""
+    return cache.checks_for(name)
+
+
+def record_observations(cache: EvaluationCache) -> None:
+    """Store what was newly observed of sources (their data time starts when first seen),
+    and the new signatures of outputs found unchanged in content, on the last pass's clock."""
+    sources = cache.sources.take_pending()
+    signatures = [(name, *refreshed) for name, refreshed in cache.refreshed.items()]
+    if not sources and not signatures:
+        return
+    memo = cache.memo
+    remembered = memo.written_at_generation if memo is not None else None
+    now = cache.now if cache.now is not None else time.time()
+    after = cache.project.store.record_looked_at(sources, signatures, now, remembered)
+    if memo is not None and after is not None:
+        # Only what this evaluation saw was written since it was remembered: it stands.
+        memo.restamp(after)
+    for name, (run_id, _, signature) in cache.refreshed.items():
+        head = cache.heads.get(name)
+        if (
+            head is not None
+            and head.materialization is not None
+            and head.materialization.run_id == run_id
+        ):
+            made = replace(head.materialization, signature=signature)
+            cache.heads[name] = replace(head, materialization=made)
+    cache.refreshed.clear()
+
+
+class _Pass:
+    """One evaluation pass: the verdicts it builds, over a cache and the run's facts."""
+
+    def __init__(self, cache: EvaluationCache, facts: RunFacts, now: float) -> None:
+        project = cache.project
+        self.cache = cache
+        self.facts = facts
+        self.pipeline = project.pipeline
+        self.catalog = project.catalog
+        self.store = project.store
+        self.assets = project.assets
+        self.reobserve = project.reobserve
+        self.params = project.params
+        self._now = now
+        self._probe = cache.probe
+        self._refreshed = cache.refreshed
+        self._reused_assets: frozenset[str] = frozenset()
+        self._seen: dict[str, str | None] = {}  # the content found, of what was looked at
         self._statuses: dict[str, AssetStatus] = {}
-        self._nodes: dict[str, NodeState] = {}
-        self._code_hashes: dict[str, str] = {}
-        self._checks: dict[str, list[CheckSpec]] = {}
+        self._nodes: MutableMapping[str, NodeState] = {}
         # Per node: the first unwell thing upstream of it, seen through in-memory datasets.
         # Kept per pass so a long in-memory chain is looked through once, without recursion.
         self._upstream: dict[str, Reason | None] = {}
@@ -122,31 +329,24 @@ class AssetEvaluator:
         self._as_last_observed: dict[str, str] = {}
         self._unverified_nodes: dict[str, str] = {}
 
-    # Public -------------------------------------------------------------------------------
-    def evaluate(self, *, now: float | None = None) -> Evaluation:
-        """Every asset's status (sources and produced ones), in one topological pass, judged
-        at ``now`` (default: the clock given when the evaluator was made, or the last pass's).
+    def seed(self, basis: Evaluation, facts: RunFacts) -> None:
+        """Node states as ``basis`` judged them, and as the run's nodes started."""
+        # Looked through, not copied (this runs as every node starts); writes stay here.
+        judged = cast("dict[str, NodeState]", basis.nodes)
+        self._nodes = ChainMap({}, facts.started, judged)
 
-        Calling it again re-evaluates from the current heads (see :meth:`refresh`), reusing
-        what cannot have changed: code hashes, source observations, untouched signatures.
-        """
-        with collection_paused():
-            return self._evaluate(now)
-
-    def _evaluate(self, now: float | None) -> Evaluation:
-        if now is not None:
-            self._now = now
-        prior = _Remembered.of(self._prior)
-        self._prior = None  # a prior holds for the first pass only
+    def evaluate(self) -> Evaluation:
+        cache, facts = self.cache, self.facts
+        cache.follow(facts)
+        # A prior holds for the first pass only, and for no pass after the run wrote.
+        prior = _Remembered.of(cache.prior) if not (facts.touched or facts.heads) else None
+        cache.prior = None
         sources, reused = self._reusable(prior) if prior is not None else (frozenset(), frozenset())
         self._reused_assets = self._stored_assets_of(sources, reused)
         if prior is not None:
             self._read_heads_for(reused)
-        elif not self._all_heads:
-            self._read_all_heads()
-        self._statuses, self._nodes, self._upstream = {}, {}, {}
-        self._as_last_observed, self._unverified_nodes = {}, {}
-        self._seen = {}
+        elif not cache.all_heads:
+            cache.read_all_heads()
         for source in sorted(self.pipeline.free_inputs()):
             if source in self.assets:
                 if prior is not None and source in sources:
@@ -208,19 +408,21 @@ class AssetEvaluator:
     def _remember(self, prior: _Remembered | None) -> None:
         """Keep this pass for the next process (see aether.assets.memo), if every asset is a
         local file."""
-        if self._memo is None:
+        memo = self.cache.memo
+        if memo is None:
             return
         data = self._data_judged_on(prior)
         if data is None:
             return
-        if self._generation is None:  # the heads moved since it was read: read it again
-            self._generation = self.store.generation()
-        self._memo.remember(
+        generation = self.cache.generation
+        if generation is None or self.facts.heads:  # the heads moved since: read it again
+            generation = self.store.generation()
+        memo.remember(
             statuses=self._statuses,
             nodes=self._nodes,
             data=data,
             seen={**(prior.versions if prior is not None else {}), **self._seen},
-            generation=self._generation,
+            generation=generation,
             catalog=self.catalog,
         )
 
@@ -236,16 +438,12 @@ class AssetEvaluator:
             path = _plain_local_file(self.catalog.get(name))
             if path is None:
                 return None
-            looked = self._source_read.get(name)
+            looked = self.cache.source_read.get(name)
             if looked is None:
                 looked = (self._probe.signature(name), self._probe.read_at(name))
             signature, read_at = looked
-            data[name] = (path, data_signature(signature), read_at or self._created_at)
+            data[name] = (path, data_signature(signature), read_at or self.cache.created_at)
         return data
-
-    def _read_all_heads(self) -> None:
-        self._heads = dict(self.store.heads(sorted(self.assets), include_parts=False))
-        self._all_heads = True
 
     def _read_heads_for(self, reused: frozenset[str]) -> None:
         """The heads of the outputs of the nodes judged again (the others come from the
@@ -258,7 +456,7 @@ class AssetEvaluator:
             if output in self.assets
         ]
         found = self.store.heads(wanted, include_parts=False) if wanted else {}
-        self._heads = {name: found.get(name) for name in wanted}
+        self.cache.heads = {name: found.get(name) for name in wanted}
 
     def _judge_node(self, item: Node) -> NodeState:
         state = self.node_state(item)
@@ -287,19 +485,8 @@ class AssetEvaluator:
             upstream_only,
         )
 
-    def note_running(self, state: NodeState) -> None:
-        """A node starts with ``state`` (its inputs as read now): consumers of its in-memory
-        outputs are fingerprinted from this one."""
-        self._nodes[state.name] = state
-
-    def head(self, name: str) -> Head | None:
-        """The head of a stored asset as last read (see :meth:`refresh`)."""
-        return self._head_of(name)
-
     def _head_of(self, name: str) -> Head | None:
-        if name not in self._heads and not self._all_heads:
-            self._heads[name] = self.store.heads([name], include_parts=False).get(name)
-        return self._heads.get(name)
+        return self.cache.head(self.facts, name)
 
     def node_state(self, item: Node) -> NodeState:
         """What ``item``'s outputs would be made from, given the state right now."""
@@ -311,7 +498,7 @@ class AssetEvaluator:
             if data_time is not None:
                 data_times.append(data_time)
         parts = node_parts(
-            self.code_hash(item),
+            self.cache.code_hash(item),
             dict(item.options),
             params_for(item.param_keys, self.params),
             versions,
@@ -361,91 +548,20 @@ class AssetEvaluator:
         if self._probe.failure(name) is not None:  # is not asked again (it may hang again)
             return nothing
         observed = self._probe.guarded(
-            name, lambda: self._sources.observe(name, self._now), nothing
+            name, lambda: self.cache.sources.observe(name, self._now), nothing
         )
-        if name not in self._source_read:  # observed once per evaluator: on this signature
-            looked_at = self._sources.signature_looked_at(name)
-            self._source_read[name] = (looked_at, self._probe.read_at(name))
+        source_read = self.cache.source_read
+        if name not in source_read:  # observed once per cache: on this signature
+            looked_at = self.cache.sources.signature_looked_at(name)
+            source_read[name] = (looked_at, self._probe.read_at(name))
         return observed
 
-    def source_signature_looked_at(self, name: str) -> dict[str, Any] | None:
-        """The signature a source's version was judged by in this pass (None: none)."""
-        return self._sources.signature_looked_at(name)
-
-    def is_cheap_to_look_at(self, name: str) -> bool:
-        """Whether a look at ``name``'s signature costs a stat, not a network call."""
-        return not self.catalog.get(name).content_hash_is_costly
-
-    def record_observations(self) -> None:
-        """Store what was newly observed of sources (their data time starts when first seen),
-        and the new signatures of outputs found unchanged in content."""
-        sources = self._sources.take_pending()
-        signatures = [(name, *refreshed) for name, refreshed in self._refreshed.items()]
-        if not sources and not signatures:
-            return
-        remembered = self._memo.written_at_generation if self._memo is not None else None
-        after = self.store.record_looked_at(sources, signatures, self._now, remembered)
-        if self._memo is not None and after is not None:
-            # Only what this evaluation saw was written since it was remembered: it stands.
-            self._memo.restamp(after)
-        for name, (run_id, _, signature) in self._refreshed.items():
-            head = self._head_of(name)
-            if (
-                head is not None
-                and head.materialization is not None
-                and head.materialization.run_id == run_id
-            ):
-                made = replace(head.materialization, signature=signature)
-                self._heads[name] = replace(head, materialization=made)
-        self._refreshed.clear()
-
-    def code_hash(self, item: Node) -> str:
-        if item.code_version is not None:
-            return f"code_version:{item.code_version}"
-        key = item.transformation_path
-        if key not in self._code_hashes:
-            target = item.transformation
-            if isinstance(target, str):
-                self._code_hashes[key] = code_hash_from_dotted(target, self.project_path)
-            else:
-                self._code_hashes[key] = code_hash(target, self.project_path)
-        return self._code_hashes[key]
-
     def checks_for(self, name: str) -> list[CheckSpec]:
-        if name not in self._checks:
-            entry = self.catalog.entries.get(name)
-            raw = list(entry.checks) if entry else []
-            self._checks[name] = parse_checks(name, raw, entry.where if entry else "catalog")
-        return self._checks[name]
-
-    def refresh(self, names: Iterable[str]) -> None:
-        """Re-read the heads of ``names`` from the store (after a node failed them)."""
-        wanted = [n for n in names if n in self.assets]
-        self.restat(wanted)
-        if wanted:
-            self._generation = None  # what the memo is kept against moved
-            found = self.store.heads(wanted, include_parts=False)
-            self._heads.update({name: found.get(name) for name in wanted})
-
-    def restat(self, names: Iterable[str]) -> None:
-        """Forget the signatures read of ``names``: the next look stats them again."""
-        names = list(names)
-        self._reused_assets -= set(names)  # read again, not as the prior evaluation found it
-        self._probe.forget(names)
-
-    def committed(self, materializations: Iterable[Materialization], at: float) -> None:
-        """The heads a node of this run has just committed (status ok), taken as written
-        rather than read back: the run holds the project lock, so no one else writes them."""
-        self._generation = None  # what the memo is kept against moved
-        for materialization in materializations:
-            name = materialization.asset
-            self._reused_assets -= {name}
-            if name in self.assets:
-                self._probe.forget([name])
-                self._heads[name] = Head(name, HeadStatus.OK, materialization, None, at)
+        return self.cache.checks_for(name)
 
     def signature(self, name: str) -> dict[str, Any] | None:
-        """The dataset's physical signature, read once per pass (one stat for a file)."""
+        """The dataset's physical signature, read once per cache until the run touches it
+        (one stat for a file)."""
         return self._probe.signature(name)
 
     # Statuses -----------------------------------------------------------------------------

@@ -154,19 +154,34 @@ def _only_overdue(evaluation: Evaluation, item: Node) -> bool:
 def _add_memory_producers(
     pipeline: Pipeline, stored: set[str], reasons: dict[str, ReasonText], cutoff: set[str]
 ) -> None:
-    """A node that runs needs its in-memory inputs: their producers run too (no cutoff)."""
-    changed = True
-    while changed:
-        changed = False
-        for item in reversed(pipeline.toposorted()):
-            if item.name not in reasons:
-                continue
-            for name in item.dataset_inputs:
-                producer = pipeline.producers.get(name)
-                if producer is None or name in stored:
-                    continue
-                if producer not in reasons or producer in cutoff:
-                    needed = because(ReasonKind.NEEDED_IN_MEMORY, dataset=name, consumer=item.name)
-                    reasons[producer] = needed
-                    cutoff.discard(producer)
-                    changed = True
+    """A node that runs needs its in-memory inputs: their producers run too (no cutoff).
+
+    The producers not planned yet are found by the pipeline's own walk, up in-memory links
+    from every planned node (the consumer named is the one that reaches it first: the last
+    in run order); then a planned producer that may be cut off no longer may, if a node
+    that runs (planned before or just now) reads its in-memory output.
+    """
+
+    def needed(consumer: Node, dataset: str, producer: str) -> bool:
+        if dataset in stored:
+            return False
+        if producer not in reasons:
+            reasons[producer] = _needed_in_memory(dataset, consumer.name)
+        return True
+
+    planned = [n.name for n in pipeline.toposorted() if n.name in reasons]
+    pipeline.upstream_of(planned, follow=needed)
+    if not cutoff:
+        return
+    for item in reversed(pipeline.toposorted()):
+        if item.name not in reasons:
+            continue
+        for name in item.dataset_inputs:
+            producer = pipeline.producers.get(name)
+            if producer in cutoff and name not in stored:
+                reasons[producer] = _needed_in_memory(name, item.name)
+                cutoff.discard(producer)
+
+
+def _needed_in_memory(dataset: str, consumer: str) -> ReasonText:
+    return because(ReasonKind.NEEDED_IN_MEMORY, dataset=dataset, consumer=consumer)

@@ -16,7 +16,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from aether.assets.evaluation import AssetEvaluator
+from aether.assets.evaluation import (
+    EvaluationCache,
+    ProjectView,
+    RunFacts,
+    checks_for,
+    evaluate,
+    head_now,
+    signature_looked_at,
+    signature_now,
+    state_at_start,
+)
 from aether.assets.fingerprint import fingerprint_of
 from aether.assets.status import AssetStatus, Evaluation
 from aether.datasets.base import AbstractDataSet
@@ -35,6 +45,7 @@ from aether.errors import AetherError
 from aether.pipeline import Node
 from aether.state.base import (
     CheckResult,
+    Head,
     HeadStatus,
     Materialization,
     PublishJournal,
@@ -65,7 +76,12 @@ class _Started:
 
 
 class AssetTracker:
-    """Connects a run to the state store through an :class:`AssetEvaluator`.
+    """Connects a run to the state store, and owns what the run learns.
+
+    What the run reads and writes (a node's inputs as read when it starts, the heads it
+    committed or failed) is the tracker's own :class:`RunFacts`; it asks for an evaluation
+    by passing them, with its :class:`EvaluationCache`, to
+    :func:`~aether.assets.evaluation.evaluate`. Nothing it does writes into an evaluation.
 
     The orchestrator's ``Tracker``: it decides in ``start`` (a node's fingerprint and
     checks, or an early cutoff) and records by listening to the run's events (journal on
@@ -74,34 +90,39 @@ class AssetTracker:
     statuses after the run.
     """
 
-    def __init__(self, evaluator: AssetEvaluator, store: StateStore, run_id: str) -> None:
-        self.evaluator = evaluator
-        self.store = store
+    def __init__(self, project: ProjectView, cache: EvaluationCache, run_id: str) -> None:
+        self.project = project
+        self.cache = cache
+        self.store: StateStore = project.store
         self.run_id = run_id
+        self.facts = RunFacts()
         self._started: dict[str, _Started] = {}
         self._checks: dict[str, list[CheckResult]] = {}  # each running node's check results
         self._checked_first: list[CheckResult] = []  # on source data, before the plan
         self._evaluation: Evaluation | None = None
         self.rebuilt: set[str] = set()
 
-    def evaluate(self) -> Evaluation:
-        """The evaluator's statuses now; kept, as the statuses after a run that ran nothing."""
-        self._evaluation = self.evaluator.evaluate()
+    def evaluate(self, now: float | None = None) -> Evaluation:
+        """The statuses now, given what the run learned; kept (the basis of the nodes'
+        states as they start, and the statuses after a run that ran nothing)."""
+        now = time.time() if now is None else now
+        self._evaluation = evaluate(self.project, self.facts, cache=self.cache, now=now)
         return self._evaluation
 
     def start(self, planned: PlannedNode) -> NodeStart:
         node = planned.node
-        evaluator = self.evaluator
+        basis = self._evaluation if self._evaluation is not None else self.evaluate()
         # Heads are current (this run commits them, under the lock); the files are re-read.
-        evaluator.restat(node.dataset_inputs)
-        state = evaluator.node_state(node)
-        evaluator.note_running(state)  # consumers of its in-memory outputs see this one
+        self.facts.read_again(node.dataset_inputs)
+        state = state_at_start(self.cache, self.facts, node, basis)
+        self.facts.node_started(state)  # consumers of its in-memory outputs see this one
         if planned.cutoff and self._outputs_current(node, state.fingerprint):
             return NodeStart(cutoff=because(ReasonKind.EARLY_CUTOFF))
-        stored = [o for o in node.outputs if o in evaluator.assets]
+        stored = [o for o in node.outputs if o in self.project.assets]
         if not stored:  # nothing to publish, so nothing to record or recover
             return NodeStart(fingerprint=state.fingerprint)
-        checks = {o: tuple(evaluator.checks_for(o)) for o in stored if evaluator.checks_for(o)}
+        specs = {o: tuple(checks_for(self.cache, o)) for o in stored}
+        checks = {o: found for o, found in specs.items() if found}
         attempt = self.store.begin_attempt(self.run_id, node.name)
         self._started[node.name] = _Started(
             attempt,
@@ -139,22 +160,23 @@ class AssetTracker:
         changed re-run on stored data; transitions recorded. All of it emitted."""
         evaluation = self._evaluation
         if evaluation is None or plan.to_run:
-            evaluation = self.evaluator.evaluate(now=time.time())
+            evaluation = self.evaluate()
         results = self.rerun_changed_checks(evaluation.statuses.values())
         for result in results:
             emit(CheckEvaluated(self.run_id, time.time(), None, result))
         if plan.blocked or _any_failed(results) or _any_failed(self._checked_first):
-            evaluation = self.evaluator.evaluate()
+            evaluation = self.evaluate(evaluation.now)
         changes = record_transitions(self.store, evaluation.statuses.values(), evaluation.now)
         emit(AssetsEvaluated(self.run_id, time.time(), evaluation.statuses, tuple(changes)))
 
     def _looked_at(self, node: Node) -> dict[str, dict]:
-        evaluator = self.evaluator
+        project = self.project
         found = {}
         for name in node.dataset_inputs:
-            if name in evaluator.assets and name not in evaluator.pipeline.producers:
-                signature = evaluator.source_signature_looked_at(name)
-                if signature is not None and evaluator.is_cheap_to_look_at(name):
+            if name in project.assets and name not in project.pipeline.producers:
+                signature = signature_looked_at(self.cache, name)
+                cheap = not project.catalog.get(name).content_hash_is_costly
+                if signature is not None and cheap:
                     found[name] = signature
         return found
 
@@ -177,9 +199,9 @@ class AssetTracker:
                 inputs[name] = version
                 changed.append(name)
         looked_at = {n: s for n, s in started.looked_at.items() if n not in changed}
-        self.evaluator.restat(looked_at)
+        self.facts.read_again(looked_at)
         for name, signature in looked_at.items():
-            if self.evaluator.signature(name) != signature:
+            if signature_now(self.cache, self.facts, name) != signature:
                 inputs[name] = UNSETTLED
                 changed.append(name)
         if not changed:
@@ -226,7 +248,11 @@ class AssetTracker:
         results = _masked(self._checks.pop(event.node, ()))
         self.store.commit_node(started.attempt, materializations, results)
         self.rebuilt.update(event.outputs)
-        self.evaluator.committed(materializations, time.time())
+        # Taken as written rather than read back: the run holds the project lock.
+        at = time.time()
+        self.facts.wrote(
+            {m.asset: Head(m.asset, HeadStatus.OK, m, None, at) for m in materializations}
+        )
 
     def _materializations(
         self,
@@ -251,7 +277,7 @@ class AssetTracker:
                 data_time=started.data_time if started.data_time is not None else finished,
             )
             for name in outputs
-            if name in self.evaluator.assets
+            if name in self.project.assets
         ]
 
     def _failed(self, node_name: str, error: AetherError | None) -> None:
@@ -259,10 +285,12 @@ class AssetTracker:
         started = self._started.pop(node_name, None)
         if started is None or error is None:
             return
-        node = self.evaluator.pipeline.node(node_name)
-        stored = [o for o in node.outputs if o in self.evaluator.assets]
+        node = self.project.pipeline.node(node_name)
+        stored = [o for o in node.outputs if o in self.project.assets]
         self.store.fail_node(started.attempt, stored, redact(error.message), _masked(checks))
-        self.evaluator.refresh(stored)
+        if stored:  # as the store now has them
+            found = self.store.heads(stored, include_parts=False)
+            self.facts.wrote({name: found.get(name) for name in stored})
 
     def _aborted(self, node: str, reason: ReasonText | None) -> None:
         self._checks.pop(node, None)
@@ -286,7 +314,7 @@ class AssetTracker:
                 continue
             if status.status is not Status.FRESH and not status.is_source:
                 continue
-            data = self.evaluator.catalog.load(status.name)
+            data = self.project.catalog.load(status.name)
             results = _masked(run_checks(status.name, data, status.checks_pending))
             self.store.record_check_results(results)
             found += results
@@ -295,17 +323,17 @@ class AssetTracker:
         return found
 
     def _outputs_current(self, node: Node, fingerprint: str) -> bool:
-        stored = [o for o in node.outputs if o in self.evaluator.assets]
+        stored = [o for o in node.outputs if o in self.project.assets]
         if not stored or len(stored) != len(node.outputs):
             return False
         for name in stored:
-            head = self.evaluator.head(name)
+            head = head_now(self.cache, self.facts, name)
             materialization = head.materialization if head else None
             if head is None or head.status is not HeadStatus.OK or materialization is None:
                 return False
             if materialization.fingerprint != fingerprint:
                 return False
-            if not _still_as_recorded(self.evaluator.catalog.get(name), materialization):
+            if not _still_as_recorded(self.project.catalog.get(name), materialization):
                 return False
         return True
 

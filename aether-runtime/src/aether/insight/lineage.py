@@ -1,8 +1,10 @@
 """Lineage of an asset: the datasets and nodes it comes from, or that depend on it.
 
-Derived from pipeline.yml alone (plus the catalog for metadata): nothing to declare. The
-tree is built and serialised by walking, never by recursion, so a chain of 100,000 nodes
-works; ``max_depth`` cuts what is shown.
+Derived from pipeline.yml alone (plus the catalog for metadata): nothing to declare. What
+belongs to the lineage is found by the pipeline's own walks (``Pipeline.upstream_of`` and
+``downstream_of``); the tree of those nodes alone is then laid out (depth first, a dataset
+reached again marked ``repeated``) and serialised by loops, never by recursion, so a chain
+of 100,000 nodes works; ``max_depth`` cuts what is shown.
 """
 
 from __future__ import annotations
@@ -93,11 +95,13 @@ def lineage(
             hint=did_you_mean(asset, sorted(pipeline.datasets()))
             or "list them: aether catalog list",
         )
-    links = _consumers(pipeline) if downstream else _producers(pipeline)
+    links = _consumers(pipeline, asset) if downstream else _producers(pipeline, asset)
     root = LineageNode(asset)
     seen: set[str] = set()
     stack: list[tuple[int, LineageNode]] = [(0, root)]
-    while stack:  # depth first, children in order: the order a recursion would give
+    # Laid out depth first, children in order (the order a recursion would give): a dataset
+    # is expanded where it first shows, which a walk of the graph alone does not tell.
+    while stack:
         depth, entry = stack.pop()
         if entry.name in seen:
             entry.repeated = True
@@ -112,16 +116,26 @@ def lineage(
     return root
 
 
-def _consumers(pipeline: Pipeline) -> dict[str, list[tuple[str, str]]]:
+def _consumers(pipeline: Pipeline, asset: str) -> dict[str, list[tuple[str, str]]]:
+    """Each dataset downstream of ``asset`` -> (consumer node, its output), sorted."""
+    first = [item.name for item in pipeline.nodes if asset in item.dataset_inputs]
+    reached = set(first) | pipeline.downstream_of(first)
     consumers: dict[str, list[tuple[str, str]]] = {}
-    for item in pipeline.nodes:
-        for name in item.dataset_inputs:
-            consumers.setdefault(name, []).extend((item.name, out) for out in item.outputs)
+    for name in sorted(reached):
+        item = pipeline.node(name)
+        for dataset in item.dataset_inputs:
+            consumers.setdefault(dataset, []).extend((item.name, out) for out in item.outputs)
     return {name: sorted(links) for name, links in consumers.items()}
 
 
-def _producers(pipeline: Pipeline) -> dict[str, list[tuple[str, str]]]:
-    return {
-        name: [(producer, parent) for parent in pipeline.node(producer).dataset_inputs]
-        for name, producer in pipeline.producers.items()
-    }
+def _producers(pipeline: Pipeline, asset: str) -> dict[str, list[tuple[str, str]]]:
+    """Each dataset upstream of ``asset`` (itself included) -> (its producer, an input)."""
+    producer = pipeline.producers.get(asset)
+    if producer is None:
+        return {}
+    links: dict[str, list[tuple[str, str]]] = {}
+    for name in {producer} | pipeline.upstream_of([producer]):
+        item = pipeline.node(name)
+        for output in item.outputs:
+            links[output] = [(name, parent) for parent in item.dataset_inputs]
+    return links

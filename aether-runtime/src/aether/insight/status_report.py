@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aether.assets.evaluation import AssetEvaluator
+from aether.assets.evaluation import EvaluationCache, ProjectView, record_observations
+from aether.assets.evaluation import evaluate as evaluate_project
 from aether.assets.memo import EvaluationMemo
 from aether.assets.status import AssetStatus, Evaluation
 from aether.project.context import AetherContext
@@ -36,13 +37,13 @@ def evaluate(
     than judge it by its signature or last observation as a look does; ``memo``: the last
     evaluation remembered, of which only what changed is judged again, and where this one
     is kept."""
-    project = ctx.project_pipeline()
-    evaluator = AssetEvaluator(
-        project, ctx.catalog, store, ctx.params, ctx.project_path, reobserve=reobserve, memo=memo
+    project = ProjectView(
+        ctx.project_pipeline(), ctx.catalog, store, ctx.params, ctx.project_path, reobserve
     )
-    evaluation = evaluator.evaluate()
+    cache = EvaluationCache(project, memo)
+    evaluation = evaluate_project(project, cache=cache)
     if record:
-        evaluator.record_observations()
+        record_observations(cache)
     return evaluation
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from aether.alerts import read_webhook, send_alerts
-from aether.assets.evaluation import AssetEvaluator
+from aether.assets.evaluation import EvaluationCache, ProjectView, evaluate, record_observations
 from aether.assets.memo import EvaluationMemo
 from aether.assets.planner import plan_project_run
 from aether.assets.status import Evaluation
@@ -64,8 +64,8 @@ def plan_run(setup: RunSetup, evaluation: Evaluation, *, force: bool = False) ->
 
     Args:
         setup: What `prepare_run()` returned.
-        evaluation: The statuses of every asset of the project, as an `AssetEvaluator`
-            returns them.
+        evaluation: The statuses of every asset of the project, as
+            `aether.assets.evaluation.evaluate()` returns them.
         force: Run every selected node, stale or not.
     """
     return plan_project_run(setup.ctx, setup.home, setup.selected, evaluation, force=force)
@@ -91,10 +91,10 @@ def dry_run(setup: RunSetup, *, force: bool = False, track: bool = True) -> Plan
         else:
             ctx = setup.ctx
             with ctx.state_store() as store:
-                evaluator = AssetEvaluator(
+                project = ProjectView(
                     setup.project, ctx.catalog, store, ctx.params, ctx.project_path
                 )
-                plan = plan_run(setup, evaluator.evaluate(), force=force)
+                plan = plan_run(setup, evaluate(project), force=force)
         check_transformations(plan.nodes)
     return plan
 
@@ -144,15 +144,14 @@ def _tracked_run(setup: RunSetup, store: StateStore, options: RunOptions) -> Run
     repair_interrupted_publishes(store, ctx.catalog)
     remove_abandoned_copies(ctx.catalog, setup.project.producers)  # only what nodes write
     memo = EvaluationMemo.for_context(ctx)  # judges again only what changed; kept after
-    evaluator = AssetEvaluator(
-        setup.project, ctx.catalog, store, ctx.params, ctx.project_path, memo=memo
-    )
+    project = ProjectView(setup.project, ctx.catalog, store, ctx.params, ctx.project_path)
+    cache = EvaluationCache(project, memo)
     aborted = {attempt.node for attempt in store.abort_running_attempts()}
     # Outside local folders, only what a killed node staged is looked for (one query each).
     remove_abandoned_stages(
         ctx.catalog, [d for d, n in setup.project.producers.items() if n in aborted]
     )
-    tracker = AssetTracker(evaluator, store, ctx.run_id)
+    tracker = AssetTracker(project, cache, ctx.run_id)
     # Audit new source data first: a source failing an error-level check blocks every
     # node that reads it (they are not run on bad data).
     evaluation = tracker.evaluate()
@@ -162,7 +161,7 @@ def _tracked_run(setup: RunSetup, store: StateStore, options: RunOptions) -> Run
     plan = plan_run(setup, evaluation, force=options.force)
     plan = replace(plan, to_run=[_mention_abort(p, aborted) for p in plan.to_run])
     check_transformations(plan.nodes)
-    evaluator.record_observations()
+    record_observations(cache)
     alerts = AlertListener(read_webhook(ctx.config), ctx.project_path.name)
     return execute_plan(
         setup, plan, replace(options, listeners=(alerts, *options.listeners)), tracker

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aether.assets.evaluation import AssetEvaluator
+from aether.assets.evaluation import ProjectView, evaluate
 from aether.assets.planner import plan_stale
 from aether.catalog import DataCatalog
 from aether.datasets.json import JsonDataSet
@@ -41,26 +41,24 @@ def test_status_looks_through_a_long_in_memory_chain_to_the_missing_source(
         {n: JsonDataSet(filepath=str(tmp_path / f"{n}.json")) for n in ("source", "result")}
     )
     store = InMemoryStateStore()
-    evaluator = AssetEvaluator(pipeline, catalog, store, {}, tmp_path)
-    _record_result_as_current(evaluator, store, tmp_path)
+    project = ProjectView(pipeline, catalog, store, {}, tmp_path)
+    _record_result_as_current(project, store, tmp_path)
 
-    statuses = evaluator.evaluate().statuses
+    statuses = evaluate(project).statuses
 
     assert statuses["result"].status == "stale"
     assert str(statuses["result"].reason) == "upstream: source: the source data is not there"
     (tmp_path / "source.json").write_text(json.dumps([1]))
-    plan = plan_stale(pipeline, evaluator.evaluate())
+    plan = plan_stale(pipeline, evaluate(project))
     assert len(plan.to_run) == LENGTH
 
 
-def _record_result_as_current(
-    evaluator: AssetEvaluator, store: InMemoryStateStore, root: Path
-) -> None:
+def _record_result_as_current(project: ProjectView, store: InMemoryStateStore, root: Path) -> None:
     """A head for ``result`` made from exactly what its producer would use now."""
     last = f"s{LENGTH - 1}"
-    state = evaluator.evaluate().nodes[last]
+    state = evaluate(project).nodes[last]
     (root / "result.json").write_text(json.dumps([1]))
-    dataset = evaluator.catalog.get("result")
+    dataset = project.catalog.get("result")
     made = Materialization(
         asset="result",
         node=last,
@@ -74,7 +72,6 @@ def _record_result_as_current(
         data_time=2.0,
     )
     store.commit_node(store.begin_attempt("run", last), [made], [])
-    evaluator.refresh(["result"])
 
 
 def test_lineage_of_a_long_chain_is_complete_and_serialises() -> None:

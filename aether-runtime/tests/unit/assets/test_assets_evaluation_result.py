@@ -1,5 +1,6 @@
-"""The evaluator returns a frozen Evaluation: nobody writes into it, and a later pass or a
-node noted running during a run never changes a result already handed out."""
+"""`evaluate` returns a frozen Evaluation: nobody writes into it, and a later pass or a
+node started during a run never changes a result already handed out. What a run learned
+is passed in as data (`RunFacts`), never written into the evaluation."""
 
 from __future__ import annotations
 
@@ -9,12 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from aether.assets.evaluation import AssetEvaluator
+from aether.assets.evaluation import (
+    EvaluationCache,
+    ProjectView,
+    RunFacts,
+    evaluate,
+    state_at_start,
+)
 from aether.assets.planner import plan_stale
 from aether.catalog import DataCatalog
 from aether.datasets.json import JsonDataSet
 from aether.insight.dag_view import dag_json
 from aether.pipeline import Pipeline, node
+from aether.state.base import Head, HeadStatus, Materialization
 from aether.state.memory import InMemoryStateStore
 from aether.verdicts import ReasonKind, Status
 
@@ -34,16 +42,16 @@ PIPELINE = Pipeline(
 
 
 @pytest.fixture
-def evaluator(tmp_path: Path) -> AssetEvaluator:
+def project(tmp_path: Path) -> ProjectView:
     (tmp_path / "numbers.json").write_text(json.dumps([1, 2]))
     catalog = DataCatalog(
         {n: JsonDataSet(filepath=str(tmp_path / f"{n}.json")) for n in ("numbers", "total")}
     )
-    return AssetEvaluator(PIPELINE, catalog, InMemoryStateStore(), {}, tmp_path, now=100.0)
+    return ProjectView(PIPELINE, catalog, InMemoryStateStore(), {}, tmp_path)
 
 
-def test_the_evaluation_and_its_records_cannot_be_changed(evaluator: AssetEvaluator) -> None:
-    evaluation = evaluator.evaluate()
+def test_the_evaluation_and_its_records_cannot_be_changed(project: ProjectView) -> None:
+    evaluation = evaluate(project, now=100.0)
 
     with pytest.raises(dataclasses.FrozenInstanceError):
         evaluation.now = 0.0  # type: ignore[misc]
@@ -57,8 +65,8 @@ def test_the_evaluation_and_its_records_cannot_be_changed(evaluator: AssetEvalua
         evaluation.nodes["add"].status = Status.FRESH  # type: ignore[misc]
 
 
-def test_statuses_and_reasons_are_typed(evaluator: AssetEvaluator) -> None:
-    evaluation = evaluator.evaluate()
+def test_statuses_and_reasons_are_typed(project: ProjectView) -> None:
+    evaluation = evaluate(project, now=100.0)
     total = evaluation.statuses["total"]
 
     assert total.status is Status.MISSING
@@ -70,12 +78,13 @@ def test_statuses_and_reasons_are_typed(evaluator: AssetEvaluator) -> None:
     assert evaluation.now == 100.0
 
 
-def test_a_result_handed_out_does_not_follow_later_calls(evaluator: AssetEvaluator) -> None:
-    first = evaluator.evaluate()
-    planned = evaluator.node_state(PIPELINE.node("double"))
+def test_a_result_handed_out_does_not_follow_later_calls(project: ProjectView) -> None:
+    cache, facts = EvaluationCache(project), RunFacts()
+    first = evaluate(project, facts, cache=cache, now=100.0)
+    planned = state_at_start(cache, facts, PIPELINE.node("double"), first)
 
-    evaluator.note_running(dataclasses.replace(planned, fingerprint="as read at start"))
-    second = evaluator.evaluate(now=200.0)
+    facts.node_started(dataclasses.replace(planned, fingerprint="as read at start"))
+    second = evaluate(project, facts, cache=cache, now=200.0)
 
     assert first.nodes["double"].fingerprint == planned.fingerprint
     assert first.now == 100.0 and second.now == 200.0
@@ -83,19 +92,70 @@ def test_a_result_handed_out_does_not_follow_later_calls(evaluator: AssetEvaluat
     assert second.statuses is not first.statuses
 
 
-def test_a_node_noted_running_is_what_its_in_memory_consumers_read(
-    evaluator: AssetEvaluator,
+def test_a_started_node_is_what_its_in_memory_consumers_read(project: ProjectView) -> None:
+    cache, facts = EvaluationCache(project), RunFacts()
+    basis = evaluate(project, facts, cache=cache, now=100.0)
+    running = state_at_start(cache, facts, PIPELINE.node("double"), basis)
+
+    facts.node_started(dataclasses.replace(running, fingerprint="fp-at-start"))
+    consumer = state_at_start(cache, facts, PIPELINE.node("add"), basis)
+
+    assert consumer.parts["inputs"]["doubled"] == "memory:fp-at-start"
+    assert basis.nodes["double"].fingerprint == running.fingerprint  # the basis is unchanged
+
+
+def test_evaluate_is_a_function_of_what_it_is_given(project: ProjectView) -> None:
+    facts = RunFacts()
+    fields = (project.pipeline, project.catalog, project.store, dict(project.params))
+
+    first = evaluate(project, facts, now=100.0)
+    again = evaluate(project, facts, now=100.0)  # a new cache: nothing carried over
+    cache = EvaluationCache(project)
+    warm = [evaluate(project, facts, cache=cache, now=100.0) for _ in range(2)]
+
+    assert first == again == warm[0] == warm[1]
+    assert first is not again
+    assert facts == RunFacts()  # read, never written
+    assert (project.pipeline, project.catalog, project.store, dict(project.params)) == fields
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        project.assets = frozenset()  # type: ignore[misc]
+
+
+def test_the_heads_a_run_wrote_are_the_evaluation_s_without_reading_them_back(
+    project: ProjectView, tmp_path: Path
 ) -> None:
-    evaluator.evaluate()
-    running = evaluator.node_state(PIPELINE.node("double"))
+    cache, facts = EvaluationCache(project), RunFacts()
+    before = evaluate(project, facts, cache=cache, now=100.0)
+    state = state_at_start(cache, facts, PIPELINE.node("add"), before)
+    facts.node_started(state)
+    total = project.catalog.get("total")
+    total.save(6)
+    made = Materialization(
+        asset="total",
+        node="add",
+        run_id="run-1",
+        started_at=100.0,
+        finished_at=101.0,
+        fingerprint=state.fingerprint,
+        parts=state.parts,
+        version=total.content_hash() or "v",
+        signature=total.signature(),
+        data_time=100.0,
+    )
 
-    evaluator.note_running(dataclasses.replace(running, fingerprint="fp-at-start"))
+    facts.wrote({"total": Head("total", HeadStatus.OK, made, None, 101.0)})  # not in the store
+    after = evaluate(project, facts, cache=cache, now=102.0)
 
-    assert evaluator.input_version("doubled")[0] == "memory:fp-at-start"
+    assert before.statuses["total"].status is Status.MISSING
+    assert after.statuses["total"].status is Status.FRESH
+    assert after.statuses["total"].run_id == "run-1"
+    assert after.nodes["add"].parts == state.parts  # its inputs as the node read them
+    assert project.store.heads(["total"]) == {}  # the evaluation wrote nothing back
+    assert evaluate(project, now=102.0).statuses["total"].status is Status.MISSING
 
 
-def test_the_planner_reads_the_evaluation_it_is_given(evaluator: AssetEvaluator) -> None:
-    evaluation = evaluator.evaluate()
+def test_the_planner_reads_the_evaluation_it_is_given(project: ProjectView) -> None:
+    evaluation = evaluate(project, now=100.0)
 
     plan = plan_stale(PIPELINE, evaluation)
 
@@ -104,11 +164,11 @@ def test_the_planner_reads_the_evaluation_it_is_given(evaluator: AssetEvaluator)
 
 
 def test_the_dag_shows_status_words_and_reasons_as_plain_text(
-    evaluator: AssetEvaluator, tmp_path: Path
+    project: ProjectView, tmp_path: Path
 ) -> None:
-    evaluation = evaluator.evaluate()
+    evaluation = evaluate(project, now=100.0)
 
-    dag = dag_json(PIPELINE, evaluator.catalog, evaluation.statuses, evaluation.nodes, tmp_path)
+    dag = dag_json(PIPELINE, project.catalog, evaluation.statuses, evaluation.nodes, tmp_path)
     nodes = {n["id"]: n for n in json.loads(json.dumps(dag))["nodes"]}
 
     assert nodes["dataset:total"]["status"] == "missing"
@@ -118,10 +178,17 @@ def test_the_dag_shows_status_words_and_reasons_as_plain_text(
     assert nodes["dataset:numbers"]["status"] == "fresh"
 
 
-def test_as_dict_prints_words_exactly_as_status_json_did(evaluator: AssetEvaluator) -> None:
-    shown = evaluator.evaluate().statuses["total"].as_dict()
+def test_as_dict_prints_words_exactly_as_status_json_did(project: ProjectView) -> None:
+    shown = evaluate(project, now=100.0).statuses["total"].as_dict()
 
     assert json.dumps({"status": shown["status"], "reason": shown["reason"]}) == (
         '{"status": "missing", "reason": "never materialized"}'
     )
     assert type(shown["status"]) is str and type(shown["reason"]) is str
+
+
+def test_a_cache_serves_the_project_it_was_made_for_only(project: ProjectView) -> None:
+    other = ProjectView(project.pipeline, project.catalog, project.store, {}, project.path)
+
+    with pytest.raises(ValueError, match="another project"):
+        evaluate(other, cache=EvaluationCache(project))

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from aether.assets.evaluation import AssetEvaluator
+from aether.assets.evaluation import (
+    EvaluationCache,
+    ProjectView,
+    evaluate,
+    record_observations,
+)
 from aether.assets.planner import plan_stale
 from aether.assets.tracking import AssetTracker
 from aether.catalog import DataCatalog
@@ -63,25 +68,23 @@ class Project:
             }
         )
 
-    def evaluator(self, catalog: DataCatalog | None = None, **kwargs) -> AssetEvaluator:
-        return AssetEvaluator(
-            PIPELINE, catalog or self.catalog(), self.store, self.params, self.root, **kwargs
-        )
+    def view(self, catalog: DataCatalog | None = None) -> ProjectView:
+        return ProjectView(PIPELINE, catalog or self.catalog(), self.store, self.params, self.root)
 
     def plan(self, force: bool = False) -> dict[str, tuple[str, bool]]:
-        plan = plan_stale(PIPELINE, self.evaluator().evaluate(), force=force)
+        plan = plan_stale(PIPELINE, evaluate(self.view()), force=force)
         return {p.node.name: (p.reason, p.cutoff) for p in plan.to_run}
 
-    def statuses(self, **kwargs) -> dict[str, tuple[str, str | None]]:
-        found = self.evaluator(**kwargs).evaluate().statuses
+    def statuses(self) -> dict[str, tuple[str, str | None]]:
+        found = evaluate(self.view()).statuses
         return {name: (s.status, s.reason and s.reason.text) for name, s in found.items()}
 
     def run(self) -> dict[str, str]:
         catalog = self.catalog()
-        evaluator = self.evaluator(catalog)
-        plan = plan_stale(PIPELINE, evaluator.evaluate())
-        evaluator.record_observations()
-        tracker = AssetTracker(evaluator, self.store, "run")
+        cache = EvaluationCache(self.view(catalog))
+        plan = plan_stale(PIPELINE, evaluate(cache.project, cache=cache))
+        record_observations(cache)
+        tracker = AssetTracker(cache.project, cache, "run")
         result = Orchestrator(catalog, self.params, tracker=tracker).run(plan, "run")
         return {r.name: r.status for r in result.results}
 
@@ -186,8 +189,7 @@ def test_an_overdue_output_is_not_planned(project) -> None:
     project.run()
     catalog.entries.update(_freshness_entries(project, "total", {"error_after": "1h"}))
 
-    evaluator = project.evaluator(catalog, now=_later(hours=2))
-    evaluation = evaluator.evaluate()
+    evaluation = evaluate(project.view(catalog), now=_later(hours=2))
     plan = plan_stale(PIPELINE, evaluation)
 
     assert evaluation.statuses["total"].status == "stale"
@@ -224,12 +226,46 @@ def test_status_reads_no_content_when_no_signature_changed(project, monkeypatch)
         monkeypatch.setattr(dataset, "_hash_stored_file", spy)
     stat = (project.root / "numbers.json").stat()
     os.utime(project.root / "numbers.json", ns=(stat.st_atime_ns, stat.st_mtime_ns - 10**10))
-    first = project.evaluator(catalog)
-    first.evaluate()  # the source's signature changed: hashed once, then recorded
-    first.record_observations()
+    first = EvaluationCache(project.view(catalog))
+    evaluate(first.project, cache=first)  # the source's signature changed: hashed once,
+    record_observations(first)  # then recorded
     assert hashed == ["numbers"]
     hashed.clear()
 
-    AssetEvaluator(PIPELINE, catalog, project.store, project.params, project.root).evaluate()
+    evaluate(ProjectView(PIPELINE, catalog, project.store, project.params, project.root))
 
     assert hashed == []
+
+
+def test_what_a_run_learns_is_its_tracker_s_and_the_evaluation_after_it_reads_it(
+    project,
+) -> None:
+    from aether.engine.events import AssetsEvaluated, RunEvent
+
+    events: list[RunEvent] = []
+
+    class Collect:
+        def on_event(self, event: RunEvent) -> None:
+            events.append(event)
+
+    catalog = project.catalog()
+    cache = EvaluationCache(project.view(catalog))
+    plan = plan_stale(PIPELINE, evaluate(cache.project, cache=cache))
+    tracker = AssetTracker(cache.project, cache, "run-1")
+
+    Orchestrator(catalog, project.params, tracker=tracker, listeners=(Collect(),)).run(
+        plan, "run-1"
+    )
+
+    facts = tracker.facts
+    started = facts.started
+    assert set(started) == {"scale", "total", "label"}  # each node's inputs as it started
+    assert started["total"].parts["inputs"]["scaled"] == f"memory:{started['scale'].fingerprint}"
+    assert set(facts.heads) == {"total", "report"}  # the heads it committed, as written
+    total = facts.heads["total"]
+    assert total is not None and total.materialization is not None
+    assert total.materialization.parts == started["total"].parts
+    after = next(e for e in events if isinstance(e, AssetsEvaluated))
+    assert after.statuses["total"].status == "fresh"
+    assert after.statuses["total"].run_id == "run-1"
+    assert after.statuses["report"].run_id == "run-1"

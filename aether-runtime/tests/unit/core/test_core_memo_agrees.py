@@ -103,20 +103,20 @@ def test_only_what_changed_and_what_depends_on_it_is_judged_again(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from aether.assets.evaluation import AssetEvaluator
+    from aether.assets.evaluation import _Pass
 
     project = make_project()
     assert run_pipeline(project, wait_for_lock=False).succeeded
     _age(project)
     _look(project, capsys)
     judged: list[str] = []
-    judge = AssetEvaluator._judge_node
+    judge = _Pass._judge_node
 
-    def counted(self: AssetEvaluator, item: object) -> object:
+    def counted(self: _Pass, item: object) -> object:
         judged.append(item.name)  # type: ignore[attr-defined]
         return judge(self, item)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(AssetEvaluator, "_judge_node", counted)
+    monkeypatch.setattr(_Pass, "_judge_node", counted)
     CHANGES["an output edited by hand"](project)  # the last node's output
     _look(project, capsys)
     assert judged == ["total"]

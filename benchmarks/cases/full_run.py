@@ -102,6 +102,12 @@ def run(ctx: Context) -> list[Result]:
                 f"the script fresh and {atomic_over.median / overwrite.median:.2f} x overwriting; "
                 f"against it, Aether's first run is {first.median / atomic_fresh.median:.2f} x "
                 f"and its forced re-run {forced.median / atomic_over.median:.2f} x.",
+                "Where the rest goes, per node (profiles: the table at the end of this page): "
+                "three state-store transactions (the attempt begun, the publish journal, the "
+                "node's commit: each a point a `kill -9` may fall between, so each its own "
+                "commit), the content hash of each staged output (read back from the page "
+                "cache), the staleness engine's look at the node's inputs, and the events "
+                "every reporter and listener is told.",
             ],
             quick=ctx.quick,
         )

@@ -84,3 +84,16 @@ def test_the_lock_file_is_flushed_only_under_power_loss(
         assert json.loads(path.read_text())["run_id"] == "run-1"
 
     assert bool(synced) is flushed
+
+
+def test_an_empty_lock_a_power_cut_left_is_taken_over_once_old(tmp_path: Path) -> None:
+    # What an unflushed lock file may be after a power cut: created, its details never written.
+    path = tmp_path / ".aether" / "run.lock"
+    path.parent.mkdir()
+    path.write_bytes(b"")
+    os.utime(path, (time.time() - 60, time.time() - 60))
+
+    with ProjectLock(path, "run-2", wait=False):
+        assert json.loads(path.read_text())["run_id"] == "run-2"
+
+    assert not path.exists()

@@ -161,6 +161,7 @@ def check_stale(project: Path, expected: set[str], env: dict[str, str], aether: 
 
 PLAIN_SCRIPT = '''"""The floor: the pipeline's reads, adds and writes, in topological order."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -174,15 +175,27 @@ STEPS = [
 where = {{name: SOURCES / f"{{name}}.csv" for name in {sources!r}}}
 for first, second, output in STEPS:
     where[output] = OUTPUTS / f"{{output}}.csv"
-    (pd.read_csv(where[first]) + pd.read_csv(where[second])).to_csv(where[output], index=False)
+{write}
 '''
 
+# How the script writes an output: in place (truncating an existing file), or as an atomic
+# publish does (a complete temporary sibling renamed over the target), which is what Aether
+# must do so that no reader or crash ever sees a torn file: the floor of a safe run.
+_IN_PLACE = """    frame = pd.read_csv(where[first]) + pd.read_csv(where[second])
+    frame.to_csv(where[output], index=False)"""
+_ATOMIC = """    frame = pd.read_csv(where[first]) + pd.read_csv(where[second])
+    temporary = OUTPUTS / f".{output}.csv.tmp"
+    frame.to_csv(temporary, index=False)
+    os.replace(temporary, where[output])"""
 
-def plain_script(path: Path, shape: Shape) -> list[str]:
-    """Write the script; return the argv that runs it (outputs go to ``<path's folder>/plain``)."""
+
+def plain_script(path: Path, shape: Shape, *, atomic: bool = False) -> list[str]:
+    """Write the script; return the argv that runs it (outputs go to ``<path's folder>/<path's
+    stem>``). ``atomic``: each output is written to a temporary sibling and renamed into place."""
     steps = "\n".join(f"    {step!r}," for step in shape.steps())
-    path.write_text(PLAIN_SCRIPT.format(steps=steps, sources=shape.sources))
-    return [sys.executable, str(path), str(source_dir(shape)), str(path.parent / "plain")]
+    write = _ATOMIC if atomic else _IN_PLACE
+    path.write_text(PLAIN_SCRIPT.format(steps=steps, sources=shape.sources, write=write))
+    return [sys.executable, str(path), str(source_dir(shape)), str(path.parent / path.stem)]
 
 
 # --- Kedro ----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from enum import Enum
 from pathlib import Path
 from types import TracebackType
 
+from aether.configuration import durability
 from aether.errors import LockError, StateError
 from aether.project.paths import ProjectPaths
 from aether.support.durations import format_elapsed
@@ -184,7 +185,10 @@ class ProjectLock:
             return False
         try:
             os.write(fd, self._content())
-            os.fsync(fd)
+            # Flushed only under `durability: power-loss`: any process crash leaves the
+            # details in the page cache, and a file a power cut left empty is unreadable,
+            # taken over once older than GARBAGE_GRACE_SECONDS, so the run needs no fsync.
+            durability.sync_file(fd)
         except OSError as exc:
             os.close(fd)
             # An empty or partial lock file would be read as another run's: take it back.

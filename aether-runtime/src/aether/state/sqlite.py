@@ -153,9 +153,13 @@ class SQLiteStateStore(StateStore):
                      m.fingerprint, to_json(m.parts, m.asset), m.version,
                      to_json(m.signature, m.asset), m.data_time),
                 )  # fmt: skip
+                # An upsert, not INSERT OR REPLACE: an update in place rewrites one row,
+                # where a replace deletes it and inserts it again (more pages per commit).
                 cur.execute(
-                    "INSERT OR REPLACE INTO heads (asset, materialization_id, status, error, "
-                    "updated_at) VALUES (?, ?, 'ok', NULL, ?)",
+                    "INSERT INTO heads (asset, materialization_id, status, error, updated_at) "
+                    "VALUES (?, ?, 'ok', NULL, ?) ON CONFLICT (asset) DO UPDATE SET "
+                    "materialization_id = excluded.materialization_id, status = 'ok', "
+                    "error = NULL, updated_at = excluded.updated_at",
                     (m.asset, cur.lastrowid, now),
                 )
             _insert_checks(cur, attempt_id, check_results)

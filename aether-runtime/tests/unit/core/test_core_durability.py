@@ -52,8 +52,8 @@ def test_the_default_survives_a_process_crash_without_fsync(
 
     assert result.succeeded
     assert durability.level() == durability.PROCESS_CRASH
-    # Only the run lock is flushed (once per run): no output, folder or state write is.
-    assert len(fsyncs) <= 1
+    # Nothing is flushed: no output, folder, state write or run lock.
+    assert fsyncs == []
 
 
 def test_power_loss_fsyncs_every_output_and_its_folder(

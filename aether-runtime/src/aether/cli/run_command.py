@@ -41,21 +41,27 @@ def run_command(
     no_wait: bool = False,
 ) -> int:
     from aether.configuration.params_overrides import parse_params_overrides
-    from aether.run import RunOptions, RunRequest, Selection, run_pipeline
+    from aether.run import RunRequest, run_pipeline
     from aether.run import dry_run as plan_only
 
     overrides = parse_params_overrides(params) if params else None
     selection, chosen = _selection(nodes, from_nodes, to_nodes, tags)
     progress = ProgressListener()
-    request = RunRequest(
+    request = RunRequest.for_project(
         project,
         pipeline,
-        env,
-        overrides,
-        Selection(*chosen.values()),
-        RunOptions(
-            runner, workers, force, True, not no_wait, _say_who_holds, listeners=(progress,)
-        ),
+        env=env,
+        params=overrides,
+        nodes=chosen["--nodes"],
+        from_nodes=chosen["--from-nodes"],
+        to_nodes=chosen["--to-nodes"],
+        tags=chosen["--tags"],
+        runner=runner,
+        max_workers=workers,
+        force=force,
+        wait_for_lock=not no_wait,
+        on_lock_wait=_say_who_holds,
+        listeners=[progress],
         answer_from_memo=True,  # nothing to draw when nothing runs
     )
     try:

@@ -17,7 +17,7 @@ from aether.project.context import AetherContext
 from aether.run import shortcut
 from aether.run.execution import RunOptions, execute_run
 from aether.run.execution import dry_run as plan_setup
-from aether.run.preparation import RunSetup, Selection, prepare_run
+from aether.run.preparation import RunSetup, prepare_run
 from aether.run.request import RunRequest
 
 
@@ -130,23 +130,24 @@ def run_pipeline(
     Raises:
         AetherError: The project, its configuration, the selection or the runner is wrong.
     """
-    asked = _request_from_keywords(
-        project_path if not isinstance(project_path, RunRequest) else None,
+    asked = RunRequest.for_project(
+        # As documented, a context given puts the path, env and params aside.
+        context if context is not None else _path_or_none(project_path),
         pipeline,
-        env=env,
-        params=params,
-        selection=Selection(tuple(nodes), tuple(from_nodes), tuple(to_nodes), tuple(tags)),
-        options=RunOptions(
-            runner,
-            max_workers,
-            force,
-            track,
-            wait_for_lock,
-            on_lock_wait,
-            reporter,
-            tuple(listeners),
-        ),
-        context=context,
+        env=None if context is not None else env,
+        params=None if context is not None else params,
+        nodes=nodes,
+        from_nodes=from_nodes,
+        to_nodes=to_nodes,
+        tags=tags,
+        runner=runner,
+        max_workers=max_workers,
+        force=force,
+        track=track,
+        wait_for_lock=wait_for_lock,
+        on_lock_wait=on_lock_wait,
+        reporter=reporter,
+        listeners=listeners,
     )
     if isinstance(project_path, RunRequest):
         if dry_run or asked != RunRequest():
@@ -202,19 +203,8 @@ def dry_run(
     )
 
 
-def _request_from_keywords(
-    project_path: str | Path | None,
-    pipeline: str | None,
-    *,
-    env: str | None,
-    params: Mapping[str, Any] | None,
-    selection: Selection,
-    options: RunOptions,
-    context: AetherContext | None,
-) -> RunRequest:
-    if context is not None:  # as documented: the path, env and params are ignored
-        return RunRequest(context, pipeline, selection=selection, options=options)
-    return RunRequest(project_path, pipeline, env, params, selection, options)
+def _path_or_none(project: RunRequest | str | Path | None) -> str | Path | None:
+    return None if isinstance(project, RunRequest) else project
 
 
 def _run(request: RunRequest) -> RunResult:

@@ -3,12 +3,14 @@ parameter overrides, which nodes (`Selection`) and how (`RunOptions`) — as one
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from aether.engine.events import RunListener
+from aether.engine.plan import RunReporter
 from aether.project.context import AetherContext
 from aether.run.execution import RunOptions
 from aether.run.preparation import Selection
@@ -19,12 +21,14 @@ class RunRequest:
     """One run asked for: what `run_pipeline()` and `dry_run()` take.
 
     ```python
-    from aether import RunOptions, RunRequest, Selection, run_pipeline
+    from aether import RunRequest, run_pipeline
 
-    request = RunRequest("path/to/project", "orders", selection=Selection(tags=("report",)),
-                         options=RunOptions(force=True))
+    request = RunRequest.for_project("path/to/project", "orders", tags=["report"], force=True)
     result = run_pipeline(request)
     ```
+
+    `RunRequest.for_project()` takes the selection and the options as plain keywords;
+    the fields below take them as a `Selection` and `RunOptions`.
 
     Attributes:
         project: The project folder (None looks upward from the current directory), or an
@@ -59,6 +63,68 @@ class RunRequest:
                 "to load_context(), or give the project's path instead of its context"
             )
 
+    @classmethod
+    def for_project(
+        cls,
+        project: str | Path | AetherContext | None = None,
+        pipeline: str | None = None,
+        *,
+        env: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        nodes: Iterable[str] = (),
+        from_nodes: Iterable[str] = (),
+        to_nodes: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        runner: str = "sequential",
+        max_workers: int | None = None,
+        force: bool = False,
+        track: bool = True,
+        wait_for_lock: bool = True,
+        on_lock_wait: Callable[[Any], None] | None = None,
+        reporter: RunReporter | None = None,
+        listeners: Iterable[RunListener] = (),
+        answer_from_memo: bool | None = None,
+    ) -> RunRequest:
+        """A request from plain keywords, the `Selection` and `RunOptions` built for you:
+        `RunRequest.for_project("path", "orders", nodes=["clean"], force=True)`.
+
+        Args:
+            project: The project folder (None looks upward from the current directory),
+                or an already loaded `AetherContext` (then leave `env` and `params` out).
+            pipeline: The pipeline to run; None runs the default one.
+            env: The configuration environment (default: `AETHER_ENV`, else `local`).
+            params: Overrides of existing parameters by dotted key.
+            nodes: Run these nodes only (a list of names; one name may be a string).
+            from_nodes: Run these nodes and everything downstream of them.
+            to_nodes: Run these nodes and everything upstream of them.
+            tags: Run the nodes that have one of these tags.
+            runner: `sequential` or `parallel` (worker processes).
+            max_workers: Worker processes of the parallel runner (default: one per CPU).
+            force: Rebuild every selected node, stale or not.
+            track: False runs everything and remembers nothing (no state store, no lock).
+            wait_for_lock: Wait while another run holds the lock; False raises `LockError`.
+            on_lock_wait: Called once, with who holds the lock, when the run starts waiting.
+            reporter: Receives progress events (see `RunReporter`).
+            listeners: Receive every event of the run, in order (see `RunListener`).
+            answer_from_memo: See the attribute of the same name.
+
+        Returns:
+            The request, its `Selection` and `RunOptions` built from the keywords.
+        """
+        # A single string is one name, not its letters (nodes="clean" is ["clean"]).
+        selection = Selection(_names(nodes), _names(from_nodes), _names(to_nodes), _names(tags))
+        options = RunOptions(
+            runner,
+            max_workers,
+            force,
+            track,
+            wait_for_lock,
+            on_lock_wait,
+            reporter,
+            tuple(listeners),
+        )
+        return cls(project, pipeline, env, params, selection, options, answer_from_memo)
+
     @property
     def context(self) -> AetherContext | None:
         """The already loaded context given as `project`, if one was."""
@@ -78,3 +144,7 @@ class RunRequest:
         if self.answer_from_memo is None:
             return not self.options.listeners and self.options.reporter is None
         return self.answer_from_memo
+
+
+def _names(names: Iterable[str]) -> tuple[str, ...]:
+    return (names,) if isinstance(names, str) else tuple(names)

@@ -198,3 +198,29 @@ def test_data_changed_while_a_run_evaluates_never_leaves_a_note(
     assert _run(settled) == 0
     assert loads == ["prepare_run", "prepare_run"]
     assert "2 succeeded" in capsys.readouterr().out
+
+
+def test_the_memo_is_looked_at_before_loading_once_per_command(
+    settled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shortcut lives in `run_pipeline`, which ``aether run`` calls: the look before
+    loading (a walk of conf/ and the source folder) is taken there only, not by the command
+    as well — for a run answered from the note, a forced run and a run that rebuilds."""
+    from aether.assets.memo import EvaluationMemo
+
+    looks: list[Path | None] = []
+    real = EvaluationMemo.before_loading  # bound to the class already
+
+    def counting(cls: type[EvaluationMemo], project: Path | None, *args: Any) -> Any:
+        looks.append(project)
+        return real(project, *args)
+
+    monkeypatch.setattr(EvaluationMemo, "before_loading", classmethod(counting))
+
+    assert _run(settled) == 0
+    assert looks == [settled]
+    assert _run(settled, force=True) == 0
+    assert looks == [settled] * 2
+    (settled / "data" / "01_raw" / "numbers.csv").write_text("n\n5\n")
+    assert _run(settled) == 0
+    assert looks == [settled] * 3

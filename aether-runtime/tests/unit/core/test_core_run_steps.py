@@ -53,6 +53,41 @@ def test_a_request_and_its_keywords_run_alike(make_project) -> None:
     assert [(r.name, r.status) for r in again.results] == [("double", NodeStatus.FRESH)]
 
 
+def test_for_project_builds_the_selection_and_options_from_keywords() -> None:
+    class Listener:
+        def on_event(self, event: object) -> None: ...
+
+    heard = Listener()
+    request = RunRequest.for_project(
+        "p", "orders", env="prod", params={"a": 1}, nodes=["x"], from_nodes=("y",),
+        tags=iter(["t"]), runner="parallel", max_workers=2, force=True, track=False,
+        wait_for_lock=False, listeners=[heard], answer_from_memo=False,
+    )  # fmt: skip
+
+    assert request == RunRequest(
+        "p",
+        "orders",
+        "prod",
+        {"a": 1},
+        Selection(nodes=("x",), from_nodes=("y",), tags=("t",)),
+        RunOptions("parallel", 2, True, False, False, listeners=(heard,)),
+        answer_from_memo=False,
+    )
+    assert RunRequest.for_project() == RunRequest()
+    # One name given as a string is that name, not its letters.
+    assert RunRequest.for_project(nodes="double").selection == Selection(nodes=("double",))
+
+
+def test_the_keyword_form_is_the_request_for_project(make_project) -> None:
+    root = make_project("keywords")
+
+    result = run_pipeline(root, nodes="double", force=True)
+    again = run_pipeline(RunRequest.for_project(root, nodes="double", force=True))
+
+    assert [(r.name, r.status) for r in result.results] == [("double", NodeStatus.SUCCEEDED)]
+    assert [(r.name, r.status) for r in again.results] == [("double", NodeStatus.SUCCEEDED)]
+
+
 def test_dry_run_takes_the_request_options_or_its_own(make_project) -> None:
     root = make_project("dry_options")
     assert run_pipeline(root).succeeded

@@ -154,7 +154,7 @@ def test_the_starter_notebook_loads_the_catalog_and_has_no_outputs(bake, engine)
     assert code and all(cell["outputs"] == [] for cell in code)
     assert all(cell["execution_count"] is None for cell in code)
     source = "\n".join("".join(cell["source"]) for cell in code)
-    assert "from aether.project.context import load_context" in source
+    assert "from aether.project import load_context" in source
     assert "context = load_context()" in source and "context.catalog.load(" in source
     assert "notebooks/explore.ipynb" in (project / "README.md").read_text()
 

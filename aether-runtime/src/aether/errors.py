@@ -140,6 +140,11 @@ class StateError(AetherError):
     """The state store cannot be read or written."""
 
 
+class StateNotWritableError(StateError):
+    """The state store is sound but this user may not write it (another user's project, a
+    read-only mount): a look can still answer, a run cannot."""
+
+
 class LockError(AetherError):
     """Another run holds the project lock.
 

@@ -477,25 +477,51 @@ def _read_only(path: Path) -> Iterator[None]:
                 target.chmod(mode)
 
 
-@pytest.mark.parametrize("command", ["status", "run"])
 def test_a_read_only_state_database_is_not_called_broken(
-    make_project: MakeProject, aether: Aether, command: str
+    make_project: MakeProject, aether: Aether
 ) -> None:
     """A sound state database this user may not write (another user's project, a read-only
-    mount) is reported as such, in one line; Aether never advises moving it aside, which
-    would throw the project's whole history away."""
+    mount) is reported as such, in one line, by a run; Aether never advises moving it aside,
+    which would throw the project's whole history away."""
     project = make_project()
     assert aether(project, "run").returncode == 0
     state = project / ".aether" / "state.db"
     with _read_only(state):
         before = snapshot(project)
-        args = (command, "--force") if command == "run" else (command,)
-        line = error_line(aether(project, *args))
+        line = error_line(aether(project, "run", "--force"))
         assert "state.db" in line and "cannot be written" in line, line
         after = snapshot(project)
     side_files = ("-wal", "-shm")  # SQLite's, made by opening it (root may create them)
     assert_unchanged(before, {k: v for k, v in after.items() if not k.endswith(side_files)})
     assert "move it aside" not in line and "mv " not in line
+
+
+@pytest.mark.parametrize("settled", [False, True], ids=["right-after-the-run", "settled"])
+def test_status_answers_from_a_read_only_state_database(
+    make_project: MakeProject, aether: Aether, settled: bool
+) -> None:
+    """A look needs only to read: on a sound state database this user may not write, status
+    answers (whether the memo answers it or the project is judged again), and says what it
+    could not record; the database is untouched."""
+    project = make_project()
+    assert aether(project, "run").returncode == 0
+    if settled:  # past the racy window and looked at: the memo answers, judging nothing
+        _age_all(project, time.time() - 3600)
+        assert aether(project, "status").returncode == 0
+    state = project / ".aether" / "state.db"
+    with _read_only(state):
+        before = snapshot(project)
+        looked = aether(project, "status", "--json")
+        after = snapshot(project)
+    assert looked.returncode == 0, looked.stdout + looked.stderr
+    statuses = {a["name"]: a["status"] for a in json.loads(looked.stdout)["assets"]}
+    assert set(statuses.values()) == {"fresh"}, statuses
+    assert "move it aside" not in looked.stderr
+    side_files = ("-wal", "-shm")
+    assert_unchanged(
+        {k: v for k, v in before.items() if "state.db" in k},
+        {k: v for k, v in after.items() if "state.db" in k and not k.endswith(side_files)},
+    )
 
 
 def test_debug_keeps_the_exit_code_of_bad_input(make_project: MakeProject, aether: Aether) -> None:

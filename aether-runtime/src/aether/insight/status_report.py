@@ -6,6 +6,7 @@ physical signatures of the data (hashing only what changed).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,10 +16,13 @@ from aether.assets.evaluation import EvaluationCache, ProjectView, record_observ
 from aether.assets.evaluation import evaluate as evaluate_project
 from aether.assets.memo import EvaluationMemo
 from aether.assets.status import AssetStatus, Evaluation
+from aether.errors import StateNotWritableError
 from aether.project.context import AetherContext
 from aether.state.base import StateStore, Transition
 from aether.support.durations import format_age
 from aether.verdicts import ReasonKind, Status
+
+logger = logging.getLogger("aether.status")
 
 DOWN_STATUSES = (Status.MISSING, Status.FAILED)
 
@@ -43,7 +47,12 @@ def evaluate(
     cache = EvaluationCache(project, memo)
     evaluation = evaluate_project(project, cache=cache)
     if record:
-        record_observations(cache)
+        try:
+            record_observations(cache)
+        except StateNotWritableError as refused:
+            # A look only adds what it saw of sources; the verdicts stand without it. The
+            # next look that may write records it (their data time starts then).
+            logger.warning("%s; what this look saw of sources was not recorded", refused.message)
     return evaluation
 
 

@@ -6,7 +6,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from aether.errors import StateError
+from aether.errors import StateError, StateNotWritableError
 
 
 def not_running(attempt_id: int, status: str | None) -> StateError:
@@ -26,7 +26,7 @@ def is_unwritable(exc: sqlite3.Error) -> bool:
 
 
 def unwritable_error(path: Path, exc: sqlite3.Error) -> StateError:
-    return StateError(
+    return StateNotWritableError(
         f"{path} cannot be written by this user ({exc})",
         hint=f"run as the user who owns {path.parent}, or make it and its files writable "
         "(the file itself is sound: keep it)",

@@ -87,7 +87,7 @@ class ReasonKind(Word):
     UPSTREAM_RUNS = "upstream_runs"
     NEEDED_IN_MEMORY = "needed_in_memory"  # a node that runs reads its in-memory output
     NEEDED_BY = "needed_by"  # a selected node reads its output, made in another pipeline
-    SOURCE_FAILED = "source_failed"  # held back: a source it reads failed a check
+    SOURCE_FAILED = "source_failed"  # held back: a source it reads failed a check or is missing
     LAST_ATTEMPT_ABORTED = "last_attempt_aborted"
     # What became of a node at run time (NodeResult.reason).
     EARLY_CUTOFF = "early_cutoff"
@@ -260,7 +260,11 @@ _RENDER: dict[ReasonKind, Callable[[Mapping[str, Any]], str]] = {
         lambda d: f"its in-memory output {d['dataset']} is needed by {d['consumer']}"
     ),
     ReasonKind.NEEDED_BY: _needed_by,
-    ReasonKind.SOURCE_FAILED: lambda d: f"source {d['source']} failed: {d['reason']}",
+    ReasonKind.SOURCE_FAILED: lambda d: (
+        f"source {d['source']} is missing: {d['reason']}"
+        if d.get("status") == "missing"
+        else f"source {d['source']} failed: {d['reason']}"
+    ),
     ReasonKind.LAST_ATTEMPT_ABORTED: lambda d: f"its last attempt was aborted; {d['reason']}",
     ReasonKind.EARLY_CUTOFF: lambda d: "early cutoff: its inputs came out unchanged",
     ReasonKind.UPSTREAM_FAILED: lambda d: f"upstream failed ({d['input']})",

@@ -465,3 +465,25 @@ def test_editing_a_helper_imported_inside_the_node_makes_it_stale(make_project, 
     _ok(aether(project, "run"))
     # (2*1*111 + 1000) + (2*2*111 + 1000) + (2*3*111 + 1000), doubled
     assert (project / "data/03_primary/total.csv").read_text() == "total\n8664\n"
+
+
+def test_a_missing_source_holds_its_readers_back_and_says_what_to_do(make_project, aether):
+    """A source whose file is not there (a `filepath:` typo, data not arrived) is shown
+    missing by status; a run does not start the nodes reading it (they could only fail),
+    holds them back with the source named, exits 1 and says how to fix it; the outputs
+    they made before stay as they were."""
+    project = make_project("missing_source")
+    _ok(aether(project, "run"))
+    before = (project / "data/03_primary/total.csv").read_text()
+    (project / "data/01_raw/numbers.csv").rename(project / "data/01_raw/numbers.bak")
+
+    assert _statuses(aether, project)["numbers"]["status"] == "missing"
+    dry = _ok(aether(project, "run", "--dry-run", "--force"))
+    assert "held back" in dry and "source numbers is missing" in dry, dry
+    result = aether(project, "run", "--force")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "source numbers is missing: the source data is not there" in result.stdout
+    assert "not run because a source they read is missing: double, total" in result.stdout
+    assert "fix its filepath" in result.stdout
+    assert "failed" not in result.stdout.split("not run because")[0].split("\n", 1)[1]
+    assert (project / "data/03_primary/total.csv").read_text() == before

@@ -126,16 +126,22 @@ def plan_stale(pipeline: Pipeline, evaluation: Evaluation, *, force: bool = Fals
 def _blocked_by_failed_sources(
     pipeline: Pipeline, evaluation: Evaluation, reasons: dict[str, ReasonText]
 ) -> dict[str, ReasonText]:
-    """Nodes that would run on a source failing an error-level check, and all below them."""
+    """Nodes that would run on a source failing an error-level check or missing (its file
+    is not there: the node could only fail reading it), and all below them."""
     blocked: dict[str, ReasonText] = {}
     for item in pipeline.toposorted():
         if item.name not in reasons:
             continue
         for name in item.dataset_inputs:
             status = evaluation.statuses.get(name)
-            if status is not None and status.is_source and status.status is Status.FAILED:
-                failed = because(ReasonKind.SOURCE_FAILED, source=name, reason=status.reason)
-                blocked[item.name] = failed
+            unwell = (Status.FAILED, Status.MISSING)
+            if status is not None and status.is_source and status.status in unwell:
+                blocked[item.name] = because(
+                    ReasonKind.SOURCE_FAILED,
+                    source=name,
+                    reason=status.reason,
+                    status=status.status.value,
+                )
                 break
             producer = pipeline.producers.get(name)
             if producer in blocked:

@@ -111,7 +111,11 @@ def print_plan(plan: Plan) -> None:
     rows = [[p.node.name, "run", p.reason] for p in plan.to_run]
     # Shown too: status calls these stale, so a plan silent about them would contradict it.
     rows += [[p.node.name, "held back", p.reason] for p in plan.blocked]
-    held = f"{len(plan.blocked)} held back (a source they read failed), " if plan.blocked else ""
+    held = (
+        f"{len(plan.blocked)} held back (a source they read failed or is missing), "
+        if plan.blocked
+        else ""
+    )
     title = (
         f"Plan for pipeline '{plan.pipeline.name}': {len(plan.to_run)} to run, {held}"
         f"{len(plan.skipped)} fresh (left alone)"

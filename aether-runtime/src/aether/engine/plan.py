@@ -73,7 +73,8 @@ class Plan:
         pipeline: The selected nodes.
         to_run: The nodes to run, in topological order.
         skipped: The nodes left alone (fresh), with the reason.
-        blocked: The nodes not run because a source they read failed an error-level check.
+        blocked: The nodes not run because a source they read failed an error-level check,
+            could not be read, or is missing.
     """
 
     pipeline: Pipeline

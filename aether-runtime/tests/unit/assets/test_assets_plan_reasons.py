@@ -37,6 +37,7 @@ def _evaluation(
     *,
     upstream_only: frozenset[str] = frozenset(),
     failed_source: bool = False,
+    missing_source: bool = False,
 ) -> Evaluation:
     """Everything fresh but the named outputs (output -> its status and reason)."""
     unwell = unwell or {}
@@ -44,6 +45,8 @@ def _evaluation(
     if failed_source:
         failed = Reason(ReasonKind.CHECK_FAILED, {"check": "not_null(id)", "message": "2 nulls"})
         statuses["raw"] = AssetStatus("raw", Status.FAILED, failed)
+    if missing_source:
+        statuses["raw"] = AssetStatus("raw", Status.MISSING, Reason(ReasonKind.SOURCE_MISSING))
     nodes = {}
     for item in PIPELINE.toposorted():
         verdict: tuple[Status, Reason | None] = (Status.FRESH, None)
@@ -144,3 +147,14 @@ def test_a_node_reading_a_failed_source_is_held_back_with_its_name() -> None:
     assert set(held) == {"clean", "split", "merge", "notify"}
     assert {r.kind for r in held.values()} == {ReasonKind.SOURCE_FAILED}
     assert held["merge"].details["source"] == "raw"
+
+
+def test_a_node_reading_a_missing_source_is_held_back_saying_it_is_missing() -> None:
+    evaluation = _evaluation({"cleaned": (Status.MISSING, GONE)}, missing_source=True)
+
+    plan = plan_stale(PIPELINE, evaluation)
+    held = {p.node.name: p.reason for p in plan.blocked}
+
+    assert set(held) == {"clean", "split", "merge", "notify"}
+    assert {r.kind for r in held.values()} == {ReasonKind.SOURCE_FAILED}
+    assert str(held["merge"]).startswith("source raw is missing: ")

@@ -13,6 +13,7 @@ from aether.engine.events.types import (
     RunStarted,
 )
 from aether.engine.plan import NodeResult, NodeStatus, Plan, RunResult
+from aether.verdicts import ReasonKind, ReasonText
 
 
 class RunResultBuilder:
@@ -53,9 +54,17 @@ class RunResultBuilder:
         if self._blocked_said or self.plan is None:
             return
         self._blocked_said = True
-        if self.plan.blocked:
-            names = ", ".join(p.node.name for p in self.plan.blocked)
-            self.check_failures.append(f"not run because a source they read failed: {names}")
+        missing = [p.node.name for p in self.plan.blocked if _on_a_missing_source(p.reason)]
+        failed = [p.node.name for p in self.plan.blocked if p.node.name not in missing]
+        if failed:
+            self.check_failures.append(
+                f"not run because a source they read failed: {', '.join(failed)}"
+            )
+        if missing:
+            self.check_failures.append(
+                f"not run because a source they read is missing: {', '.join(missing)} "
+                "(add its data, or fix its filepath in the catalog; `aether status` shows it)"
+            )
 
     def result(self, duration: float) -> RunResult:
         """What the run did: the plan's fresh and held-back nodes, then each planned node
@@ -79,3 +88,9 @@ class RunResultBuilder:
             check_failures=self.check_failures,
             statuses=self.statuses,
         )
+
+
+def _on_a_missing_source(reason: ReasonText) -> bool:
+    """Whether a held-back node waits for a source's data, rather than for a failed check."""
+    details = reason.reason.details
+    return reason.kind is ReasonKind.SOURCE_FAILED and details.get("status") == "missing"

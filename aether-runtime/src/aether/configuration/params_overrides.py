@@ -9,6 +9,7 @@ suggestion rather than a parameter nobody reads.
 from __future__ import annotations
 
 import copy
+import datetime
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -140,6 +141,8 @@ def apply_overrides(params: Mapping[str, Any], overrides: Mapping[str, Any]) -> 
     Raises ConfigError naming the first unknown key, with the nearest known one.
     """
     check_overrides(params, overrides)
+    for dotted, value in overrides.items():
+        _check_plain(dotted, value)
     result = copy.deepcopy(dict(params))
     for dotted, value in overrides.items():
         current = result
@@ -181,3 +184,28 @@ def dotted_keys(params: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
         yield path
         if isinstance(value, Mapping):
             yield from dotted_keys(value, f"{path}.")
+
+
+# What parameters.yml can hold: a value of another kind (a DataFrame, an object) has no
+# faithful text form, so two different ones could record the same fingerprint.
+_PLAIN_SCALARS = (str, int, float, bool, datetime.date, type(None))
+
+
+def _check_plain(dotted: str, value: object, depth: int = 0) -> None:
+    if isinstance(value, _PLAIN_SCALARS):
+        return
+    if depth < 64 and isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _check_plain(dotted, item, depth + 1)
+        return
+    if depth < 64 and isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        for item in value.values():
+            _check_plain(dotted, item, depth + 1)
+        return
+    raise ConfigError(
+        f"params sets '{dotted}' to a {type(value).__name__}: a parameter is a plain value "
+        "(text, a number, a boolean, a date, or lists, sets and mappings of them), as in "
+        "parameters.yml",
+        hint="pass data through the catalog (a dataset a node reads), or give the value "
+        "as parameters.yml would hold it",
+    )

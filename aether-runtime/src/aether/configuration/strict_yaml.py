@@ -169,17 +169,26 @@ def _key_text(key: Node) -> str:
 # Where PyYAML notices a mistake is often the line after it (a key missing its ':' is found
 # when the next line starts). Its context names where the broken token began: the line to
 # show, unless that context is a whole block, which begins far above the mistake.
-_CONTEXTS_THAT_START_AT_THE_MISTAKE = ("while scanning", "while parsing a flow")
+_CONTEXTS_THAT_START_AT_THE_MISTAKE = (
+    "while scanning a simple key",
+    "while scanning a quoted scalar",
+    "while parsing a flow",
+)
 
 
-def _malformed(exc: yaml.MarkedYAMLError, shown: str) -> ConfigError:
+def _malformed(exc: yaml.MarkedYAMLError, shown: str, text: str) -> ConfigError:
     problem = exc.problem or exc.context or "invalid YAML"
     noticed, started = exc.problem_mark, exc.context_mark
     mark = noticed or started
     if started is not None and (exc.context or "").startswith(_CONTEXTS_THAT_START_AT_THE_MISTAKE):
         mark = started
         if noticed is not None and noticed.line != started.line:
-            problem += f" ({exc.context} that starts here; noticed at line {noticed.line + 1})"
+            at = (
+                "at the end of the text"
+                if noticed.line >= len(text.splitlines())
+                else f"at line {noticed.line + 1}"
+            )
+            problem += f" ({exc.context} that starts here; noticed {at})"
     where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
     return ConfigError(
         f"Malformed YAML in {where}: {problem}",
@@ -200,7 +209,7 @@ def parse_strict_yaml(text: str, shown: str) -> Any:
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        raise _malformed(exc, shown) from None
+        raise _malformed(exc, shown, text) from None
     except yaml.reader.ReaderError as exc:  # a control character: its text spans two lines
         line = text.count("\n", 0, exc.position) + 1
         raise ConfigError(

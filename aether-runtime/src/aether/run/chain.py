@@ -120,7 +120,8 @@ def run_pipeline(
         wait_for_lock: Wait while another run holds the lock; False raises `LockError`.
         on_lock_wait: Called once, with who holds the lock, when the run starts waiting.
         reporter: Receives progress events (see `RunReporter`).
-        context: An already loaded context; `project_path`, `env` and `params` are ignored.
+        context: An already loaded context (then leave `project_path`, `env` and `params`
+            out: a `TypeError` says so).
         listeners: Receive every event of the run, in order (see `RunListener` and the
             events page); what one raises is logged and the run goes on.
 
@@ -130,12 +131,20 @@ def run_pipeline(
     Raises:
         AetherError: The project, its configuration, the selection or the runner is wrong.
     """
+    if context is not None and (
+        isinstance(project_path, (str, Path)) or env is not None or params is not None
+    ):
+        # Dropping them quietly would run on other parameters than the caller asked for.
+        raise TypeError(
+            "run_pipeline(context=...) runs an already loaded project: its env and params "
+            "were applied by load_context(); leave project_path, env and params out, or "
+            "pass the project's path instead of its context"
+        )
     asked = RunRequest.for_project(
-        # As documented, a context given puts the path, env and params aside.
         context if context is not None else _path_or_none(project_path),
         pipeline,
-        env=None if context is not None else env,
-        params=None if context is not None else params,
+        env=env,
+        params=params,
         nodes=nodes,
         from_nodes=from_nodes,
         to_nodes=to_nodes,

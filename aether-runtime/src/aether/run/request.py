@@ -55,6 +55,7 @@ class RunRequest:
     answer_from_memo: bool | None = None
 
     def __post_init__(self) -> None:
+        _check_types(self)
         if self.params is not None:
             object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
         if isinstance(self.project, AetherContext) and (self.env or self.params):
@@ -148,3 +149,20 @@ class RunRequest:
 
 def _names(names: Iterable[str]) -> tuple[str, ...]:
     return (names,) if isinstance(names, str) else tuple(names)
+
+
+def _check_types(request: RunRequest) -> None:
+    """A wrong type is refused here, naming the field, not deep inside the run."""
+    expected: tuple[tuple[str, object, tuple[type, ...]], ...] = (
+        ("project", request.project, (str, Path, AetherContext, type(None))),
+        ("pipeline", request.pipeline, (str, type(None))),
+        ("env", request.env, (str, type(None))),
+        ("params", request.params, (Mapping, type(None))),
+        ("selection", request.selection, (Selection,)),
+        ("options", request.options, (RunOptions,)),
+        ("answer_from_memo", request.answer_from_memo, (bool, type(None))),
+    )
+    for name, value, types in expected:
+        if not isinstance(value, types):
+            wanted = " or ".join("None" if t is type(None) else t.__name__ for t in types)
+            raise TypeError(f"RunRequest.{name} must be {wanted}, not {type(value).__name__}")

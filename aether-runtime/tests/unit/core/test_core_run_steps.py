@@ -233,3 +233,42 @@ def test_an_alert_is_overdue_by_the_kind_of_its_reason() -> None:
         "stale",
         "recovered",
     ]
+
+
+def test_a_context_with_env_or_params_as_keywords_is_refused(make_project) -> None:
+    """Dropping them quietly ran on other parameters than asked (a false fresh)."""
+    from aether.project import load_context
+
+    root = make_project("ctx_keywords")
+    context = load_context(root)
+
+    for extra in ({"params": {"factor": 3}}, {"env": "prod"}, {"project_path": root}):
+        with pytest.raises(TypeError, match="already loaded project"):
+            run_pipeline(context=context, **extra)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"selection": None}, "RunRequest.selection must be Selection"),
+        ({"pipeline": 5}, "RunRequest.pipeline must be str or None"),
+        ({"options": {"force": True}}, "RunRequest.options must be RunOptions"),
+    ],
+)
+def test_a_request_of_the_wrong_type_names_its_field(fields: dict, named: str) -> None:
+    with pytest.raises(TypeError, match=named):
+        RunRequest("p", **fields)
+
+
+def test_a_parameter_must_be_a_plain_value(make_project) -> None:
+    """A DataFrame has no faithful text form: two different ones fingerprinted alike."""
+    import pandas as pd
+
+    from aether.errors import ConfigError
+
+    root = make_project("plain_params")
+
+    with pytest.raises(ConfigError, match="'factor' to a DataFrame") as refused:
+        run_pipeline(root, params={"factor": pd.DataFrame({"a": [1]})})
+    assert refused.value.exit_code == 2
+    assert run_pipeline(root, params={"factor": 3}).succeeded

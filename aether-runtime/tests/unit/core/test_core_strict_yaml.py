@@ -250,11 +250,20 @@ def test_a_value_that_cannot_be_built_is_not_shown() -> None:
         ("a:\n  b: [1, 2\n  c: 3\nd: 4\n", "x.yml:2:6"),
         # a bad indent: the line itself
         ("a:\n  b: 1\n c: 2\n", "x.yml:3:2"),
+        # a tab: its own line, not the one before
+        ("a:\n  b: 1\n  x:\n\tfilepath: a.csv\n", "x.yml:4:1"),
     ],
-    ids=["missing-colon", "unclosed-bracket", "bad-indent"],
+    ids=["missing-colon", "unclosed-bracket", "bad-indent", "tab"],
 )
 def test_malformed_yaml_points_at_the_line_of_the_mistake(text: str, where: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_strict_yaml(text, "x.yml")
 
     assert caught.value.message.startswith(f"Malformed YAML in {where}: "), caught.value.message
+
+
+def test_a_one_line_value_is_not_said_to_go_wrong_on_line_two() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_strict_yaml("[1,2", "--params")
+
+    assert "noticed at the end of the text" in caught.value.message

@@ -67,11 +67,11 @@ UNSETTLED = "unsettled: changed while the node read it"
 class _Started:
     attempt: int
     fingerprint: str
-    parts: dict
+    parts: dict[str, Any]
     data_time: float | None
     started_at: float
     # Sources cheap to look at, and the signature their recorded version rests on.
-    looked_at: dict[str, dict] = field(default_factory=dict)
+    looked_at: dict[str, dict[str, Any]] = field(default_factory=dict)
     settled: bool = False
 
 
@@ -169,7 +169,7 @@ class AssetTracker:
         changes = record_transitions(self.store, evaluation.statuses.values(), evaluation.now)
         emit(AssetsEvaluated(self.run_id, time.time(), evaluation.statuses, tuple(changes)))
 
-    def _looked_at(self, node: Node) -> dict[str, dict]:
+    def _looked_at(self, node: Node) -> dict[str, dict[str, Any]]:
         project = self.project
         found = {}
         for name in node.dataset_inputs:

@@ -24,7 +24,7 @@ class NodeStatus(Word):
     FRESH = "fresh"  # nothing to do (left alone by the plan, or cut off at run time)
 
 
-class FrozenList(tuple):
+class FrozenList(tuple[Any, ...]):
     """A tuple that also equals a list of the same items: plans and results held lists,
     and code comparing them with a list keeps working while nothing can change them."""
 

@@ -24,6 +24,7 @@ from typing import Any
 from aether.errors import ConfigError
 from aether.project.paths import BASE_ENV_FOLDER
 from aether.secrets.references import MARK, has_reference
+from aether.support.dotted_keys import get_dotted, is_missing
 from aether.support.redaction import has_named_secret, has_url_secret
 
 DEFAULT_ENV = "local"
@@ -32,7 +33,6 @@ BASE_ENV = BASE_ENV_FOLDER  # conf/base/: the layer every environment builds on
 _ENV_PATTERN = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?:,([^}]*))?\}")
 _PARAMS_PATTERN = re.compile(r"\$\{params:([A-Za-z0-9_.\-]+)\}")
 _ENV_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
-_MISSING = object()
 _NEVER_CACHED = frozenset({"credentials.yml", "credentials.yaml"})
 _CACHE_VERSION = "v2"
 
@@ -292,7 +292,7 @@ def interpolate_params(value: Any, params: Mapping[str, Any], where: str) -> Any
 
     def resolve(key: str) -> Any:
         found = get_dotted(params, key)
-        if found is _MISSING:
+        if is_missing(found):
             raise ConfigError(
                 f"Parameter '{key}' is not defined (used in {where})",
                 hint="add it to conf/base/parameters.yml (--params can then override it)",
@@ -316,20 +316,6 @@ def _map_strings(value: Any, func: Callable[[str], Any]) -> Any:
     if isinstance(value, list):
         return [_map_strings(item, func) for item in value]
     return value
-
-
-def get_dotted(mapping: Mapping[str, Any], dotted: str) -> Any:
-    """``mapping['a']['b']`` for ``'a.b'``, or the module's ``_MISSING`` marker."""
-    current: Any = mapping
-    for part in dotted.split("."):
-        if not isinstance(current, Mapping) or part not in current:
-            return _MISSING
-        current = current[part]
-    return current
-
-
-def is_missing(value: object) -> bool:
-    return value is _MISSING
 
 
 def _relative(path: Path, root: Path | None) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from aether.errors import ConfigError
+from aether.support.dotted_keys import get_dotted, is_missing
 from aether.support.redaction import redact
 from aether.support.suggestions import did_you_mean
 
@@ -156,7 +157,7 @@ def apply_overrides(params: Mapping[str, Any], overrides: Mapping[str, Any]) -> 
 def check_overrides(params: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
     """Every overridden key is a key of ``params``: ``--params`` overrides, it does not invent."""
     for dotted in overrides:
-        if not _has_key(params, dotted):
+        if is_missing(get_dotted(params, dotted)):
             known = sorted(dotted_keys(params))
             close = did_you_mean(dotted, known)
             raise ConfigError(
@@ -166,15 +167,6 @@ def check_overrides(params: Mapping[str, Any], overrides: Mapping[str, Any]) -> 
                 if close
                 else "add the key to conf/base/parameters.yml first (--params only overrides)",
             )
-
-
-def _has_key(params: Mapping[str, Any], dotted: str) -> bool:
-    current: Any = params
-    for part in dotted.split("."):
-        if not isinstance(current, Mapping) or part not in current:
-            return False
-        current = current[part]
-    return True
 
 
 def dotted_keys(params: Mapping[str, Any], prefix: str = "") -> Iterator[str]:

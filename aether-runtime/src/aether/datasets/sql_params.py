@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aether.errors import CatalogError
+from aether.support.dotted_keys import get_dotted, is_missing
 
 _REFERENCE = re.compile(r"\$\{params:([^}\s]+)\}")
-_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ def bind_parameters(sql: str, parameters: Mapping[str, Any] | None, where: str) 
     def placeholder(match: re.Match[str]) -> str:
         key = match.group(1)
         if key not in names:
-            value = _dotted(parameters or {}, key)
-            if value is _MISSING:
+            value = get_dotted(parameters or {}, key)
+            if is_missing(value):
                 raise CatalogError(
                     f"{where}: parameter '{key}' is not defined",
                     hint="add it to conf/base/parameters.yml (--params can then override it)",
@@ -60,12 +60,3 @@ def bind_parameters(sql: str, parameters: Mapping[str, Any] | None, where: str) 
         return f":{names[key]}"
 
     return BoundQuery(_REFERENCE.sub(placeholder, sql), values)
-
-
-def _dotted(mapping: Mapping[str, Any], dotted: str) -> Any:
-    current: Any = mapping
-    for part in dotted.split("."):
-        if not isinstance(current, Mapping) or part not in current:
-            return _MISSING
-        current = current[part]
-    return current

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aether.catalog import DataCatalog
-from aether.configuration.conf_folder import get_dotted
 from aether.datasets.base import Staged
 from aether.engine.crash_points import crash_point
 from aether.engine.transformation import resolve_callable
@@ -29,6 +28,7 @@ from aether.errors import (
 )
 from aether.pipeline import Node
 from aether.project.sources import imported_elsewhere
+from aether.support.dotted_keys import get_dotted
 from aether.support.redaction import redact
 
 # A node's error text is kept in the state and shown: a 10 MB message must not be.

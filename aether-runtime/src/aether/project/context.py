@@ -20,19 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 from aether.catalog import DataCatalog
 from aether.configuration import durability
-from aether.configuration.conf_folder import (
-    ConfigLoader,
-    get_dotted,
-    interpolate_params,
-    is_missing,
-    load_yaml,
-)
+from aether.configuration.conf_folder import ConfigLoader, interpolate_params, load_yaml
 from aether.configuration.params_overrides import apply_overrides
 from aether.errors import ConfigError, PipelineError
 from aether.pipeline import Pipeline, parse_pipelines
 from aether.project.dag import pipelines_of, union_of
 from aether.project.paths import SOURCE_FOLDER, ProjectPaths
 from aether.support.collection import collection_paused
+from aether.support.dotted_keys import get_dotted, is_missing
 from aether.support.suggestions import did_you_mean
 
 if TYPE_CHECKING:

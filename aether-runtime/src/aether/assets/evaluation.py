@@ -253,6 +253,17 @@ def state_at_start(
     return running.node_state(item)  # the collector is left alone while a run goes on
 
 
+def read_heads_ahead(cache: EvaluationCache, names: Iterable[str]) -> None:
+    """Read the heads of ``names`` not read yet, in one query (a run about to start the
+    nodes that write them asks for each in turn)."""
+    if cache.all_heads:
+        return
+    wanted = sorted({name for name in names if name not in cache.heads})
+    if wanted:
+        found = cache.project.store.heads(wanted, include_parts=False)
+        cache.heads.update({name: found.get(name) for name in wanted})
+
+
 def head_now(cache: EvaluationCache, facts: RunFacts, name: str) -> Head | None:
     """The head of a stored asset: as the run wrote it, else as last read."""
     return cache.head(facts, name)

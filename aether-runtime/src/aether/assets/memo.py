@@ -64,7 +64,22 @@ if TYPE_CHECKING:
 MEMO_FORMAT = 1
 _MISSING = (-1, -1, -1, -1)
 _NO_FILE = (-1, -1, -1)
-FINE_RACY_SECONDS = 0.1
+
+
+def _fine_racy_seconds() -> float:
+    """The racy window where mtimes keep nanoseconds: four ticks of the clock Linux stamps
+    files with (its coarse clock, 1-10 ms a tick: 10 ms at least), 0.1 s where that clock
+    cannot be asked for (other systems)."""
+    if not sys.platform.startswith("linux"):
+        return 0.1
+    try:
+        tick = time.clock_getres(5)  # CLOCK_REALTIME_COARSE, which Python does not name
+    except OSError:
+        return 0.1
+    return min(0.1, max(0.01, 4 * tick))
+
+
+FINE_RACY_SECONDS = _fine_racy_seconds()
 _FOLDER = -2  # the first field of a folder's signature: the others hash its names
 _ENV_REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)")
 _FUTURE_TOLERANCE = 300.0  # aether.support.durations.is_in_future's
@@ -164,7 +179,8 @@ class EvaluationMemo:
         self.index_path = folder / f"memo-{look.env}.json"
         self.verdicts_path = folder / f"memo-{look.env}.pickle"
         self._pipelines = pipelines or {}
-        self._read: tuple[str | None, Prior | None] | None = None  # (generation, prior)
+        # ((generation, whether racily clean files were hashed), prior)
+        self._read: tuple[tuple[str | None, bool], Prior | None] | None = None
         self._index: dict[str, Any] | None = None  # as read back, if it was usable
         #: The token of the evaluation this memo kept (None: none was kept by this one).
         self.written: str | None = None
@@ -193,7 +209,9 @@ class EvaluationMemo:
         return memo
 
     def adopt_read_back(
-        self, read: tuple[str | None, Prior | None] | None, index: dict[str, Any] | None
+        self,
+        read: tuple[tuple[str | None, bool], Prior | None] | None,
+        index: dict[str, Any] | None,
     ) -> None:
         """Take what another memo of the same look read back (not read again)."""
         self._read, self._index = read, index
@@ -235,7 +253,7 @@ class EvaluationMemo:
         """The same look, with nothing read back yet (to read what was remembered since)."""
         return EvaluationMemo(self.look, self._pipelines)
 
-    def prior_now(self) -> Prior | None:
+    def prior_now(self, *, recheck_racy: bool = True) -> Prior | None:
         """:meth:`prior`, the state store's generation read here (None: no store)."""
         from aether.state.sqlite import SQLiteStateStore
 
@@ -243,18 +261,23 @@ class EvaluationMemo:
         if not state.is_file():
             return None
         with SQLiteStateStore(state) as store:
-            return self.prior(store.generation())
+            return self.prior(store.generation(), recheck_racy=recheck_racy)
 
-    def prior(self, generation: str | None) -> Prior | None:
+    def prior(self, generation: str | None, *, recheck_racy: bool = True) -> Prior | None:
         """The remembered evaluation, if the project, its environment and the state store
-        (``generation``) are as they were; None otherwise."""
-        if self._read is not None and self._read[0] == generation:
+        (``generation``) are as they were; None otherwise.
+
+        ``recheck_racy`` False: a racily clean file is taken as remembered, not hashed. Only
+        for a look that keeps a view for the next one (a run's note): every look that
+        answers from the memo hashes its racily clean files itself, so one that changed
+        after all still makes the view unused (:meth:`view` needs nothing changed)."""
+        if self._read is not None and self._read[0] == (generation, recheck_racy):
             return self._read[1]
-        prior = self._prior(generation)
-        self._read = (generation, prior)
+        prior = self._prior(generation, recheck_racy)
+        self._read = ((generation, recheck_racy), prior)
         return prior
 
-    def _prior(self, generation: str | None) -> Prior | None:
+    def _prior(self, generation: str | None, recheck_racy: bool) -> Prior | None:
         if not self.look.rememberable:
             return None
         index = _read_index(self.index_path)
@@ -276,7 +299,7 @@ class EvaluationMemo:
         except (TypeError, ValueError):  # not of the shape written: not trusted
             return None
         current = data_signatures(path for path, _, _, _ in data.values())
-        changed, rechecked = _changed_data(data, current)
+        changed, rechecked = _changed_data(data, current, recheck_racy)
         data_now = {name: (path, current[path], taken_at) for name, (path, *_) in data.items()}
         versions = {name: version for name, (_, _, version, _) in data.items()}
         return Prior(
@@ -504,17 +527,18 @@ def _names(names: Any) -> tuple[str, ...]:
 def _changed_data(
     data: Mapping[str, tuple[str, DataSignature, str | None, float]],
     now: Mapping[str, DataSignature],
+    recheck_racy: bool = True,
 ) -> tuple[frozenset[str], int]:
     """The assets whose file is not as remembered (``data``: path, signature, version, when
     the signature was read): its signature moved, or it is racily clean (modified too close
-    to when its signature was read) and its content differs; and how many racily clean
-    files were hashed."""
+    to when its signature was read) and its content differs (not looked at unless
+    ``recheck_racy``); and how many racily clean files were hashed."""
     changed, rechecked = set(), 0
     for name, (path, signature, version, read_at) in data.items():
         current = now[path]
         if current != signature:
             changed.add(name)
-        elif is_racy(current[1], read_at):
+        elif recheck_racy and is_racy(current[1], read_at):
             rechecked += 1
             if not _same_content(path, version):
                 changed.add(name)
@@ -572,7 +596,7 @@ def is_racy(mtime_ns: int, read_at: float) -> bool:
     of its filesystem's clock before the read. A filesystem that keeps whole seconds (FAT,
     HFS+, ext3: the nanoseconds are 0) ticks every second or two (:data:`RACY_SECONDS`);
     one that keeps nanoseconds ticks with the kernel's coarse clock, every few
-    milliseconds (:data:`FINE_RACY_SECONDS` leaves ten times that)."""
+    milliseconds (:data:`FINE_RACY_SECONDS` leaves four times that)."""
     whole_seconds = mtime_ns % 1_000_000_000 == 0
     window = RACY_SECONDS if whole_seconds else FINE_RACY_SECONDS
     return mtime_ns >= (read_at - window) * 1e9

@@ -23,6 +23,7 @@ from aether.assets.evaluation import (
     checks_for,
     evaluate,
     head_now,
+    read_heads_ahead,
     signature_looked_at,
     signature_now,
     state_at_start,
@@ -132,7 +133,9 @@ class AssetTracker:
             time.time(),
             self._looked_at(node),
         )
-        return NodeStart(fingerprint=state.fingerprint, checks=checks)
+        return NodeStart(
+            fingerprint=state.fingerprint, checks=checks, in_place=self._in_place(stored)
+        )
 
     def on_event(self, event: RunEvent) -> None:
         if isinstance(event, CheckEvaluated):
@@ -150,7 +153,11 @@ class AssetTracker:
             self._checks.pop(event.node, None)
 
     def before_nodes(self, plan: Plan, emit: Callable[[RunEvent], None]) -> None:
-        """Tell the checks already re-run on source data for this plan."""
+        """Read the heads of what the plan writes (one query, not one per node); tell the
+        checks already re-run on source data for this plan."""
+        assets = self.project.assets
+        outputs = (o for p in plan.to_run for o in p.node.outputs if o in assets)
+        read_heads_ahead(self.cache, outputs)
         for result in self._checked_first:
             emit(CheckEvaluated(self.run_id, time.time(), None, result))
 
@@ -168,6 +175,19 @@ class AssetTracker:
             evaluation = self.evaluate(evaluation.now)
         changes = record_transitions(self.store, evaluation.statuses.values(), evaluation.now)
         emit(AssetsEvaluated(self.run_id, time.time(), evaluation.statuses, tuple(changes)))
+
+    def _in_place(self, outputs: Sequence[str]) -> dict[str, tuple[dict[str, Any], str]]:
+        """Each output's file as its head recorded it (signature, content hash), where both
+        are known: the run leaves one in place that it would rewrite with the same bytes."""
+        found = {}
+        for name in outputs:
+            head = head_now(self.cache, self.facts, name)
+            made = head.materialization if head is not None else None
+            if head is None or head.status is not HeadStatus.OK or made is None:
+                continue
+            if made.signature and made.version and made.version.startswith("sha256:"):
+                found[name] = (made.signature, made.version)
+        return found
 
     def _looked_at(self, node: Node) -> dict[str, dict[str, Any]]:
         project = self.project

@@ -35,7 +35,7 @@ import contextlib
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,12 +91,16 @@ class AbstractDataSet(ABC):
             kill), which an appending dataset must not apply twice.
         read_only: True for data Aether only reads (a SQL query, an API): such a dataset is
             refused as a node output before a run starts, and its `save()` raises.
+        last_recorded: Set by the run before a node's outputs are staged: the data as the
+            state last recorded it (signature, content hash), or None. A file dataset does
+            not write a small output again when it would hold those very bytes.
     """
 
     name: str = "<unnamed>"
     owner: str = "00000000"
     write_key: str | None = None
     read_only: bool = False
+    last_recorded: tuple[Mapping[str, Any], str] | None = None
 
     def signature(self) -> dict[str, Any] | None:
         """The physical identity of the stored data, cheap to read (optional hook).

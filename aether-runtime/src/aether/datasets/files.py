@@ -38,6 +38,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import posixpath
@@ -72,6 +73,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger("aether.datasets")
 
 # Keys of load/save args whose values may hold secrets (pandas' storage_options, tokens...).
+# An output last recorded at most this large is rendered in memory first: when it holds the
+# bytes already in place, no file is created, written, read back or removed. Rendering stops
+# at four times that (the output grew): it is then written to a file as usual.
+IN_MEMORY_STAGING_MAX_BYTES = 1024**2
 _SECRET_ARG = re.compile(r"storage_options|credential|password|passwd|secret|token", re.I)
 
 
@@ -355,6 +360,8 @@ class AbstractFileDataSet(AbstractDataSet):
             self._known_hash = None
 
     def _discard(self, staged: Staged) -> None:
+        if staged.temporary == staged.target:  # nothing was written aside (see _stage_local)
+            return
         if self._is_local:
             _remove_quietly(staged.temporary)
         else:
@@ -376,16 +383,44 @@ class AbstractFileDataSet(AbstractDataSet):
             return bool(fs.exists(staged.temporary))
 
     def _stage_local(self, data: Any) -> Staged:
+        rendered = self._rendered_if_small(data)
+        if rendered is not None and self.last_recorded is not None:
+            recorded_signature, recorded_version = self.last_recorded
+            same = file_hashes.sha256_of(rendered) == recorded_version
+            if same and self.signature() == recorded_signature:
+                # The very bytes the file holds, untouched since recorded: nothing is written
+                # aside. The publish leaves the file in place if its signature still holds
+                # (and fails the node if not: the file changed while the node ran).
+                return Staged(self._path, self._path, dict(recorded_signature), recorded_version)
         directory, name = os.path.split(self._path)
         os.makedirs(directory, exist_ok=True)
         temporary = os.path.join(directory, staged_copy_name(name))
         try:
-            self._write(data, temporary)
+            if rendered is None:
+                self._write(data, temporary)
+            else:
+                with open(temporary, "wb") as file:
+                    file.write(rendered)
             signature, digest = file_hashes.sync_and_hash(temporary)
         except BaseException:
             _remove_quietly(temporary)
             raise
         return Staged(temporary, self._path, signature, digest)
+
+    def _rendered_if_small(self, data: Any) -> bytes | None:
+        """The bytes ``_write`` makes of ``data``, rendered in memory, when the output was
+        small when last recorded (so probably is again); None otherwise, or when ``_write``
+        cannot write to a file object (a subclass that takes paths only)."""
+        recorded = self.last_recorded
+        size = recorded[0].get("size") if recorded is not None else None
+        if not isinstance(size, int) or size > IN_MEMORY_STAGING_MAX_BYTES:
+            return None
+        buffer = _CappedBuffer(4 * IN_MEMORY_STAGING_MAX_BYTES)
+        try:
+            self._write(data, buffer)
+        except Exception:  # too large, or paths only: the ordinary path writes it (or fails)
+            return None
+        return buffer.getvalue()
 
     def _stage_remote(self, data: Any) -> Staged:
         directory, name = posixpath.split(self._path)
@@ -414,6 +449,19 @@ class AbstractFileDataSet(AbstractDataSet):
             hint="is it produced by a node that has not run yet? `aether status` shows "
             "what is missing; otherwise fix `filepath:` in the catalog",
         )
+
+
+class _CappedBuffer(io.BytesIO):
+    """Bytes in memory that refuse to grow past ``limit``."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data: Any) -> int:
+        if self.tell() + memoryview(data).nbytes > self.limit:
+            raise OverflowError("larger than an output rendered in memory may be")
+        return super().write(data)
 
 
 def _remove_quietly(path: str) -> None:

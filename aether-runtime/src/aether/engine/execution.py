@@ -49,6 +49,8 @@ class NodeTask:
     checks: dict[str, list[Any]] = field(default_factory=dict)
     # The node's fingerprint: the version of outputs whose content cannot be hashed.
     fingerprint: str | None = None
+    # Each stored output as last recorded (signature, content hash): see Tracker.start.
+    in_place: Mapping[str, tuple[Mapping[str, Any], str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -165,7 +167,9 @@ def stage_outputs(
     unstaged = {}
     try:
         for name in stored:
-            catalog.get(name).write_key = task.fingerprint
+            dataset = catalog.get(name)
+            dataset.write_key = task.fingerprint
+            dataset.last_recorded = task.in_place.get(name)
         for name, data in stored.items():
             staged = catalog.get(name).stage(data)
             if staged is None:

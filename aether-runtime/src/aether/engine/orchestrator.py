@@ -43,7 +43,7 @@ from aether.engine.plan import (
     RunResult,
     Tracker,
 )
-from aether.engine.publication import publish_outputs
+from aether.engine.publication import keep_unchanged, publish_outputs
 from aether.engine.runners import Runner, SequentialRunner, init_worker
 from aether.errors import AetherError, CheckFailedError, RunInterrupted
 from aether.pipeline import Node
@@ -117,6 +117,7 @@ class _RunWork:
         self.broken: set[str] = set()  # datasets that a failed or skipped node did not make
         self.planned = {p.node.name: p for p in plan.to_run}
         self.running: dict[str, Node] = {}  # prepared, not yet finished, failed or aborted
+        self.in_place: dict[str, Mapping[str, tuple[Mapping[str, Any], str]]] = {}
         catalog = orchestrator.catalog
         self.memory = {out for n in plan.nodes for out in n.outputs if not catalog.is_declared(out)}
         # Consumers left per in-memory dataset, to free memory as soon as nobody needs it.
@@ -164,8 +165,11 @@ class _RunWork:
             return_memory=in_worker,
             checks={name: list(specs) for name, specs in start.checks.items()},
             fingerprint=start.fingerprint,
+            in_place=start.in_place,
         )
         self.running[node.name] = node
+        if start.in_place:
+            self.in_place[node.name] = start.in_place
         self.emit(NodeStarted(self.run_id, time.time(), node, planned.reason))
         return task
 
@@ -187,6 +191,7 @@ class _RunWork:
         self._finished(NodeSucceeded, result)
 
     def fail(self, node: Node, error: AetherError) -> None:
+        self.in_place.pop(node.name, None)
         self.broken.update(node.outputs)
         if isinstance(error, CheckFailedError):  # it carries every result of the node's checks
             self._checked(node, error.check_results)
@@ -199,11 +204,13 @@ class _RunWork:
             self.emit(CheckEvaluated(self.run_id, time.time(), node.name, check))
 
     def _publish(self, node: Node, outcome: NodeOutcome) -> NodeOutcome:
-        """Tell the staged outputs (the tracker journals them), then rename them into place
-        (here, in the parent process)."""
+        """Leave in place what is already there, tell the staged outputs (the tracker
+        journals them), then rename them into place (here, in the parent process)."""
+        in_place = self.in_place.pop(node.name, {})
         if not outcome.staged:
             return outcome
         try:
+            outcome = keep_unchanged(outcome, self.o.catalog, in_place)
             self.emit(self._outputs(OutputsStaged, node, outcome, staged=outcome.staged))
         except BaseException:
             discard_staged(self.o.catalog, outcome.staged)
@@ -226,6 +233,7 @@ class _RunWork:
         )
 
     def abort(self, node: Node, reason: ReasonText) -> None:
+        self.in_place.pop(node.name, None)
         self.broken.update(node.outputs)
         self._finished(NodeAborted, NodeResult(node.name, NodeStatus.ABORTED, reason=reason))
 

@@ -223,6 +223,9 @@ class NodeStart:
     cutoff: ReasonText | None = None
     fingerprint: str | None = None
     checks: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    # Each stored output's file as last recorded: (signature, content hash). An output
+    # staged with that content, over a file whose signature still holds, is left in place.
+    in_place: Mapping[str, tuple[Mapping[str, Any], str]] = field(default_factory=dict)
 
 
 RUN_IT = NodeStart()

@@ -16,8 +16,9 @@ import contextlib
 import dataclasses
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aether.catalog import DataCatalog
 from aether.datasets.base import Staged
@@ -40,6 +41,62 @@ class PublishRepair:
 
     node: str
     completed: bool  # every output in place and the node committed; else its assets failed
+
+
+def keep_unchanged(
+    outcome: NodeOutcome,
+    catalog: DataCatalog,
+    in_place: Mapping[str, tuple[Mapping[str, Any], str]],
+) -> NodeOutcome:
+    """Leave in place every output whose staged copy holds what its file already holds;
+    return the outcome with only the others still staged.
+
+    ``in_place``: each output's file as last recorded (signature, content hash). The staged
+    copy hashing the same and the file's signature still the recorded one (the test every
+    look at the state trusts) mean the same bytes: the copy is discarded, and the file,
+    its modification time and any reader's open handle are left alone. A rename over an
+    existing file is a filesystem's costliest step here (ext4 frees the old blocks and
+    flushes the new ones), and tools that watch modification times see no change that is
+    not one.
+    """
+    kept: dict[str, dict[str, Any]] = {}
+    for name, staged in outcome.staged.items():
+        dataset = catalog.get(name)
+        written_aside = staged.temporary != staged.target
+        recorded = in_place.get(name)
+        if recorded is None or staged.content_hash != recorded[1]:
+            if written_aside:
+                continue
+            raise _changed_while_running(name, staged.target)
+        try:
+            current = dataset.signature()
+        except DataSetError:
+            if written_aside:  # cannot tell: publish as usual
+                continue
+            raise
+        if current is None or current != recorded[0]:
+            if written_aside:
+                continue
+            # Nothing was written aside (the bytes were those in place when the node
+            # started): the file changed while it ran, and what it made is not there.
+            raise _changed_while_running(name, staged.target)
+        dataset.discard(staged)
+        kept[name] = current
+    if not kept:
+        return outcome
+    return dataclasses.replace(
+        outcome,
+        staged={name: s for name, s in outcome.staged.items() if name not in kept},
+        signatures={**outcome.signatures, **kept},
+    )
+
+
+def _changed_while_running(name: str, path: str) -> DataSetError:
+    return DataSetError(
+        f"Dataset '{name}' at {path} changed while its node ran, so what the "
+        "node made (the same bytes as before that change) was not put in place",
+        hint="run again once nothing else writes that file",
+    )
 
 
 def publish_outputs(outcome: NodeOutcome, catalog: DataCatalog) -> NodeOutcome:

@@ -88,7 +88,9 @@ def remember(outcome: RunResult, key: str, memo: EvaluationMemo) -> None:
     project, so a change made while it ran never validates the note)."""
     if not outcome.results or not outcome.succeeded or outcome.check_failures:
         return
-    prior = memo.look_again().prior_now()
+    # Racily clean files (this run's last outputs, usually) are not hashed here: the run
+    # that reads the note hashes them, and a change found then makes it unused.
+    prior = memo.look_again().prior_now(recheck_racy=False)
     verdicts = prior.verdicts() if prior is not None and not prior.changed else None
     if prior is None or verdicts is None:
         return

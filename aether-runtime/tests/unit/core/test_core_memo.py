@@ -457,7 +457,7 @@ def test_a_module_added_where_code_hashes_look_first_is_seen(
 @pytest.mark.parametrize(
     ("mtime", "read_at", "racy"),
     [
-        (100.5, 100.55, True),  # nanosecond timestamps: within the kernel's tick
+        (100.5, 100.505, True),  # nanosecond timestamps: within the kernel's tick
         (100.5, 100.7, False),  # nanosecond timestamps: read a tick or more after
         (100.0, 101.5, True),  # whole seconds: within a FAT or HFS+ tick
         (100.0, 102.5, False),

@@ -224,3 +224,52 @@ def test_the_memo_is_looked_at_before_loading_once_per_command(
     (settled / "data" / "01_raw" / "numbers.csv").write_text("n\n5\n")
     assert _run(settled) == 0
     assert looks == [settled] * 3
+
+
+def test_the_note_is_left_without_hashing_the_outputs_just_written(
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outputs a run just wrote are racily clean when it leaves its note: the run that
+    reads the note hashes them (next test), so leaving it reads none of them again."""
+    import aether.assets.memo as memo_module
+
+    monkeypatch.setattr(memo_module, "FINE_RACY_SECONDS", 5.0)  # everything just written
+    hashed: list[str] = []
+    real = memo_module._same_content
+
+    def counting(path: str, version: str | None) -> bool:
+        hashed.append(path)
+        return real(path, version)
+
+    monkeypatch.setattr(memo_module, "_same_content", counting)
+    project = make_project()
+    _age(project)  # the project's own files long settled; the outputs will not be
+
+    assert _run(project) == 0
+
+    assert _note(project).exists()
+    assert hashed == []
+
+
+def test_a_note_is_not_trusted_over_an_output_changed_under_its_signature(
+    make_project: Callable[..., Path], loads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Changed within the racy window with size, mtime and inode kept (a coarse clock),
+    an output the note vouched for is hashed by the run that reads the note: the note is
+    not used, the run takes the ordinary path."""
+    import aether.assets.memo as memo_module
+
+    monkeypatch.setattr(memo_module, "FINE_RACY_SECONDS", 5.0)
+    project = make_project()
+    _age(project)
+    assert _run(project) == 0
+    assert _note(project).exists()
+    total = project / "data" / "03_primary" / "total.csv"
+    kept = os.stat(total)
+    # Same size, written in place (same inode):
+    total.write_text(total.read_text().replace("12", "99"))
+    os.utime(total, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+
+    assert _run(project) == 0
+
+    assert loads == ["prepare_run", "prepare_run"]  # the ordinary path, both times

@@ -16,6 +16,7 @@ leaves a torn file, so the page can say how much of the gap is that rename.
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 from pathlib import Path
@@ -54,6 +55,9 @@ def run(ctx: Context) -> list[Result]:
             atomic,
         ]
         for label, argv in zip(labels, commands, strict=True):
+            # What the last command (or the reset) left for the disk is written out first,
+            # untimed: each command starts on a settled disk, not on another's write-back.
+            os.sync()
             elapsed = time_command(argv, project, env)
             if round_:
                 samples[label].seconds.append(elapsed)
@@ -85,7 +89,10 @@ def run(ctx: Context) -> list[Result]:
                 "the script's output folder, then times `aether run` (first run), the script "
                 "(fresh folder), `aether run --force` (re-run over existing outputs) and the "
                 f"script again (overwriting); {repeats} timed rounds after one untimed warm-up "
-                "round. Fresh subprocesses: start-up and imports are included on both sides. "
+                "round. Before each timed command, an untimed `sync`: every command starts on a "
+                "settled disk, not on the write-back of the one before (which made the script's "
+                "figures swing by a third from one round to the next). Fresh subprocesses: "
+                "start-up and imports are included on both sides. "
                 "Each round also times the same script publishing atomically (temporary "
                 "sibling, then `os.replace`), fresh and overwriting: not the bar's baseline, the "
                 "floor of any run that never leaves a torn file."

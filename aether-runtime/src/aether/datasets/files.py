@@ -72,11 +72,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("aether.datasets")
 
-# Keys of load/save args whose values may hold secrets (pandas' storage_options, tokens...).
 # An output last recorded at most this large is rendered in memory first: when it holds the
-# bytes already in place, no file is created, written, read back or removed. Rendering stops
-# at four times that (the output grew): it is then written to a file as usual.
-IN_MEMORY_STAGING_MAX_BYTES = 1024**2
+# bytes already in place, no file is created, written, read back or removed (its data frame
+# is in memory already; the bytes are a fraction of it). Rendering stops at twice that (the
+# output grew): it is then written to a file as usual.
+IN_MEMORY_STAGING_MAX_BYTES = 64 * 1024**2
+# Keys of load/save args whose values may hold secrets (pandas' storage_options, tokens...).
 _SECRET_ARG = re.compile(r"storage_options|credential|password|passwd|secret|token", re.I)
 
 
@@ -415,7 +416,7 @@ class AbstractFileDataSet(AbstractDataSet):
         size = recorded[0].get("size") if recorded is not None else None
         if not isinstance(size, int) or size > IN_MEMORY_STAGING_MAX_BYTES:
             return None
-        buffer = _CappedBuffer(4 * IN_MEMORY_STAGING_MAX_BYTES)
+        buffer = _CappedBuffer(2 * IN_MEMORY_STAGING_MAX_BYTES)
         try:
             self._write(data, buffer)
         except Exception:  # too large, or paths only: the ordinary path writes it (or fails)

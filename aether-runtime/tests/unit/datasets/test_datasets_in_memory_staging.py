@@ -85,7 +85,7 @@ def test_an_output_that_grew_past_the_limit_is_written_the_ordinary_way(
     path = tmp_path / "out.csv"
     dataset = PandasCsvDataSet(str(path))
     dataset.save(OTHER)
-    dataset.last_recorded = _recorded(path)  # small: rendered in memory, up to 4 x 64 bytes
+    dataset.last_recorded = _recorded(path)  # small: rendered in memory, up to 2 x 64 bytes
     big = pd.DataFrame({"day": ["2026-01-01"] * 100, "amount": range(100)})
 
     staged = dataset.stage(big)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aether.errors import CatalogError
+from aether.support.suggestions import closest
 
 # Keys of a catalog entry that describe the asset rather than configure the dataset class.
 ASSET_KEYS = ("type", "metadata", "checks", "freshness", "credentials", "layer")
@@ -47,6 +48,12 @@ def parse_entry(name: str, raw: Any, where: str) -> CatalogEntry:
         )
     type_name = raw.get("type")
     if not isinstance(type_name, str) or not type_name:
+        misspelt = next((k for k in raw if isinstance(k, str) and closest(k, ["type"])), None)
+        if "type" not in raw and misspelt is not None:
+            raise CatalogError(
+                f"Dataset '{name}' ({where}) has no `type:` (it has `{misspelt}:`)",
+                hint=f"rename `{misspelt}:` to `type:`",
+            )
         raise CatalogError(
             f"Dataset '{name}' ({where}) has no `type:`",
             hint="add e.g. `type: PandasParquetDataSet`",

@@ -205,6 +205,14 @@ def test_malformed_entries_name_the_dataset(raw: Any, message: str) -> None:
     assert "Dataset 'orders' (conf/base/catalog.yml:3)" in caught.value.message
 
 
+@pytest.mark.parametrize("misspelt", ["typ", "Type", "tpye"])
+def test_a_misspelt_type_key_is_named(misspelt: str) -> None:
+    with pytest.raises(CatalogError, match=f"has no `type:` \\(it has `{misspelt}:`\\)") as caught:
+        parse_entry("orders", {misspelt: "PandasCsvDataSet", "filepath": "a.csv"}, "here")
+
+    assert caught.value.hint == f"rename `{misspelt}:` to `type:`"
+
+
 def test_relative_filepath_is_resolved_against_the_project_root(tmp_path: Path) -> None:
     catalog = _catalog(
         {

@@ -271,20 +271,6 @@ class NullTracker:
         pass
 
 
-class SilentReporter:
-    def run_started(self, plan: Plan) -> None:
-        pass
-
-    def node_started(self, node: Node) -> None:
-        pass
-
-    def node_finished(self, result: NodeResult) -> None:
-        pass
-
-    def run_finished(self, result: RunResult) -> None:
-        pass
-
-
 RUN_REQUESTED = because(ReasonKind.RUN_REQUESTED)
 
 

@@ -157,3 +157,19 @@ class PathOnlyCsv(PandasCsvDataSet):
 
     assert _identity(project / DOUBLED) != before
     assert (project / DOUBLED).read_text() == "n\n5\n10\n15\n"
+
+
+def test_a_hand_edit_that_kept_size_mtime_and_inode_is_repaired_by_a_forced_run(
+    built: Path,
+) -> None:
+    """The signature cannot tell this edit (``touch -r`` after an in-place edit); the bytes
+    can: an output is left in place only when it holds exactly what the node makes."""
+    path = built / DOUBLED
+    made = path.read_text()
+    kept = os.stat(path)
+    path.write_text(made.replace("2", "7"))  # same size, written in place: same inode
+    os.utime(path, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+
+    assert _run(built, force=True).succeeded
+
+    assert path.read_text() == made

@@ -388,10 +388,11 @@ class AbstractFileDataSet(AbstractDataSet):
         if rendered is not None and self.last_recorded is not None:
             recorded_signature, recorded_version = self.last_recorded
             same = file_hashes.sha256_of(rendered) == recorded_version
-            if same and self.signature() == recorded_signature:
-                # The very bytes the file holds, untouched since recorded: nothing is written
-                # aside. The publish leaves the file in place if its signature still holds
-                # (and fails the node if not: the file changed while the node ran).
+            if same and self.signature() == recorded_signature and self._holds(rendered):
+                # The very bytes the file holds (compared, not taken on its signature's word:
+                # an edit can keep size, mtime and inode): nothing is written aside. The
+                # publish leaves the file in place if its signature still holds (and fails
+                # the node if not: the file changed while the node ran).
                 return Staged(self._path, self._path, dict(recorded_signature), recorded_version)
         directory, name = os.path.split(self._path)
         os.makedirs(directory, exist_ok=True)
@@ -407,6 +408,14 @@ class AbstractFileDataSet(AbstractDataSet):
             _remove_quietly(temporary)
             raise
         return Staged(temporary, self._path, signature, digest)
+
+    def _holds(self, content: bytes) -> bool:
+        """Whether the local file holds exactly ``content``."""
+        try:
+            with open(self._path, "rb") as file:
+                return file.read(len(content) + 1) == content
+        except OSError:
+            return False
 
     def _rendered_if_small(self, data: Any) -> bytes | None:
         """The bytes ``_write`` makes of ``data``, rendered in memory, when the output was

@@ -117,7 +117,6 @@ class _RunWork:
         self.broken: set[str] = set()  # datasets that a failed or skipped node did not make
         self.planned = {p.node.name: p for p in plan.to_run}
         self.running: dict[str, Node] = {}  # prepared, not yet finished, failed or aborted
-        self.in_place: dict[str, Mapping[str, tuple[Mapping[str, Any], str]]] = {}
         catalog = orchestrator.catalog
         self.memory = {out for n in plan.nodes for out in n.outputs if not catalog.is_declared(out)}
         # Consumers left per in-memory dataset, to free memory as soon as nobody needs it.
@@ -168,8 +167,6 @@ class _RunWork:
             in_place=start.in_place,
         )
         self.running[node.name] = node
-        if start.in_place:
-            self.in_place[node.name] = start.in_place
         self.emit(NodeStarted(self.run_id, time.time(), node, planned.reason))
         return task
 
@@ -191,7 +188,6 @@ class _RunWork:
         self._finished(NodeSucceeded, result)
 
     def fail(self, node: Node, error: AetherError) -> None:
-        self.in_place.pop(node.name, None)
         self.broken.update(node.outputs)
         if isinstance(error, CheckFailedError):  # it carries every result of the node's checks
             self._checked(node, error.check_results)
@@ -206,11 +202,10 @@ class _RunWork:
     def _publish(self, node: Node, outcome: NodeOutcome) -> NodeOutcome:
         """Leave in place what is already there, tell the staged outputs (the tracker
         journals them), then rename them into place (here, in the parent process)."""
-        in_place = self.in_place.pop(node.name, {})
         if not outcome.staged:
             return outcome
         try:
-            outcome = keep_unchanged(outcome, self.o.catalog, in_place)
+            outcome = keep_unchanged(outcome, self.o.catalog)
             self.emit(self._outputs(OutputsStaged, node, outcome, staged=outcome.staged))
         except BaseException:
             discard_staged(self.o.catalog, outcome.staged)
@@ -233,7 +228,6 @@ class _RunWork:
         )
 
     def abort(self, node: Node, reason: ReasonText) -> None:
-        self.in_place.pop(node.name, None)
         self.broken.update(node.outputs)
         self._finished(NodeAborted, NodeResult(node.name, NodeStatus.ABORTED, reason=reason))
 

@@ -223,8 +223,8 @@ class NodeStart:
     cutoff: ReasonText | None = None
     fingerprint: str | None = None
     checks: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
-    # Each stored output's file as last recorded: (signature, content hash). An output
-    # staged with that content, over a file whose signature still holds, is left in place.
+    # Each stored output's file as last recorded: (signature, content hash). A file dataset
+    # that would write those very bytes again leaves the file in place (see keep_unchanged).
     in_place: Mapping[str, tuple[Mapping[str, Any], str]] = field(default_factory=dict)
 
 

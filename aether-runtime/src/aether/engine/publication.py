@@ -16,7 +16,7 @@ import contextlib
 import dataclasses
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,44 +43,26 @@ class PublishRepair:
     completed: bool  # every output in place and the node committed; else its assets failed
 
 
-def keep_unchanged(
-    outcome: NodeOutcome,
-    catalog: DataCatalog,
-    in_place: Mapping[str, tuple[Mapping[str, Any], str]],
-) -> NodeOutcome:
-    """Leave in place every output whose staged copy holds what its file already holds;
+def keep_unchanged(outcome: NodeOutcome, catalog: DataCatalog) -> NodeOutcome:
+    """Leave in place every output its dataset found already holding the bytes the node
+    made (a staged copy whose ``temporary`` is its ``target``: nothing was written aside);
     return the outcome with only the others still staged.
 
-    ``in_place``: each output's file as last recorded (signature, content hash). The staged
-    copy hashing the same and the file's signature still the recorded one (the test every
-    look at the state trusts) mean the same bytes: the copy is discarded, and the file,
-    its modification time and any reader's open handle are left alone. A rename over an
+    The dataset compared the bytes (``AbstractFileDataSet._stage_local``); the file's
+    signature must still be the one it compared: else someone wrote the file since, and
+    the node fails rather than record as its output what is not there. The file, its
+    modification time and any reader's open handle are left alone: a rename over an
     existing file is a filesystem's costliest step here (ext4 frees the old blocks and
     flushes the new ones), and tools that watch modification times see no change that is
     not one.
     """
-    kept: dict[str, dict[str, Any]] = {}
+    kept: dict[str, dict[str, Any] | None] = {}
     for name, staged in outcome.staged.items():
-        dataset = catalog.get(name)
-        written_aside = staged.temporary != staged.target
-        recorded = in_place.get(name)
-        if recorded is None or staged.content_hash != recorded[1]:
-            if written_aside:
-                continue
+        if staged.temporary != staged.target:
+            continue
+        current = catalog.get(name).signature()
+        if current is None or current != staged.signature:
             raise _changed_while_running(name, staged.target)
-        try:
-            current = dataset.signature()
-        except DataSetError:
-            if written_aside:  # cannot tell: publish as usual
-                continue
-            raise
-        if current is None or current != recorded[0]:
-            if written_aside:
-                continue
-            # Nothing was written aside (the bytes were those in place when the node
-            # started): the file changed while it ran, and what it made is not there.
-            raise _changed_while_running(name, staged.target)
-        dataset.discard(staged)
         kept[name] = current
     if not kept:
         return outcome

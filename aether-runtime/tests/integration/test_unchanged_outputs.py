@@ -128,11 +128,11 @@ def test_a_file_rewritten_before_the_node_stages_is_replaced(
     assert (built / DOUBLED).read_text() == "n\n2\n4\n6\n"
 
 
-def test_a_dataset_whose_writer_takes_paths_only_still_stages(
+def test_a_custom_writer_writes_its_files_as_always(
     make_project: Callable[..., Path],
 ) -> None:
-    """``_write`` may be given a file object; a subclass that only takes paths is written
-    the ordinary way, never failed for it."""
+    """Only built-in writers render in memory: a subclass with its own ``_write`` (here
+    one that takes paths only) is written the ordinary way, never failed for it."""
     module = """
 from aether.datasets import PandasCsvDataSet
 
@@ -173,3 +173,31 @@ def test_a_hand_edit_that_kept_size_mtime_and_inode_is_repaired_by_a_forced_run(
     assert _run(built, force=True).succeeded
 
     assert path.read_text() == made
+
+
+def test_a_custom_writer_is_never_handed_a_file_object(
+    make_project: Callable[..., Path],
+) -> None:
+    """A custom ``_write`` that writes a file object differently from a path (here: no
+    header) must not have its output replaced by the other rendering."""
+    module = """
+from aether.datasets import PandasCsvDataSet
+
+
+class Headerless(PandasCsvDataSet):
+    def _write(self, data, target):
+        header = isinstance(target, str)  # a writer that behaves differently on objects
+        data.to_csv(target, index=False, header=header)
+"""
+    project = make_project(
+        catalog=lambda text: text.replace(
+            "doubled:\n  type: PandasCsvDataSet", "doubled:\n  type: headerless.Headerless"
+        ),
+        files={"src/headerless/__init__.py": module},
+    )
+    assert _run(project).succeeded
+    made = (project / DOUBLED).read_text()
+
+    assert _run(project, force=True).succeeded
+
+    assert (project / DOUBLED).read_text() == made == "n\n2\n4\n6\n"

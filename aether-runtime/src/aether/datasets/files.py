@@ -425,7 +425,7 @@ class AbstractFileDataSet(AbstractDataSet):
         size = recorded[0].get("size") if recorded is not None else None
         if not isinstance(size, int) or size > IN_MEMORY_STAGING_MAX_BYTES:
             return None
-        if not type(self)._write.__module__.startswith("aether.datasets."):
+        if not self._write.__module__.startswith("aether.datasets."):
             # Only the built-in writers are known to write a file object byte for byte as
             # they write a path (tested); a custom one writes its files as it always has.
             return None

@@ -31,6 +31,7 @@ ANSWER_SETS = {
         "include_spark": True,
         "include_docker": True,
         "include_vscode": True,
+        "scheduled_runs": "aws",
     },
     "minimal": {
         "project_name": "Lean",
@@ -46,7 +47,9 @@ ANSWER_SETS = {
         "project_name": "Finance Marts",
         "license": "BSD-3-Clause",
         "python_version": "3.13",
+        "scheduled_runs": "gcp",
     },
+    "azure-runs": {"project_name": "Cloud Runs", "scheduled_runs": "azure"},
 }
 ENGINES = ["copier", "cookiecutter"]
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%|\{#|cookiecutter\.")
@@ -96,6 +99,7 @@ def test_renders_the_expected_files(bake, engine, answers_id):
         ".github/workflows/docs.yml",
         "conf/base/catalog.yml", "conf/base/parameters.yml",
         "conf/base/pipeline.yml", "conf/local/credentials.example.yml", "data/01_raw/orders.csv",
+        "conf/prod/parameters.yml",
         f"src/{package}/__init__.py", f"src/{package}/nodes/__init__.py",
         f"src/{package}/nodes/orders.py", f"src/{package}/nodes/reports.py",
         f"src/{package}/nodes/customers.py", "tests/unit/test_customers.py",
@@ -114,6 +118,7 @@ def test_renders_the_expected_files(bake, engine, answers_id):
         ".vscode/tasks.json": answers.get("include_vscode", True),
         "LICENSE": answers.get("license", "MIT") != "Proprietary",
         ".github/workflows/publish.yml": answers.get("license", "MIT") != "Proprietary",
+        ".github/workflows/run.yml": answers.get("scheduled_runs", "none") != "none",
         ANSWERS_FILE: engine == "copier",
     }
     wanted = expected | {name for name, present in optional.items() if present}
@@ -203,7 +208,10 @@ def test_ruff_accepts_the_generated_code(bake, answers_id):
 def test_workflows_pass_the_schema_and_actionlint(bake, answers_id):
     project = bake("copier", **ANSWER_SETS[answers_id])
     workflows = sorted(str(p) for p in (project / ".github" / "workflows").glob("*.yml"))
-    assert len(workflows) == (2 if ANSWER_SETS[answers_id].get("license") == "Proprietary" else 3)
+    answers = ANSWER_SETS[answers_id]
+    expected = 2 + (answers.get("license") != "Proprietary")
+    expected += answers.get("scheduled_runs", "none") != "none"
+    assert len(workflows) == expected
 
     schema = subprocess.run(
         [BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows],
@@ -423,3 +431,38 @@ def test_aether_new_makes_the_same_project_as_copier(template_repo, bake, tmp_pa
     made, expected = files_of(dest), files_of(bake("copier", project_name="Via New"))
     made.pop(ANSWERS_FILE), expected.pop(ANSWERS_FILE)
     assert made == expected
+
+
+LOGINS = [
+    ("aws", "aws-actions/configure-aws-credentials@v4"),
+    ("azure", "azure/login@v2"),
+    ("gcp", "google-github-actions/auth@v2"),
+]
+
+
+@pytest.mark.parametrize(("cloud", "login"), LOGINS)
+def test_scheduled_runs_assume_a_cloud_role_run_prod_gate_and_keep_the_evidence(bake, cloud, login):
+    project = bake("copier", scheduled_runs=cloud)
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "run.yml").read_text())
+    triggers = workflow[True]  # PyYAML reads the key `on` as True
+    job = workflow["jobs"]["run"]
+    steps = job["steps"]
+    runs = [step.get("run", "") for step in steps]
+
+    assert "schedule" in triggers and "workflow_dispatch" in triggers
+    assert workflow["permissions"] == {"contents": "read", "id-token": "write"}
+    logins = {uses for _, uses in LOGINS}
+    assert [step["uses"] for step in steps if step.get("uses") in logins] == [login]
+    assert not any("secrets." in str(value) for value in steps)  # no long-lived secret
+    assert 'uv run aether run --env "$AETHER_ENV"' in runs
+    assert 'uv run aether status --env "$AETHER_ENV" --exit-code' in runs
+    assert job["env"]["AETHER_ENV"] == "${{ inputs.env || 'prod' }}"
+    upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload"))
+    assert upload["if"] == "always()" and "dag.html" in upload["with"]["path"]
+    assert (project / "conf" / "prod" / "parameters.yml").exists()
+
+
+def test_no_scheduled_runs_by_default(bake):
+    project = bake("copier")
+
+    assert not (project / ".github" / "workflows" / "run.yml").exists()

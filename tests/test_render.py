@@ -106,6 +106,7 @@ def test_renders_the_expected_files(bake, engine, answers_id):
         "tests/integration/test_customers_db.py",
         "tests/conftest.py", "tests/unit/test_nodes.py", "tests/integration/test_pipeline.py",
         "tests/e2e/test_cli.py", "data/README.md", ".github/dependabot.yml",
+        ".github/pull_request_template.md",
         "notebooks/explore.ipynb",
         *(f"data/{layer}/.gitkeep" for layer in DATA_LAYERS),
     }  # fmt: skip

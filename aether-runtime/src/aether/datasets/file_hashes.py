@@ -32,11 +32,6 @@ def sha256(file: IO[bytes]) -> str:
     return f"sha256:{digest.hexdigest()}"
 
 
-def sha256_of(content: bytes) -> str:
-    """`"sha256:<hex>"` of bytes in memory (the same value `sha256` gives for a file)."""
-    return f"sha256:{hashlib.sha256(content).hexdigest()}"
-
-
 def sync_and_hash(path: str) -> tuple[dict[str, Any], str | None]:
     """The signature and content hash of the file just written at `path` (no hash above
     `CONTENT_HASH_MAX_BYTES`), hashed while it is still in the page cache, and flushed to

@@ -38,13 +38,14 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import logging
 import os
 import posixpath
 import re
 import stat
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from aether.configuration import durability
 from aether.datasets import file_hashes
@@ -387,7 +388,7 @@ class AbstractFileDataSet(AbstractDataSet):
         rendered = self._rendered_if_small(data)
         if rendered is not None and self.last_recorded is not None:
             recorded_signature, recorded_version = self.last_recorded
-            same = file_hashes.sha256_of(rendered) == recorded_version
+            same = rendered.content_hash() == recorded_version
             if same and self.signature() == recorded_signature and self._holds(rendered):
                 # The very bytes the file holds (compared, not taken on its signature's word:
                 # an edit can keep size, mtime and inode): nothing is written aside. The
@@ -400,24 +401,30 @@ class AbstractFileDataSet(AbstractDataSet):
         try:
             if rendered is None:
                 self._write(data, temporary)
+                signature, digest = file_hashes.sync_and_hash(temporary)
             else:
                 with open(temporary, "wb") as file:
-                    file.write(rendered)
-            signature, digest = file_hashes.sync_and_hash(temporary)
+                    file.writelines(rendered.chunks)
+                    durability.sync_file(file.fileno())
+                    found = os.fstat(file.fileno())
+                signature, digest = file_hashes.local_signature(found), rendered.content_hash()
         except BaseException:
             _remove_quietly(temporary)
             raise
         return Staged(temporary, self._path, signature, digest)
 
-    def _holds(self, content: bytes) -> bool:
-        """Whether the local file holds exactly ``content``."""
+    def _holds(self, rendered: _Rendered) -> bool:
+        """Whether the local file holds exactly the ``rendered`` bytes."""
         try:
             with open(self._path, "rb") as file:
-                return file.read(len(content) + 1) == content
+                for chunk in rendered.chunks:
+                    if file.read(len(chunk)) != chunk:
+                        return False
+                return file.read(1) == b""
         except OSError:
             return False
 
-    def _rendered_if_small(self, data: Any) -> bytes | None:
+    def _rendered_if_small(self, data: Any) -> _Rendered | None:
         """The bytes ``_write`` makes of ``data``, rendered in memory, when the output was
         at most `IN_MEMORY_STAGING_MAX_BYTES` when last recorded (so probably is again) and
         ``_write`` is a built-in one; None otherwise, or when it fails on a file object."""
@@ -429,12 +436,12 @@ class AbstractFileDataSet(AbstractDataSet):
             # Only the built-in writers are known to write a file object byte for byte as
             # they write a path (tested); a custom one writes its files as it always has.
             return None
-        buffer = _CappedBuffer(2 * IN_MEMORY_STAGING_MAX_BYTES)
+        rendered = _Rendered(2 * IN_MEMORY_STAGING_MAX_BYTES)
         try:
-            self._write(data, buffer)
+            self._write(data, cast("IO[bytes]", rendered))  # a binary file, as writers see it
         except Exception:  # too large, or paths only: the ordinary path writes it (or fails)
             return None
-        return buffer.getvalue()
+        return rendered
 
     def _stage_remote(self, data: Any) -> Staged:
         directory, name = posixpath.split(self._path)
@@ -465,17 +472,36 @@ class AbstractFileDataSet(AbstractDataSet):
         )
 
 
-class _CappedBuffer(io.BytesIO):
-    """Bytes in memory that refuse to grow past ``limit``."""
+class _Rendered(io.RawIOBase):
+    """A write-only binary file in memory: the chunks as written (never copied into one
+    growing buffer: for tens of MB that is a copy per growth), hashed as they come, and
+    refused past ``limit`` bytes."""
 
     def __init__(self, limit: int) -> None:
         super().__init__()
         self.limit = limit
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self._digest = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
 
     def write(self, data: Any) -> int:
-        if self.tell() + memoryview(data).nbytes > self.limit:
+        chunk = bytes(data)
+        if self.size + len(chunk) > self.limit:
             raise OverflowError("larger than an output rendered in memory may be")
-        return super().write(data)
+        self._digest.update(chunk)
+        self.chunks.append(chunk)
+        self.size += len(chunk)
+        return len(chunk)
+
+    def tell(self) -> int:
+        return self.size
+
+    def content_hash(self) -> str:
+        """`"sha256:<hex>"` of everything written (as `file_hashes.sha256` gives a file)."""
+        return f"sha256:{self._digest.hexdigest()}"
 
 
 def _remove_quietly(path: str) -> None:

@@ -228,6 +228,14 @@ def _needed_by(details: Mapping[str, Any]) -> str:
     )
 
 
+def _verdict_word(status: Any) -> str:
+    """A plan's reason to run a node is its status; "failed" alone, shown beside a node that
+    succeeded in this run, reads as a new failure: it is the last run's."""
+    if status == Status.FAILED:
+        return "failed last time"
+    return status.value if isinstance(status, Status) else str(status)
+
+
 _RENDER: dict[ReasonKind, Callable[[Mapping[str, Any]], str]] = {
     ReasonKind.SOURCE_MISSING: lambda d: "the source data is not there",
     ReasonKind.DATA_GONE: lambda d: "the data is gone",
@@ -253,7 +261,7 @@ _RENDER: dict[ReasonKind, Callable[[Mapping[str, Any]], str]] = {
     ReasonKind.FRESH: lambda d: "fresh",
     ReasonKind.FORCED: lambda d: "forced (--force)" if d.get("option") else "forced",
     ReasonKind.RUN_REQUESTED: lambda d: "run requested",
-    ReasonKind.VERDICT: lambda d: f"{d['status']}: {d['reason']}",
+    ReasonKind.VERDICT: lambda d: f"{_verdict_word(d['status'])}: {d['reason']}",
     ReasonKind.SINK: lambda d: "stores no output (runs every time)",
     ReasonKind.UPSTREAM_RUNS: lambda d: f"upstream node {d['node']} runs",
     ReasonKind.NEEDED_IN_MEMORY: (

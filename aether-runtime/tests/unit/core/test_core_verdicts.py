@@ -81,6 +81,13 @@ RENDERED = [
         ),
         "missing: t: the source data is not there",
     ),
+    (
+        Reason(
+            ReasonKind.VERDICT,
+            {"status": Status.FAILED, "reason": Reason(ReasonKind.LAST_RUN_FAILED, {"error": "x"})},
+        ),
+        "failed last time: x",
+    ),
     (Reason(ReasonKind.SINK), "stores no output (runs every time)"),
     (Reason(ReasonKind.UPSTREAM_RUNS, {"node": "clean"}), "upstream node clean runs"),
     (

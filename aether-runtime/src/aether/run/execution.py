@@ -28,7 +28,6 @@ from aether.project.sources import reading_project
 from aether.run.logging_setup import configure_logging
 from aether.run.preparation import RunSetup
 from aether.state.base import StateStore
-from aether.state.lock import ProjectLock
 from aether.verdicts import ReasonKind, ReasonText, because
 
 
@@ -130,8 +129,8 @@ def _execute_run(setup: RunSetup, options: RunOptions) -> RunResult:
         check_transformations(plan.nodes)
         return execute_plan(setup, plan, options)
     with ctx.state_store() as store:
-        lock = ProjectLock.for_project(
-            ctx.project_path, ctx.run_id, wait=options.wait_for_lock, on_wait=options.on_lock_wait
+        lock = ctx.state_location.run_lock(
+            ctx.run_id, wait=options.wait_for_lock, on_wait=options.on_lock_wait
         )
         with lock:
             return _tracked_run(setup, store, options)

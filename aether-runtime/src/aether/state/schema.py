@@ -158,7 +158,7 @@ def stored_version(cur: sqlite3.Cursor) -> int:
     return 0 if row is None else int(row[0])
 
 
-def refuse_newer(version: int, path: Path) -> None:
+def refuse_newer(version: int, path: Path | str) -> None:
     """Raise StateError if ``version`` is newer than this Aether understands."""
     if version > SCHEMA_VERSION:
         raise StateError(

@@ -25,7 +25,6 @@ from aether.state.base import (
     Attempt,
     CheckResult,
     Head,
-    HeadStatus,
     Materialization,
     PublishJournal,
     SourceObservation,
@@ -34,6 +33,7 @@ from aether.state.base import (
 )
 from aether.state.journal import journal_from_json, journal_to_json
 from aether.state.json_values import from_json, to_json
+from aether.state.rows import heads_from_rows
 from aether.state.schema import migrate, refuse_newer, stored_version
 from aether.state.sqlite_errors import not_running, state_error, unusable_error
 
@@ -218,7 +218,7 @@ class SQLiteStateStore(StateStore):
                 rows = cur.execute(
                     query + " WHERE h.asset IN (SELECT value FROM json_each(?))", (names,)
                 ).fetchall()
-        return _heads(rows, include_parts)
+        return heads_from_rows(rows, include_parts)
 
     def generation(self) -> str | None:
         with self._read() as cur:
@@ -367,31 +367,6 @@ class SQLiteStateStore(StateStore):
         row = cur.execute("SELECT status FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
         if row is None or row[0] != "running":
             raise not_running(attempt_id, None if row is None else row[0])
-
-
-_HEAD_STATUSES = {status.value: status for status in HeadStatus}  # a dict: Enum() is slower
-
-
-def _heads(rows: list[tuple[Any, ...]], include_parts: bool) -> dict[str, Head]:
-    """Heads from rows of the heads query, every asset's in one pass.
-
-    Status reads all 10,000 heads of a large project at every look: the signatures are
-    decoded by one ``json.loads`` of them all (each is a JSON text, or NULL), not one call
-    per row.
-    """
-    signatures = json.loads("[" + ",".join(row[12] or "null" for row in rows) + "]")
-    heads = {}
-    for row, sig in zip(rows, signatures, strict=True):
-        asset, status, error, updated_at = row[:4]
-        m = None
-        if row[4] is not None:
-            m_asset, node, run_id, started, finished, fingerprint, parts, version, _, dt = row[4:]
-            m = Materialization(
-                m_asset, node, run_id, started, finished, fingerprint,
-                json.loads(parts) if include_parts else {}, version, sig, dt,
-            )  # fmt: skip
-        heads[asset] = Head(asset, _HEAD_STATUSES[status], m, error, updated_at)
-    return heads
 
 
 def _generation(cur: sqlite3.Cursor) -> str | None:

@@ -1,4 +1,5 @@
-"""The behaviour every state store shares, run against the SQLite and the in-memory store."""
+"""The behaviour every state store shares, run against the SQLite, PostgreSQL and in-memory
+stores (PostgreSQL skips with a reason where it is not installed)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,18 @@ from aether.state import (
 )
 
 
-@pytest.fixture(params=["sqlite", "memory"])
+@pytest.fixture(params=["sqlite", "postgres", "memory"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
-    made: StateStore = (
-        SQLiteStateStore(tmp_path / ".aether" / "state.db")
-        if request.param == "sqlite"
-        else InMemoryStateStore()
-    )
+    made: StateStore
+    if request.param == "sqlite":
+        made = SQLiteStateStore(tmp_path / ".aether" / "state.db")
+    elif request.param == "postgres":
+        from aether.state.postgres import PostgresStateStore
+
+        server = request.getfixturevalue("postgres_server")
+        made = PostgresStateStore(server.database(), "aether_test_store")
+    else:
+        made = InMemoryStateStore()
     with made:
         yield made
 

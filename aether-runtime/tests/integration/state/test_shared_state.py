@@ -185,3 +185,15 @@ def test_a_sqlite_url_in_aether_yml_moves_the_state_and_its_lock(
     assert (project / "state" / "shared.db").is_file()
     assert not (project / ".aether" / "state.db").exists()
     assert aether(project, "status", "--exit-code").returncode == 0
+
+
+def test_unlock_says_a_shared_stores_lock_needs_no_removing(
+    setup: tuple[Path, Path, Path, dict[str, str]], aether: Callable[..., Any]
+) -> None:
+    a, _, _, env = setup
+
+    result = aether(a, "unlock", env=env)
+
+    assert result.returncode == 0
+    assert "frees itself when the run holding it ends" in result.stdout
+    assert "postgres@127.0.0.1" in result.stdout  # the store is named (no password here)

@@ -72,6 +72,9 @@ class SparkDataSet(AbstractDataSet):
         ```
     """
 
+    # Spark's session lives in the run's process: the parallel runner runs its nodes there.
+    runs_in_main_process = True
+
     def __init__(
         self,
         filepath: str,
@@ -205,6 +208,8 @@ class SparkTableDataSet(AbstractDataSet):
             `partitionBy`, and options of Spark's writer.
         metadata: Free-form information about the dataset, kept as `metadata`.
     """
+
+    runs_in_main_process = True
 
     def __init__(
         self,

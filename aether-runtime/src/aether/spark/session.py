@@ -26,16 +26,25 @@ LOCAL_DEFAULTS: dict[str, str] = {
 }
 
 _session: Any = None
+# The project's spark.yml, set when the project is loaded; read when the session is built.
+_settings: dict[str, Any] = {}
 # Tests inject a builder for the Databricks Connect path, which cannot run offline.
 _remote_builder: Callable[[str | None], Any] | None = None
+
+
+def configure(settings: Mapping[str, Any]) -> None:
+    """Remember the project's settings for the session built later (nothing starts here)."""
+    global _settings
+    _settings = dict(settings)
 
 
 def get_spark(settings: Mapping[str, Any] | None = None) -> Any:
     """The process's SparkSession, built on first call.
 
     Args:
-        settings: Spark configuration (`spark.yml`'s keys, e.g. `spark.executor.memory`);
-            used only by the call that builds the session.
+        settings: Spark configuration (e.g. `spark.executor.memory`); default: what
+            `configure` was given (the project's spark.yml). Used only by the call that
+            builds the session.
 
     Raises:
         ConfigError: pyspark is not installed, or no Java runtime is found for a local
@@ -48,7 +57,7 @@ def get_spark(settings: Mapping[str, Any] | None = None) -> Any:
     if remote or os.environ.get("DATABRICKS_CLUSTER_ID") or _remote_builder is not None:
         _session = _connect(remote)
         return _session
-    _session = _local_session(dict(settings or {}))
+    _session = _local_session(dict(_settings if settings is None else settings))
     return _session
 
 
@@ -62,8 +71,10 @@ def _connect(remote: str | None) -> Any:
     """A Spark Connect session: Databricks Connect when installed, else pyspark's client."""
     if _remote_builder is not None:
         return _remote_builder(remote)
+    import importlib
+
     try:  # Databricks Connect reads its workspace and cluster from the environment/profile
-        from databricks.connect import DatabricksSession  # type: ignore[import-not-found]
+        connect = importlib.import_module("databricks.connect")  # untyped, optional
     except ImportError:
         if not remote:
             raise ConfigError(
@@ -73,7 +84,7 @@ def _connect(remote: str | None) -> Any:
         from pyspark.sql import SparkSession
 
         return SparkSession.builder.remote(remote).getOrCreate()
-    return DatabricksSession.builder.getOrCreate()
+    return connect.DatabricksSession.builder.getOrCreate()
 
 
 def _local_session(settings: dict[str, Any]) -> Any:

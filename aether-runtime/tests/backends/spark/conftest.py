@@ -28,7 +28,9 @@ def spark() -> Iterator[Any]:
     if importlib.util.find_spec("pyspark") is None:
         pytest.skip("pyspark is not installed (uv sync --group spark); .ci/run installs it")
     if shutil.which("java") is None:
-        pytest.skip("Java is not installed (apt-get install default-jre-headless); .ci/run installs it")
+        pytest.skip(
+            "Java is not installed (apt-get install default-jre-headless); .ci/run installs it"
+        )
     spark_session.reset()
     session = spark_session.get_spark()
     session.sparkContext.setLogLevel("ERROR")

@@ -72,7 +72,7 @@ def test_wrong_arguments_are_catalog_errors(arguments: dict[str, Any], words: st
 def test_a_table_name_must_be_database_dot_table() -> None:
     from aether.datasets.spark import SparkTableDataSet
 
-    with pytest.raises(CatalogError, match="database.table"):
+    with pytest.raises(CatalogError, match=r"database\.table"):
         SparkTableDataSet(table="orders; DROP TABLE x")
     assert SparkTableDataSet(table="main.sales.orders").signature() is None  # cannot tell
 

@@ -35,7 +35,7 @@ pipelines:
 default: main
 """
 
-NODES = '''\
+NODES = """\
 import multiprocessing
 
 
@@ -47,7 +47,7 @@ def total(rows, spark, dbutils):
     return spark.createDataFrame(
         [(summed * factor, in_main, shuffle)], ["total", "in_main", "shuffle"]
     )
-'''
+"""
 
 SPARK_YML = """\
 app_name: mini

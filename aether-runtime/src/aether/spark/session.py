@@ -53,11 +53,12 @@ def get_spark(settings: Mapping[str, Any] | None = None) -> Any:
     global _session
     if _session is not None:
         return _session
-    remote = os.environ.get("SPARK_REMOTE")
+    chosen = dict(_settings if settings is None else settings)
+    remote = os.environ.get("SPARK_REMOTE") or chosen.pop("spark.remote", None)
     if remote or os.environ.get("DATABRICKS_CLUSTER_ID") or _remote_builder is not None:
         _session = _connect(remote)
         return _session
-    _session = _local_session(dict(_settings if settings is None else settings))
+    _session = _local_session(chosen)
     return _session
 
 
@@ -98,7 +99,7 @@ def _local_session(settings: dict[str, Any]) -> Any:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName(str(settings.pop("app_name", "aether")))
+    builder = SparkSession.builder.appName(str(settings.pop("spark.app.name", "aether")))
     for key, value in {**LOCAL_DEFAULTS, **settings}.items():
         builder = builder.config(key, _text(value))
     return builder.getOrCreate()

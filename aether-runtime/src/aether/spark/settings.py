@@ -1,11 +1,12 @@
 """`conf/<env>/spark.yml`: the local SparkSession's settings, checked when the project is
 loaded (a wrong key is a configuration error before any JVM starts).
 
+Every key is a Spark setting, written flat as Spark spells it (as kedro's spark.yml):
+
 ```yaml
-app_name: shop            # optional
-master: local[4]          # optional, default local[2]
-config:                   # any Spark setting, passed to the session builder
-  spark.sql.shuffle.partitions: 8
+spark.master: local[4]              # default local[2]
+spark.app.name: shop
+spark.sql.shuffle.partitions: 8
 ```
 """
 
@@ -17,31 +18,42 @@ from typing import Any
 from aether.errors import ConfigError
 from aether.support.suggestions import did_you_mean
 
-KEYS = ("app_name", "master", "config")
+# The settings most often written, for "did you mean" on a key that is not a Spark setting.
+COMMON_KEYS = (
+    "spark.master",
+    "spark.app.name",
+    "spark.driver.memory",
+    "spark.executor.memory",
+    "spark.jars",
+    "spark.jars.packages",
+    "spark.sql.shuffle.partitions",
+    "spark.sql.session.timeZone",
+    "spark.sql.extensions",
+    "spark.sql.catalog.spark_catalog",
+    "spark.sql.warehouse.dir",
+    "spark.remote",
+)
 
 
 def spark_settings(data: Mapping[str, Any], shown: str) -> dict[str, Any]:
     """The session builder's settings from spark.yml's merged `data` (`shown`: its files).
 
     Raises:
-        ConfigError: An unknown key, or `config` that is not a mapping of settings.
+        ConfigError: A key that is not a Spark setting (`spark.<name>`), or a value that is
+            a list or a mapping.
     """
     settings: dict[str, Any] = {}
     for key, value in data.items():
-        if key not in KEYS:
+        if not isinstance(key, str) or not key.startswith("spark."):
             raise ConfigError(
-                f"{shown}: unknown key '{key}'",
-                hint=did_you_mean(str(key), KEYS) or f"use only {', '.join(KEYS)}",
+                f"{shown}: unknown key '{key}': every key is a Spark setting (spark.<name>)",
+                hint=did_you_mean(str(key), COMMON_KEYS)
+                or "e.g. `spark.sql.shuffle.partitions: 8`",
             )
-        if key == "config":
-            if not isinstance(value, Mapping):
-                raise ConfigError(
-                    f"{shown}: `config` must be a mapping of Spark settings",
-                    hint="e.g. `config: {spark.sql.shuffle.partitions: 8}`",
-                )
-            settings.update({str(k): v for k, v in value.items()})
-        elif key == "master":
-            settings["spark.master"] = value
-        else:
-            settings[key] = value
+        if isinstance(value, (list, dict)):
+            raise ConfigError(
+                f"{shown}: '{key}' must be a single value, not a {type(value).__name__}",
+                hint="write Spark settings flat, e.g. `spark.sql.shuffle.partitions: 8`",
+            )
+        settings[key] = value
     return settings

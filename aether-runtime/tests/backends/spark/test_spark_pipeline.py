@@ -50,9 +50,8 @@ def total(rows, spark, dbutils):
 """
 
 SPARK_YML = """\
-app_name: mini
-config:
-  spark.sql.shuffle.partitions: 3
+spark.app.name: mini
+spark.sql.shuffle.partitions: 3
 """
 
 
@@ -102,13 +101,13 @@ def test_status_of_a_spark_project_does_not_import_pyspark(
 def test_an_unknown_spark_yml_key_is_a_one_line_error_with_exit_2(
     aether: Callable[..., Any], make_project: Callable[..., Path]
 ) -> None:
-    project = _project(make_project, spark_yml="confg: {spark.x: 1}\n")
+    project = _project(make_project, spark_yml="spak.master: local[1]\n")
 
     result = aether(project, "run")
 
     assert result.returncode == 2
-    assert "conf/base/spark.yml: unknown key 'confg'" in result.stderr
-    assert "did you mean 'config'?" in result.stderr
+    assert "conf/base/spark.yml: unknown key 'spak.master'" in result.stderr
+    assert "did you mean 'spark.master'?" in result.stderr
     assert "Traceback" not in result.stderr
 
 

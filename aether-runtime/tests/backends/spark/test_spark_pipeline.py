@@ -4,6 +4,7 @@ status` answering without starting Spark (or even importing pyspark)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -127,3 +128,19 @@ def test_an_unknown_context_input_is_refused_with_a_suggestion(
     assert result.returncode == 2
     assert "unknown input 'context:sprak'" in result.stderr
     assert "did you mean 'spark'?" in result.stderr
+
+
+def test_no_java_is_a_one_line_error_naming_what_to_install(
+    aether: Callable[..., Any], make_project: Callable[..., Path]
+) -> None:
+    if importlib.util.find_spec("pyspark") is None:
+        pytest.skip("pyspark is not installed (uv sync --group spark); .ci/run installs it")
+    project = _project(make_project)
+    no_java = {"PATH": str(Path(sys.executable).parent), "JAVA_HOME": ""}
+
+    result = aether(project, "run", env=no_java)
+
+    assert result.returncode == 2
+    assert "Spark needs a Java runtime" in result.stderr
+    assert "default-jre-headless" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -140,6 +140,18 @@ class SparkDataSet(AbstractDataSet):
             return {"version": max(versions)} if versions else None
         return {"files": _file_stamps(folder)}
 
+    @property
+    def content_hash_is_costly(self) -> bool:
+        """True off this machine (`dbfs:/`, `s3://`): only Spark can list the files."""
+        return local_path(self._filepath) is None
+
+    def content_hash(self) -> str | None:
+        """For data off this machine, a hash of its data files' names, listed by Spark;
+        local data is known by its signature."""
+        if local_path(self._filepath) is None and self._exists():
+            return _files_hash(self.load().inputFiles())
+        return None
+
     def _spark(self) -> Any:
         from aether.spark.session import get_spark
 
@@ -238,6 +250,18 @@ class SparkTableDataSet(AbstractDataSet):
 
         return get_spark()
 
+    @property
+    def content_hash_is_costly(self) -> bool:
+        """True: only Spark can tell, so `status` never asks and a run re-observes it."""
+        return True
+
+    def content_hash(self) -> str | None:
+        """A hash of the names of the table's data files (each write makes new ones):
+        asks Spark, so only `aether run` and `reconcile` call it."""
+        if not self._exists():
+            return None
+        return _files_hash(self._spark().table(self._table).inputFiles())
+
     def _load(self) -> Any:
         return self._spark().table(self._table)
 
@@ -276,6 +300,12 @@ def _as_spark_frame(spark: Any, data: Any, name: str) -> Any:
         f"{type(data).__module__}.{type(data).__qualname__}",
         hint="return a pyspark.sql.DataFrame (or a pandas.DataFrame) from the node",
     )
+
+
+def _files_hash(files: list[str]) -> str:
+    import hashlib
+
+    return "sha256:" + hashlib.sha256("\n".join(sorted(files)).encode()).hexdigest()
 
 
 def _texts(options: dict[str, Any]) -> dict[str, str]:

@@ -76,4 +76,10 @@ def test_a_metastore_table_round_trip(spark: Any, tmp_path: Path) -> None:
 
     assert dataset.exists()
     assert _rows(dataset.load()) == [(1,), (2,)]
+    # No cheap signature: status never asks Spark; a run re-observes the table's files.
     assert dataset.signature() is None
+    assert dataset.content_hash_is_costly
+    first = dataset.content_hash()
+    assert first is not None and first.startswith("sha256:")
+    dataset.save(pd.DataFrame({"n": [3]}))
+    assert dataset.content_hash() != first

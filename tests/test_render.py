@@ -114,6 +114,8 @@ def test_renders_the_expected_files(bake, engine, answers_id):
         "Dockerfile": answers.get("include_docker", False),
         ".dockerignore": answers.get("include_docker", False),
         "conf/base/spark.yml": answers.get("include_spark", False),
+        f"src/{package}/nodes/spark_reports.py": answers.get("include_spark", False),
+        "tests/integration/test_spark_pipeline.py": answers.get("include_spark", False),
         ".vscode/extensions.json": answers.get("include_vscode", True),
         ".vscode/settings.json": answers.get("include_vscode", True),
         ".vscode/tasks.json": answers.get("include_vscode", True),

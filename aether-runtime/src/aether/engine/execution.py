@@ -266,6 +266,10 @@ def _gather_inputs(task: NodeTask, catalog: DataCatalog) -> tuple[list[Any], dic
             value: Any = task.params
         elif key is not None:
             value = get_dotted(task.params, key)
+        elif item.context_key is not None:  # context:spark, context:dbutils
+            from aether.spark.context_inputs import context_value
+
+            value = context_value(item.context_key, task.params)
         elif item.source in task.memory_inputs:
             value = task.memory_inputs[item.source]
         else:

@@ -202,6 +202,19 @@ def load_context(
         return _load_context(project, env, params, run_id)
 
 
+def _configure_spark(root: Path, loader: ConfigLoader) -> None:
+    """conf/<env>/spark.yml checked now and kept for the session a Spark dataset or node
+    builds on first use (never started here: status and projects without Spark pay nothing)."""
+    files = loader.layer_files("spark.yml")
+    if not files:
+        return
+    from aether.spark.session import configure
+    from aether.spark.settings import spark_settings
+
+    shown = ", ".join(str(path.relative_to(root)) for path in files)
+    configure(spark_settings(loader.get("spark.yml").data, shown))
+
+
 def _load_context(
     project: str | Path | None,
     env: str | None,
@@ -211,6 +224,7 @@ def _load_context(
     loaded_at = time.time()  # before any file is read
     root, settings, loader = _read_configuration(project, env)
     parameters = apply_overrides(loader.get("parameters.yml", deep=True).data, params or {})
+    _configure_spark(root, loader)
     catalog = build_catalog(root, loader, parameters)
     pipelines, default = read_pipelines(root, loader)
     shown = ", ".join(str(path.relative_to(root)) for path in loader.layer_files("pipeline.yml"))

@@ -106,7 +106,7 @@ def test_renders_the_expected_files(bake, engine, answers_id):
         "tests/integration/test_customers_db.py",
         "tests/conftest.py", "tests/unit/test_nodes.py", "tests/integration/test_pipeline.py",
         "tests/e2e/test_cli.py", "data/README.md", ".github/dependabot.yml",
-        ".github/pull_request_template.md",
+        ".github/pull_request_template.md", ".github/CODEOWNERS",
         "notebooks/explore.ipynb",
         *(f"data/{layer}/.gitkeep" for layer in DATA_LAYERS),
     }  # fmt: skip
@@ -467,3 +467,22 @@ def test_no_scheduled_runs_by_default(bake):
     project = bake("copier")
 
     assert not (project / ".github" / "workflows" / "run.yml").exists()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_codeowners_is_in_step_with_the_example_catalog(bake, engine):
+    """`aether validate` passes right after generation: the CODEOWNERS block matches the catalog."""
+    project = bake(engine)
+
+    def aether(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BIN / "aether"), *args, "--project", str(project)],
+            capture_output=True, text=True, env=project_env(), timeout=300,
+        )  # fmt: skip
+
+    validated = aether("validate")
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    rendered = aether("catalog", "codeowners")
+    assert rendered.returncode == 0, rendered.stderr
+    assert rendered.stdout in (project / ".github" / "CODEOWNERS").read_text()
+    assert "/data/08_reporting/daily_revenue.csv @acme/finance" in rendered.stdout

@@ -13,6 +13,9 @@ def validate_command(project: Path | None, env: str | None) -> int:
 
     context = load_context(project, env=env)
     problems = validate_project(context)
+    from aether.catalog.codeowners import codeowners_problems
+
+    problems += codeowners_problems(context.paths.root, context.catalog)
     for warning in find_url_secrets(context.paths.conf_base):
         print_warning(warning, "move it to conf/local/credentials.yml or use ${env:NAME}")
     for problem in problems:

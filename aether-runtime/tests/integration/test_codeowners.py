@@ -171,3 +171,22 @@ def test_validate_names_a_bad_owner_with_exit_2(orders_project: Path, aether: Ae
     assert "Dataset 'daily_revenue' (conf/base/catalog.yml:" in result.stderr
     assert "is not a GitHub owner" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_block_comes_from_conf_base_whatever_the_environment(
+    orders_project: Path, aether: Aether
+) -> None:
+    """One CODEOWNERS for every environment: neither --env nor a person's conf/local moves it."""
+    assert aether(orders_project, "catalog", "codeowners", "--write").returncode == 0
+    block = _codeowners(orders_project).read_text()
+    for env in ("local", "prod"):
+        (orders_project / "conf" / env).mkdir(exist_ok=True)
+        (orders_project / "conf" / env / "catalog.yml").write_text(
+            "daily_revenue:\n  type: PandasCsvDataSet\n  filepath: /tmp/elsewhere.csv\n"
+            '  metadata:\n    owner: "@someone-else"\n'
+        )
+
+    assert aether(orders_project, "validate").returncode == 0
+    assert aether(orders_project, "validate", "--env", "prod").returncode == 0
+    assert aether(orders_project, "catalog", "codeowners", "--write", "--env", "prod").returncode == 0
+    assert _codeowners(orders_project).read_text() == block

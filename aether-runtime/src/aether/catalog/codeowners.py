@@ -14,7 +14,7 @@ Entries are grouped under a `# domain: <name>` comment when `metadata.domain` is
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +92,9 @@ def with_block(text: str, block: str) -> str:
     return "".join(lines[:start]) + block + "".join(lines[end + 1 :])
 
 
-def codeowners_problems(root: Path, catalog: Any) -> list[AetherError]:
-    """Validate's check: owners look like GitHub's and the managed block matches the catalog.
+def codeowners_problems(root: Path, catalog_of: Callable[[], Any]) -> list[AetherError]:
+    """Validate's check: owners look like GitHub's and the managed block matches the catalog
+    (``catalog_of()``, called only when there is a block to compare).
 
     Projects without `.github/CODEOWNERS`, or whose file has no managed block, are not checked:
     `metadata.owner` stays free text for them.
@@ -105,7 +106,7 @@ def codeowners_problems(root: Path, catalog: Any) -> list[AetherError]:
     if found is None:
         return []
     try:
-        expected = render_block(catalog)
+        expected = render_block(catalog_of())
     except CatalogError as error:
         return [error]
     if found.strip() == expected.strip():

@@ -68,9 +68,7 @@ def test_an_owner_github_would_not_accept_names_the_entry_and_line(
 def test_github_owners_are_accepted(orders_project: Path, owner: str) -> None:
     _set_owner(orders_project, '"@acme/finance"', f'"{owner}"')
 
-    assert f"/data/08_reporting/daily_revenue.csv {owner}" in render_block(
-        _catalog(orders_project)
-    )
+    assert f"/data/08_reporting/daily_revenue.csv {owner}" in render_block(_catalog(orders_project))
 
 
 def test_the_block_is_replaced_in_place_and_hand_lines_are_kept() -> None:
@@ -188,5 +186,6 @@ def test_the_block_comes_from_conf_base_whatever_the_environment(
 
     assert aether(orders_project, "validate").returncode == 0
     assert aether(orders_project, "validate", "--env", "prod").returncode == 0
-    assert aether(orders_project, "catalog", "codeowners", "--write", "--env", "prod").returncode == 0
+    rewritten = aether(orders_project, "catalog", "codeowners", "--write", "--env", "prod")
+    assert rewritten.returncode == 0
     assert _codeowners(orders_project).read_text() == block

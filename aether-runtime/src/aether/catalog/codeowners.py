@@ -65,11 +65,11 @@ def render_block(catalog: Any) -> str:
     lines = [BEGIN]
     lines += [f"{_pattern(f)} {' '.join(sorted(o))}" for f, o in sorted(conf_owners.items())]
     current: str | None = None
-    for domain, path, owners in sorted(data_lines):
+    for domain, path, shown in sorted(data_lines):
         if domain and domain != current:
             lines.append(f"# domain: {domain}")
         current = domain
-        lines.append(f"{path} {owners}")
+        lines.append(f"{path} {shown}")
     lines.append(END)
     return "\n".join(lines) + "\n"
 

@@ -389,3 +389,20 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+
+
+@catalog_app.command("codeowners")
+def catalog_codeowners(
+    project: Path | None = ProjectOption,
+    env: str | None = EnvOption,
+    write: bool = typer.Option(
+        False, "--write", help="Write the block into .github/CODEOWNERS (other lines kept)."
+    ),
+) -> None:
+    """The .github/CODEOWNERS block made from the catalog's metadata.owner (print or --write).
+
+    Example: aether catalog codeowners --write
+    """
+    from aether.cli.catalog_command import codeowners_command
+
+    codeowners_command(project, env, write)

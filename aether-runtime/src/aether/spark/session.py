@@ -82,7 +82,7 @@ def _connect(remote: str | None) -> Any:
                 "DATABRICKS_CLUSTER_ID is set but databricks-connect is not installed",
                 hint="install it with: pip install databricks-connect (or set SPARK_REMOTE)",
             ) from None
-        from pyspark.sql import SparkSession
+        from pyspark.sql import SparkSession  # type: ignore[import-not-found, unused-ignore]
 
         return SparkSession.builder.remote(remote).getOrCreate()
     return connect.DatabricksSession.builder.getOrCreate()

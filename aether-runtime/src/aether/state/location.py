@@ -122,7 +122,7 @@ class StateLocation:
         """The store as messages name it: its path, or its URL without the password."""
         if self.url is None:
             return str(self.sqlite_path)
-        return f"{_hide_password(self.url)} ({self.schema})"
+        return f"{redaction.redact_url(self.url)} ({self.schema})"
 
     @property
     def schema(self) -> str:
@@ -282,14 +282,3 @@ def _password(url: str) -> str | None:
         return None
     user_info = authority.rsplit("@", 1)[0]
     return user_info.split(":", 1)[1] if ":" in user_info else None
-
-
-def _hide_password(url: str) -> str:
-    password = _password(url)
-    if not password:
-        return url
-    scheme, rest = url.split("://", 1)
-    authority, slash, tail = rest.partition("/")
-    user_info, _, host = authority.rpartition("@")
-    user = user_info.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}{slash}{tail}"

@@ -224,6 +224,7 @@ class _RunWork:
             outcome.signatures,
             outcome.read_versions,
             outcome.fingerprint,
+            columns=outcome.columns,
             **more,
         )
 

@@ -27,6 +27,7 @@ from aether.state.base import (
     Head,
     Materialization,
     PublishJournal,
+    RunRecord,
     SourceObservation,
     StateStore,
     Transition,
@@ -41,7 +42,15 @@ from aether.state.postgres_schema import (
     advisory_key,
     statements,
 )
-from aether.state.rows import heads_from_rows
+from aether.state.rows import (
+    MATERIALIZATION_COLUMNS,
+    RUN_COLUMNS,
+    columns_to_json,
+    heads_from_rows,
+    materialization_from_row,
+    run_from_row,
+    run_values,
+)
 from aether.state.schema import refuse_newer
 from aether.state.sqlite_errors import not_running
 from aether.support.redaction import redact
@@ -213,11 +222,12 @@ class PostgresStateStore(StateStore):
             for m in materializations:
                 made = conn.exec_driver_sql(
                     "INSERT INTO materializations (attempt_id, asset, node, run_id, started_at, "
-                    "finished_at, fingerprint, parts, version, signature, data_time) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                    "finished_at, fingerprint, parts, version, signature, data_time, "
+                    "data_columns) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
                     (attempt_id, m.asset, m.node, m.run_id, m.started_at, m.finished_at,
                      m.fingerprint, to_json(m.parts, m.asset), m.version,
-                     to_json(m.signature, m.asset), m.data_time),
+                     to_json(m.signature, m.asset), m.data_time, columns_to_json(m.columns)),
                 ).scalar()  # fmt: skip
                 conn.exec_driver_sql(
                     "INSERT INTO heads (asset, materialization_id, status, error, updated_at) "
@@ -277,11 +287,11 @@ class PostgresStateStore(StateStore):
     def heads(
         self, assets: Iterable[str] | None = None, *, include_parts: bool = True
     ) -> dict[str, Head]:
-        parts = "m.parts" if include_parts else "NULL"  # the longest column, when needed
+        columns = MATERIALIZATION_COLUMNS
+        if not include_parts:  # the longest columns, only when needed
+            columns = columns.replace("m.parts", "NULL").replace("m.data_columns", "NULL")
         query = (
-            "SELECT h.asset, h.status, h.error, h.updated_at, m.asset, m.node, m.run_id, "
-            f"m.started_at, m.finished_at, m.fingerprint, {parts}, "
-            "m.version, m.signature, m.data_time "
+            f"SELECT h.asset, h.status, h.error, h.updated_at, {columns} "
             "FROM heads h LEFT JOIN materializations m ON m.id = h.materialization_id"
         )
         with self._read() as conn:
@@ -358,6 +368,46 @@ class PostgresStateStore(StateStore):
                     query + " WHERE run_id = %s ORDER BY id", (run_id,)
                 ).all()
         return [_attempt(row) for row in rows]
+
+    def record_run(self, record: RunRecord) -> None:
+        updates = ", ".join(f"{name} = excluded.{name}" for name in RUN_COLUMNS.split(", ")[1:])
+        with self._write() as conn:
+            conn.exec_driver_sql(
+                f"INSERT INTO runs ({RUN_COLUMNS}) VALUES ({', '.join(['%s'] * 12)}) "
+                f"ON CONFLICT (run_id) DO UPDATE SET {updates}",
+                run_values(record),
+            )
+
+    def finish_run(self, run_id: str, finished_at: float, status: str) -> None:
+        with self._write() as conn:
+            conn.exec_driver_sql(
+                "UPDATE runs SET finished_at = %s, status = %s WHERE run_id = %s",
+                (finished_at, status, run_id),
+            )
+
+    def run_record(self, run_id: str) -> RunRecord | None:
+        with self._read() as conn:
+            row = conn.exec_driver_sql(
+                f"SELECT {RUN_COLUMNS} FROM runs WHERE run_id = %s", (run_id,)
+            ).first()
+        return None if row is None else run_from_row(tuple(row))
+
+    def runs(self, limit: int = 50) -> list[RunRecord]:
+        with self._read() as conn:
+            rows = conn.exec_driver_sql(
+                f"SELECT {RUN_COLUMNS} FROM runs ORDER BY started_at DESC, run_id DESC LIMIT %s",
+                (limit,),
+            ).all()
+        return [run_from_row(tuple(row)) for row in rows]
+
+    def run_materializations(self, run_id: str) -> list[Materialization]:
+        with self._read() as conn:
+            rows = conn.exec_driver_sql(
+                f"SELECT {MATERIALIZATION_COLUMNS} FROM materializations m "
+                "WHERE m.run_id = %s ORDER BY m.id",
+                (run_id,),
+            ).all()
+        return [materialization_from_row(tuple(row)) for row in rows]
 
     def record_check_results(self, check_results: Sequence[CheckResult]) -> None:
         with self._write() as conn:

@@ -88,8 +88,20 @@ CREATE TRIGGER generation_sources AFTER INSERT OR UPDATE OR DELETE ON {schema}.s
 CREATED_AT_VERSION = 4
 CREATE = _CURRENT
 
-# Changes after version 4, keyed by the version each reaches (none yet).
-MIGRATIONS: dict[int, str] = {}
+# Changes after version 4, keyed by the version each reaches (SQLite's, spelt for PostgreSQL).
+MIGRATIONS: dict[int, str] = {
+    5: """
+ALTER TABLE {schema}.materializations ADD COLUMN data_columns TEXT;
+CREATE TABLE {schema}.runs (
+    run_id TEXT PRIMARY KEY, started_at DOUBLE PRECISION NOT NULL,
+    finished_at DOUBLE PRECISION, status TEXT,
+    env TEXT NOT NULL, pipeline TEXT NOT NULL, params TEXT NOT NULL,
+    git_commit TEXT, git_dirty BOOLEAN, lockfile TEXT, lockfile_hash TEXT, aether_version TEXT
+);
+CREATE INDEX runs_started ON {schema}.runs (started_at);
+CREATE INDEX materializations_run ON {schema}.materializations (run_id);
+""",
+}
 PG_SCHEMA_VERSION = max([CREATED_AT_VERSION, *MIGRATIONS])
 
 

@@ -20,7 +20,7 @@ RUN := $(UV) run --frozen
 # some machines, this one included) hides every stale-.pyc bug.
 TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
 
-.PHONY: help install lint format test test-fast bench docs docs-serve demo clean
+.PHONY: help install lint format test test-fast bench docs docs-serve demo clean viewer
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,6 +56,9 @@ test-fast: install ## Run the tests that are not marked slow
 
 bench: install ## Run the benchmarks and rewrite docs/benchmarks.md
 	$(RUN) python benchmarks/run.py
+
+viewer: ## Rebuild the DAG viewer bundle (aether/insight/viewer.js) from viewer/ (npm ci)
+	cd viewer && npm ci --no-audit --no-fund && npm run build
 
 docs: install ## Build the documentation site strictly (into site/)
 	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict

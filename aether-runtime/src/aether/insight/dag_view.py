@@ -244,13 +244,31 @@ def _mermaid_label(text: str) -> str:
     return text
 
 
+# The page around the viewer: everything it draws comes from viewer.js (built from viewer/).
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>__TITLE__</title>
+</head>
+<body data-ready="false">
+<script type="application/json" id="aether-dag">__DAG_JSON__</script>
+<script>__VIEWER_JS__</script>
+</body>
+</html>
+"""
+
+
 def to_html(dag: dict[str, Any]) -> str:
     """One self-contained page: the viewer inlined, the DAG as JSON, no network."""
-    viewer = (
-        resources.files("aether.insight").joinpath("dag_viewer.html").read_text(encoding="utf-8")
-    )
+    viewer = resources.files("aether.insight").joinpath("viewer.js").read_text(encoding="utf-8")
+    # Neither text may close its <script> early: `<` is escaped in the JSON, `</` in the JS.
     data = json.dumps(dag, sort_keys=True).replace("<", "\\u003c")
-    title = html.escape(f"Aether — {dag['pipeline']}")
-    values = {"TITLE": title, "DAG_JSON": data}
+    values = {
+        "TITLE": html.escape(f"Aether — {dag['pipeline']}"),
+        "DAG_JSON": data,
+        "VIEWER_JS": viewer.strip().replace("</", "<\\/"),
+    }
     # One pass, so nothing in the data can be mistaken for a placeholder.
-    return re.sub(r"__(TITLE|DAG_JSON)__", lambda m: values[m.group(1)], viewer)
+    return re.sub(r"__(TITLE|DAG_JSON|VIEWER_JS)__", lambda m: values[m.group(1)], PAGE)

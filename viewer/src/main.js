@@ -8,11 +8,6 @@ import { buildView, groupsOf, neighbourhood } from "./view.js";
 const COLLAPSE_ABOVE = 300;
 const NS = "http://www.w3.org/2000/svg";
 
-if (typeof document === "undefined") {
-  self.onmessage = (event) => self.postMessage({ seq: event.data.seq, ...layout(event.data.view) });
-} else {
-  start(document.currentScript && document.currentScript.textContent);
-}
 
 function start(source) {
   const dag = JSON.parse(document.getElementById("aether-dag").textContent);
@@ -263,3 +258,10 @@ body{margin:0;display:flex;height:100vh;overflow:hidden}
 .plain rect{fill:#fff;stroke:#5f6368}.param rect{fill:#f1f3f4;stroke:#80868b}
 .legend .fresh{color:#1e8e3e}.legend .stale{color:#e37400}.legend .missing{color:#9334e6}.legend .failed{color:#d93025}
 `;
+
+// Last, so every constant above is initialised: in a Worker this script only lays out.
+if (typeof document === "undefined") {
+  self.onmessage = (event) => self.postMessage({ seq: event.data.seq, ...layout(event.data.view) });
+} else {
+  start(document.currentScript && document.currentScript.textContent);
+}

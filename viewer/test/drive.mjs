@@ -38,6 +38,8 @@ try {
     return { positions, edges: document.querySelectorAll("#scene path.edge").length };
   });
   report.first = await snapshot();
+  // The viewer's own stylesheet is applied: the canvas fills the page beside the side panel.
+  report.canvasWidth = await page.evaluate(() => document.getElementById("canvas").getBoundingClientRect().width);
   if (option("--screenshot")) await page.screenshot({ path: option("--screenshot") });
   if (option("--click")) {
     await page.dispatchEvent(`[data-id="${option("--click")}"]`, "click");

@@ -106,6 +106,7 @@ def test_example_page_draws_offline_left_to_right_and_stably(
     x = {key: pos[0] for key, pos in first["first"]["positions"].items()}
     assert len(x) == 7
     assert first["first"]["edges"] == 6
+    assert first["canvasWidth"] > 600
     assert x["dataset:raw_orders"] < x["task:clean_orders"] < x["dataset:clean_orders"]
     assert x["dataset:clean_orders"] < x["task:daily_revenue"] < x["dataset:daily_revenue"]
     assert first["title"] == "raw_orders"

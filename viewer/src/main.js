@@ -22,7 +22,14 @@ function start(source) {
     selected: null,
   };
   const ui = scaffold(dag);
-  const worker = makeWorker(source);
+  let worker = makeWorker(source);
+  if (worker) {
+    // A CSP may refuse blob: workers only once it starts: lay out on the page instead.
+    worker.onerror = () => {
+      worker = null;
+      redraw();
+    };
+  }
   let seq = 0;
   let transform = { x: 20, y: 20, k: 1 };
 

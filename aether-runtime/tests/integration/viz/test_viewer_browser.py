@@ -157,3 +157,36 @@ def test_five_thousand_nodes_start_collapsed_and_groups_expand(tmp_path: Path) -
     expanded = set(report["expanded"]["positions"])
     assert len(expanded) == 49 + 100
     assert "task:ns7.t7" in expanded and "group:ns7" not in expanded
+
+
+def test_extension_webview_page_draws_under_its_csp(
+    aether: Aether, orders_project: Path, tmp_path: Path
+) -> None:
+    """The VS Code webview's page (vscode-aether/src/dagPanel.js): nonce'd script by URL,
+    no blob: worker allowed, so the viewer lays out on the page."""
+    result = aether(orders_project, "viz", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    viewer = ROOT / "aether-runtime" / "src" / "aether" / "insight" / "viewer.js"
+    script = (
+        "const {pageHtml} = require(process.argv[1]);"
+        "const dag = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "process.stdout.write(pageHtml(dag, process.argv[2], 'file:', 'n0nce'));"
+    )
+    page = subprocess.run(
+        [
+            str(NODE),
+            "-e",
+            script,
+            str(ROOT / "vscode-aether" / "src" / "dagPanel.js"),
+            viewer.as_uri(),
+        ],
+        input=result.stdout,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "script-src 'nonce-n0nce'" in page
+    (tmp_path / "webview.html").write_text(page, encoding="utf-8")
+    report = drive(tmp_path / "webview.html", "--click", "task:clean_orders")
+    assert len(report["first"]["positions"]) == 7
+    assert report["details"]["location"] == "src/orders_demo/nodes/orders.py:10"

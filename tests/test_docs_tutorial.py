@@ -100,6 +100,10 @@ def test_following_the_tutorial_gives_what_it_shows(project: Path) -> None:
     _append(project / "src/my_orders/nodes/reports.py", "\n\n" + files[ADDED_FUNCTION])
     _append(project / "conf/base/catalog.yml", "\n" + files[ADDED_ENTRY])
     pipeline.write_text(pipeline.read_text().replace("default:", files[ADDED_NODE] + "default:"))
+    assert (
+        _aether(project, "catalog", "codeowners", "--write")
+        == _outputs_shown("aether catalog codeowners --write")[0]
+    )
     assert _aether(project, "validate") == _outputs_shown("aether validate")[0]
     assert _comparable(_aether(project, "status")) == _comparable(
         _outputs_shown("aether status")[0]

@@ -32,6 +32,7 @@ ANSWER_SETS = {
         "include_docker": True,
         "include_vscode": True,
         "scheduled_runs": "aws",
+        "databricks_bundle": True,
     },
     "minimal": {
         "project_name": "Lean",
@@ -106,7 +107,7 @@ def test_renders_the_expected_files(bake, engine, answers_id):
         "tests/integration/test_customers_db.py",
         "tests/conftest.py", "tests/unit/test_nodes.py", "tests/integration/test_pipeline.py",
         "tests/e2e/test_cli.py", "data/README.md", ".github/dependabot.yml",
-        ".github/pull_request_template.md",
+        ".github/pull_request_template.md", ".github/CODEOWNERS",
         "notebooks/explore.ipynb",
         *(f"data/{layer}/.gitkeep" for layer in DATA_LAYERS),
     }  # fmt: skip
@@ -114,19 +115,26 @@ def test_renders_the_expected_files(bake, engine, answers_id):
         "Dockerfile": answers.get("include_docker", False),
         ".dockerignore": answers.get("include_docker", False),
         "conf/base/spark.yml": answers.get("include_spark", False),
+        f"src/{package}/nodes/spark_reports.py": answers.get("include_spark", False),
+        "tests/integration/test_spark_pipeline.py": answers.get("include_spark", False),
         ".vscode/extensions.json": answers.get("include_vscode", True),
         ".vscode/settings.json": answers.get("include_vscode", True),
         ".vscode/tasks.json": answers.get("include_vscode", True),
         "LICENSE": answers.get("license", "MIT") != "Proprietary",
         ".github/workflows/publish.yml": answers.get("license", "MIT") != "Proprietary",
         ".github/workflows/run.yml": answers.get("scheduled_runs", "none") != "none",
+        "databricks.yml": answers.get("databricks_bundle", False),
+        "conf/databricks/catalog.yml": answers.get("databricks_bundle", False),
         ANSWERS_FILE: engine == "copier",
     }
     wanted = expected | {name for name, present in optional.items() if present}
     assert set(files) == wanted
     # Both engines keep the folder of skipped files; git does not track an empty folder.
     empty = {p.relative_to(project).as_posix() for p in project.rglob("*") if is_empty_dir(p)}
-    assert empty == ({".vscode"} if not answers.get("include_vscode", True) else set())
+    assert empty == (
+        ({".vscode"} if not answers.get("include_vscode", True) else set())
+        | ({"conf/databricks"} if not answers.get("databricks_bundle", False) else set())
+    )
 
 
 def test_every_file_is_fully_rendered_and_parses(bake, answers_id):
@@ -467,3 +475,75 @@ def test_no_scheduled_runs_by_default(bake):
     project = bake("copier")
 
     assert not (project / ".github" / "workflows" / "run.yml").exists()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_codeowners_is_in_step_with_the_example_catalog(bake, engine):
+    """`aether validate` passes right after generation: the CODEOWNERS block matches the catalog."""
+    project = bake(engine)
+
+    def aether(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BIN / "aether"), *args, "--project", str(project)],
+            capture_output=True, text=True, env=project_env(), timeout=300,
+        )  # fmt: skip
+
+    validated = aether("validate")
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    rendered = aether("catalog", "codeowners")
+    assert rendered.returncode == 0, rendered.stderr
+    assert rendered.stdout in (project / ".github" / "CODEOWNERS").read_text()
+    assert "/data/08_reporting/daily_revenue.csv @acme/finance" in rendered.stdout
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_databricks_bundle_runs_aether_from_a_wheel_on_a_job_cluster(bake, engine):
+    """The keys Databricks documents for a bundle (no bundle schema is available offline)."""
+    project = bake(engine, databricks_bundle=True, package_name="shop_data")
+    bundle = yaml.safe_load((project / "databricks.yml").read_text())
+
+    assert bundle["bundle"]["name"] == "my-data-project"
+    assert {name: target["mode"] for name, target in bundle["targets"].items()} == {
+        "dev": "development",
+        "prod": "production",
+    }
+    assert bundle["targets"]["dev"]["default"] is True
+    artifact = bundle["artifacts"]["project"]
+    assert artifact["type"] == "whl" and artifact["build"].startswith("uv build")
+    job = bundle["resources"]["jobs"]["shop_data_run"]
+    (task,) = job["tasks"]
+    wheel = task["python_wheel_task"]
+    assert wheel["package_name"] == "aether_data" and wheel["entry_point"] == "aether"
+    assert wheel["parameters"] == [
+        "run", "--env", "databricks", "--project", "${workspace.file_path}",
+    ]  # fmt: skip
+    assert task["libraries"] == [{"whl": "./dist/*.whl"}]
+    (cluster,) = job["job_clusters"]
+    assert cluster["job_cluster_key"] == task["job_cluster_key"]
+    assert {"spark_version", "node_type_id", "num_workers"} <= set(cluster["new_cluster"])
+    # The synced files carry conf/ (not ignored by git); the data and secrets stay behind.
+    ignored = (project / ".gitignore").read_text().splitlines()
+    assert "conf/local/*" in ignored and "data/**" in ignored and ".aether/" in ignored
+    assert not any(line.startswith("conf/") and "local" not in line for line in ignored)
+
+
+def test_databricks_env_is_a_valid_aether_environment(bake):
+    project = bake("copier", databricks_bundle=True)
+    catalog = yaml.safe_load((project / "conf/databricks/catalog.yml").read_text())
+    base = yaml.safe_load((project / "conf/base/catalog.yml").read_text())
+
+    assert set(catalog) == set(base)
+    assert all(entry["filepath"].startswith("/Volumes/") for entry in catalog.values())
+    validated = subprocess.run(
+        [str(BIN / "aether"), "validate", "--env", "databricks", "--project", str(project)],
+        capture_output=True, text=True, env=project_env(), timeout=300,
+    )  # fmt: skip
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert "(env databricks)" in validated.stdout
+
+
+def test_no_databricks_bundle_by_default(bake):
+    project = bake("copier")
+
+    assert not (project / "databricks.yml").exists()
+    assert not list((project / "conf").glob("databricks/*"))

@@ -201,3 +201,21 @@ class Headerless(PandasCsvDataSet):
     assert _run(project, force=True).succeeded
 
     assert (project / DOUBLED).read_text() == made == "n\n2\n4\n6\n"
+
+
+def test_an_output_turned_into_a_symlink_becomes_a_real_file_again(
+    make_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    # Found by the hostile review: the link to a file outside the project was kept.
+    project = make_project()
+    assert _run(project).succeeded
+    outside = tmp_path / "outside.csv"
+    outside.write_bytes((project / DOUBLED).read_bytes())
+    (project / DOUBLED).unlink()
+    os.symlink(outside, project / DOUBLED)
+    before = os.stat(outside).st_mtime_ns
+
+    assert _run(project, force=True).succeeded
+
+    assert os.stat(outside).st_mtime_ns == before  # the outside file is never written
+    assert not (project / DOUBLED).is_symlink()  # the output is a real file again

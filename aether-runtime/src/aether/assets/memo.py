@@ -255,10 +255,14 @@ class EvaluationMemo:
 
     def prior_now(self, *, recheck_racy: bool = True) -> Prior | None:
         """:meth:`prior`, the state store's generation read here (None: no store)."""
+        from aether.state.location import StateLocation
         from aether.state.sqlite import SQLiteStateStore
 
+        # Only the project's own file is read before loading: a shared store is asked by
+        # the loaded project (its generation then decides, as for any look).
+        location = StateLocation.choose(self.look.root, self.look.env)
         state = ProjectPaths(self.look.root).state_db
-        if not state.is_file():
+        if not location.is_default or not state.is_file():
             return None
         with SQLiteStateStore(state) as store:
             return self.prior(store.generation(), recheck_racy=recheck_racy)

@@ -40,6 +40,7 @@ from aether.engine.events import (
     OutputsPublished,
     OutputsStaged,
     RunEvent,
+    RunFinished,
 )
 from aether.engine.plan import NodeStart, Plan, PlannedNode
 from aether.errors import AetherError
@@ -50,6 +51,7 @@ from aether.state.base import (
     HeadStatus,
     Materialization,
     PublishJournal,
+    RunRecord,
     StateStore,
     Transition,
 )
@@ -91,11 +93,21 @@ class AssetTracker:
     statuses after the run.
     """
 
-    def __init__(self, project: ProjectView, cache: EvaluationCache, run_id: str) -> None:
+    def __init__(
+        self,
+        project: ProjectView,
+        cache: EvaluationCache,
+        run_id: str,
+        describe_run: Callable[[], RunRecord] | None = None,
+    ) -> None:
         self.project = project
         self.cache = cache
         self.store: StateStore = project.store
         self.run_id = run_id
+        # The run's record, made and stored when its first node starts: a run with
+        # nothing to do costs nothing and leaves nothing to show.
+        self._describe_run = describe_run
+        self._run_recorded = False
         self.facts = RunFacts()
         self._started: dict[str, _Started] = {}
         self._checks: dict[str, list[CheckResult]] = {}  # each running node's check results
@@ -124,6 +136,7 @@ class AssetTracker:
             return NodeStart(fingerprint=state.fingerprint)
         specs = {o: tuple(checks_for(self.cache, o)) for o in stored}
         checks = {o: found for o, found in specs.items() if found}
+        self._record_run()
         attempt = self.store.begin_attempt(self.run_id, node.name)
         self._started[node.name] = _Started(
             attempt,
@@ -151,6 +164,15 @@ class AssetTracker:
             self._aborted(event.result.name, event.result.reason)
         elif isinstance(event, NodeFinished):
             self._checks.pop(event.node, None)
+        elif isinstance(event, RunFinished) and self._run_recorded:
+            status = "succeeded" if event.result.succeeded else "failed"
+            self.store.finish_run(self.run_id, event.at, status)
+
+    def _record_run(self) -> None:
+        if self._run_recorded or self._describe_run is None:
+            return
+        self.store.record_run(self._describe_run())
+        self._run_recorded = True
 
     def before_nodes(self, plan: Plan, emit: Callable[[RunEvent], None]) -> None:
         """Read the heads of what the plan writes (one query, not one per node); tell the
@@ -248,11 +270,7 @@ class AssetTracker:
             started.attempt,
             event.node,
             {name: dataclasses.asdict(staged) for name, staged in event.staged.items()},
-            tuple(
-                self._materializations(
-                    event.node, event.outputs, event.versions, _plain(event.signatures), started
-                )
-            ),
+            tuple(self._materializations(event, _plain(event.signatures), started)),
             tuple(_masked(self._checks.get(event.node, ()))),
         )
         self.store.record_publish_journal(journal)
@@ -262,9 +280,7 @@ class AssetTracker:
         if started is None:  # a node that stores nothing
             return
         self._settle(event.node, event.read_versions, started)
-        materializations = self._materializations(
-            event.node, event.outputs, event.versions, _plain(event.signatures), started
-        )
+        materializations = self._materializations(event, _plain(event.signatures), started)
         results = _masked(self._checks.pop(event.node, ()))
         self.store.commit_node(started.attempt, materializations, results)
         self.rebuilt.update(event.outputs)
@@ -276,9 +292,7 @@ class AssetTracker:
 
     def _materializations(
         self,
-        node: str,
-        outputs: Sequence[str],
-        versions: Mapping[str, str],
+        event: OutputsStaged | OutputsPublished,
         signatures: Mapping[str, Any],
         started: _Started,
     ) -> list[Materialization]:
@@ -286,17 +300,18 @@ class AssetTracker:
         return [
             Materialization(
                 asset=name,
-                node=node,
+                node=event.node,
                 run_id=self.run_id,
                 started_at=started.started_at,
                 finished_at=finished,
                 fingerprint=started.fingerprint,
                 parts=started.parts,
-                version=versions[name],
+                version=event.versions[name],
                 signature=signatures.get(name),
                 data_time=started.data_time if started.data_time is not None else finished,
+                columns=event.columns.get(name),
             )
-            for name in outputs
+            for name in event.outputs
             if name in self.project.assets
         ]
 

@@ -110,17 +110,19 @@ def unlock(
         False, "--force", help="Also remove a lock written on another host (check it is over)."
     ),
     project: Path | None = ProjectOption,
+    env: str | None = EnvOption,
 ) -> None:
     """Remove the project's run lock (.aether/run.lock) left by a run that is gone.
 
     A lock whose process still runs on this host is never removed; one from another host,
-    whose process cannot be checked from here, only with --force.
+    whose process cannot be checked from here, only with --force. A PostgreSQL state
+    store's lock needs no removing: it frees itself when its run ends.
 
     Example: aether unlock --force
     """
     from aether.cli.unlock_command import unlock_command
 
-    raise typer.Exit(unlock_command(project, force))
+    raise typer.Exit(unlock_command(project, force, env))
 
 
 @app.command()
@@ -391,3 +393,20 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+
+
+@catalog_app.command("codeowners")
+def catalog_codeowners(
+    project: Path | None = ProjectOption,
+    env: str | None = EnvOption,
+    write: bool = typer.Option(
+        False, "--write", help="Write the block into .github/CODEOWNERS (other lines kept)."
+    ),
+) -> None:
+    """The .github/CODEOWNERS block made from the catalog's metadata.owner (print or --write).
+
+    Example: aether catalog codeowners --write
+    """
+    from aether.cli.catalog_command import codeowners_command
+
+    codeowners_command(project, env, write)

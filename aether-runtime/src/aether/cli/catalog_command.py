@@ -53,6 +53,43 @@ def describe_command(name: str, project: Path | None, env: str | None, as_json: 
     console().print(table(f"Dataset {name}", ["field", "value"], rows))
 
 
+def base_catalog(context: Any) -> Any:
+    """The catalog of conf/base alone: CODEOWNERS is one file for every environment, so
+    neither `--env` nor a person's conf/local may change what it should hold."""
+    from aether.configuration.conf_folder import BASE_ENV, ConfigLoader
+    from aether.project.context import build_catalog
+
+    class BaseOnly(ConfigLoader):
+        def layer_files(self, name: str) -> list[Path]:
+            path = self.conf_path / BASE_ENV / name
+            return [path] if path.is_file() else []
+
+    loader = BaseOnly(context.paths.conf)
+    params = loader.get("parameters.yml", deep=True).data
+    return build_catalog(context.paths.root, loader, params)
+
+
+def codeowners_command(project: Path | None, env: str | None, write: bool) -> None:
+    """Print the CODEOWNERS block rendered from the catalog, or write it into the file."""
+    from aether.catalog.codeowners import CODEOWNERS_FILE, render_block, with_block
+    from aether.project.context import load_context
+
+    context = load_context(project, env=env)
+    block = render_block(base_catalog(context))
+    if not write:
+        console().print(block, end="", markup=False, highlight=False)
+        return
+    path = context.paths.root / CODEOWNERS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    before = path.read_text(encoding="utf-8") if path.is_file() else ""
+    after = with_block(before, block)
+    if after == before:
+        console().print(f"{CODEOWNERS_FILE} is already in step with the catalog.", markup=False)
+        return
+    path.write_text(after, encoding="utf-8")
+    console().print(f"Wrote the Aether-managed block of {CODEOWNERS_FILE}.", markup=False)
+
+
 def types_command() -> None:
     from aether.catalog import DataSetFactory
 

@@ -7,14 +7,23 @@ from pathlib import Path
 from aether.cli.output import say
 
 
-def unlock_command(project: Path | None, force: bool) -> int:
-    """Remove ``.aether/run.lock`` if its holder is gone (``force``: even another host's)."""
-    from aether.project.context import find_project_root
-    from aether.project.paths import ProjectPaths
+def unlock_command(project: Path | None, force: bool, env: str | None = None) -> int:
+    """Remove the run lock file if its holder is gone (``force``: even another host's)."""
+    from aether.configuration.conf_folder import DEFAULT_ENV
+    from aether.project.context import choose_env, find_project_root, read_settings
+    from aether.state.location import StateLocation
     from aether.state.lock import LockVerdict, break_lock
 
     root = project.resolve() if project else find_project_root()
-    path = ProjectPaths(root).run_lock
+    chosen, _ = choose_env(env, read_settings(root))
+    location = StateLocation.choose(root, chosen or DEFAULT_ENV)
+    if location.shared:
+        say(
+            f"Nothing to remove: the run lock of the shared state store {location.shown} "
+            "frees itself when the run holding it ends (even if it is killed)."
+        )
+        return 0
+    path = location.lock_file
     verdict, holder = break_lock(path, force=force)
     if verdict is LockVerdict.ABSENT:
         say(f"No lock to remove: {path} does not exist.")

@@ -13,6 +13,10 @@ def validate_command(project: Path | None, env: str | None) -> int:
 
     context = load_context(project, env=env)
     problems = validate_project(context)
+    from aether.catalog.codeowners import codeowners_problems
+    from aether.cli.catalog_command import base_catalog
+
+    problems += codeowners_problems(context.paths.root, lambda: base_catalog(context))
     for warning in find_url_secrets(context.paths.conf_base):
         print_warning(warning, "move it to conf/local/credentials.yml or use ${env:NAME}")
     for problem in problems:

@@ -19,6 +19,8 @@ BUILTIN_DATASETS: dict[str, str] = {
     "PandasJsonDataSet": "aether.datasets.pandas.PandasJsonDataSet",
     "PandasParquetDataSet": "aether.datasets.pandas.PandasParquetDataSet",
     "PickleDataSet": "aether.datasets.pickle.PickleDataSet",
+    "SparkDataSet": "aether.datasets.spark.SparkDataSet",
+    "SparkTableDataSet": "aether.datasets.spark.SparkTableDataSet",
     "SQLQueryDataSet": "aether.datasets.sql_query.SQLQueryDataSet",
     "SQLTableDataSet": "aether.datasets.sql_table.SQLTableDataSet",
 }

@@ -414,9 +414,12 @@ class AbstractFileDataSet(AbstractDataSet):
         return Staged(temporary, self._path, signature, digest)
 
     def _holds(self, rendered: _Rendered) -> bool:
-        """Whether the local file holds exactly the ``rendered`` bytes."""
+        """Whether the local file holds exactly the ``rendered`` bytes (a symlink never
+        does: kept, it would leave the output pointing wherever the link points, perhaps
+        outside the project; the rename of a copy written aside replaces it)."""
         try:
-            with open(self._path, "rb") as file:
+            descriptor = os.open(self._path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with open(descriptor, "rb") as file:
                 for chunk in rendered.chunks:
                     if file.read(len(chunk)) != chunk:
                         return False

@@ -17,6 +17,7 @@ from typing import Any
 
 from aether.catalog import DataCatalog
 from aether.datasets.base import Staged
+from aether.datasets.columns import columns_of
 from aether.engine.crash_points import crash_point
 from aether.engine.transformation import resolve_callable
 from aether.errors import (
@@ -70,6 +71,8 @@ class NodeOutcome:
     # The version of each stored input as the node read it, where its dataset could tell
     # (AbstractDataSet.loaded_version): a read may differ from the run's look at it.
     read_versions: dict[str, str] = field(default_factory=dict)
+    # Each stored output's columns (name, dtype) as the node returned it, where it had any.
+    columns: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 def execute_node(task: NodeTask, catalog: DataCatalog) -> NodeOutcome:
@@ -164,6 +167,10 @@ def stage_outputs(
     of their own save (or of a rename) can leave a node's outputs out of step.
     """
     stored = {name: data for name, data in outputs.items() if name not in task.memory_outputs}
+    for name, data in stored.items():
+        found = columns_of(data)
+        if found is not None:
+            outcome.columns[name] = found
     unstaged = {}
     try:
         for name in stored:
@@ -266,6 +273,10 @@ def _gather_inputs(task: NodeTask, catalog: DataCatalog) -> tuple[list[Any], dic
             value: Any = task.params
         elif key is not None:
             value = get_dotted(task.params, key)
+        elif item.context_key is not None:  # context:spark, context:dbutils
+            from aether.spark.context_inputs import context_value
+
+            value = context_value(item.context_key, task.params)
         elif item.source in task.memory_inputs:
             value = task.memory_inputs[item.source]
         else:

@@ -224,6 +224,7 @@ class _RunWork:
             outcome.signatures,
             outcome.read_versions,
             outcome.fingerprint,
+            columns=outcome.columns,
             **more,
         )
 
@@ -237,6 +238,16 @@ class _RunWork:
         for node in stopped:
             self.abort(node, reason)
         return [node.name for node in stopped]
+
+    def in_main_process(self, node: Node) -> bool:
+        if node.context_inputs:
+            return True
+        catalog = self.o.catalog
+        return any(
+            getattr(catalog.get(name), "runs_in_main_process", False)
+            for name in (*node.dataset_inputs, *node.outputs)
+            if catalog.is_declared(name)
+        )
 
     def worker_setup(self) -> tuple[Any, tuple[Any, ...]]:
         # The run's project bytes too: a worker runs what the parent hashed (project_sources).

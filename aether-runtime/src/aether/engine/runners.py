@@ -59,6 +59,9 @@ class NodeWork(Protocol):
     def worker_setup(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
         """A picklable initializer (and its arguments) that prepares a worker process."""
 
+    def in_main_process(self, node: Node) -> bool:
+        """True when the node must run in the run's own process (its SparkSession)."""
+
 
 class Runner(ABC):
     @abstractmethod
@@ -137,6 +140,12 @@ class ParallelRunner(Runner):
                     work.skip(node)
                     ready.extend(self._release(node, waiting_on, children))
                     continue
+                if work.in_main_process(node):
+                    # A Spark node needs the run's session (a JVM a worker cannot share):
+                    # it runs here, while the workers go on with theirs.
+                    self._run_here(node, work)
+                    ready.extend(self._release(node, waiting_on, children))
+                    continue
                 try:
                     task = work.prepare(node, in_worker=True)
                 except AetherError as error:
@@ -164,6 +173,15 @@ class ParallelRunner(Runner):
                 except Exception as exc:
                     work.fail(node, _worker_crash(node, exc))
                 ready.extend(self._release(node, waiting_on, children))
+
+    @staticmethod
+    def _run_here(node: Node, work: NodeWork) -> None:
+        try:
+            task = work.prepare(node, in_worker=False)
+            if task is not None:
+                work.finish(node, work.execute(task))
+        except AetherError as error:
+            work.fail(node, error)
 
     @staticmethod
     def _release(

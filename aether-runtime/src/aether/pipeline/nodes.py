@@ -12,6 +12,10 @@ from aether.errors import PipelineError
 
 PARAMS_PREFIX = "params:"
 ALL_PARAMS = "params"
+# Reserved inputs given by the run, not read from the catalog (`context:spark`); a dataset
+# name cannot hold a colon, so they never collide with one.
+CONTEXT_PREFIX = "context:"
+CONTEXT_NAMES = ("spark", "dbutils")
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,13 @@ class Input:
     def is_param(self) -> bool:
         """Whether the input is a parameter rather than a dataset."""
         return self.source == ALL_PARAMS or self.source.startswith(PARAMS_PREFIX)
+
+    @property
+    def context_key(self) -> str | None:
+        """`spark` for `context:spark`; None for a dataset or a parameter."""
+        if self.source.startswith(CONTEXT_PREFIX):
+            return self.source[len(CONTEXT_PREFIX) :]
+        return None
 
     @property
     def param_key(self) -> str | None:
@@ -80,8 +91,14 @@ class Node:
     # property writes the instance __dict__ directly, so it works on a frozen dataclass.)
     @functools.cached_property
     def dataset_inputs(self) -> list[str]:
-        """The datasets the node reads (its inputs that are not parameters)."""
-        return [i.source for i in self.inputs if not i.is_param]
+        """The datasets the node reads (its inputs that are not parameters nor context)."""
+        return [i.source for i in self.inputs if not i.is_param and i.context_key is None]
+
+    @functools.cached_property
+    def context_inputs(self) -> list[str]:
+        """The reserved inputs the node is given (`spark`, `dbutils`): it runs in the run's
+        own process, where they live."""
+        return [key for i in self.inputs if (key := i.context_key) is not None]
 
     @functools.cached_property
     def param_keys(self) -> list[str]:
@@ -151,16 +168,30 @@ def _parse_inputs(raw: Any, node_name: str) -> tuple[Input, ...]:
     if raw is None:
         return ()
     if isinstance(raw, str):
-        return (Input(None, raw),)
+        return _checked_context((Input(None, raw),), node_name)
     if isinstance(raw, list) and all(isinstance(x, str) for x in raw):
-        return tuple(Input(None, x) for x in raw)
+        return _checked_context(tuple(Input(None, x) for x in raw), node_name)
     if isinstance(raw, (dict, Mapping)) and all(isinstance(v, str) for v in raw.values()):
-        return tuple(Input(str(arg), source) for arg, source in raw.items())
+        return _checked_context(tuple(Input(str(arg), s) for arg, s in raw.items()), node_name)
     raise PipelineError(
         f"Node '{node_name}': `inputs:` must be a dataset name, a list of names, "
         "or a mapping argument -> dataset",
         hint="e.g. inputs: {orders: raw_orders, min_amount: params:cleaning.min_amount}",
     )
+
+
+def _checked_context(inputs: tuple[Input, ...], node_name: str) -> tuple[Input, ...]:
+    for item in inputs:
+        key = item.context_key
+        if key is not None and key not in CONTEXT_NAMES:
+            from aether.support.suggestions import did_you_mean
+
+            raise PipelineError(
+                f"Node '{node_name}': unknown input '{item.source}'",
+                hint=did_you_mean(key, CONTEXT_NAMES)
+                or f"the run gives {', '.join(CONTEXT_PREFIX + n for n in CONTEXT_NAMES)}",
+            )
+    return inputs
 
 
 def _parse_outputs(raw: Any, node_name: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:

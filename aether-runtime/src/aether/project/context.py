@@ -31,7 +31,8 @@ from aether.support.dotted_keys import get_dotted, is_missing
 from aether.support.suggestions import did_you_mean
 
 if TYPE_CHECKING:
-    from aether.state.sqlite import SQLiteStateStore
+    from aether.state.base import StateStore
+    from aether.state.location import StateLocation
 
 ENV_VARIABLE = "AETHER_ENV"
 # Catalog keys holding SQL: their `${params:...}` become bound parameters in the dataset
@@ -82,6 +83,7 @@ class AetherContext:
     param_overrides: dict[str, Any] = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.time)
     _project_dag: Pipeline | None = field(default=None, repr=False)
+    _state_location: StateLocation | None = field(default=None, repr=False)
 
     @property
     def paths(self) -> ProjectPaths:
@@ -93,11 +95,19 @@ class AetherContext:
         """The project's `.aether/` folder: the state store, the lock, caches."""
         return self.paths.state
 
-    def state_store(self) -> SQLiteStateStore:
-        """The project's state store, `.aether/state.db` (created on first use)."""
-        from aether.state.sqlite import SQLiteStateStore
+    @property
+    def state_location(self) -> StateLocation:
+        """Where the state store and the run lock are: `.aether/state.db` unless
+        `AETHER_STATE_URL` or `state:` in `conf/<env>/aether.yml` says otherwise."""
+        if self._state_location is None:
+            from aether.state.location import StateLocation
 
-        return SQLiteStateStore(self.paths.state_db)
+            self._state_location = StateLocation.choose(self.project_path, self.env)
+        return self._state_location
+
+    def state_store(self) -> StateStore:
+        """The project's state store (`.aether/state.db` by default, created on first use)."""
+        return self.state_location.open_store()
 
     def pipeline(self, name: str | None = None) -> Pipeline:
         """The named pipeline, or the default one.
@@ -192,6 +202,19 @@ def load_context(
         return _load_context(project, env, params, run_id)
 
 
+def _configure_spark(root: Path, loader: ConfigLoader) -> None:
+    """conf/<env>/spark.yml checked now and kept for the session a Spark dataset or node
+    builds on first use (never started here: status and projects without Spark pay nothing)."""
+    files = loader.layer_files("spark.yml")
+    if not files:
+        return
+    from aether.spark.session import configure
+    from aether.spark.settings import spark_settings
+
+    shown = ", ".join(str(path.relative_to(root)) for path in files)
+    configure(spark_settings(loader.get("spark.yml").data, shown))
+
+
 def _load_context(
     project: str | Path | None,
     env: str | None,
@@ -201,6 +224,7 @@ def _load_context(
     loaded_at = time.time()  # before any file is read
     root, settings, loader = _read_configuration(project, env)
     parameters = apply_overrides(loader.get("parameters.yml", deep=True).data, params or {})
+    _configure_spark(root, loader)
     catalog = build_catalog(root, loader, parameters)
     pipelines, default = read_pipelines(root, loader)
     shown = ", ".join(str(path.relative_to(root)) for path in loader.layer_files("pipeline.yml"))

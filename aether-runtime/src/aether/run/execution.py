@@ -4,12 +4,16 @@ finds and runs the plan (`execute_plan`), then records statuses and transitions.
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from aether.alerts import read_webhook, send_alerts
+from aether.assets.codehash import canonical_json
 from aether.assets.evaluation import EvaluationCache, ProjectView, evaluate, record_observations
+from aether.assets.fingerprint import bounded_params
 from aether.assets.memo import EvaluationMemo
 from aether.assets.planner import plan_project_run
 from aether.assets.status import Evaluation
@@ -24,11 +28,12 @@ from aether.engine.publication import (
 )
 from aether.engine.runners import create_runner
 from aether.engine.validation import check_transformations
+from aether.project.provenance import provenance
 from aether.project.sources import reading_project
 from aether.run.logging_setup import configure_logging
 from aether.run.preparation import RunSetup
-from aether.state.base import StateStore
-from aether.state.lock import ProjectLock
+from aether.state.base import RunRecord, StateStore
+from aether.support.redaction import redact
 from aether.verdicts import ReasonKind, ReasonText, because
 
 
@@ -130,8 +135,8 @@ def _execute_run(setup: RunSetup, options: RunOptions) -> RunResult:
         check_transformations(plan.nodes)
         return execute_plan(setup, plan, options)
     with ctx.state_store() as store:
-        lock = ProjectLock.for_project(
-            ctx.project_path, ctx.run_id, wait=options.wait_for_lock, on_wait=options.on_lock_wait
+        lock = ctx.state_location.run_lock(
+            ctx.run_id, wait=options.wait_for_lock, on_wait=options.on_lock_wait
         )
         with lock:
             return _tracked_run(setup, store, options)
@@ -151,7 +156,7 @@ def _tracked_run(setup: RunSetup, store: StateStore, options: RunOptions) -> Run
     remove_abandoned_stages(
         ctx.catalog, [d for d, n in setup.project.producers.items() if n in aborted]
     )
-    tracker = AssetTracker(project, cache, ctx.run_id)
+    tracker = AssetTracker(project, cache, ctx.run_id, lambda: describe_run(setup))
     # Audit new source data first: a source failing an error-level check blocks every
     # node that reads it (they are not run on bad data).
     evaluation = tracker.evaluate()
@@ -165,6 +170,30 @@ def _tracked_run(setup: RunSetup, store: StateStore, options: RunOptions) -> Run
     alerts = AlertListener(read_webhook(ctx.config), ctx.project_path.name)
     return execute_plan(
         setup, plan, replace(options, listeners=(alerts, *options.listeners)), tracker
+    )
+
+
+def describe_run(setup: RunSetup) -> RunRecord:
+    """What reproducing this run needs besides its materializations: the environment, the
+    pipeline, the parameters (large values hashed, secrets masked), the git commit and the
+    lockfile. Asked once, when the run's first node starts."""
+    from aether import __version__
+
+    ctx = setup.ctx
+    code = provenance(ctx.project_path)
+    plain = bounded_params(json.loads(canonical_json(dict(ctx.params))))
+    params = json.loads(redact(json.dumps(plain, sort_keys=True)))
+    return RunRecord(
+        run_id=ctx.run_id,
+        started_at=time.time(),
+        env=ctx.env,
+        pipeline=setup.home.name,
+        params=params,
+        git_commit=code.git_commit,
+        git_dirty=code.git_dirty,
+        lockfile=code.lockfile,
+        lockfile_hash=code.lockfile_hash,
+        aether_version=__version__,
     )
 
 

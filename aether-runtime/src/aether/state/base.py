@@ -50,7 +50,9 @@ class Materialization:
     ``parts`` holds what the fingerprint was computed from (``code_hash``, ``options_hash``,
     ``params`` {key: value}, ``inputs`` {asset: version}) so a later status can say *why* it
     changed. ``version`` is the content hash, or the fingerprint when the content was not
-    hashed. ``data_time`` is the oldest data time among the inputs consumed.
+    hashed. ``data_time`` is the oldest data time among the inputs consumed. ``columns``
+    is the data's schema as the node returned it ((name, dtype) pairs), where the data had
+    one (a DataFrame or an Arrow table): what a catalog page shows for formats without types.
     """
 
     asset: str
@@ -63,6 +65,46 @@ class Materialization:
     version: str
     signature: dict[str, Any] | None = None
     data_time: float | None = None
+    columns: tuple[tuple[str, str], ...] | None = None
+
+
+Columns = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One tracked run that ran at least one node: what reproducing it needs besides the
+    materializations it committed (their ``parts`` hold each node's code hash, parameters
+    and input versions).
+
+    Attributes:
+        run_id: The run's id.
+        started_at: When its first node started.
+        env: The configuration environment (``conf/<env>``).
+        pipeline: The pipeline it ran.
+        params: The parameters as the run saw them, overrides applied (large values
+            replaced by their hash, secrets masked).
+        git_commit: The commit checked out, or None outside a git work tree.
+        git_dirty: Whether tracked or new files differed from that commit (None: unknown).
+        lockfile: The lockfile hashed (``uv.lock``...), or None if the project has none.
+        lockfile_hash: Its ``sha256:`` digest.
+        aether_version: The runtime's version.
+        finished_at: When the run finished, or None (still running, or killed).
+        status: ``succeeded`` or ``failed`` once finished, else None.
+    """
+
+    run_id: str
+    started_at: float
+    env: str
+    pipeline: str
+    params: dict[str, Any]
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+    lockfile: str | None = None
+    lockfile_hash: str | None = None
+    aether_version: str | None = None
+    finished_at: float | None = None
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +220,36 @@ class StateStore(ABC):
         Raises StateError, with nothing written, if any part fails or the attempt is not
         running (for example it was aborted meanwhile).
         """
+
+    @abstractmethod
+    def record_run(self, record: RunRecord) -> None:
+        """Remember ``record`` (a run about to run its first node); recording the same
+        run id again replaces it."""
+
+    @abstractmethod
+    def finish_run(self, run_id: str, finished_at: float, status: str) -> None:
+        """Mark a recorded run finished (``succeeded`` or ``failed``); unknown ids are
+        ignored (a run that ran no node has no record)."""
+
+    @abstractmethod
+    def run_record(self, run_id: str) -> RunRecord | None:
+        """The record of ``run_id``, or None."""
+
+    @abstractmethod
+    def runs(self, limit: int = 50) -> list[RunRecord]:
+        """The latest recorded runs, newest first."""
+
+    @abstractmethod
+    def run_materializations(self, run_id: str) -> list[Materialization]:
+        """Every materialization ``run_id`` committed, in the order it committed them."""
+
+    def latest_columns(self, asset: str) -> Columns | None:
+        """The columns (name, dtype) recorded with ``asset``'s current materialization, or
+        None if it has none or its data had no schema."""
+        head = self.heads([asset]).get(asset)
+        if head is None or head.materialization is None:
+            return None
+        return head.materialization.columns
 
     @abstractmethod
     def fail_node(

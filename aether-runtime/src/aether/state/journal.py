@@ -43,6 +43,14 @@ def journal_from_json(attempt_id: int, node: str, text: str) -> PublishJournal:
         attempt_id,
         node,
         staged=body["staged"],
-        materializations=tuple(Materialization(**m) for m in body["materializations"]),
+        materializations=tuple(_materialization(m) for m in body["materializations"]),
         check_results=tuple(CheckResult(**r) for r in body["check_results"]),
     )
+
+
+def _materialization(fields: dict[str, Any]) -> Materialization:
+    """A journaled materialization; its columns come back from JSON as lists."""
+    columns = fields.get("columns")
+    if columns is not None:
+        fields = {**fields, "columns": tuple((name, dtype) for name, dtype in columns)}
+    return Materialization(**fields)

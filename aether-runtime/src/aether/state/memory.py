@@ -18,6 +18,7 @@ from aether.state.base import (
     HeadStatus,
     Materialization,
     PublishJournal,
+    RunRecord,
     SourceObservation,
     StateStore,
     Transition,
@@ -42,6 +43,7 @@ class InMemoryStateStore(StateStore):
         self._transitions: list[Transition] = []
         self._sources: dict[str, SourceObservation] = {}
         self._journals: dict[int, PublishJournal] = {}
+        self._runs: dict[str, RunRecord] = {}
 
     def begin_attempt(self, run_id: str, node: str) -> int:
         with self._lock:
@@ -68,6 +70,32 @@ class InMemoryStateStore(StateStore):
             self._checks.extend(check_results)
             self._finish(attempt, "succeeded", None)
             self._journals.pop(attempt_id, None)
+
+    def record_run(self, record: RunRecord) -> None:
+        with self._lock:
+            self._runs[record.run_id] = dataclasses.replace(
+                record, params=json_copy(record.params, record.run_id)
+            )
+
+    def finish_run(self, run_id: str, finished_at: float, status: str) -> None:
+        with self._lock:
+            if run_id in self._runs:
+                self._runs[run_id] = dataclasses.replace(
+                    self._runs[run_id], finished_at=finished_at, status=status
+                )
+
+    def run_record(self, run_id: str) -> RunRecord | None:
+        with self._lock:
+            return self._runs.get(run_id)
+
+    def runs(self, limit: int = 50) -> list[RunRecord]:
+        with self._lock:
+            newest = sorted(self._runs.values(), key=lambda r: (r.started_at, r.run_id))
+            return newest[::-1][:limit]
+
+    def run_materializations(self, run_id: str) -> list[Materialization]:
+        with self._lock:
+            return [m for m in self._materializations if m.run_id == run_id]
 
     def fail_node(
         self,
@@ -212,6 +240,10 @@ def _copy_materialization(m: Materialization) -> Materialization:
             f"Materialization of '{m.asset}' has no version or fingerprint; nothing was recorded",
             hint="this is a bug in the caller: every output needs a version string",
         )
+    columns = None if m.columns is None else tuple((str(n), str(t)) for n, t in m.columns)
     return dataclasses.replace(
-        m, parts=json_copy(m.parts, m.asset), signature=json_copy(m.signature, m.asset)
+        m,
+        parts=json_copy(m.parts, m.asset),
+        signature=json_copy(m.signature, m.asset),
+        columns=columns,
     )

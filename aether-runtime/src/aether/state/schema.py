@@ -143,7 +143,22 @@ CREATE TRIGGER generation_sources_delete AFTER DELETE ON sources BEGIN
 END;
 """
 
-MIGRATIONS: tuple[str, ...] = (_VERSION_1, _VERSION_2, _VERSION_3, _VERSION_4)
+# Version 5: what reproducing a run needs. Each tracked run that ran a node (its
+# environment, parameters, git commit and lockfile), and the columns of each saved output as
+# the node returned them (the schema of formats that store no types, like CSV). Neither is
+# read by a verdict, so neither moves the generation.
+_VERSION_5 = """
+ALTER TABLE materializations ADD COLUMN data_columns TEXT;
+CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY, started_at REAL NOT NULL, finished_at REAL, status TEXT,
+    env TEXT NOT NULL, pipeline TEXT NOT NULL, params TEXT NOT NULL,
+    git_commit TEXT, git_dirty INTEGER, lockfile TEXT, lockfile_hash TEXT, aether_version TEXT
+);
+CREATE INDEX runs_started ON runs (started_at);
+CREATE INDEX materializations_run ON materializations (run_id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_VERSION_1, _VERSION_2, _VERSION_3, _VERSION_4, _VERSION_5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -158,7 +173,7 @@ def stored_version(cur: sqlite3.Cursor) -> int:
     return 0 if row is None else int(row[0])
 
 
-def refuse_newer(version: int, path: Path) -> None:
+def refuse_newer(version: int, path: Path | str) -> None:
     """Raise StateError if ``version`` is newer than this Aether understands."""
     if version > SCHEMA_VERSION:
         raise StateError(

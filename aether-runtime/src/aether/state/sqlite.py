@@ -25,27 +25,35 @@ from aether.state.base import (
     Attempt,
     CheckResult,
     Head,
-    HeadStatus,
     Materialization,
     PublishJournal,
+    RunRecord,
     SourceObservation,
     StateStore,
     Transition,
 )
 from aether.state.journal import journal_from_json, journal_to_json
 from aether.state.json_values import from_json, to_json
+from aether.state.rows import (
+    MATERIALIZATION_COLUMNS,
+    RUN_COLUMNS,
+    columns_to_json,
+    heads_from_rows,
+    materialization_from_row,
+    run_from_row,
+    run_values,
+)
 from aether.state.schema import migrate, refuse_newer, stored_version
 from aether.state.sqlite_errors import not_running, state_error, unusable_error
 
-_HEADS_QUERY = """
-SELECT h.asset, h.status, h.error, h.updated_at,
-       m.asset, m.node, m.run_id, m.started_at, m.finished_at, m.fingerprint, m.parts,
-       m.version, m.signature, m.data_time
+_HEADS_QUERY = f"""
+SELECT h.asset, h.status, h.error, h.updated_at, {MATERIALIZATION_COLUMNS}
 FROM heads h LEFT JOIN materializations m ON m.id = h.materialization_id
 """
 
-# Without the fingerprint parts (the longest column), for a look that only compares versions.
-_HEADS_QUERY_NO_PARTS = _HEADS_QUERY.replace("m.parts", "NULL")
+# Without the fingerprint parts (the longest column) and the columns, for a look that only
+# compares versions.
+_HEADS_QUERY_NO_PARTS = _HEADS_QUERY.replace("m.parts", "NULL").replace("m.data_columns", "NULL")
 
 WAL_CHECKPOINT_PAGES = 10_000
 
@@ -147,11 +155,11 @@ class SQLiteStateStore(StateStore):
             for m in materializations:
                 cur.execute(
                     "INSERT INTO materializations (attempt_id, asset, node, run_id, started_at, "
-                    "finished_at, fingerprint, parts, version, signature, data_time) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "finished_at, fingerprint, parts, version, signature, data_time, "
+                    "data_columns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (attempt_id, m.asset, m.node, m.run_id, m.started_at, m.finished_at,
                      m.fingerprint, to_json(m.parts, m.asset), m.version,
-                     to_json(m.signature, m.asset), m.data_time),
+                     to_json(m.signature, m.asset), m.data_time, columns_to_json(m.columns)),
                 )  # fmt: skip
                 # An upsert, not INSERT OR REPLACE: an update in place rewrites one row,
                 # where a replace deletes it and inserts it again (more pages per commit).
@@ -218,7 +226,7 @@ class SQLiteStateStore(StateStore):
                 rows = cur.execute(
                     query + " WHERE h.asset IN (SELECT value FROM json_each(?))", (names,)
                 ).fetchall()
-        return _heads(rows, include_parts)
+        return heads_from_rows(rows, include_parts)
 
     def generation(self) -> str | None:
         with self._read() as cur:
@@ -282,6 +290,45 @@ class SQLiteStateStore(StateStore):
             else:
                 rows = cur.execute(query + " WHERE run_id = ? ORDER BY id", (run_id,)).fetchall()
         return [Attempt(*row) for row in rows]
+
+    def record_run(self, record: RunRecord) -> None:
+        with self._guard(), self._write() as cur:
+            cur.execute(
+                f"INSERT OR REPLACE INTO runs ({RUN_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                run_values(record),
+            )
+
+    def finish_run(self, run_id: str, finished_at: float, status: str) -> None:
+        with self._guard(), self._write() as cur:
+            cur.execute(
+                "UPDATE runs SET finished_at = ?, status = ? WHERE run_id = ?",
+                (finished_at, status, run_id),
+            )
+
+    def run_record(self, run_id: str) -> RunRecord | None:
+        with self._read() as cur:
+            row = cur.execute(
+                f"SELECT {RUN_COLUMNS} FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        return None if row is None else run_from_row(row)
+
+    def runs(self, limit: int = 50) -> list[RunRecord]:
+        with self._read() as cur:
+            rows = cur.execute(
+                f"SELECT {RUN_COLUMNS} FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [run_from_row(row) for row in rows]
+
+    def run_materializations(self, run_id: str) -> list[Materialization]:
+        with self._read() as cur:
+            rows = cur.execute(
+                f"SELECT {MATERIALIZATION_COLUMNS} FROM materializations m "
+                "WHERE m.run_id = ? ORDER BY m.id",
+                (run_id,),
+            ).fetchall()
+        return [materialization_from_row(row) for row in rows]
 
     def record_check_results(self, check_results: Sequence[CheckResult]) -> None:
         with self._guard(), self._write() as cur:
@@ -367,31 +414,6 @@ class SQLiteStateStore(StateStore):
         row = cur.execute("SELECT status FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
         if row is None or row[0] != "running":
             raise not_running(attempt_id, None if row is None else row[0])
-
-
-_HEAD_STATUSES = {status.value: status for status in HeadStatus}  # a dict: Enum() is slower
-
-
-def _heads(rows: list[tuple[Any, ...]], include_parts: bool) -> dict[str, Head]:
-    """Heads from rows of the heads query, every asset's in one pass.
-
-    Status reads all 10,000 heads of a large project at every look: the signatures are
-    decoded by one ``json.loads`` of them all (each is a JSON text, or NULL), not one call
-    per row.
-    """
-    signatures = json.loads("[" + ",".join(row[12] or "null" for row in rows) + "]")
-    heads = {}
-    for row, sig in zip(rows, signatures, strict=True):
-        asset, status, error, updated_at = row[:4]
-        m = None
-        if row[4] is not None:
-            m_asset, node, run_id, started, finished, fingerprint, parts, version, _, dt = row[4:]
-            m = Materialization(
-                m_asset, node, run_id, started, finished, fingerprint,
-                json.loads(parts) if include_parts else {}, version, sig, dt,
-            )  # fmt: skip
-        heads[asset] = Head(asset, _HEAD_STATUSES[status], m, error, updated_at)
-    return heads
 
 
 def _generation(cur: sqlite3.Cursor) -> str | None:

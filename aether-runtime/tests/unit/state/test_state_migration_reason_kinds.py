@@ -69,7 +69,7 @@ def test_a_version_2_history_is_upgraded_with_the_kind_of_every_reason(tmp_path:
     with sqlite3.connect(path) as db:
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     db.close()
-    assert version == (str(schema.SCHEMA_VERSION),) == ("4",)
+    assert version == (str(schema.SCHEMA_VERSION),) == ("5",)
 
 
 def test_every_kind_the_upgrade_writes_is_a_reason_kind() -> None:

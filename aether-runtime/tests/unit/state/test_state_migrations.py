@@ -49,9 +49,12 @@ def test_a_version_1_file_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None
         sources = store.source_observations()
         store.record_publish_journal(PublishJournal(2, "make_orders", {}, ()))
         journals = store.publish_journals()
+        runs = store.runs()
 
-    assert stored_version(path) == SCHEMA_VERSION == 4
+    assert stored_version(path) == SCHEMA_VERSION == 5
     assert head.materialization is not None and head.materialization.version == "sha256:v1"
+    assert head.materialization.columns is None  # recorded before columns were
+    assert runs == []
     assert head.materialization.signature == {"size": 3}
     assert [(a.id, a.status) for a in attempts] == [(1, "succeeded"), (2, "running")]
     assert [c.check for c in checks] == ["not_null(id)"]

@@ -1,4 +1,5 @@
-"""The behaviour every state store shares, run against the SQLite and the in-memory store."""
+"""The behaviour every state store shares, run against the SQLite, PostgreSQL and in-memory
+stores (PostgreSQL skips with a reason where it is not installed)."""
 
 from __future__ import annotations
 
@@ -13,19 +14,25 @@ from aether.state import (
     InMemoryStateStore,
     Materialization,
     PublishJournal,
+    RunRecord,
     SQLiteStateStore,
     StateStore,
     Transition,
 )
 
 
-@pytest.fixture(params=["sqlite", "memory"])
+@pytest.fixture(params=["sqlite", "postgres", "memory"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
-    made: StateStore = (
-        SQLiteStateStore(tmp_path / ".aether" / "state.db")
-        if request.param == "sqlite"
-        else InMemoryStateStore()
-    )
+    made: StateStore
+    if request.param == "sqlite":
+        made = SQLiteStateStore(tmp_path / ".aether" / "state.db")
+    elif request.param == "postgres":
+        from aether.state.postgres import PostgresStateStore
+
+        server = request.getfixturevalue("postgres_server")
+        made = PostgresStateStore(server.database(), "aether_test_store")
+    else:
+        made = InMemoryStateStore()
     with made:
         yield made
 
@@ -49,6 +56,7 @@ def mat(
         "version": version,
         "signature": {"size": 10, "mtime_ns": 5, "inode": 7},
         "data_time": 50.0,
+        "columns": (("order_id", "int64"), ("amount", "float64")),
     }
     fields.update(changes)
     return Materialization(**fields)  # type: ignore[arg-type]
@@ -319,3 +327,68 @@ def test_a_signature_refresh_never_lands_on_a_head_another_run_made(store: State
     head = store.heads(["orders"])["orders"]
     assert head.materialization is not None
     assert head.materialization.signature == {"size": 10, "mtime_ns": 5, "inode": 7}
+
+
+def run_record(run_id: str, started_at: float, **changes: object) -> RunRecord:
+    fields: dict[str, object] = {
+        "run_id": run_id,
+        "started_at": started_at,
+        "env": "base",
+        "pipeline": "__default__",
+        "params": {"cleaning": {"min_amount": 10}},
+        "git_commit": "0123abcd" * 5,
+        "git_dirty": True,
+        "lockfile": "uv.lock",
+        "lockfile_hash": "sha256:l",
+        "aether_version": "1.2.3",
+    }
+    fields.update(changes)
+    return RunRecord(**fields)  # type: ignore[arg-type]
+
+
+def test_runs_round_trip_and_are_listed_newest_first(store: StateStore) -> None:
+    first = run_record("run-1", 10.0)
+    second = run_record("run-2", 20.0, git_commit=None, git_dirty=None, lockfile=None)
+    store.record_run(first)
+    store.record_run(second)
+    store.finish_run("run-1", 15.0, "failed")
+    store.finish_run("run-unknown", 16.0, "succeeded")  # ignored: no record
+
+    assert store.run_record("run-1") == RunRecord(**{**first.__dict__, "finished_at": 15.0,
+                                                     "status": "failed"})  # fmt: skip
+    assert store.run_record("run-2") == second
+    assert store.run_record("run-unknown") is None
+    assert [r.run_id for r in store.runs()] == ["run-2", "run-1"]
+    assert [r.run_id for r in store.runs(limit=1)] == ["run-2"]
+
+
+def test_recording_a_run_again_replaces_it(store: StateStore) -> None:
+    store.record_run(run_record("run-1", 10.0, git_dirty=False))
+    store.record_run(run_record("run-1", 10.0, git_dirty=True))
+
+    found = store.run_record("run-1")
+
+    assert found is not None and found.git_dirty is True
+    assert len(store.runs()) == 1
+
+
+def test_a_runs_materializations_come_back_in_commit_order(store: StateStore) -> None:
+    commit(store, mat("orders", run_id="run-1"))
+    commit(store, mat("summary", run_id="run-1"), mat("totals", run_id="run-1"))
+    commit(store, mat("orders", "v2", run_id="run-2"))
+
+    found = store.run_materializations("run-1")
+
+    assert [m.asset for m in found] == ["orders", "summary", "totals"]
+    assert found[0] == mat("orders", run_id="run-1")
+    assert store.run_materializations("run-3") == []
+
+
+def test_the_latest_columns_are_those_of_the_current_head(store: StateStore) -> None:
+    commit(store, mat("orders"))
+    commit(store, mat("orders", "v2", columns=(("order_id", "string"),)))
+    commit(store, mat("summary", columns=None))
+
+    assert store.latest_columns("orders") == (("order_id", "string"),)
+    assert store.latest_columns("summary") is None
+    assert store.latest_columns("nothing") is None

@@ -8,7 +8,7 @@ plan, a node, a result) is a value too.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -100,6 +100,8 @@ class _NodeOutputs(RunEvent):
         read_versions: The version of each stored input as the node read it, where its
             dataset could tell.
         fingerprint: The node's fingerprint the outputs were made under, if tracked.
+        columns: Each output's columns (name, dtype) as the node returned it, where the
+            data had a schema (a DataFrame, an Arrow table).
     """
 
     node: str
@@ -108,9 +110,10 @@ class _NodeOutputs(RunEvent):
     signatures: Mapping[str, Any]
     read_versions: Mapping[str, str]
     fingerprint: str | None
+    columns: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, kw_only=True)
 
     def __post_init__(self) -> None:
-        _read_only(self, "versions", "read_versions")
+        _read_only(self, "versions", "read_versions", "columns")
         # A signature is a small dict: read-only too.
         signatures = {
             name: None if signature is None else MappingProxyType(signature)

@@ -113,7 +113,7 @@ def test_example_page_draws_offline_left_to_right_and_stably(
     assert first["details"]["type"] == "PandasCsvDataSet"
     assert first["details"]["filepath"] == "data/01_raw/orders.csv"
     assert first["details"]["location"] == "conf/base/catalog.yml:3"
-    assert first["details"]["owner"] == "sales-data"
+    assert first["details"]["owner"] == "@acme/sales-data"
     assert first["details"]["status"] == "fresh"
     assert set(first["hits"]) == {"dataset:daily_revenue", "task:daily_revenue"}
     # Same DAG, same positions: a reload does not move anything.

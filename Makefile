@@ -20,7 +20,7 @@ RUN := $(UV) run --frozen
 # some machines, this one included) hides every stale-.pyc bug.
 TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
 
-.PHONY: help install lint format test test-fast bench docs docs-serve demo clean
+.PHONY: help install lint format test test-fast bench docs docs-serve demo clean viewer vsix
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,14 +48,25 @@ format: install ## Format and auto-fix with ruff
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
-test: install ## Run every test: runtime, template (slow ones included)
+test: install ## Run every test: runtime, template (slow ones included), the VS Code extension
 	$(TEST_ENV) $(RUN) pytest
+	@# The extension's tests need Node.js: without it they are skipped with the reason,
+	@# except under .ci/run (AETHER_NO_SKIP=1), where a skipped lane fails the run.
+	@if command -v node >/dev/null 2>&1; then cd vscode-aether && npm test; \
+	elif [ "$$AETHER_NO_SKIP" = 1 ]; then echo "vscode-aether tests: Node.js is missing" >&2; exit 1; \
+	else echo "SKIPPED vscode-aether tests: Node.js is not installed (apt-get install nodejs npm)"; fi
 
 test-fast: install ## Run the tests that are not marked slow
 	$(TEST_ENV) $(RUN) pytest -m "not slow"
 
 bench: install ## Run the benchmarks and rewrite docs/benchmarks.md
 	$(RUN) python benchmarks/run.py
+
+vsix: ## Build the VS Code extension (vscode-aether/aether.vsix) offline from its lockfile
+	cd vscode-aether && npm ci --no-audit --no-fund && npm run package
+
+viewer: ## Rebuild the DAG viewer bundle (aether/insight/viewer.js) from viewer/ (npm ci)
+	cd viewer && npm ci --no-audit --no-fund && npm run build
 
 docs: install ## Build the documentation site strictly (into site/)
 	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict

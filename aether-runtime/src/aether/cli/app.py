@@ -216,16 +216,20 @@ def viz(
     pipeline: str | None = typer.Option(
         None, "--pipeline", help="Only draw this pipeline (default: all)."
     ),
+    focus_on: str | None = typer.Option(
+        None, "--focus", help="Only draw this node (dataset or task name) and its neighbours."
+    ),
+    depth: int = typer.Option(2, "--depth", help="With --focus: how many edges away to draw."),
     env: str | None = EnvOption,
     project: Path | None = ProjectOption,
 ) -> None:
     """Draw the DAG with each asset's status: one offline HTML page, Mermaid, or JSON.
 
-    Example: aether viz --format html --output dag.html
+    Example: aether viz --format mermaid --focus clean_orders --depth 2
     """
     from aether.cli.viz_command import viz_command
 
-    viz_command(project, env, pipeline, fmt, output)
+    viz_command(project, env, pipeline, fmt, output, focus_on, depth)
 
 
 @app.command()

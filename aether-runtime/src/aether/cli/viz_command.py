@@ -12,14 +12,22 @@ FORMATS = ("json", "html", "mermaid")
 
 
 def viz_command(
-    project: Path | None, env: str | None, pipeline: str | None, fmt: str, output: Path | None
+    project: Path | None,
+    env: str | None,
+    pipeline: str | None,
+    fmt: str,
+    output: Path | None,
+    focus_on: str | None = None,
+    depth: int = 2,
 ) -> None:
-    from aether.insight.dag_view import dag_json, to_html, to_mermaid
+    from aether.insight.dag_view import dag_json, focus, to_html, to_mermaid
     from aether.insight.status_report import evaluate
     from aether.project.context import load_context
 
     if fmt not in FORMATS:
         raise ConfigError(f"Unknown format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
+    if depth < 0:
+        raise ConfigError(f"--depth must be 0 or more, not {depth}", hint="try --depth 2")
     ctx = load_context(project, env=env)
     # Without --pipeline: the whole project. Statuses always come from the whole project.
     selected = ctx.pipeline(pipeline) if pipeline else ctx.project_pipeline()
@@ -34,6 +42,8 @@ def viz_command(
         ctx.project_path,
         project=evaluation.pipeline,
     )
+    if focus_on is not None:
+        dag = focus(dag, focus_on, depth)
     if fmt == "json":
         text = json.dumps(dag, indent=2, sort_keys=True) + "\n"
     elif fmt == "mermaid":

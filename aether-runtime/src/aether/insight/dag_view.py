@@ -19,11 +19,14 @@ from aether.assets.status import AssetStatus, NodeState
 from aether.catalog import DataCatalog
 from aether.errors import AetherError
 from aether.pipeline import Node, Pipeline
-from aether.support.redaction import redact_mapping
+from aether.support.redaction import redact_mapping, redact_url
+from aether.support.suggestions import did_you_mean
 from aether.verdicts import Reason
 
 SCHEMA = "aether.dag/v1"
 MERMAID_MAX_EDGES = 500
+# Mermaid's default maxTextSize: past it, it draws an error box instead of the chart.
+MERMAID_MAX_CHARS = 50_000
 
 
 def dag_json(
@@ -79,6 +82,7 @@ def _task(item: Node, state: NodeState | None, location: str | None) -> dict[str
         "kind": "task",
         "name": item.name,
         "type": item.transformation_path,
+        "group": _prefix(item.name),
         "tags": sorted(item.tags),
         "location": location,
         "status": state.status.value if state else None,
@@ -94,17 +98,74 @@ def _dataset(
 ) -> dict[str, Any]:
     entry = catalog.entries.get(name)
     status = statuses.get(name)
+    group = (entry.metadata.get("domain") or entry.metadata.get("layer")) if entry else None
+    filepath = entry.arguments.get("filepath") if entry else None
+    tags = entry.metadata.get("tags") if entry else None
     return {
         "id": f"dataset:{name}",
         "kind": "dataset" if name in producers else "source",
         "name": name,
         "type": entry.type_name if entry else "MemoryDataSet",
-        "group": (entry.metadata.get("domain") or entry.metadata.get("layer")) if entry else None,
+        "group": group or _prefix(name),
+        "tags": sorted(str(tag) for tag in tags) if isinstance(tags, list) else [],
+        # As written in catalog.yml (no ${...} resolved), and a URL's password masked.
+        "filepath": redact_url(str(filepath)) if filepath is not None else None,
+        "location": entry.where if entry else None,
+        "checks": [_check_name(check) for check in entry.checks] if entry else [],
         "owner": entry.metadata.get("owner") if entry else None,
         "description": entry.metadata.get("description") if entry else None,
         "status": status.status.value if status else None,
         "reason": _words(status.reason) if status else None,
         "last_run": status.run_id if status else None,
+    }
+
+
+def _prefix(name: str) -> str | None:
+    """``ingest`` for ``ingest.orders``: dotted names group by their namespace."""
+    head, dot, _ = name.rpartition(".")
+    return head if dot else None
+
+
+def _check_name(check: Any) -> str:
+    if isinstance(check, Mapping):
+        return str(check.get("name") or check.get("type") or next(iter(check), "check"))
+    return str(check)
+
+
+def focus(dag: dict[str, Any], node: str, depth: int) -> dict[str, Any]:
+    """The part of ``dag`` within ``depth`` edges of ``node``, either direction.
+
+    ``node`` is an id (``task:clean_orders``) or a bare name; a name both a task and a
+    dataset carry means the dataset. Breadth-first with a queue: no recursion on depth.
+    """
+    if depth < 0:
+        raise AetherError(f"--depth must be 0 or more, not {depth}", hint="try --depth 2")
+    ids = {item["id"] for item in dag["nodes"]}
+    names = {item["name"]: item["id"] for item in dag["nodes"] if item["kind"] != "task"}
+    tasks = {item["name"]: item["id"] for item in dag["nodes"] if item["kind"] == "task"}
+    start = node if node in ids else names.get(node) or tasks.get(node)
+    if start is None:
+        known = sorted({*ids, *names, *tasks})
+        raise AetherError(
+            f"Unknown node '{node}' for --focus",
+            hint=did_you_mean(node, known) or "list the nodes: aether viz --format json",
+        )
+    neighbours: dict[str, list[str]] = {key: [] for key in ids}
+    for edge in dag["edges"]:
+        neighbours[edge["source"]].append(edge["target"])
+        neighbours[edge["target"]].append(edge["source"])
+    kept = {start}
+    frontier = [start]
+    for _ in range(depth):
+        frontier = [n for key in frontier for n in neighbours[key] if n not in kept]
+        kept.update(frontier)
+        if not frontier:
+            break
+    return {
+        **dag,
+        "focus": start,
+        "nodes": [item for item in dag["nodes"] if item["id"] in kept],
+        "edges": [e for e in dag["edges"] if e["source"] in kept and e["target"] in kept],
     }
 
 
@@ -148,7 +209,7 @@ def to_mermaid(dag: dict[str, Any]) -> str:
     ids = {node["id"]: f"n{index}" for index, node in enumerate(dag["nodes"])}
     lines = ["flowchart LR"]
     for node in dag["nodes"]:
-        label = node["name"].replace('"', "#quot;")
+        label = _mermaid_label(node["name"])
         shape = '(["{}"])' if node["kind"] == "task" else '[("{}")]'
         if node["kind"] == "param":
             shape = '>"{}"]'
@@ -156,6 +217,13 @@ def to_mermaid(dag: dict[str, Any]) -> str:
         lines.append(f"    {ids[node['id']]}{shape.format(label)}:::{classes[-1]}")
     for edge in dag["edges"]:
         lines.append(f"    {ids[edge['source']]} --> {ids[edge['target']]}")
+    size = sum(len(line) + 1 for line in lines)
+    if size > MERMAID_MAX_CHARS:
+        raise AetherError(
+            f"The Mermaid text would be {size:,} characters, more than Mermaid draws "
+            f"({MERMAID_MAX_CHARS:,})",
+            hint="use --format html, or --focus NODE --depth 2 to draw a neighbourhood",
+        )
     lines += [
         "    classDef fresh fill:#e6f4ea,stroke:#1e8e3e",
         "    classDef stale fill:#fef7e0,stroke:#e37400",
@@ -169,13 +237,38 @@ def to_mermaid(dag: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _mermaid_label(text: str) -> str:
+    # Inside quotes Mermaid still reads entity codes and markdown-ish characters: spell them.
+    for char, code in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
+        text = text.replace(char, code)
+    return text
+
+
+# The page around the viewer: everything it draws comes from viewer.js (built from viewer/).
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>__TITLE__</title>
+</head>
+<body data-ready="false">
+<script type="application/json" id="aether-dag">__DAG_JSON__</script>
+<script>__VIEWER_JS__</script>
+</body>
+</html>
+"""
+
+
 def to_html(dag: dict[str, Any]) -> str:
     """One self-contained page: the viewer inlined, the DAG as JSON, no network."""
-    viewer = (
-        resources.files("aether.insight").joinpath("dag_viewer.html").read_text(encoding="utf-8")
-    )
+    viewer = resources.files("aether.insight").joinpath("viewer.js").read_text(encoding="utf-8")
+    # Neither text may close its <script> early: `<` is escaped in the JSON, `</` in the JS.
     data = json.dumps(dag, sort_keys=True).replace("<", "\\u003c")
-    title = html.escape(f"Aether — {dag['pipeline']}")
-    values = {"TITLE": title, "DAG_JSON": data}
+    values = {
+        "TITLE": html.escape(f"Aether — {dag['pipeline']}"),
+        "DAG_JSON": data,
+        "VIEWER_JS": viewer.strip().replace("</", "<\\/"),
+    }
     # One pass, so nothing in the data can be mistaken for a placeholder.
-    return re.sub(r"__(TITLE|DAG_JSON)__", lambda m: values[m.group(1)], viewer)
+    return re.sub(r"__(TITLE|DAG_JSON|VIEWER_JS)__", lambda m: values[m.group(1)], PAGE)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -99,41 +98,90 @@ def test_html_is_self_contained_and_escapes_the_data(
     assert raw["description"] == "</script><script>alert(1)</script>"
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# --- the aether.dag/v1 schema, --focus/--depth, Mermaid's limits -----------------------------
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (.ci/run installs it)")
-def test_html_draws_every_node_in_headless_chromium(
-    aether: Aether, project: Path, tmp_path: Path
-) -> None:
-    page = tmp_path / "dag.html"
-    assert aether(project, "viz", "--output", str(page)).returncode == 0
-    profile = tmp_path / "profile"
-    dom = subprocess.run(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
-    assert 'data-ready="true"' in dom
-    assert len(re.findall(r'<g class="node ', dom)) == 7
-    assert len(re.findall(r'<path [^>]*class="edge"', dom)) == 6
-    # Left to right: a task sits right of the dataset it reads.
-    x = {
-        m.group(2): float(m.group(1))
-        for m in re.finditer(r'transform="translate\(([-\d.]+),[-\d.]+\)" data-id="([^"]+)"', dom)
+def _schema() -> dict[str, object]:
+    from importlib import resources
+
+    text = resources.files("aether.insight").joinpath("dag.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def test_json_follows_the_shipped_schema_with_code_locations(aether: Aether, project: Path) -> None:
+    import jsonschema
+
+    dag = json.loads(aether(project, "viz", "--format", "json").stdout)
+    jsonschema.validate(dag, _schema())
+    nodes = {n["id"]: n for n in dag["nodes"]}
+    # Catalog entries point at their line in catalog.yml, transformations at their def.
+    assert nodes["dataset:raw_orders"]["location"] == "conf/base/catalog.yml:3"
+    assert nodes["dataset:raw_orders"]["filepath"] == "data/01_raw/orders.csv"
+    assert nodes["task:daily_revenue"]["location"].startswith("src/orders_demo/")
+    assert dag["edges"] == sorted(dag["edges"], key=lambda e: (e["source"], e["target"]))
+
+
+def test_schema_refuses_what_is_not_a_dag() -> None:
+    import jsonschema
+
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(
+            {"schema": "aether.dag/v1", "pipeline": "p", "nodes": [{"id": "x"}], "edges": []},
+            _schema(),
+        )
+
+
+def test_focus_draws_a_neighbourhood_at_the_given_depth(aether: Aether, project: Path) -> None:
+    result = aether(project, "viz", "-f", "json", "--focus", "clean_orders", "--depth", "1")
+    assert result.returncode == 0, result.stderr
+    dag = json.loads(result.stdout)
+    assert dag["focus"] == "dataset:clean_orders"
+    assert {n["id"] for n in dag["nodes"]} == {
+        "dataset:clean_orders",
+        "task:clean_orders",
+        "task:daily_revenue",
     }
-    assert x["dataset:raw_orders"] < x["task:clean_orders"] < x["dataset:clean_orders"]
+    assert len(dag["edges"]) == 2
+    deeper = aether(project, "viz", "-f", "mermaid", "--focus", "task:clean_orders")
+    assert deeper.returncode == 0, deeper.stderr
+    assert "daily_revenue" in deeper.stdout and "report.currency" not in deeper.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--focus", "clean_order"), "Unknown node 'clean_order' for --focus"),
+        (("--focus", "clean_orders", "--depth", "-1"), "--depth must be 0 or more"),
+    ],
+)
+def test_bad_focus_is_one_line_and_exit_2(
+    aether: Aether, project: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = aether(project, "viz", "-f", "json", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    if "clean_order'" in message:
+        assert "did you mean 'clean_orders'?" in result.stderr
+
+
+def test_mermaid_refuses_past_its_text_limit_and_escapes_labels() -> None:
+    from aether.errors import AetherError
+    from aether.insight.dag_view import to_mermaid
+
+    def chain(count: int, name: str) -> dict[str, object]:
+        nodes = [
+            {"id": f"dataset:{name}{i}", "kind": "dataset", "name": f"{name}{i}"}
+            for i in range(count)
+        ]
+        edges = [
+            {"source": f"dataset:{name}{i}", "target": f"dataset:{name}{i + 1}"}
+            for i in range(count - 1)
+        ]
+        return {"nodes": nodes, "edges": edges}
+
+    with pytest.raises(AetherError, match="characters, more than Mermaid draws") as raised:
+        to_mermaid(chain(400, "x" * 150))
+    assert "--focus" in (raised.value.hint or "")
+    text = to_mermaid(chain(2, 'a"<b>#'))
+    assert "a#quot;#lt;b#gt;#35;0" in text and "<b>" not in text

@@ -1,0 +1,192 @@
+"""The viewer in real headless Chromium (playwright-core from viewer/, no browser download).
+
+viewer/test/drive.mjs opens a page made by ``aether viz --format html`` from file://, refuses
+and records any http(s) request, waits for ``body[data-ready="true"]`` and reports what it
+saw. Set ``AETHER_VIZ_SCREENSHOTS=1`` to refresh the screenshots of docs/reference/viz.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aether.insight.dag_view import to_html
+
+Aether = Callable[..., subprocess.CompletedProcess[str]]
+ROOT = Path(__file__).resolve().parents[4]
+DRIVER = ROOT / "viewer" / "test" / "drive.mjs"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+NODE = shutil.which("node")
+SCREENSHOTS = ROOT / "docs" / "reference" / "viz"
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None
+    or NODE is None
+    or not (ROOT / "viewer" / "node_modules" / "playwright-core").is_dir(),
+    reason="needs Chromium, Node and `npm ci` in viewer/ (.ci/run installs them)",
+)
+
+
+def drive(page: Path, *args: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [str(NODE), str(DRIVER), str(page), *args],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "CHROMIUM": str(CHROMIUM)},
+    )
+    assert result.returncode == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout)
+    assert report["requests"] == []  # no network at all
+    assert report["errors"] == []
+    return report
+
+
+def chain(count: int) -> dict[str, Any]:
+    ids = [f"dataset:d{i:06d}" for i in range(count)]
+    return {
+        "schema": "aether.dag/v1",
+        "pipeline": "chain",
+        "nodes": [
+            {"id": key, "kind": "dataset", "name": key[8:], "status": "fresh"} for key in ids
+        ],
+        "edges": [{"source": a, "target": b} for a, b in pairwise(ids)],
+    }
+
+
+def wide(count: int) -> dict[str, Any]:
+    """Tasks in 50 dotted namespaces, each reading two earlier outputs."""
+    nodes = []
+    edges = []
+    for i in range(count):
+        nodes.append(
+            {
+                "id": f"task:ns{i % 50}.t{i}",
+                "kind": "task",
+                "name": f"ns{i % 50}.t{i}",
+                "group": f"ns{i % 50}",
+                "status": "stale",
+                "reason": "code changed",
+            }
+        )
+        for parent in (i // 2, i // 3):
+            if parent < i:
+                edges.append(
+                    {"source": f"task:ns{parent % 50}.t{parent}", "target": f"task:ns{i % 50}.t{i}"}
+                )
+    return {"schema": "aether.dag/v1", "pipeline": "wide", "nodes": nodes, "edges": edges}
+
+
+def test_example_page_draws_offline_left_to_right_and_stably(
+    aether: Aether, orders_project: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "dag.html"
+    assert aether(orders_project, "viz", "--output", str(page)).returncode == 0
+    assert page.stat().st_size <= 80_000
+    shots = SCREENSHOTS if os.environ.get("AETHER_VIZ_SCREENSHOTS") else tmp_path
+    first = drive(
+        page,
+        "--screenshot",
+        str(shots / "dag.png"),
+        "--click",
+        "dataset:raw_orders",
+        "--screenshot-details",
+        str(shots / "details.png"),
+        "--search",
+        "revenue",
+    )
+    x = {key: pos[0] for key, pos in first["first"]["positions"].items()}
+    assert len(x) == 7
+    assert first["first"]["edges"] == 6
+    assert first["canvasWidth"] > 600
+    assert x["dataset:raw_orders"] < x["task:clean_orders"] < x["dataset:clean_orders"]
+    assert x["dataset:clean_orders"] < x["task:daily_revenue"] < x["dataset:daily_revenue"]
+    assert first["title"] == "raw_orders"
+    assert first["details"]["type"] == "PandasCsvDataSet"
+    assert first["details"]["filepath"] == "data/01_raw/orders.csv"
+    assert first["details"]["location"] == "conf/base/catalog.yml:3"
+    assert first["details"]["owner"] == "@acme/sales-data"
+    assert first["details"]["status"] == "fresh"
+    assert set(first["hits"]) == {"dataset:daily_revenue", "task:daily_revenue"}
+    # Same DAG, same positions: a reload does not move anything.
+    again = drive(page)
+    assert again["first"]["positions"] == first["first"]["positions"]
+
+
+def test_focus_keeps_a_nodes_neighbourhood(
+    aether: Aether, orders_project: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "dag.html"
+    assert aether(orders_project, "viz", "--output", str(page)).returncode == 0
+    report = drive(page, "--focus", "task:daily_revenue")
+    assert set(report["focused"]["positions"]) == {
+        "task:daily_revenue",
+        "dataset:clean_orders",
+        "dataset:daily_revenue",
+        "param:report.currency",
+        "task:clean_orders",
+    }
+
+
+@pytest.mark.parametrize("count", [10_000, 100_000])
+def test_long_chain_draws_collapsed_without_recursion(tmp_path: Path, count: int) -> None:
+    page = tmp_path / "chain.html"
+    page.write_text(to_html(chain(count)), encoding="utf-8")
+    report = drive(page)
+    drawn = report["first"]["positions"]
+    assert 1 < len(drawn) <= 300  # bands of topological layers
+    assert all(key.startswith("group:layer") for key in drawn)
+    xs = [drawn[key][0] for key in sorted(drawn, key=lambda k: int(k.split()[-1].split("-")[0]))]
+    assert xs == sorted(xs)
+
+
+def test_five_thousand_nodes_start_collapsed_and_groups_expand(tmp_path: Path) -> None:
+    page = tmp_path / "wide.html"
+    page.write_text(to_html(wide(5_000)), encoding="utf-8")
+    report = drive(page, "--expand", "group:ns7")
+    assert len(report["first"]["positions"]) == 50
+    assert all(key.startswith("group:ns") for key in report["first"]["positions"])
+    expanded = set(report["expanded"]["positions"])
+    assert len(expanded) == 49 + 100
+    assert "task:ns7.t7" in expanded and "group:ns7" not in expanded
+
+
+def test_extension_webview_page_draws_under_its_csp(
+    aether: Aether, orders_project: Path, tmp_path: Path
+) -> None:
+    """The VS Code webview's page (vscode-aether/src/dagPanel.js): nonce'd script by URL,
+    no blob: worker allowed, so the viewer lays out on the page."""
+    result = aether(orders_project, "viz", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    viewer = ROOT / "aether-runtime" / "src" / "aether" / "insight" / "viewer.js"
+    script = (
+        "const {pageHtml} = require(process.argv[1]);"
+        "const dag = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "process.stdout.write(pageHtml(dag, process.argv[2], 'file:', 'n0nce'));"
+    )
+    page = subprocess.run(
+        [
+            str(NODE),
+            "-e",
+            script,
+            str(ROOT / "vscode-aether" / "src" / "dagPanel.js"),
+            viewer.as_uri(),
+        ],
+        input=result.stdout,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "script-src 'nonce-n0nce'" in page
+    (tmp_path / "webview.html").write_text(page, encoding="utf-8")
+    report = drive(tmp_path / "webview.html", "--click", "task:clean_orders")
+    assert len(report["first"]["positions"]) == 7
+    assert report["details"]["location"] == "src/orders_demo/nodes/orders.py:10"

@@ -126,7 +126,16 @@ def unlock(
 
 
 @app.command()
-def validate(project: Path | None = ProjectOption, env: str | None = EnvOption) -> None:
+def validate(
+    project: Path | None = ProjectOption,
+    env: str | None = EnvOption,
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help='Print {"problems": [{file, line, column, severity, code, message, hint}], '
+        '"valid": ...} as JSON (for editors and tools); exit 2 when any is an error.',
+    ),
+) -> None:
     """Check the whole configuration without running anything.
 
     YAML syntax, dataset types and arguments, credentials, missing inputs, cycles,
@@ -136,7 +145,7 @@ def validate(project: Path | None = ProjectOption, env: str | None = EnvOption) 
     """
     from aether.cli.validate_command import validate_command
 
-    raise typer.Exit(validate_command(project, env))
+    raise typer.Exit(validate_command(project, env, as_json))
 
 
 @app.command()

@@ -4,21 +4,42 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aether.cli.output import console, print_error, print_warning
+from aether.cli.output import console, print_error, print_json, print_warning
+from aether.errors import AetherError
+
+URL_SECRET_HINT = "move it to conf/local/credentials.yml or use ${env:NAME}"
 
 
-def validate_command(project: Path | None, env: str | None) -> int:
+def validate_command(project: Path | None, env: str | None, as_json: bool = False) -> int:
+    from aether.engine.problems import problem_from_error, problem_from_warning, problems_json
     from aether.engine.validation import find_url_secrets, validate_project
-    from aether.project.context import load_context
+    from aether.project.context import load_context, project_root
 
-    context = load_context(project, env=env)
+    try:
+        context = load_context(project, env=env)
+    except AetherError as error:
+        if not as_json:
+            raise
+        # An editor asks on every save: a file that does not parse is a problem at its
+        # line, not a failure of the command. No project at all stays a failure.
+        conf = project_root(project) / "conf"
+        print_json(problems_json([problem_from_error(error, conf)]))
+        return 2
     problems = validate_project(context)
     from aether.catalog.codeowners import codeowners_problems
     from aether.cli.catalog_command import base_catalog
 
     problems += codeowners_problems(context.paths.root, lambda: base_catalog(context))
-    for warning in find_url_secrets(context.paths.conf_base):
-        print_warning(warning, "move it to conf/local/credentials.yml or use ${env:NAME}")
+    url_secrets = find_url_secrets(context.paths.conf_base)
+    if as_json:
+        conf = context.paths.conf
+        records = [problem_from_error(p, conf) for p in problems] + [
+            problem_from_warning(w, URL_SECRET_HINT, "url-secret", conf) for w in url_secrets
+        ]
+        print_json(problems_json(records))
+        return 2 if problems else 0
+    for warning in url_secrets:
+        print_warning(warning, URL_SECRET_HINT)
     for problem in problems:
         print_error(problem)
     if problems:

@@ -77,3 +77,21 @@ def test_local_file_datasets_import_no_http_stack() -> None:
     )
 
     assert loaded.isdisjoint({"http", "ssl", "email"}), sorted(loaded & {"http", "ssl", "email"})
+
+
+def test_a_shared_postgresql_store_and_its_lock_work_without_sqlalchemy(
+    postgres_url: str,
+) -> None:
+    # psycopg directly: SQLAlchemy's import was most of every look at a shared store.
+    code = f"""
+from aether.state.advisory_lock import AdvisoryLock
+from aether.state.postgres import PostgresStateStore
+with PostgresStateStore({postgres_url!r}, "light") as store:
+    store.heads()
+with AdvisoryLock({postgres_url!r}, "light", "run-1"):
+    pass
+"""
+    loaded = _modules_after(code)
+
+    assert "psycopg" in loaded
+    assert "sqlalchemy" not in loaded

@@ -24,7 +24,7 @@ from typing import Any
 
 from aether.errors import LockError
 from aether.state.lock import LockHolder
-from aether.state.postgres import connect, describe_server, engine_for
+from aether.state.pg_connection import describe_server, driver_errors, open_connection
 from aether.state.postgres_schema import advisory_key
 
 
@@ -52,15 +52,11 @@ class AdvisoryLock:
         self.poll_interval = poll_interval
         self.key = advisory_key("run", schema)
         self.held = False
-        self._engine: Any = None
         self._conn: Any = None
 
     def acquire(self) -> None:
         """Take the lock, waiting or raising LockError as configured."""
-        from sqlalchemy.exc import SQLAlchemyError
-
-        self._engine = engine_for(self.url)
-        self._conn = connect(self._engine, self.url)
+        self._conn = open_connection(self.url)
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         told = False
         try:
@@ -80,7 +76,7 @@ class AdvisoryLock:
                     told = True
                 time.sleep(self.poll_interval)
             self._write_holder()
-        except SQLAlchemyError as exc:
+        except driver_errors() as exc:
             self._close()
             raise LockError(
                 f"Lost the PostgreSQL state store at {describe_server(self.url)} while taking "
@@ -99,12 +95,11 @@ class AdvisoryLock:
         self.held = False
         try:
             with contextlib.suppress(Exception):  # ending the session frees the lock anyway
-                with self._conn.begin():
-                    self._conn.exec_driver_sql(
+                with self._conn.transaction():
+                    self._conn.execute(
                         f'DELETE FROM "{self.schema}".run_lock WHERE run_id = %s', (self.run_id,)
                     )
-                self._conn.exec_driver_sql("SELECT pg_advisory_unlock(%s)", (self.key,))
-                self._conn.commit()
+                self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
         finally:
             self._close()
 
@@ -121,14 +116,14 @@ class AdvisoryLock:
         self.release()
 
     def _try(self) -> bool:
-        got = self._conn.exec_driver_sql("SELECT pg_try_advisory_lock(%s)", (self.key,)).scalar()
-        self._conn.commit()  # a session lock outlives the transaction; hold no snapshot
+        # Autocommit: a session lock outlives its statement, and no snapshot is held.
+        got = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).scalar()
         return bool(got)
 
     def _holder(self) -> LockHolder | None:
         """Who wrote the holder row, if the session that holds the lock is still the one
         that wrote it (a holder killed before writing leaves the previous run's row)."""
-        row = self._conn.exec_driver_sql(
+        row = self._conn.execute(
             f'SELECT r.pid, r.host, r.run_id, r.started_at FROM "{self.schema}".run_lock r '
             "JOIN pg_locks l ON l.pid = r.backend_pid AND l.locktype = 'advisory' "
             "AND l.granted AND l.classid::bigint = %s AND l.objid::bigint = %s "
@@ -136,15 +131,14 @@ class AdvisoryLock:
             # pg_locks shows a bigint key as its high and low 32 bits, unsigned.
             ((self.key >> 32) & 0xFFFFFFFF, self.key & 0xFFFFFFFF),
         ).first()
-        self._conn.commit()
         if row is None:
             return None
         pid, host, run_id, started_at = row
         return LockHolder(int(pid), str(host), str(run_id), float(started_at))
 
     def _write_holder(self) -> None:
-        with self._conn.begin():
-            self._conn.exec_driver_sql(
+        with self._conn.transaction():
+            self._conn.execute(
                 f'INSERT INTO "{self.schema}".run_lock '
                 "(only_row, pid, host, run_id, started_at, backend_pid) "
                 "VALUES (1, %s, %s, %s, %s, pg_backend_pid()) ON CONFLICT (only_row) DO UPDATE "
@@ -158,6 +152,3 @@ class AdvisoryLock:
             with contextlib.suppress(Exception):  # a dead connection: nothing to release
                 self._conn.close()
             self._conn = None
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None

@@ -6,8 +6,8 @@ store at once make it once. Every write is one transaction that first locks the 
 generation row: writers take turns, as SQLite's ``BEGIN IMMEDIATE`` makes them, and an
 attempt aborted by another machine can never be committed half. Reads are single statements.
 
-Needs the ``postgres`` extra (SQLAlchemy and psycopg); the URL's password is never shown:
-messages name the host, port and database only.
+Needs the ``postgres`` extra (psycopg, through aether.state.pg_connection); the URL's
+password is never shown: messages name the host, port and database only.
 """
 
 from __future__ import annotations
@@ -34,6 +34,13 @@ from aether.state.base import (
 )
 from aether.state.journal import journal_from_json, journal_to_json
 from aether.state.json_values import from_json, to_json
+from aether.state.pg_connection import (
+    PgConnection,
+    describe_server,
+    driver_errors,
+    open_connection,
+    reason,
+)
 from aether.state.postgres_schema import (
     CREATE,
     CREATED_AT_VERSION,
@@ -53,61 +60,8 @@ from aether.state.rows import (
 )
 from aether.state.schema import refuse_newer
 from aether.state.sqlite_errors import not_running
-from aether.support.redaction import redact
-
-CONNECT_TIMEOUT_SECONDS = 10
-_EXTRA_HINT = "install the PostgreSQL extra: pip install 'aether-data[postgres]'"
 
 _ATTEMPT_COLUMNS = "id, run_id, node, started_at, finished_at, status, error"
-
-
-def engine_for(url: str) -> Any:
-    """A SQLAlchemy engine for ``url`` with no pool (a store holds one connection for its
-    life), failing within CONNECT_TIMEOUT_SECONDS when the server is not there."""
-    try:
-        from sqlalchemy import create_engine
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.pool import NullPool
-    except ImportError:
-        raise StateError(
-            "A PostgreSQL state store needs SQLAlchemy, which is not installed", hint=_EXTRA_HINT
-        ) from None
-    parsed = make_url(_with_driver(url))
-    try:
-        return create_engine(
-            parsed,
-            poolclass=NullPool,
-            connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "application_name": "aether"},
-        )
-    except ImportError:  # the driver (psycopg) is missing
-        raise StateError(
-            f"A PostgreSQL state store needs the {parsed.get_driver_name()} driver, "
-            "which is not installed",
-            hint=_EXTRA_HINT,
-        ) from None
-
-
-def describe_server(url: str) -> str:
-    """``host:port/database`` of ``url``: what messages may say of it."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(_with_driver(url))
-    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
-
-
-def connect(engine: Any, url: str) -> Any:
-    """A connection from ``engine``; a StateError naming the server (never the password)
-    when it cannot be made."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
-        return engine.connect()
-    except SQLAlchemyError as exc:
-        raise StateError(
-            f"Cannot reach the PostgreSQL state store at {describe_server(url)}: {_reason(exc)}",
-            hint="check that the server is up and that AETHER_STATE_URL (or state.url in "
-            "conf/<env>/aether.yml) names it, with a user allowed to connect",
-        ) from None
 
 
 class PostgresStateStore(StateStore):
@@ -123,8 +77,7 @@ class PostgresStateStore(StateStore):
         self.server = describe_server(url)
         self._quoted = f'"{schema}"'
         self._lock = threading.Lock()
-        self._engine = engine_for(url)
-        self._conn = connect(self._engine, url)
+        self._conn: PgConnection | None = open_connection(url)
         try:
             with self._guard():
                 self._prepare()
@@ -133,27 +86,25 @@ class PostgresStateStore(StateStore):
             raise
 
     def _prepare(self) -> None:
-        conn = self._conn
-        with conn.begin():
+        conn = self._live
+        with conn.transaction():
             # Two machines opening a new store at once: the second waits, then finds it made.
-            conn.exec_driver_sql(
+            conn.execute(
                 "SELECT pg_advisory_xact_lock(%s)", (advisory_key("migrate", self.schema),)
             )
-            made = conn.exec_driver_sql(
-                "SELECT to_regclass(%s)", (f"{self._quoted}.meta",)
-            ).scalar()
+            made = conn.execute("SELECT to_regclass(%s)", (f"{self._quoted}.meta",)).scalar()
             if made is None:
-                conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {self._quoted}")
+                conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self._quoted}")
                 for statement in statements(CREATE, self._quoted):
-                    conn.exec_driver_sql(statement)
+                    conn.execute(statement)
                 version = CREATED_AT_VERSION
-                conn.exec_driver_sql(
+                conn.execute(
                     f"INSERT INTO {self._quoted}.meta (key, value) VALUES ('schema_version', %s)",
                     (str(version),),
                 )
             else:
                 version = int(
-                    conn.exec_driver_sql(
+                    conn.execute(
                         f"SELECT value FROM {self._quoted}.meta WHERE key = 'schema_version'"
                     ).scalar()
                     or 0
@@ -161,13 +112,13 @@ class PostgresStateStore(StateStore):
             refuse_newer(version, f"The PostgreSQL state store {self.shown}")
             for target in sorted(v for v in MIGRATIONS if v > version):
                 for statement in statements(MIGRATIONS[target], self._quoted):
-                    conn.exec_driver_sql(statement)
+                    conn.execute(statement)
             if version < PG_SCHEMA_VERSION:
-                conn.exec_driver_sql(
+                conn.execute(
                     f"UPDATE {self._quoted}.meta SET value = %s WHERE key = 'schema_version'",
                     (str(PG_SCHEMA_VERSION),),
                 )
-            conn.exec_driver_sql(f"SET search_path TO {self._quoted}")
+            conn.execute(f"SET search_path TO {self._quoted}")
         # `SET` inside the transaction lasts for the session once it is committed.
 
     @property
@@ -177,25 +128,32 @@ class PostgresStateStore(StateStore):
     @contextmanager
     def _write(self) -> Iterator[Any]:
         """One transaction that first locks the generation row: writers take turns."""
-        with self._lock, self._guard(), self._conn.begin():
-            self._conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'generation' FOR UPDATE")
-            yield self._conn
+        with self._lock, self._guard(), self._live.transaction() as conn:
+            conn.execute("SELECT value FROM meta WHERE key = 'generation' FOR UPDATE")
+            yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Any]:
-        with self._lock, self._guard(), self._conn.begin():
-            yield self._conn
+        with self._lock, self._guard(), self._live.transaction() as conn:
+            yield conn
+
+    @property
+    def _live(self) -> PgConnection:
+        if self._conn is None:
+            raise StateError(
+                f"The PostgreSQL state store {self.shown} is closed",
+                hint="this is a bug in the caller: open the store again",
+            )
+        return self._conn
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
         """Turn the driver's errors into StateError naming the server (never the URL)."""
-        from sqlalchemy.exc import SQLAlchemyError
-
         try:
             yield
-        except SQLAlchemyError as exc:
+        except driver_errors() as exc:
             raise StateError(
-                f"The PostgreSQL state store {self.shown} failed: {_reason(exc)}",
+                f"The PostgreSQL state store {self.shown} failed: {reason(exc)}",
                 hint="check the server and the connection, then run again (nothing of the "
                 "failed write was recorded)",
             ) from None
@@ -203,7 +161,7 @@ class PostgresStateStore(StateStore):
     def begin_attempt(self, run_id: str, node: str) -> int:
         with self._write() as conn:
             return int(
-                conn.exec_driver_sql(
+                conn.execute(
                     "INSERT INTO attempts (run_id, node, started_at, status) "
                     "VALUES (%s, %s, %s, 'running') RETURNING id",
                     (run_id, node, time.time()),
@@ -220,7 +178,7 @@ class PostgresStateStore(StateStore):
         with self._write() as conn:
             _finish_attempt(conn, attempt_id, "succeeded", None, now)
             for m in materializations:
-                made = conn.exec_driver_sql(
+                made = conn.execute(
                     "INSERT INTO materializations (attempt_id, asset, node, run_id, started_at, "
                     "finished_at, fingerprint, parts, version, signature, data_time, "
                     "data_columns) "
@@ -229,7 +187,7 @@ class PostgresStateStore(StateStore):
                      m.fingerprint, to_json(m.parts, m.asset), m.version,
                      to_json(m.signature, m.asset), m.data_time, columns_to_json(m.columns)),
                 ).scalar()  # fmt: skip
-                conn.exec_driver_sql(
+                conn.execute(
                     "INSERT INTO heads (asset, materialization_id, status, error, updated_at) "
                     "VALUES (%s, %s, 'ok', NULL, %s) ON CONFLICT (asset) DO UPDATE SET "
                     "materialization_id = excluded.materialization_id, status = 'ok', "
@@ -237,7 +195,7 @@ class PostgresStateStore(StateStore):
                     (m.asset, made, now),
                 )
             _insert_checks(conn, attempt_id, check_results)
-            conn.exec_driver_sql("DELETE FROM publish_journal WHERE attempt_id = %s", (attempt_id,))
+            conn.execute("DELETE FROM publish_journal WHERE attempt_id = %s", (attempt_id,))
 
     def fail_node(
         self,
@@ -250,24 +208,24 @@ class PostgresStateStore(StateStore):
         with self._write() as conn:
             _finish_attempt(conn, attempt_id, "failed", error, now)
             for asset in assets:
-                conn.exec_driver_sql(
+                conn.execute(
                     "INSERT INTO heads (asset, materialization_id, status, error, updated_at) "
                     "VALUES (%s, NULL, 'failed', %s, %s) ON CONFLICT (asset) DO UPDATE SET "
                     "status = 'failed', error = excluded.error, updated_at = excluded.updated_at",
                     (asset, error, now),
                 )
             _insert_checks(conn, attempt_id, check_results)
-            conn.exec_driver_sql("DELETE FROM publish_journal WHERE attempt_id = %s", (attempt_id,))
+            conn.execute("DELETE FROM publish_journal WHERE attempt_id = %s", (attempt_id,))
 
     def record_publish_journal(self, journal: PublishJournal) -> None:
         body = journal_to_json(journal)
         with self._write() as conn:
-            row = conn.exec_driver_sql(
+            row = conn.execute(
                 "SELECT status FROM attempts WHERE id = %s", (journal.attempt_id,)
             ).first()
             if row is None or row[0] != "running":
                 raise not_running(journal.attempt_id, None if row is None else row[0])
-            conn.exec_driver_sql(
+            conn.execute(
                 "INSERT INTO publish_journal (attempt_id, node, body) VALUES (%s, %s, %s) "
                 "ON CONFLICT (attempt_id) DO UPDATE SET node = excluded.node, body = excluded.body",
                 (journal.attempt_id, journal.node, body),
@@ -275,14 +233,14 @@ class PostgresStateStore(StateStore):
 
     def publish_journals(self) -> list[PublishJournal]:
         with self._read() as conn:
-            rows = conn.exec_driver_sql(
+            rows = conn.execute(
                 "SELECT attempt_id, node, body FROM publish_journal ORDER BY attempt_id"
             ).all()
         return [journal_from_json(int(a), n, b) for a, n, b in rows]
 
     def discard_publish_journal(self, attempt_id: int) -> None:
         with self._write() as conn:
-            conn.exec_driver_sql("DELETE FROM publish_journal WHERE attempt_id = %s", (attempt_id,))
+            conn.execute("DELETE FROM publish_journal WHERE attempt_id = %s", (attempt_id,))
 
     def heads(
         self, assets: Iterable[str] | None = None, *, include_parts: bool = True
@@ -296,11 +254,9 @@ class PostgresStateStore(StateStore):
         )
         with self._read() as conn:
             if assets is None:
-                rows = conn.exec_driver_sql(query).all()
+                rows = conn.execute(query).all()
             else:
-                rows = conn.exec_driver_sql(
-                    query + " WHERE h.asset = ANY(%s)", (list(assets),)
-                ).all()
+                rows = conn.execute(query + " WHERE h.asset = ANY(%s)", (list(assets),)).all()
         return heads_from_rows([tuple(row) for row in rows], include_parts)
 
     def generation(self) -> str | None:
@@ -311,7 +267,7 @@ class PostgresStateStore(StateStore):
         if not transitions:
             return
         with self._write() as conn:
-            conn.exec_driver_sql(
+            conn.execute(
                 "INSERT INTO transitions (asset, status, reason, at, reason_kind) "
                 "VALUES (%s, %s, %s, %s, %s)",
                 # str() of a Word is its value; psycopg would not adapt the enum itself.
@@ -330,7 +286,7 @@ class PostgresStateStore(StateStore):
             query += " AND at >= %s"
             args.append(since)
         with self._read() as conn:
-            rows = conn.exec_driver_sql(query + " ORDER BY at, id", tuple(args)).all()
+            rows = conn.execute(query + " ORDER BY at, id", tuple(args)).all()
         return [Transition.read_back(*row) for row in rows]
 
     def last_statuses(self) -> dict[str, str]:
@@ -339,11 +295,11 @@ class PostgresStateStore(StateStore):
             "(SELECT MAX(id) FROM transitions GROUP BY asset)"
         )
         with self._read() as conn:
-            return {asset: status for asset, status in conn.exec_driver_sql(query).all()}
+            return {asset: status for asset, status in conn.execute(query).all()}
 
     def abort_running_attempts(self) -> list[Attempt]:
         with self._write() as conn:
-            rows = conn.exec_driver_sql(
+            rows = conn.execute(
                 "UPDATE attempts SET status = 'aborted', error = %s, finished_at = %s "
                 f"WHERE status = 'running' RETURNING {_ATTEMPT_COLUMNS}",
                 (ABORTED_MESSAGE, time.time()),
@@ -352,7 +308,7 @@ class PostgresStateStore(StateStore):
 
     def abort_attempt(self, attempt_id: int, reason: str) -> None:
         with self._write() as conn:
-            conn.exec_driver_sql(
+            conn.execute(
                 "UPDATE attempts SET status = 'aborted', error = %s, finished_at = %s "
                 "WHERE id = %s AND status = 'running'",
                 (reason, time.time(), attempt_id),
@@ -362,17 +318,15 @@ class PostgresStateStore(StateStore):
         query = f"SELECT {_ATTEMPT_COLUMNS} FROM attempts"
         with self._read() as conn:
             if run_id is None:
-                rows = conn.exec_driver_sql(query + " ORDER BY id").all()
+                rows = conn.execute(query + " ORDER BY id").all()
             else:
-                rows = conn.exec_driver_sql(
-                    query + " WHERE run_id = %s ORDER BY id", (run_id,)
-                ).all()
+                rows = conn.execute(query + " WHERE run_id = %s ORDER BY id", (run_id,)).all()
         return [_attempt(row) for row in rows]
 
     def record_run(self, record: RunRecord) -> None:
         updates = ", ".join(f"{name} = excluded.{name}" for name in RUN_COLUMNS.split(", ")[1:])
         with self._write() as conn:
-            conn.exec_driver_sql(
+            conn.execute(
                 f"INSERT INTO runs ({RUN_COLUMNS}) VALUES ({', '.join(['%s'] * 12)}) "
                 f"ON CONFLICT (run_id) DO UPDATE SET {updates}",
                 run_values(record),
@@ -380,21 +334,21 @@ class PostgresStateStore(StateStore):
 
     def finish_run(self, run_id: str, finished_at: float, status: str) -> None:
         with self._write() as conn:
-            conn.exec_driver_sql(
+            conn.execute(
                 "UPDATE runs SET finished_at = %s, status = %s WHERE run_id = %s",
                 (finished_at, status, run_id),
             )
 
     def run_record(self, run_id: str) -> RunRecord | None:
         with self._read() as conn:
-            row = conn.exec_driver_sql(
+            row = conn.execute(
                 f"SELECT {RUN_COLUMNS} FROM runs WHERE run_id = %s", (run_id,)
             ).first()
         return None if row is None else run_from_row(tuple(row))
 
     def runs(self, limit: int = 50) -> list[RunRecord]:
         with self._read() as conn:
-            rows = conn.exec_driver_sql(
+            rows = conn.execute(
                 f"SELECT {RUN_COLUMNS} FROM runs ORDER BY started_at DESC, run_id DESC LIMIT %s",
                 (limit,),
             ).all()
@@ -402,7 +356,7 @@ class PostgresStateStore(StateStore):
 
     def run_materializations(self, run_id: str) -> list[Materialization]:
         with self._read() as conn:
-            rows = conn.exec_driver_sql(
+            rows = conn.execute(
                 f"SELECT {MATERIALIZATION_COLUMNS} FROM materializations m "
                 "WHERE m.run_id = %s ORDER BY m.id",
                 (run_id,),
@@ -415,7 +369,7 @@ class PostgresStateStore(StateStore):
 
     def latest_check_results(self, asset: str) -> list[CheckResult]:
         with self._read() as conn:
-            rows = conn.exec_driver_sql(
+            rows = conn.execute(
                 "SELECT asset, check_name, severity, passed, message, checked_at, spec_hash "
                 "FROM check_results WHERE id IN (SELECT max(id) FROM check_results "
                 "WHERE asset = %s GROUP BY spec_hash) ORDER BY id",
@@ -465,9 +419,9 @@ class PostgresStateStore(StateStore):
         query = "SELECT asset, version, signature, first_seen, observed_at FROM sources"
         with self._read() as conn:
             if assets is None:
-                rows = conn.exec_driver_sql(query).all()
+                rows = conn.execute(query).all()
             else:
-                rows = conn.exec_driver_sql(query + " WHERE asset = ANY(%s)", (list(assets),)).all()
+                rows = conn.execute(query + " WHERE asset = ANY(%s)", (list(assets),)).all()
         return {
             a: SourceObservation(a, v, from_json(sig), first, seen)
             for (a, v, sig, first, seen) in rows
@@ -480,30 +434,11 @@ class PostgresStateStore(StateStore):
                 with contextlib.suppress(Exception):  # a dead connection: nothing to release
                     conn.close()
                 self._conn = None
-            self._engine.dispose()
-
-
-def _with_driver(url: str) -> str:
-    """``postgresql://`` and ``postgres://`` use psycopg (the extra's driver); a URL that
-    names its driver keeps it."""
-    scheme, sep, rest = url.partition("://")
-    if scheme in ("postgresql", "postgres"):
-        return f"postgresql+psycopg{sep}{rest}"
-    return url
-
-
-def _reason(exc: Exception) -> str:
-    """The driver's first line of what went wrong, masked (a server may echo a URL)."""
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip().splitlines()
-    return redact(text[0] if text else type(orig).__name__)
 
 
 def _generation(conn: Any) -> str | None:
     rows = dict(
-        conn.exec_driver_sql(
-            "SELECT key, value FROM meta WHERE key IN ('store_id', 'generation')"
-        ).all()
+        conn.execute("SELECT key, value FROM meta WHERE key IN ('store_id', 'generation')").all()
     )
     if len(rows) != 2:
         return None
@@ -523,7 +458,7 @@ def _upsert_source(
     first_seen: float,
     observed_at: float,
 ) -> None:
-    conn.exec_driver_sql(
+    conn.execute(
         "INSERT INTO sources (asset, version, signature, first_seen, observed_at) "
         "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (asset) DO UPDATE SET "
         "version = excluded.version, signature = excluded.signature, "
@@ -535,7 +470,7 @@ def _upsert_source(
 def _update_signature(
     conn: Any, asset: str, run_id: str, version: str, signature: dict[str, Any]
 ) -> None:
-    conn.exec_driver_sql(
+    conn.execute(
         "UPDATE materializations SET signature = %s WHERE run_id = %s AND version = %s "
         "AND id = (SELECT materialization_id FROM heads WHERE asset = %s)",
         (to_json(signature, asset), run_id, version, asset),
@@ -545,7 +480,7 @@ def _update_signature(
 def _insert_checks(conn: Any, attempt_id: int | None, results: Sequence[CheckResult]) -> None:
     if not results:
         return
-    conn.exec_driver_sql(
+    conn.execute(
         "INSERT INTO check_results (attempt_id, asset, check_name, severity, passed, message, "
         "checked_at, spec_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
         [
@@ -559,13 +494,11 @@ def _insert_checks(conn: Any, attempt_id: int | None, results: Sequence[CheckRes
 def _finish_attempt(conn: Any, attempt_id: int, status: str, error: str | None, now: float) -> None:
     """End a running attempt (first in its transaction: one no longer running refuses the
     whole write)."""
-    done = conn.exec_driver_sql(
+    done = conn.execute(
         "UPDATE attempts SET status = %s, error = %s, finished_at = %s "
         "WHERE id = %s AND status = 'running'",
         (status, error, now, attempt_id),
     )
     if done.rowcount != 1:
-        row = conn.exec_driver_sql(
-            "SELECT status FROM attempts WHERE id = %s", (attempt_id,)
-        ).first()
+        row = conn.execute("SELECT status FROM attempts WHERE id = %s", (attempt_id,)).first()
         raise not_running(attempt_id, None if row is None else row[0])

@@ -200,6 +200,28 @@ def lineage(
 
 
 @app.command()
+def show(
+    run_id: str | None = typer.Argument(
+        None, help="A run id (or its start: 20261205T13); none lists the recent runs."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    project: Path | None = ProjectOption,
+    env: str | None = EnvOption,
+) -> None:
+    """Show what a past run read and ran, and how to run it again.
+
+    Its git commit (and whether the tree was dirty), the lockfile's digest, its parameters,
+    and per node the code hash and the version of every input it read. `aether run` prints
+    each run's id; `aether show` alone lists the recent runs.
+
+    Example: aether show 20261205T130323Z-6f9304
+    """
+    from aether.cli.show_command import show_command
+
+    show_command(run_id, project, env, as_json)
+
+
+@app.command()
 def reconcile(
     interval: str = typer.Option("5m", "--interval", help="Time between passes: 30s, 5m, 1h."),
     once: bool = typer.Option(False, "--once", help="One pass, then exit with the run's code."),

@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aether.datasets.versions import VersionPolicy, parse_versioned
 from aether.errors import CatalogError
 from aether.support.suggestions import closest
 
 # Keys of a catalog entry that describe the asset rather than configure the dataset class.
-ASSET_KEYS = ("type", "metadata", "checks", "freshness", "credentials", "layer")
+ASSET_KEYS = ("type", "metadata", "checks", "freshness", "credentials", "layer", "versioned")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class CatalogEntry:
         freshness: `freshness:` (`warn_after`, `error_after`), or None.
         credentials_ref: `credentials:`, the key of credentials.yml to pass, or None.
         where: The file (and line) that defines the entry, for messages.
+        versioned: `versioned:` (every save kept, or the newest `keep`), or None.
     """
 
     name: str
@@ -37,6 +39,7 @@ class CatalogEntry:
     freshness: Mapping[str, Any] | None = None
     credentials_ref: str | None = None
     where: str = "conf/base/catalog.yml"
+    versioned: VersionPolicy | None = None
 
 
 def parse_entry(name: str, raw: Any, where: str) -> CatalogEntry:
@@ -85,4 +88,5 @@ def parse_entry(name: str, raw: Any, where: str) -> CatalogEntry:
         freshness=freshness,
         credentials_ref=credentials,
         where=where,
+        versioned=parse_versioned(raw.get("versioned"), name, where),
     )

@@ -85,6 +85,12 @@ def run(
     no_wait: bool = typer.Option(
         False, "--no-wait", help="Fail at once if another run holds the project lock."
     ),
+    load_version: list[str] | None = typer.Option(
+        None,
+        "--load-version",
+        help="Read a versioned dataset at an older version: NAME=RUN_ID (repeatable; "
+        "the selected nodes all run, as with --force).",
+    ),
     project: Path | None = ProjectOption,
 ) -> None:
     """Materialize the pipeline's assets, in topological order.
@@ -100,6 +106,7 @@ def run(
             params=",".join(params) if params else None, nodes=nodes,
             from_nodes=from_nodes, to_nodes=to_nodes, tags=tags, force=force,
             runner=runner, workers=workers, dry_run=dry_run, no_wait=no_wait,
+            load_versions=load_version,
         )
     )  # fmt: skip
 
@@ -373,6 +380,25 @@ def catalog_describe(
     from aether.cli.catalog_command import describe_command
 
     describe_command(name, project, env, as_json)
+
+
+@catalog_app.command("versions")
+def catalog_versions(
+    name: str = typer.Argument(..., help="A dataset with `versioned:` in catalog.yml."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    project: Path | None = ProjectOption,
+    env: str | None = EnvOption,
+) -> None:
+    """List the versions a versioned dataset keeps, newest first.
+
+    Each is named by the run that made it; read one with
+    `aether run --load-version NAME=ID` or `catalog.load(NAME, version=ID)`.
+
+    Example: aether catalog versions customer_revenue
+    """
+    from aether.cli.catalog_command import versions_command
+
+    versions_command(name, project, env, as_json)
 
 
 @catalog_app.command("types")

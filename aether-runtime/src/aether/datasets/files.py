@@ -71,6 +71,8 @@ from aether.support.redaction import redact, redact_url
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
+    from aether.datasets.versions import VersionPolicy
+
 logger = logging.getLogger("aether.datasets")
 
 # An output last recorded at most this large is rendered in memory first: when it holds the
@@ -162,6 +164,11 @@ class AbstractFileDataSet(AbstractDataSet):
         self._fs: AbstractFileSystem | None = None
         # (signature, content hash) of the last version we wrote or hashed.
         self._known_hash: tuple[dict[str, Any], str | None] | None = None
+        # `versioned:` of the entry (set by the catalog), the version a run reads instead of
+        # the newest (`--load-version`), and the content hash of what it read.
+        self.versioned: VersionPolicy | None = None
+        self.pinned_version: str | None = None
+        self._pinned_hash: str | None = None
 
     # -- hooks for subclasses -----------------------------------------------------------
 
@@ -203,6 +210,10 @@ class AbstractFileDataSet(AbstractDataSet):
     def _storage_options(self) -> dict[str, Any]:
         return storage_options(self._protocol, self._credentials, self._fs_args)
 
+    def filesystem(self) -> AbstractFileSystem:
+        """The fsspec filesystem of a remote file (built on first use, with its credentials)."""
+        return self._filesystem()
+
     def _filesystem(self) -> AbstractFileSystem:
         if self._fs is None:
             import fsspec
@@ -223,6 +234,8 @@ class AbstractFileDataSet(AbstractDataSet):
     # -- the AbstractDataSet contract ---------------------------------------------------
 
     def _load(self) -> Any:
+        if self.pinned_version is not None:
+            return self._load_version(self.pinned_version)
         try:
             if self._is_local:
                 return self._read(self._path)
@@ -234,6 +247,29 @@ class AbstractFileDataSet(AbstractDataSet):
             if self._is_missing():
                 raise self._missing_error() from None
             raise
+
+    def _load_version(self, version: str) -> Any:
+        """Read version ``version`` (a versioned dataset's copy made by that run), and
+        remember its content hash: a run records what its nodes actually read."""
+        from aether.datasets.versions import Versions
+
+        versions = Versions(self)
+        path = versions.path_of(version)
+        try:
+            if self._is_local:
+                with open(path, "rb") as file:
+                    self._pinned_hash = file_hashes.sha256(file)
+                return self._read(path)
+            with self._remote_errors("load"):
+                with self._filesystem().open(path, "rb") as file:
+                    self._pinned_hash = file_hashes.sha256(file)
+                with self._filesystem().open(path, "rb") as file:
+                    return self._read(file)
+        except FileNotFoundError:
+            raise versions.missing_error(version) from None
+
+    def loaded_version(self) -> str | None:
+        return self._pinned_hash if self.pinned_version is not None else None
 
     def _save(self, data: Any) -> None:
         staged = self._stage(data)

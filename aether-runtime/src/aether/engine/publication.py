@@ -26,6 +26,7 @@ from aether.engine.crash_points import crash_point
 from aether.engine.execution import NodeOutcome
 from aether.errors import AetherError, DataSetError
 from aether.state.base import Materialization, PublishJournal, StateStore
+from aether.support.redaction import redact
 
 logger = logging.getLogger("aether.run")
 
@@ -211,3 +212,31 @@ def _observed(
         logger.warning("could not read what was published: %s", error)
         return None
     return observed
+
+
+def keep_versions(outcome: NodeOutcome, catalog: DataCatalog, run_id: str) -> None:
+    """Copy each versioned output, as now published, into its versions folder under
+    ``run_id``, then remove the versions past its ``keep`` (aether.datasets.versions)."""
+    from aether.datasets.files import AbstractFileDataSet
+    from aether.datasets.versions import Versions
+
+    for name in outcome.saved:
+        dataset = catalog.get(name)
+        if not isinstance(dataset, AbstractFileDataSet) or dataset.versioned is None:
+            continue
+        crash_point("before-keeping-a-version")
+        policy = dataset.versioned
+        versions = Versions(dataset)
+        try:
+            versions.keep(run_id)
+            if policy.keep is not None:
+                versions.prune(policy.keep)
+        except AetherError:
+            raise
+        except Exception as exc:
+            raise DataSetError(
+                f"Dataset '{name}': its new version could not be kept in "
+                f"{redact(versions.folder)}: {type(exc).__name__}: {redact(str(exc))}",
+                hint="check the free space and permissions of that folder; the data itself "
+                "was published, and the next run saves it again",
+            ) from None

@@ -425,12 +425,15 @@ class AbstractFileDataSet(AbstractDataSet):
         if rendered is not None and self.last_recorded is not None:
             recorded_signature, recorded_version = self.last_recorded
             same = rendered.content_hash() == recorded_version
-            if same and self.signature() == recorded_signature and self._holds(rendered):
+            held = self._holds(rendered) if same else None
+            if held is not None and self.signature() == recorded_signature:
                 # The very bytes the file holds (compared, not taken on its signature's word:
                 # an edit can keep size, mtime and inode): nothing is written aside. The
-                # publish leaves the file in place if its signature still holds (and fails
-                # the node if not: the file changed while the node ran).
-                return Staged(self._path, self._path, dict(recorded_signature), recorded_version)
+                # publish leaves the file in place if its signature and status-change time
+                # still hold (and fails the node if not: the file changed while it ran).
+                return Staged(
+                    self._path, self._path, dict(recorded_signature), recorded_version, held
+                )
         directory, name = os.path.split(self._path)
         os.makedirs(directory, exist_ok=True)
         temporary = os.path.join(directory, staged_copy_name(name))
@@ -449,19 +452,23 @@ class AbstractFileDataSet(AbstractDataSet):
             raise
         return Staged(temporary, self._path, signature, digest)
 
-    def _holds(self, rendered: _Rendered) -> bool:
-        """Whether the local file holds exactly the ``rendered`` bytes (a symlink never
-        does: kept, it would leave the output pointing wherever the link points, perhaps
-        outside the project; the rename of a copy written aside replaces it)."""
+    def _holds(self, rendered: _Rendered) -> int | None:
+        """The file's status-change time if the local file holds exactly the ``rendered``
+        bytes, and held still while they were compared; None otherwise (a symlink never
+        holds them: kept, it would leave the output pointing wherever the link points,
+        perhaps outside the project; the rename of a copy written aside replaces it)."""
         try:
             descriptor = os.open(self._path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
             with open(descriptor, "rb") as file:
+                before = os.fstat(file.fileno()).st_ctime_ns
                 for chunk in rendered.chunks:
                     if file.read(len(chunk)) != chunk:
-                        return False
-                return file.read(1) == b""
+                        return None
+                if file.read(1) != b"" or os.fstat(file.fileno()).st_ctime_ns != before:
+                    return None
+                return before
         except OSError:
-            return False
+            return None
 
     def _rendered_if_small(self, data: Any) -> _Rendered | None:
         """The bytes ``_write`` makes of ``data``, rendered in memory, when the output was

@@ -62,7 +62,7 @@ def keep_unchanged(outcome: NodeOutcome, catalog: DataCatalog) -> NodeOutcome:
         if staged.temporary != staged.target:
             continue
         current = catalog.get(name).signature()
-        if current is None or current != staged.signature:
+        if current is None or current != staged.signature or _status_changed(staged):
             raise _changed_while_running(name, staged.target)
         kept[name] = current
     if not kept:
@@ -72,6 +72,18 @@ def keep_unchanged(outcome: NodeOutcome, catalog: DataCatalog) -> NodeOutcome:
         staged={name: s for name, s in outcome.staged.items() if name not in kept},
         signatures={**outcome.signatures, **kept},
     )
+
+
+def _status_changed(staged: Staged) -> bool:
+    """Whether the file's status-change time moved since its bytes were compared: a
+    rewrite that put size, mtime and inode back still moves it (as a chmod does: then the
+    node fails too, and the next run keeps the file)."""
+    if staged.change_time_ns is None:
+        return False
+    try:
+        return os.stat(staged.target, follow_symlinks=False).st_ctime_ns != staged.change_time_ns
+    except OSError:
+        return True
 
 
 def _changed_while_running(name: str, path: str) -> DataSetError:

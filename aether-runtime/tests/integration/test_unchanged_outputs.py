@@ -255,3 +255,15 @@ def test_an_output_turned_into_a_symlink_becomes_a_real_file_again(
 
     assert os.stat(outside).st_mtime_ns == before  # the outside file is never written
     assert not (project / DOUBLED).is_symlink()  # the output is a real file again
+
+
+def test_a_rewritten_output_keeps_the_permissions_someone_gave_it(built: Path) -> None:
+    """Found by the hostile review of issue 17: a rename puts a new file in place, and a
+    restricted output (chmod 640) came back readable by everyone."""
+    path = built / DOUBLED
+    os.chmod(path, 0o640)
+
+    assert _run(built, force=True, params={"factor": 3}).succeeded
+
+    assert path.read_text() == "n\n3\n6\n9\n"  # rewritten, not kept
+    assert os.stat(path).st_mode & 0o777 == 0o640

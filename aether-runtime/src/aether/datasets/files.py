@@ -384,6 +384,7 @@ class AbstractFileDataSet(AbstractDataSet):
 
     def _publish(self, staged: Staged) -> None:
         if self._is_local:
+            _keep_permissions(staged.target, staged.temporary)
             os.replace(staged.temporary, staged.target)
             durability.sync_directory(os.path.dirname(staged.target))
             published = staged.signature
@@ -548,6 +549,18 @@ class _Rendered(io.RawIOBase):
     def content_hash(self) -> str:
         """`"sha256:<hex>"` of everything written (as `file_hashes.sha256` gives a file)."""
         return f"sha256:{self._digest.hexdigest()}"
+
+
+def _keep_permissions(target: str, replacement: str) -> None:
+    """Give ``replacement`` the permission bits of the file it replaces: a rename puts a new
+    file in place, and an output someone restricted (chmod 640) must not come back
+    readable by everyone."""
+    try:
+        mode = stat.S_IMODE(os.stat(target, follow_symlinks=False).st_mode)
+    except OSError:  # nothing there yet (or a link): the new file keeps its own
+        return
+    if stat.S_IMODE(os.stat(replacement).st_mode) != mode:
+        os.chmod(replacement, mode)
 
 
 def _remove_quietly(path: str) -> None:

@@ -11,10 +11,11 @@ a copy beside it, in a folder named after the file::
         20261204T091500Z-a1b2c3/customer_revenue.parquet
 
 A copy, not a hard link: an edit of the file in place must never change history. A version
-is copied once its node's outputs are published, written aside and renamed, so a crash never
-leaves half a version; a copy whose run's publish was not recorded is listed as such and the
-next prune removes it. Retention (``keep``) removes the oldest versions (by when each was kept)
-after a new one is kept.
+is copied once its node's outputs are published, written aside and renamed (one object copy
+in object storage), so a crash never leaves half a version; a run killed after the copy and
+before its commit leaves a complete copy that `aether catalog versions` marks "not recorded".
+Retention (``keep``) removes the oldest versions (by when each was kept) after a new one is
+kept.
 """
 
 from __future__ import annotations

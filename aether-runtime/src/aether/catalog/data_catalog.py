@@ -44,6 +44,8 @@ class DataCatalog:
     Attributes:
         entries: The parsed catalog entries by name.
         factory: The `DataSetFactory` that builds datasets from entries.
+        pinned_versions: Versioned datasets this run reads at an older version, name ->
+            version id (`pin_versions()`).
 
     Example:
         ```python
@@ -211,6 +213,9 @@ class DataCatalog:
         """Read each versioned dataset of ``wanted`` at the version it names in this run
         (`--load-version NAME=ID`), each checked first: the name is a versioned entry and
         the version is kept.
+
+        Args:
+            wanted: Dataset name -> version id (the run that saved it).
 
         Raises:
             CatalogError: A name is not in the catalog, or not versioned.

@@ -119,6 +119,10 @@ class AbstractFileDataSet(AbstractDataSet):
         DEFAULT_LOAD_ARGS: The reader's default keyword arguments (a subclass sets them).
         DEFAULT_SAVE_ARGS: The writer's default keyword arguments (a subclass sets them).
         metadata: Free-form information about the dataset, from the constructor.
+        versioned: `versioned:` of its catalog entry (every save kept, or the newest
+            `keep`), set by the catalog; None keeps only the newest.
+        pinned_version: The version a run reads instead of the newest
+            (`--load-version NAME=ID`), or None.
 
     Raises:
         CatalogError: `filepath` is missing or empty, or the filesystem package for its
@@ -269,6 +273,8 @@ class AbstractFileDataSet(AbstractDataSet):
             raise versions.missing_error(version) from None
 
     def loaded_version(self) -> str | None:
+        """The content hash of the pinned version last read (a run records what its nodes
+        actually read); None when the newest is read (the run's look already knows it)."""
         return self._pinned_hash if self.pinned_version is not None else None
 
     def _save(self, data: Any) -> None:

@@ -63,7 +63,7 @@ def _schema(asset: AssetFacts, site: SiteFacts) -> list[str]:
     return [
         "## Schema",
         "",
-        f"From the {text(asset.columns_from)}.",
+        f"Types from: {text(asset.columns_from)}.",
         "",
         *table(["column", "type", "description", "terms"], rows),
     ]

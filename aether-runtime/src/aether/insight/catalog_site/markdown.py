@@ -7,22 +7,25 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 
+from aether.support.redaction import redact
+
 # Every character Markdown (or the HTML it may carry) could read as markup.
 _MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=:\"'&$])")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]")
 
 
 def text(value: object) -> str:
-    """``value`` as inline text: markup escaped, line breaks folded into spaces."""
-    flat = " ".join(str(value).split())
+    """``value`` as inline text: secrets masked (before escaping hides them from the
+    masking), markup escaped, line breaks folded into spaces."""
+    flat = " ".join(redact(str(value)).split())
     escaped = _MARKUP.sub(r"\\\1", flat)
     # A backslash does not stop HTML: entities do.
     return escaped.replace("\\<", "&lt;").replace("\\>", "&gt;").replace("\\&", "&amp;")
 
 
 def code(value: object) -> str:
-    """``value`` as inline code, whatever backticks it holds."""
-    flat = " ".join(str(value).split())
+    """``value`` as inline code, whatever backticks it holds; secrets masked."""
+    flat = " ".join(redact(str(value)).split())
     fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
     return f"{fence} {flat} {fence}"
 

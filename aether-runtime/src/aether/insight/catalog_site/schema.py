@@ -57,11 +57,8 @@ def _sql(dataset: Any) -> tuple[Columns, str] | None:
 
     if not isinstance(dataset, SQLTableDataSet):
         return None
-    import sqlalchemy
-
-    with dataset._observing() as connection:  # noqa: SLF001 - the dataset's one connection
-        found = sqlalchemy.inspect(connection).get_columns(dataset._table, schema=dataset._schema)  # noqa: SLF001
-    return tuple((c["name"], str(c["type"])) for c in found), "SQL reflection"
+    columns = dataset.columns()
+    return (columns, "SQL reflection") if columns is not None else None
 
 
 def _sql_if_table(type_name: str, dataset: Callable[[], Any]) -> tuple[Columns, str] | None:

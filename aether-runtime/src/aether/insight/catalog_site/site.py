@@ -71,7 +71,9 @@ def write_pages(folder: Path, pages: Mapping[str, str]) -> SiteResult:
             target.unlink()
             removed.append(relative)
     manifest = {"written_by": "aether catalog docs", "pages": sorted(pages)}
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(manifest, indent=2) + "\n"
+    if before != sorted(pages) or not (folder / MANIFEST).is_file():
+        (folder / MANIFEST).write_text(text, encoding="utf-8")
     return SiteResult(folder, tuple(sorted(pages)), tuple(removed))
 
 

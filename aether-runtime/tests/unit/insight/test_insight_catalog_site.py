@@ -57,9 +57,7 @@ terms:
 
 @pytest.fixture
 def project(make_project) -> Path:
-    root = make_project(
-        "site", catalog=CATALOG, files={"conf/base/glossary.yml": GLOSSARY}
-    )
+    root = make_project("site", catalog=CATALOG, files={"conf/base/glossary.yml": GLOSSARY})
     assert run_pipeline(root, wait_for_lock=False).succeeded
     return root
 
@@ -74,7 +72,7 @@ def test_an_asset_page_shows_metadata_schema_checks_freshness_lineage_and_usage(
     assert "Types from: Parquet footer." in page
     assert "| n | int64 |" in page
     assert "[count](../glossary.md#term-count)" in page
-    assert '```mermaid' in page and 'n0["doubled"]' in page and '"numbers"' in page
+    assert "```mermaid" in page and 'n0["doubled"]' in page and '"numbers"' in page
     assert '"total"' in page
     assert 'catalog.load("doubled")' in page
     assert "## Last materializations" in page and "| double |" in page.replace("\\", "")

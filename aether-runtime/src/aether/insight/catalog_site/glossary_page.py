@@ -16,7 +16,10 @@ def render(site: SiteFacts) -> str:
         return "\n".join([*lines, "No terms yet: add them to `conf/base/glossary.yml`.", ""])
     users = _users(site)
     for term in site.terms.values():
-        lines += [f'<h2 id="{anchor(term.name)}">{html.escape(" ".join(term.name.split()))}</h2>', ""]
+        lines += [
+            f'<h2 id="{anchor(term.name)}">{html.escape(" ".join(term.name.split()))}</h2>',
+            "",
+        ]
         lines += [text(term.definition) or "(no definition)", ""]
         if term.owner:
             lines += [f"- Owner: {text(term.owner)}"]

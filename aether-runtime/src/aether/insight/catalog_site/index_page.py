@@ -30,5 +30,9 @@ def render(site: SiteFacts) -> str:
                     text(status),
                 ]
             )
-        lines += [f"## {text(domain)}", "", *table(["dataset", "owner", "description", "status"], rows)]
+        lines += [
+            f"## {text(domain)}",
+            "",
+            *table(["dataset", "owner", "description", "status"], rows),
+        ]
     return "\n".join(lines)

@@ -4,9 +4,8 @@ footer, a SQL table by reflection, else the columns Aether recorded when it last
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 logger = logging.getLogger("aether.catalog_site")
@@ -25,7 +24,7 @@ def read_columns(
     ``recorded at the last save``); ``(None, why)`` when none is known."""
     try:
         found = _parquet(root, type_name, arguments) or _sql_if_table(type_name, dataset)
-    except Exception as error:  # a look at a schema never fails the site  # noqa: BLE001
+    except Exception as error:  # a look at a schema never fails the site
         logger.debug("columns not read: %s", error)
         found = None
     if found is not None:
@@ -35,7 +34,9 @@ def read_columns(
     return None, "not recorded yet"
 
 
-def _parquet(root: Path, type_name: str, arguments: Mapping[str, Any]) -> tuple[Columns, str] | None:
+def _parquet(
+    root: Path, type_name: str, arguments: Mapping[str, Any]
+) -> tuple[Columns, str] | None:
     filepath = arguments.get("filepath")
     if "parquet" not in type_name.lower() or not isinstance(filepath, str) or "://" in filepath:
         return None
@@ -45,7 +46,9 @@ def _parquet(root: Path, type_name: str, arguments: Mapping[str, Any]) -> tuple[
     import pyarrow.parquet as pq
 
     schema = pq.read_schema(path)  # the footer only, never the data
-    hidden = set((schema.pandas_metadata or {}).get("index_columns") or []) if schema.metadata else set()
+    hidden = (
+        set((schema.pandas_metadata or {}).get("index_columns") or []) if schema.metadata else set()
+    )
     columns = tuple((f.name, str(f.type)) for f in schema if f.name not in hidden)
     return columns, "Parquet footer"
 

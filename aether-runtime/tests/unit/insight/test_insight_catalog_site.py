@@ -249,3 +249,16 @@ def test_a_sql_table_shows_its_columns_by_reflection(make_project, tmp_path):
 
     assert "Types from: SQL reflection." in page
     assert "| total | INTEGER |" in page  # SQLite's type, not pandas' int64
+
+
+def test_escaped_text_renders_back_to_the_very_name_in_a_table_cell():
+    import html
+
+    import markdown
+
+    name = 'evil|name</td><script>alert(1)</script>*[x](y)": a&amp;b \\x `c` _u_ #h'
+
+    rendered = markdown.markdown(f"| a |\n| --- |\n| {text(name)} |", extensions=["tables"])
+
+    cell = rendered.split("<td>")[1].split("</td>")[0]
+    assert "<script>" not in rendered and html.unescape(cell) == name

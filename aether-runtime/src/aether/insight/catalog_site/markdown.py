@@ -9,8 +9,9 @@ from collections.abc import Iterable, Sequence
 
 from aether.support.redaction import redact
 
-# Every character Markdown (or the HTML it may carry) could read as markup.
-_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=:\"'&$])")
+# The characters Python-Markdown reads as markup and lets a backslash escape (``|`` with the
+# tables extension); any other backslash would show. HTML's ``<``, ``>``, ``&`` become entities.
+_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&])")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]")
 
 

@@ -220,6 +220,7 @@ def test_a_project_never_run_says_what_is_not_known_yet(make_project, tmp_path):
 
     assert "Columns: not recorded yet." in pages["assets/total.md"]
     assert "None recorded." in pages["assets/total.md"]
+    assert "Columns: not known (a source" in pages["assets/numbers.md"]
     assert "no run recorded yet" in pages["health.md"]
     assert "No terms yet" in pages["glossary.md"]
 

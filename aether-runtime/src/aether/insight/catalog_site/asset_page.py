@@ -45,13 +45,16 @@ def _about(asset: AssetFacts, site: SiteFacts) -> list[str]:
     terms = _terms(meta.get("term"), site)
     if terms:
         rows.append(["terms", terms])
-    return ["## About", "", *table(["", ""], rows)]
+    return ["## About", "", *table(["field", "value"], rows)]
 
 
 def _schema(asset: AssetFacts, site: SiteFacts) -> list[str]:
     described = _column_notes(asset.metadata.get("columns"))
     if asset.columns is None:
-        lines = ["## Schema", "", f"Columns: {text(asset.columns_from)}.", ""]
+        why = text(asset.columns_from)
+        if asset.producer is None:  # nothing ever saves a source: no columns are recorded
+            why = "not known (a source in a format without types: Aether only reads it)"
+        lines = ["## Schema", "", f"Columns: {why}.", ""]
         if described:
             rows = [[text(n), "", *_note(d, site)] for n, d in sorted(described.items())]
             lines += table(["column", "type", "description", "terms"], rows)

@@ -72,7 +72,8 @@ def test_an_asset_page_shows_metadata_schema_checks_freshness_lineage_and_usage(
     assert "Types from: Parquet footer." in page
     assert "| n | int64 |" in page
     assert "[count](../glossary.md#term-count)" in page
-    assert "```mermaid" in page and 'n0["doubled"]' in page and '"numbers"' in page
+    assert '<pre class="mermaid"><code>flowchart LR' in page
+    assert 'n0["doubled"]' in page and '"numbers"' in page and "n1 --&gt; n0" in page
     assert '"total"' in page
     assert 'catalog.load("doubled")' in page
     assert "## Last materializations" in page and "| double |" in page.replace("\\", "")

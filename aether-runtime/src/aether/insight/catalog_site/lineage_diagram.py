@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import html
+
 from aether.insight.catalog_site.facts import SiteFacts
 from aether.insight.catalog_site.markdown import mermaid_id, mermaid_label
 
@@ -31,7 +33,7 @@ def mermaid(asset: str, site: SiteFacts) -> list[str]:
     if names == [asset]:
         return ["No upstream or downstream datasets.", ""]
     ids = {name: mermaid_id(i) for i, name in enumerate(names)}
-    lines = ["```mermaid", "flowchart LR"]
+    lines = ["flowchart LR"]
     for name in names:
         lines.append(f"    {ids[name]}[{mermaid_label(name)}]")
     edges = set()
@@ -42,4 +44,7 @@ def mermaid(asset: str, site: SiteFacts) -> list[str]:
                     edges.add((ids[source], ids[target]))
     lines += [f"    {a} --> {b}" for a, b in sorted(edges)]
     lines.append(f"    style {ids[asset]} stroke-width:3px")
-    return [*lines, "```", ""]
+    # What pymdownx.superfences' mermaid fence makes, written out: Material for MkDocs draws
+    # it with no configuration in the project's mkdocs.yml (elsewhere it shows as text).
+    body = html.escape("\n".join(lines), quote=False)
+    return [f'<pre class="mermaid"><code>{body}</code></pre>', ""]

@@ -264,3 +264,27 @@ def test_escaped_text_renders_back_to_the_very_name_in_a_table_cell():
 
     cell = rendered.split("<td>")[1].split("</td>")[0]
     assert "<script>" not in rendered and html.unescape(cell) == name
+
+
+def test_a_parquet_footer_gives_the_columns_without_a_named_pandas_index(tmp_path):
+    import pandas as pd
+
+    from aether.insight.catalog_site.schema import read_columns
+
+    frame = pd.DataFrame({"id": [1], "amount": [2.5]}).set_index("id")
+    frame.to_parquet(tmp_path / "x.parquet")
+    pd.DataFrame({"a": ["z"]}).to_parquet(tmp_path / "range.parquet")
+
+    def no_dataset():
+        raise AssertionError("a file's columns never need the dataset")
+
+    named = read_columns(
+        tmp_path, "PandasParquetDataSet", {"filepath": "x.parquet"}, no_dataset, None
+    )
+    ranged = read_columns(
+        tmp_path, "PandasParquetDataSet", {"filepath": "range.parquet"}, no_dataset, None
+    )
+
+    assert named == ((("amount", "double"),), "Parquet footer")
+    # a RangeIndex is described as a mapping in the footer, never as a column
+    assert ranged[1] == "Parquet footer" and [name for name, _ in ranged[0] or ()] == ["a"]

@@ -46,9 +46,9 @@ def _parquet(
     import pyarrow.parquet as pq
 
     schema = pq.read_schema(path)  # the footer only, never the data
-    hidden = (
-        set((schema.pandas_metadata or {}).get("index_columns") or []) if schema.metadata else set()
-    )
+    # pandas stores a named index as a column; a RangeIndex is only described (a mapping).
+    index = (schema.pandas_metadata or {}).get("index_columns") or []
+    hidden = {name for name in index if isinstance(name, str)}
     columns = tuple((f.name, str(f.type)) for f in schema if f.name not in hidden)
     return columns, "Parquet footer"
 

@@ -4,7 +4,8 @@ the pages only format these values (so the same state makes the same bytes)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from functools import partial
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,6 @@ class SiteFacts:
     terms: Mapping[str, Term]
     history: Mapping[str, AssetHistory]
     as_of: float | None
-    undeclared: tuple[str, ...] = field(default=())
 
 
 def gather(ctx: AetherContext) -> SiteFacts:
@@ -71,19 +71,18 @@ def gather(ctx: AetherContext) -> SiteFacts:
         heads = store.heads(names)
         recent = _recent_materializations(store)
         checks = {name: tuple(store.latest_check_results(name)) for name in names}
+        recorded = {name: store.latest_columns(name) for name in names}
         transitions = store.transitions(since=None)
     as_of = _newest(transitions, heads.values(), checks.values())
     assets = {}
     for name in names:
         entry = catalog.entries[name]
-        head = heads.get(name)
-        recorded = head.materialization.columns if head and head.materialization else None
         columns, source = read_columns(
             ctx.project_path,
             entry.type_name,
             entry.arguments,
-            lambda name=name: catalog.get(name),  # type: ignore[misc]
-            recorded,
+            partial(catalog.get, name),  # built only for a SQL table's reflection
+            recorded[name],
         )
         status = evaluation.statuses.get(name)
         assets[name] = AssetFacts(

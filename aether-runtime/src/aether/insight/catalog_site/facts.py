@@ -4,8 +4,8 @@ the pages only format these values (so the same state makes the same bytes)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 

@@ -239,6 +239,24 @@ def test_make_docs_builds_the_site_strictly(built):
     assert "CleanOrders" in reference and "daily_revenue" in reference
 
 
+def test_make_docs_shows_the_data_catalog_and_its_health(built):
+    project = built["project"]
+
+    make(project, "run", "docs")
+
+    site = project / "site" / "catalog"
+    asset = (site / "assets" / "clean_orders" / "index.html").read_text()
+    assert "order_id" in asset and "int64" in asset and "Parquet footer" in asset
+    assert '<pre class="mermaid"><code>flowchart LR' in asset and "raw_orders" in asset
+    index = (site / "index.html").read_text()
+    assert "sales" in index and 'href="assets/raw_orders/"' in index
+    assert "Glossary" in (site / "glossary" / "index.html").read_text()
+    health = (site / "health" / "index.html").read_text()
+    assert "check coverage" in health and "fresh" in health
+    search = (project / "site" / "search" / "search_index.json").read_text()
+    assert "clean_orders" in search
+
+
 def test_make_help_is_the_default_and_lists_every_target(built):
     listing = make(built["project"]).stdout
 

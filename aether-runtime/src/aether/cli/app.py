@@ -467,3 +467,25 @@ def catalog_codeowners(
     from aether.cli.catalog_command import codeowners_command
 
     codeowners_command(project, env, write)
+
+
+@catalog_app.command("docs")
+def catalog_docs(
+    project: Path | None = ProjectOption,
+    env: str | None = EnvOption,
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="Folder of the pages (default: docs/catalog/ of the project, where its mkdocs.yml "
+        "expects them).",
+    ),
+) -> None:
+    """Write the data catalog site: a page per dataset, an index by domain, the glossary and
+    the health page, as Markdown for the project's MkDocs site.
+
+    Example: aether catalog docs && mkdocs build
+    """
+    from aether.cli.catalog_command import docs_command
+
+    docs_command(project, env, output)

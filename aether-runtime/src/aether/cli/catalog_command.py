@@ -184,3 +184,15 @@ def _show(value: object) -> str:
     if isinstance(value, list):
         return "; ".join(_show(v) for v in value)
     return str(value)
+
+
+def docs_command(project: Path | None, env: str | None, output: Path | None) -> None:
+    """Write the catalog site's Markdown pages (aether.insight.catalog_site)."""
+    from aether.insight.catalog_site.site import build_site
+    from aether.project.context import load_context
+
+    result = build_site(load_context(project, env=env), output)
+    removed = f", removed {len(result.removed)} of assets gone" if result.removed else ""
+    console().print(
+        f"Wrote {len(result.written)} catalog pages to {result.output}{removed}.", markup=False
+    )

@@ -263,6 +263,18 @@ class SQLTableDataSet(SQLDataSetBase):
                 _execute(connection, f"DROP TABLE {self._quoted(name)}")
         return len(left)
 
+    def columns(self) -> tuple[tuple[str, str], ...] | None:
+        """The table's columns and their SQL types by reflection, no row read (what the
+        catalog site shows); None if the table does not exist yet."""
+        from sqlalchemy import inspect
+
+        with self._observing() as connection:
+            inspector = inspect(connection)
+            if not inspector.has_table(self._table, schema=self._schema):
+                return None
+            found = inspector.get_columns(self._table, schema=self._schema)
+        return tuple((str(c["name"]), str(c["type"])) for c in found)
+
     def _describe(self) -> dict[str, Any]:
         return {
             "table_name": self._table,

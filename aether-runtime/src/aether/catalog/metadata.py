@@ -1,7 +1,7 @@
 """A catalog entry's `metadata:` read as types: who owns the asset, what it is, what it holds.
 
-The keys Aether knows (`owner`, `domain`, `description`, `tier`, `pii`, `term`, `tags`,
-`columns`) are checked for shape; every other key stays free-form and is kept in `extra`,
+The keys Aether knows (`owner`, `domain`, `description`, `tier`, `layer`, `pii`, `term`,
+`tags`, `columns`) are checked for shape; every other key stays free-form and is kept in `extra`,
 so projects that put their own keys in `metadata:` keep working.
 """
 
@@ -15,7 +15,9 @@ from aether.catalog.entries import CatalogEntry
 from aether.errors import CatalogError
 
 # The keys of `metadata:` this module types; the rest is the project's own.
-KNOWN_KEYS = ("owner", "domain", "description", "tier", "pii", "term", "tags", "columns")
+KNOWN_KEYS = (
+    "owner", "domain", "description", "tier", "layer", "pii", "term", "tags", "columns",
+)  # fmt: skip
 COLUMN_KEYS = ("description", "term")
 
 
@@ -41,6 +43,7 @@ class AssetMetadata:
         domain: The business domain the asset belongs to, or None.
         description: What the asset is, or None.
         tier: e.g. bronze / silver / gold, or None.
+        layer: e.g. raw / intermediate / primary (`metadata.layer`), or None.
         pii: Whether the asset holds personal data (`pii: true`); False when unset.
         term: The glossary term the asset as a whole stands for, or None.
         tags: `tags:`, a tuple of strings.
@@ -53,6 +56,7 @@ class AssetMetadata:
     domain: str | None = None
     description: str | None = None
     tier: str | None = None
+    layer: str | None = None
     pii: bool = False
     term: str | None = None
     tags: tuple[str, ...] = ()
@@ -113,6 +117,7 @@ def asset_metadata(entry: CatalogEntry) -> AssetMetadata:
         domain=_text(raw, "domain", where),
         description=_text(raw, "description", where),
         tier=_text(raw, "tier", where),
+        layer=_text(raw, "layer", where),
         pii=pii,
         term=_text(raw, "term", where),
         tags=tuple(tags),

@@ -43,7 +43,8 @@ class AssetMetadata:
         domain: The business domain the asset belongs to, or None.
         description: What the asset is, or None.
         tier: e.g. bronze / silver / gold, or None.
-        layer: e.g. raw / intermediate / primary (`metadata.layer`), or None.
+        layer: e.g. raw / intermediate / primary: `metadata.layer`, else the entry's
+            `layer:`, or None.
         pii: Whether the asset holds personal data (`pii: true`); False when unset.
         term: The glossary term the asset as a whole stands for, or None.
         tags: `tags:`, a tuple of strings.
@@ -117,7 +118,7 @@ def asset_metadata(entry: CatalogEntry) -> AssetMetadata:
         domain=_text(raw, "domain", where),
         description=_text(raw, "description", where),
         tier=_text(raw, "tier", where),
-        layer=_text(raw, "layer", where),
+        layer=_text(raw, "layer", where) or entry.layer,
         pii=pii,
         term=_text(raw, "term", where),
         tags=tuple(tags),

@@ -91,3 +91,9 @@ def test_a_misspelt_column_key_is_answered_with_did_you_mean() -> None:
     with pytest.raises(CatalogError) as caught:
         _meta({"columns": {"a": {"descripton": "x"}}})
     assert "did you mean 'description'?" in (caught.value.hint or "")
+
+
+def test_the_layer_comes_from_metadata_or_the_entry() -> None:
+    entry = parse_entry("x", {"type": "MemoryDataSet", "layer": "raw"}, WHERE)
+    assert asset_metadata(entry).layer == "raw"
+    assert _meta({"layer": "primary"}).layer == "primary"

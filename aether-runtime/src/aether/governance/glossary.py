@@ -71,7 +71,12 @@ def read_glossary(config: ConfigLoader) -> Glossary | None:
     if not files:
         return None
     layer = config.get(GLOSSARY_FILE, deep=True)
-    where = layer.where("terms", config.conf_path.parent)
+    # An empty file leaves no key to place: name the file itself.
+    where = (
+        layer.where("terms", config.conf_path.parent)
+        if "terms" in layer.origins
+        else files[-1].relative_to(config.conf_path.parent).as_posix()
+    )
     shown = where.split(":", 1)[0]
     unknown = [k for k in layer.data if k != "terms"]
     if unknown:

@@ -79,7 +79,11 @@ def read_rules(config: ConfigLoader) -> tuple[Rule, ...]:
     if not files:
         return ()
     layer = config.get(GOVERNANCE_FILE)
-    shown = layer.where("rules", config.conf_path.parent).split(":", 1)[0]
+    shown = (
+        layer.where("rules", config.conf_path.parent).split(":", 1)[0]
+        if "rules" in layer.origins
+        else files[-1].relative_to(config.conf_path.parent).as_posix()
+    )
     unknown = [k for k in layer.data if k != "rules"]
     if unknown:
         raise ConfigError(

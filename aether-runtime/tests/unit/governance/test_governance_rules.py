@@ -310,3 +310,9 @@ def test_a_wrong_metadata_shape_is_a_validate_error(judge: Callable[..., Finding
     assert any(
         "Dataset 'customers'" in e and "metadata.pii must be true or false" in e for e in errors
     ), errors
+
+
+def test_an_empty_glossary_still_names_its_file(judge: Callable[..., Findings]) -> None:
+    errors, _ = judge(glossary="# no terms yet\n")
+    assert len(errors) == 2, errors
+    assert all("is not a term of conf/base/glossary.yml" in e for e in errors)

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aether.catalog.entries import CatalogEntry
-from aether.catalog.metadata import AssetMetadata
+from aether.catalog.metadata import KNOWN_KEYS, AssetMetadata
 from aether.configuration.conf_folder import ConfigLoader
 from aether.errors import AetherError, CatalogError, ConfigError
 from aether.pipeline import Pipeline
-from aether.support.suggestions import did_you_mean
+from aether.support.suggestions import closest, did_you_mean, suggestion
 
 GOVERNANCE_FILE = "governance.yml"
 SEVERITIES = ("error", "warn")
@@ -135,6 +135,16 @@ def _rule(spec: Any, where: str) -> Rule:
                 f"{where}: rule {kind}: `{key}:` must be a name or a list of names",
                 hint=_EXAMPLES[kind],
             )
+    if kind == "required_metadata":
+        # A free-form key may be required too, but one a letter away from a known key is a typo.
+        for key in _listed(spec["keys"]):
+            near = closest(key, KNOWN_KEYS)
+            if key not in KNOWN_KEYS and near is not None:
+                raise ConfigError(
+                    f"{where}: rule required_metadata: key '{key}' is not a metadata key Aether "
+                    "reads",
+                    hint=f"{suggestion(near)} (any other free-form key is allowed as written)",
+                )
     if kind == "naming":
         pattern = spec["pattern"]
         try:
@@ -146,6 +156,10 @@ def _rule(spec: Any, where: str) -> Rule:
             ) from None
     options = {k: v for k, v in spec.items() if k not in _COMMON_KEYS}
     return Rule(kind=kind, severity=severity, options=options, where=where)
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
 
 
 def _names(value: object) -> bool:

@@ -295,6 +295,10 @@ def test_removes_pii_must_be_a_boolean(judge: Callable[..., Findings]) -> None:
         ("rules: {naming: x}\n", "`rules:` must be a list of rules"),
         ("rules:\n  - naming\n", "each rule must be a mapping with a `rule:`"),
         ("rules:\n  - {rule: required_checks, tiers: 3}\n", "`tiers:` must be a name or a list"),
+        (
+            "rules:\n  - {rule: required_metadata, keys: [ownr]}\n",
+            "key 'ownr' is not a metadata key Aether reads — did you mean 'owner'?",
+        ),
     ],
 )
 def test_a_governance_file_of_the_wrong_shape_is_one_error(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BIN, project_env
+from .conftest import BIN, RUNTIME_PATH, bake_with_copier, project_env
 
 ENGINES = ["copier", "cookiecutter"]
 PROD_RULE = "  - {rule: allowed_types, env: prod, types: [SQLTableDataSet], severity: error}\n"
@@ -88,3 +88,26 @@ def test_make_lint_validates_every_environment_so_prod_rules_bite(bake, tmp_path
     errors = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
     assert errors and all("not allowed in env prod" in line for line in errors), refused.stderr
     assert "(env local)" in refused.stdout  # local passed: only prod fails
+
+
+@pytest.mark.slow
+def test_the_real_make_lint_fails_on_a_prod_violation(template_repo, tmp_path):
+    """The installed project, its own uv, ruff and mypy: clean, then a prod rule broken."""
+    project = bake_with_copier(
+        template_repo, tmp_path / "governed", {"aether_runtime_path": str(RUNTIME_PATH)}
+    )
+
+    def lint() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["make", "lint"], cwd=project, capture_output=True, text=True, env=project_env(),
+            timeout=900,
+        )  # fmt: skip
+
+    clean = lint()
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "aether validate --env prod" in clean.stdout and "(env prod)" in clean.stdout
+    with (project / "conf/base/governance.yml").open("a") as governance:
+        governance.write(PROD_RULE)
+    refused = lint()
+    assert refused.returncode != 0
+    assert "rule allowed_types" in refused.stderr and "not allowed in env prod" in refused.stderr

@@ -108,6 +108,42 @@ def test_a_file_changed_while_its_node_ran_fails_the_node(
     assert (built / DOUBLED).read_text() == "n\n2\n4\n6\n"
 
 
+def test_a_rewrite_that_puts_size_mtime_and_inode_back_while_the_node_runs_fails_it(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the hostile review of issue 17: the bytes are compared once, while staging;
+    a same-size rewrite in place with its modification time set back keeps size, mtime and
+    inode, so only the status-change time (which no one can set back) tells."""
+    import aether.engine.execution as execution
+
+    real = execution.crash_point
+    path = built / DOUBLED
+
+    def someone_rewrites_and_hides_it(name: str) -> None:
+        if name == "during-staging":
+            before = os.stat(path)
+            with open(path, "r+b") as file:  # in place: same inode
+                file.write(path.read_bytes().replace(b"2", b"7"))
+            os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+            after = os.stat(path)
+            assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
+                before.st_size,
+                before.st_mtime_ns,
+                before.st_ino,
+            )
+        real(name)
+
+    monkeypatch.setattr(execution, "crash_point", someone_rewrites_and_hides_it)
+
+    result = _run(built, force=True, nodes=["double"])
+
+    assert not result.succeeded
+    assert "changed while its node ran" in str(result.results[0].error)
+    monkeypatch.setattr(execution, "crash_point", real)
+    assert _run(built).succeeded  # rebuilt: the failure was recorded
+    assert path.read_text() == "n\n2\n4\n6\n"
+
+
 def test_a_file_rewritten_before_the_node_stages_is_replaced(
     built: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -219,3 +255,15 @@ def test_an_output_turned_into_a_symlink_becomes_a_real_file_again(
 
     assert os.stat(outside).st_mtime_ns == before  # the outside file is never written
     assert not (project / DOUBLED).is_symlink()  # the output is a real file again
+
+
+def test_a_rewritten_output_keeps_the_permissions_someone_gave_it(built: Path) -> None:
+    """Found by the hostile review of issue 17: a rename puts a new file in place, and a
+    restricted output (chmod 640) came back readable by everyone."""
+    path = built / DOUBLED
+    os.chmod(path, 0o640)
+
+    assert _run(built, force=True, params={"factor": 3}).succeeded
+
+    assert path.read_text() == "n\n3\n6\n9\n"  # rewritten, not kept
+    assert os.stat(path).st_mode & 0o777 == 0o640

@@ -250,12 +250,15 @@ class AssetTracker:
             return
         started.parts = {**started.parts, "inputs": inputs}
         started.fingerprint = fingerprint_of(started.parts)
-        logger.warning(
-            "node %s: %s changed while it was read; its outputs are recorded as built from "
-            "what it read, and rebuilt by a later run",
-            node,
-            ", ".join(sorted(changed)),
-        )
+        # A version pinned with --load-version differs from the newest on purpose.
+        surprises = sorted(set(changed) - set(self.project.catalog.pinned_versions))
+        if surprises:
+            logger.warning(
+                "node %s: %s changed while it was read; its outputs are recorded as built "
+                "from what it read, and rebuilt by a later run",
+                node,
+                ", ".join(surprises),
+            )
 
     def _publishing(self, event: OutputsStaged) -> None:
         """Journal the renames of a node with two or more staged outputs (a single rename is

@@ -11,7 +11,8 @@ from typing import Any
 from aether.catalog.entries import CatalogEntry, parse_entry
 from aether.catalog.factory import DataSetFactory
 from aether.datasets.base import AbstractDataSet
-from aether.errors import CatalogError, CredentialsError
+from aether.datasets.versions import pin
+from aether.errors import CatalogError, ConfigError, CredentialsError
 from aether.secrets.providers import SecretProviders
 from aether.secrets.references import (
     SecretReference,
@@ -20,6 +21,7 @@ from aether.secrets.references import (
     without_references,
 )
 from aether.support.redaction import redact_mapping, register, register_credentials
+from aether.support.suggestions import did_you_mean
 
 
 class DataCatalog:
@@ -42,6 +44,8 @@ class DataCatalog:
     Attributes:
         entries: The parsed catalog entries by name.
         factory: The `DataSetFactory` that builds datasets from entries.
+        pinned_versions: Versioned datasets this run reads at an older version, name ->
+            version id (`pin_versions()`).
 
     Example:
         ```python
@@ -65,6 +69,9 @@ class DataCatalog:
             dataset.name = name
             self._datasets[name] = dataset
         self.entries: dict[str, CatalogEntry] = dict(entries or {})
+        # Versioned datasets read at a version other than the newest in this run
+        # (`aether run --load-version NAME=ID`): applied as each dataset is built.
+        self.pinned_versions: dict[str, str] = {}
         # Registered here, where every process (a parallel worker too) gets its credentials,
         # so any text this process sends anywhere is masked.
         # A `${secret:...}` reference is a name, not a secret: only literals are masked now,
@@ -156,6 +163,8 @@ class DataCatalog:
                 dataset.name = name
             else:
                 dataset = self.factory.create(entry, self._resolve_credentials(entry))
+                if name in self.pinned_versions:
+                    pin(dataset, self.pinned_versions[name])
             self._datasets[name] = dataset
         return dataset
 
@@ -175,13 +184,67 @@ class DataCatalog:
         dataset.name = name
         self._datasets[name] = dataset
 
-    def load(self, name: str) -> Any:
+    def load(self, name: str, version: str | None = None) -> Any:
         """Load the dataset called `name` (see `get()`).
 
         Args:
             name: The dataset's name.
+            version: For a `versioned:` dataset, the version to read (the id of the run
+                that saved it: `aether catalog versions NAME`); default the newest.
+
+        Raises:
+            CatalogError: `version` is given for a dataset that is not versioned.
+            DataSetError: That version is not kept (the nearest are named).
         """
-        return self.get(name).load()
+        if version is None:
+            return self.get(name).load()
+        entry = self.entries.get(name)
+        if entry is None or entry.versioned is None:
+            raise CatalogError(
+                f"Dataset '{name}' is not versioned: it has only its newest version",
+                hint="add `versioned: true` to its catalog entry to keep every version",
+            )
+        dataset = self.factory.create(entry, self._resolve_credentials(entry))
+        dataset.name = name
+        pin(dataset, version)
+        return dataset.load()
+
+    def pin_versions(self, wanted: Mapping[str, str]) -> None:
+        """Read each versioned dataset of ``wanted`` at the version it names in this run
+        (`--load-version NAME=ID`), each checked first: the name is a versioned entry and
+        the version is kept.
+
+        Args:
+            wanted: Dataset name -> version id (the run that saved it).
+
+        Raises:
+            CatalogError: A name is not in the catalog, or not versioned.
+            ConfigError: A version is not kept (the nearest kept ones are named).
+        """
+        from aether.datasets.versions import Versions, versions_hint
+
+        for name, version in wanted.items():
+            entry = self.entries.get(name)
+            if entry is None:
+                raise CatalogError(
+                    f"--load-version {name}={version}: the catalog has no dataset '{name}'",
+                    hint=did_you_mean(name, self.list()) or "list them: aether catalog list",
+                )
+            if entry.versioned is None:
+                raise CatalogError(
+                    f"--load-version {name}={version}: dataset '{name}' ({entry.where}) is "
+                    "not versioned",
+                    hint="add `versioned: true` to its entry; only later saves are kept",
+                )
+            kept = Versions(self.get(name)).ids()  # type: ignore[arg-type]
+            if version not in kept:
+                raise ConfigError(
+                    f"--load-version {name}={version}: '{name}' keeps no version '{version}'",
+                    hint=versions_hint(version, kept),
+                )
+        self.pinned_versions.update(wanted)
+        for name, version in wanted.items():
+            pin(self.get(name), version)
 
     def save(self, name: str, data: Any) -> None:
         """Save `data` to the dataset called `name` (see `get()`).

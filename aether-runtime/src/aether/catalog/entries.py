@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aether.datasets.versions import VersionPolicy, parse_versioned
 from aether.errors import CatalogError
 from aether.support.suggestions import closest
 
 # Keys of a catalog entry that describe the asset rather than configure the dataset class.
-ASSET_KEYS = ("type", "metadata", "checks", "freshness", "credentials", "layer")
+ASSET_KEYS = ("type", "metadata", "checks", "freshness", "credentials", "layer", "versioned")
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class CatalogEntry:
         credentials_ref: `credentials:`, the key of credentials.yml to pass, or None.
         layer: `layer:` (e.g. raw, primary), or None.
         where: The file (and line) that defines the entry, for messages.
+        versioned: `versioned:` (every save kept, or the newest `keep`), or None.
     """
 
     name: str
@@ -39,6 +41,7 @@ class CatalogEntry:
     credentials_ref: str | None = None
     where: str = "conf/base/catalog.yml"
     layer: str | None = None
+    versioned: VersionPolicy | None = None
 
 
 def parse_entry(name: str, raw: Any, where: str) -> CatalogEntry:
@@ -88,4 +91,5 @@ def parse_entry(name: str, raw: Any, where: str) -> CatalogEntry:
         credentials_ref=credentials,
         where=where,
         layer=str(raw["layer"]) if raw.get("layer") is not None else None,
+        versioned=parse_versioned(raw.get("versioned"), name, where),
     )

@@ -177,6 +177,17 @@ class DataSetFactory:
             ) from None
         dataset.name = entry.name
         dataset.owner = _owner(self.project_path, entry.name)
+        if entry.versioned is not None:
+            from aether.datasets.files import AbstractFileDataSet
+
+            if not isinstance(dataset, AbstractFileDataSet):
+                raise CatalogError(
+                    f"Dataset '{entry.name}' ({entry.where}): {cls.__name__} cannot keep "
+                    "versions (`versioned:` is for file datasets: CSV, Parquet, JSON, "
+                    "pickle, text, Excel, locally or in object storage)",
+                    hint="remove `versioned:`, or keep this data in a file dataset",
+                )
+            dataset.versioned = entry.versioned
         return dataset
 
     def _import(self, dotted: str, dataset: str, where: str) -> Any:

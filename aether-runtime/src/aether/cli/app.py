@@ -85,6 +85,12 @@ def run(
     no_wait: bool = typer.Option(
         False, "--no-wait", help="Fail at once if another run holds the project lock."
     ),
+    load_version: list[str] | None = typer.Option(
+        None,
+        "--load-version",
+        help="Read a versioned dataset at an older version: NAME=RUN_ID (repeatable; "
+        "the selected nodes all run, as with --force).",
+    ),
     project: Path | None = ProjectOption,
 ) -> None:
     """Materialize the pipeline's assets, in topological order.
@@ -100,6 +106,7 @@ def run(
             params=",".join(params) if params else None, nodes=nodes,
             from_nodes=from_nodes, to_nodes=to_nodes, tags=tags, force=force,
             runner=runner, workers=workers, dry_run=dry_run, no_wait=no_wait,
+            load_versions=load_version,
         )
     )  # fmt: skip
 
@@ -197,6 +204,28 @@ def lineage(
     from aether.cli.lineage_command import lineage_command
 
     lineage_command(asset, project, env, pipeline, downstream, as_json, depth)
+
+
+@app.command()
+def show(
+    run_id: str | None = typer.Argument(
+        None, help="A run id (or its start: 20261205T13); none lists the recent runs."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    project: Path | None = ProjectOption,
+    env: str | None = EnvOption,
+) -> None:
+    """Show what a past run read and ran, and how to run it again.
+
+    Its git commit (and whether the tree was dirty), the lockfile's digest, its parameters,
+    and per node the code hash and the version of every input it read. `aether run` prints
+    each run's id; `aether show` alone lists the recent runs.
+
+    Example: aether show 20261205T130323Z-6f9304
+    """
+    from aether.cli.show_command import show_command
+
+    show_command(run_id, project, env, as_json)
 
 
 @app.command()
@@ -356,6 +385,25 @@ def catalog_describe(
     from aether.cli.catalog_command import describe_command
 
     describe_command(name, project, env, as_json)
+
+
+@catalog_app.command("versions")
+def catalog_versions(
+    name: str = typer.Argument(..., help="A dataset with `versioned:` in catalog.yml."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    project: Path | None = ProjectOption,
+    env: str | None = EnvOption,
+) -> None:
+    """List the versions a versioned dataset keeps, newest first.
+
+    Each is named by the run that made it; read one with
+    `aether run --load-version NAME=ID` or `catalog.load(NAME, version=ID)`.
+
+    Example: aether catalog versions customer_revenue
+    """
+    from aether.cli.catalog_command import versions_command
+
+    versions_command(name, project, env, as_json)
 
 
 @catalog_app.command("types")

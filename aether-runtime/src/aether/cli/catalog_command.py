@@ -128,6 +128,78 @@ def codeowners_command(project: Path | None, env: str | None, write: bool) -> No
     console().print(f"Wrote the Aether-managed block of {CODEOWNERS_FILE}.", markup=False)
 
 
+def versions_command(name: str, project: Path | None, env: str | None, as_json: bool) -> None:
+    """The versions ``name`` keeps, newest first, with the run that made each (as recorded)."""
+    from aether.datasets.versions import Versions
+    from aether.project.context import load_context
+
+    context = load_context(project, env=env)
+    dataset = versioned_dataset(context.catalog, name)
+    versions = Versions(dataset)
+    with context.state_store() as store:
+        recorded = {m.run_id: m for m in store.materializations_of(name, limit=10_000)}
+        head = store.heads([name]).get(name)
+    current = head.materialization.run_id if head and head.materialization else None
+    rows: list[dict[str, Any]] = []
+    for version in versions.ids():
+        made = recorded.get(version)
+        rows.append(
+            {
+                "id": version,
+                "current": version == current,
+                "made_at": made.finished_at if made else None,
+                "size": versions.size_of(version),
+                "content": made.version if made else None,
+                "recorded": made is not None,
+                "path": versions.path_of(version),
+            }
+        )
+    if as_json:
+        print_json({"dataset": name, "folder": versions.folder, "versions": rows})
+        return
+    if not rows:
+        console().print(f"'{name}' keeps no version yet: a run that saves it keeps one.")
+        return
+    print_table(
+        f"Versions of {name} in {versions.folder} (newest first)",
+        ["id", "made (UTC)", "size", "content", "note"],
+        [
+            [
+                r["id"],
+                _utc(r["made_at"]),
+                r["size"],
+                (r["content"] or "")[:19],
+                "current" if r["current"] else ("" if r["recorded"] else "not recorded"),
+            ]
+            for r in rows
+        ],
+    )
+
+
+def versioned_dataset(catalog: Any, name: str) -> Any:
+    """The dataset ``name`` if its entry is `versioned:`; a one-line error otherwise."""
+    if name not in catalog.entries:
+        raise CatalogError(
+            f"The catalog has no dataset '{name}'",
+            hint=did_you_mean(name, catalog.list()) or "list them: aether catalog list",
+        )
+    if catalog.entries[name].versioned is None:
+        kept = [n for n, e in catalog.entries.items() if e.versioned is not None]
+        raise CatalogError(
+            f"Dataset '{name}' ({catalog.entries[name].where}) is not versioned",
+            hint=f"versioned ones: {', '.join(kept)}"
+            if kept
+            else "add `versioned: true` to its catalog entry to keep every version",
+        )
+    return catalog.get(name)
+
+
+def _utc(at: float | None) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at)) if at is not None else ""
+
+
 def types_command() -> None:
     from aether.catalog import DataSetFactory
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
 import sys
@@ -12,7 +13,7 @@ from aether.cli.interrupts import signals_stop_the_run
 from aether.cli.output import console, print_error, print_table, say
 from aether.engine.events import NodeFinished, NodeStarted, RunEvent, RunFinished, RunStarted
 from aether.engine.plan import NodeResult, NodeStatus, Plan, RunResult
-from aether.errors import NodeFailedError, PipelineError, RunInterrupted
+from aether.errors import ConfigError, NodeFailedError, PipelineError, RunInterrupted
 from aether.pipeline import Node
 
 _STATUS_STYLE = {
@@ -39,6 +40,7 @@ def run_command(
     workers: int | None,
     dry_run: bool,
     no_wait: bool = False,
+    load_versions: list[str] | None = None,
 ) -> int:
     from aether.configuration.params_overrides import parse_params_overrides
     from aether.run import RunRequest, run_pipeline
@@ -64,6 +66,11 @@ def run_command(
         listeners=[progress],
         answer_from_memo=True,  # nothing to draw when nothing runs
     )
+    if load_versions:
+        pins = parse_load_versions(load_versions)
+        request = dataclasses.replace(
+            request, options=dataclasses.replace(request.options, load_versions=pins)
+        )
     try:
         with signals_stop_the_run():
             if dry_run:
@@ -83,6 +90,28 @@ def _selection(
     """The selection options as given, and as lists of names (checked)."""
     given = {"--nodes": nodes, "--from-nodes": from_nodes, "--to-nodes": to_nodes, "--tags": tags}
     return given, {option: tuple(_split(value, option)) for option, value in given.items()}
+
+
+def parse_load_versions(values: list[str]) -> dict[str, str]:
+    """``--load-version NAME=ID`` (repeatable) as {name: id}; one line and exit 2 for a
+    malformed one or a name given twice."""
+    pins: dict[str, str] = {}
+    for value in values:
+        name, sep, version = value.partition("=")
+        name, version = name.strip(), version.strip()
+        if not sep or not name or not version:
+            raise ConfigError(
+                f"--load-version {value!r} is not NAME=ID",
+                hint="e.g. --load-version clean_orders=20261205T134330Z-14dcc9 "
+                "(the ids: aether catalog versions NAME)",
+            )
+        if name in pins and pins[name] != version:
+            raise ConfigError(
+                f"--load-version names '{name}' twice ({pins[name]} and {version})",
+                hint="give one version per dataset",
+            )
+        pins[name] = version
+    return pins
 
 
 def _say_who_holds(holder: Any) -> None:

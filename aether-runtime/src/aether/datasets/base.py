@@ -57,12 +57,17 @@ class Staged:
         target: The location it is published to (renamed into place).
         signature: The staged copy's signature, when known (a rename keeps it).
         content_hash: The staged copy's content hash, when known (a rename keeps it).
+        change_time_ns: For an output left in place (`temporary` is `target`): the file's
+            status-change time when its bytes were compared. Unlike the modification time
+            no one can set it back, so a same-size rewrite with its mtime restored
+            (`touch -r`) is still seen before the file is recorded as the node's output.
     """
 
     temporary: str
     target: str
     signature: dict[str, Any] | None = field(default=None, compare=False)
     content_hash: str | None = field(default=None, compare=False)
+    change_time_ns: int | None = field(default=None, compare=False)
 
 
 class AbstractDataSet(ABC):

@@ -71,6 +71,8 @@ from aether.support.redaction import redact, redact_url
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
+    from aether.datasets.versions import VersionPolicy
+
 logger = logging.getLogger("aether.datasets")
 
 # An output last recorded at most this large is rendered in memory first: when it holds the
@@ -117,6 +119,10 @@ class AbstractFileDataSet(AbstractDataSet):
         DEFAULT_LOAD_ARGS: The reader's default keyword arguments (a subclass sets them).
         DEFAULT_SAVE_ARGS: The writer's default keyword arguments (a subclass sets them).
         metadata: Free-form information about the dataset, from the constructor.
+        versioned: `versioned:` of its catalog entry (every save kept, or the newest
+            `keep`), set by the catalog; None keeps only the newest.
+        pinned_version: The version a run reads instead of the newest
+            (`--load-version NAME=ID`), or None.
 
     Raises:
         CatalogError: `filepath` is missing or empty, or the filesystem package for its
@@ -162,6 +168,11 @@ class AbstractFileDataSet(AbstractDataSet):
         self._fs: AbstractFileSystem | None = None
         # (signature, content hash) of the last version we wrote or hashed.
         self._known_hash: tuple[dict[str, Any], str | None] | None = None
+        # `versioned:` of the entry (set by the catalog), the version a run reads instead of
+        # the newest (`--load-version`), and the content hash of what it read.
+        self.versioned: VersionPolicy | None = None
+        self.pinned_version: str | None = None
+        self._pinned_hash: str | None = None
 
     # -- hooks for subclasses -----------------------------------------------------------
 
@@ -203,6 +214,10 @@ class AbstractFileDataSet(AbstractDataSet):
     def _storage_options(self) -> dict[str, Any]:
         return storage_options(self._protocol, self._credentials, self._fs_args)
 
+    def filesystem(self) -> AbstractFileSystem:
+        """The fsspec filesystem of a remote file (built on first use, with its credentials)."""
+        return self._filesystem()
+
     def _filesystem(self) -> AbstractFileSystem:
         if self._fs is None:
             import fsspec
@@ -223,6 +238,8 @@ class AbstractFileDataSet(AbstractDataSet):
     # -- the AbstractDataSet contract ---------------------------------------------------
 
     def _load(self) -> Any:
+        if self.pinned_version is not None:
+            return self._load_version(self.pinned_version)
         try:
             if self._is_local:
                 return self._read(self._path)
@@ -234,6 +251,31 @@ class AbstractFileDataSet(AbstractDataSet):
             if self._is_missing():
                 raise self._missing_error() from None
             raise
+
+    def _load_version(self, version: str) -> Any:
+        """Read version ``version`` (a versioned dataset's copy made by that run), and
+        remember its content hash: a run records what its nodes actually read."""
+        from aether.datasets.versions import Versions
+
+        versions = Versions(self)
+        path = versions.path_of(version)
+        try:
+            if self._is_local:
+                with open(path, "rb") as file:
+                    self._pinned_hash = file_hashes.sha256(file)
+                return self._read(path)
+            with self._remote_errors("load"):
+                with self._filesystem().open(path, "rb") as file:
+                    self._pinned_hash = file_hashes.sha256(file)
+                with self._filesystem().open(path, "rb") as file:
+                    return self._read(file)
+        except FileNotFoundError:
+            raise versions.missing_error(version) from None
+
+    def loaded_version(self) -> str | None:
+        """The content hash of the pinned version last read (a run records what its nodes
+        actually read); None when the newest is read (the run's look already knows it)."""
+        return self._pinned_hash if self.pinned_version is not None else None
 
     def _save(self, data: Any) -> None:
         staged = self._stage(data)
@@ -348,6 +390,7 @@ class AbstractFileDataSet(AbstractDataSet):
 
     def _publish(self, staged: Staged) -> None:
         if self._is_local:
+            _keep_permissions(staged.target, staged.temporary)
             os.replace(staged.temporary, staged.target)
             durability.sync_directory(os.path.dirname(staged.target))
             published = staged.signature
@@ -389,12 +432,15 @@ class AbstractFileDataSet(AbstractDataSet):
         if rendered is not None and self.last_recorded is not None:
             recorded_signature, recorded_version = self.last_recorded
             same = rendered.content_hash() == recorded_version
-            if same and self.signature() == recorded_signature and self._holds(rendered):
+            held = self._holds(rendered) if same else None
+            if held is not None and self.signature() == recorded_signature:
                 # The very bytes the file holds (compared, not taken on its signature's word:
                 # an edit can keep size, mtime and inode): nothing is written aside. The
-                # publish leaves the file in place if its signature still holds (and fails
-                # the node if not: the file changed while the node ran).
-                return Staged(self._path, self._path, dict(recorded_signature), recorded_version)
+                # publish leaves the file in place if its signature and status-change time
+                # still hold (and fails the node if not: the file changed while it ran).
+                return Staged(
+                    self._path, self._path, dict(recorded_signature), recorded_version, held
+                )
         directory, name = os.path.split(self._path)
         os.makedirs(directory, exist_ok=True)
         temporary = os.path.join(directory, staged_copy_name(name))
@@ -413,19 +459,23 @@ class AbstractFileDataSet(AbstractDataSet):
             raise
         return Staged(temporary, self._path, signature, digest)
 
-    def _holds(self, rendered: _Rendered) -> bool:
-        """Whether the local file holds exactly the ``rendered`` bytes (a symlink never
-        does: kept, it would leave the output pointing wherever the link points, perhaps
-        outside the project; the rename of a copy written aside replaces it)."""
+    def _holds(self, rendered: _Rendered) -> int | None:
+        """The file's status-change time if the local file holds exactly the ``rendered``
+        bytes, and held still while they were compared; None otherwise (a symlink never
+        holds them: kept, it would leave the output pointing wherever the link points,
+        perhaps outside the project; the rename of a copy written aside replaces it)."""
         try:
             descriptor = os.open(self._path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
             with open(descriptor, "rb") as file:
+                before = os.fstat(file.fileno()).st_ctime_ns
                 for chunk in rendered.chunks:
                     if file.read(len(chunk)) != chunk:
-                        return False
-                return file.read(1) == b""
+                        return None
+                if file.read(1) != b"" or os.fstat(file.fileno()).st_ctime_ns != before:
+                    return None
+                return before
         except OSError:
-            return False
+            return None
 
     def _rendered_if_small(self, data: Any) -> _Rendered | None:
         """The bytes ``_write`` makes of ``data``, rendered in memory, when the output was
@@ -505,6 +555,18 @@ class _Rendered(io.RawIOBase):
     def content_hash(self) -> str:
         """`"sha256:<hex>"` of everything written (as `file_hashes.sha256` gives a file)."""
         return f"sha256:{self._digest.hexdigest()}"
+
+
+def _keep_permissions(target: str, replacement: str) -> None:
+    """Give ``replacement`` the permission bits of the file it replaces: a rename puts a new
+    file in place, and an output someone restricted (chmod 640) must not come back
+    readable by everyone."""
+    try:
+        mode = stat.S_IMODE(os.stat(target, follow_symlinks=False).st_mode)
+    except OSError:  # nothing there yet (or a link): the new file keeps its own
+        return
+    if stat.S_IMODE(os.stat(replacement).st_mode) != mode:
+        os.chmod(replacement, mode)
 
 
 def _remove_quietly(path: str) -> None:

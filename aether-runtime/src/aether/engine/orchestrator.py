@@ -43,7 +43,7 @@ from aether.engine.plan import (
     RunResult,
     Tracker,
 )
-from aether.engine.publication import keep_unchanged, publish_outputs
+from aether.engine.publication import keep_unchanged, keep_versions, publish_outputs
 from aether.engine.runners import Runner, SequentialRunner, init_worker
 from aether.errors import AetherError, CheckFailedError, RunInterrupted
 from aether.pipeline import Node
@@ -177,6 +177,11 @@ class _RunWork:
         self._checked(node, outcome.check_results)
         outcome = self._publish(node, outcome)
         if outcome.saved:
+            try:
+                keep_versions(outcome, self.o.catalog, self.run_id)
+            except AetherError as error:  # the run promised a version it could not keep
+                self.fail(node, error)
+                return
             self.emit(self._outputs(OutputsPublished, node, outcome))
         for name, data in outcome.memory_data.items():
             self.o.catalog.save(name, data)
@@ -293,6 +298,7 @@ def catalog_recipe(catalog: DataCatalog) -> functools.partial[DataCatalog]:
         registered,
         catalog.factory.parameters,
         secret_values,
+        dict(catalog.pinned_versions),
     )
 
 
@@ -304,14 +310,17 @@ def _rebuild_catalog(
     registered: dict[str, Any],
     parameters: dict[str, Any],
     secret_values: tuple[str, ...] = (),
+    pinned_versions: dict[str, str] | None = None,
 ) -> DataCatalog:
     factory = DataSetFactory(project_path, parameters)
     for name, target in registered.items():
         factory.register(name, target)
-    return DataCatalog(
+    catalog = DataCatalog(
         entries=entries,
         credentials=credentials,
         credentials_file=credentials_file,
         factory=factory,
         secret_values=secret_values,
     )
+    catalog.pinned_versions = dict(pinned_versions or {})
+    return catalog

@@ -26,6 +26,7 @@ from aether.engine.crash_points import crash_point
 from aether.engine.execution import NodeOutcome
 from aether.errors import AetherError, DataSetError
 from aether.state.base import Materialization, PublishJournal, StateStore
+from aether.support.redaction import redact
 
 logger = logging.getLogger("aether.run")
 
@@ -61,7 +62,7 @@ def keep_unchanged(outcome: NodeOutcome, catalog: DataCatalog) -> NodeOutcome:
         if staged.temporary != staged.target:
             continue
         current = catalog.get(name).signature()
-        if current is None or current != staged.signature:
+        if current is None or current != staged.signature or _status_changed(staged):
             raise _changed_while_running(name, staged.target)
         kept[name] = current
     if not kept:
@@ -71,6 +72,18 @@ def keep_unchanged(outcome: NodeOutcome, catalog: DataCatalog) -> NodeOutcome:
         staged={name: s for name, s in outcome.staged.items() if name not in kept},
         signatures={**outcome.signatures, **kept},
     )
+
+
+def _status_changed(staged: Staged) -> bool:
+    """Whether the file's status-change time moved since its bytes were compared: a
+    rewrite that put size, mtime and inode back still moves it (as a chmod does: then the
+    node fails too, and the next run keeps the file)."""
+    if staged.change_time_ns is None:
+        return False
+    try:
+        return os.stat(staged.target, follow_symlinks=False).st_ctime_ns != staged.change_time_ns
+    except OSError:
+        return True
 
 
 def _changed_while_running(name: str, path: str) -> DataSetError:
@@ -211,3 +224,31 @@ def _observed(
         logger.warning("could not read what was published: %s", error)
         return None
     return observed
+
+
+def keep_versions(outcome: NodeOutcome, catalog: DataCatalog, run_id: str) -> None:
+    """Copy each versioned output, as now published, into its versions folder under
+    ``run_id``, then remove the versions past its ``keep`` (aether.datasets.versions)."""
+    from aether.datasets.files import AbstractFileDataSet
+    from aether.datasets.versions import Versions
+
+    for name in outcome.saved:
+        dataset = catalog.get(name)
+        if not isinstance(dataset, AbstractFileDataSet) or dataset.versioned is None:
+            continue
+        crash_point("before-keeping-a-version")
+        policy = dataset.versioned
+        versions = Versions(dataset)
+        try:
+            versions.keep(run_id)
+            if policy.keep is not None:
+                versions.prune(policy.keep)
+        except AetherError:
+            raise
+        except Exception as exc:
+            raise DataSetError(
+                f"Dataset '{name}': its new version could not be kept in "
+                f"{redact(versions.folder)}: {type(exc).__name__}: {redact(str(exc))}",
+                hint="check the free space and permissions of that folder; the data itself "
+                "was published, and the next run saves it again",
+            ) from None

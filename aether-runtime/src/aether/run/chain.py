@@ -225,7 +225,7 @@ def _run(request: RunRequest) -> RunResult:
         key = shortcut.request_key(request.pipeline, request.params, request.selection)
         memo, known = shortcut.look_first(
             request.project_path, request.env, request.params, key, started,
-            answer=not options.force,
+            answer=not options.force and not options.load_versions,
         )  # fmt: skip
         if known is not None:
             return known
@@ -240,7 +240,9 @@ def _plan(request: RunRequest) -> Plan:
     setup = _prepare(request)
     # A bad runner is refused after the project's own mistakes, as a run would refuse it.
     create_runner(options.runner, options.max_workers)
-    return plan_setup(setup, force=options.force, track=options.track)
+    setup.ctx.catalog.pin_versions(options.load_versions)
+    force = options.force or bool(options.load_versions)
+    return plan_setup(setup, force=force, track=options.track)
 
 
 def _prepare(request: RunRequest) -> RunSetup:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aether.alerts import read_webhook, send_alerts
@@ -52,6 +52,8 @@ class RunOptions:
         reporter: Receives progress events (the CLI draws them).
         listeners: Receive every event of the run, in order (see `RunListener`); what
             they raise is logged and the run goes on.
+        load_versions: Versioned datasets to read at an older version, name -> version id
+            (`--load-version NAME=ID`); the selected nodes then all run, as forced.
     """
 
     runner: str = "sequential"
@@ -62,6 +64,7 @@ class RunOptions:
     on_lock_wait: Callable[[Any], None] | None = None
     reporter: RunReporter | None = None
     listeners: tuple[RunListener, ...] = ()
+    load_versions: Mapping[str, str] = field(default_factory=dict)
 
 
 def plan_run(setup: RunSetup, evaluation: Evaluation, *, force: bool = False) -> Plan:
@@ -130,6 +133,7 @@ def execute_run(setup: RunSetup, options: RunOptions = RunOptions()) -> RunResul
 
 def _execute_run(setup: RunSetup, options: RunOptions) -> RunResult:
     ctx = setup.ctx
+    ctx.catalog.pin_versions(options.load_versions)  # checked before any lock or state
     if not options.track:
         plan = plan_all(setup.selected, _untracked_reason(options.force))
         check_transformations(plan.nodes)
@@ -163,7 +167,8 @@ def _tracked_run(setup: RunSetup, store: StateStore, options: RunOptions) -> Run
     if any(s.is_source and s.checks_pending for s in evaluation.statuses.values()):
         tracker.rerun_changed_checks(evaluation.statuses.values(), sources_only=True)
         evaluation = tracker.evaluate()
-    plan = plan_run(setup, evaluation, force=options.force)
+    # A pinned version is read by its consumers only if they run: pinning forces the run.
+    plan = plan_run(setup, evaluation, force=options.force or bool(options.load_versions))
     plan = replace(plan, to_run=[_mention_abort(p, aborted) for p in plan.to_run])
     check_transformations(plan.nodes)
     record_observations(cache)

@@ -243,6 +243,11 @@ class StateStore(ABC):
     def run_materializations(self, run_id: str) -> list[Materialization]:
         """Every materialization ``run_id`` committed, in the order it committed them."""
 
+    @abstractmethod
+    def materializations_of(self, asset: str, limit: int = 100) -> list[Materialization]:
+        """``asset``'s materializations, newest first (its versions, and the runs that
+        made them)."""
+
     def latest_columns(self, asset: str) -> Columns | None:
         """The columns (name, dtype) recorded with ``asset``'s current materialization, or
         None if it has none or its data had no schema."""

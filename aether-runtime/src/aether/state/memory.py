@@ -97,6 +97,10 @@ class InMemoryStateStore(StateStore):
         with self._lock:
             return [m for m in self._materializations if m.run_id == run_id]
 
+    def materializations_of(self, asset: str, limit: int = 100) -> list[Materialization]:
+        with self._lock:
+            return [m for m in reversed(self._materializations) if m.asset == asset][:limit]
+
     def fail_node(
         self,
         attempt_id: int,

@@ -363,6 +363,15 @@ class PostgresStateStore(StateStore):
             ).all()
         return [materialization_from_row(tuple(row)) for row in rows]
 
+    def materializations_of(self, asset: str, limit: int = 100) -> list[Materialization]:
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {MATERIALIZATION_COLUMNS} FROM materializations m "
+                "WHERE m.asset = %s ORDER BY m.id DESC LIMIT %s",
+                (asset, limit),
+            ).all()
+        return [materialization_from_row(tuple(row)) for row in rows]
+
     def record_check_results(self, check_results: Sequence[CheckResult]) -> None:
         with self._write() as conn:
             _insert_checks(conn, None, check_results)

@@ -330,6 +330,15 @@ class SQLiteStateStore(StateStore):
             ).fetchall()
         return [materialization_from_row(row) for row in rows]
 
+    def materializations_of(self, asset: str, limit: int = 100) -> list[Materialization]:
+        with self._read() as cur:
+            rows = cur.execute(
+                f"SELECT {MATERIALIZATION_COLUMNS} FROM materializations m "
+                "WHERE m.asset = ? ORDER BY m.id DESC LIMIT ?",
+                (asset, limit),
+            ).fetchall()
+        return [materialization_from_row(row) for row in rows]
+
     def record_check_results(self, check_results: Sequence[CheckResult]) -> None:
         with self._guard(), self._write() as cur:
             _insert_checks(cur, None, check_results)

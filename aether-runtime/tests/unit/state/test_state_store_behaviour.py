@@ -392,3 +392,14 @@ def test_the_latest_columns_are_those_of_the_current_head(store: StateStore) -> 
     assert store.latest_columns("orders") == (("order_id", "string"),)
     assert store.latest_columns("summary") is None
     assert store.latest_columns("nothing") is None
+
+
+def test_an_assets_materializations_come_back_newest_first(store: StateStore) -> None:
+    commit(store, mat("orders", "v1", run_id="run-1"))
+    commit(store, mat("summary", run_id="run-1"))
+    commit(store, mat("orders", "v2", run_id="run-2"))
+    commit(store, mat("orders", "v3", run_id="run-3"))
+
+    assert [m.version for m in store.materializations_of("orders")] == ["v3", "v2", "v1"]
+    assert [m.run_id for m in store.materializations_of("orders", limit=2)] == ["run-3", "run-2"]
+    assert store.materializations_of("nothing") == []

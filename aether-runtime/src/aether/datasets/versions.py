@@ -1,0 +1,203 @@
+"""Versioned file datasets (``versioned: true`` or ``versioned: {keep: N}`` in catalog.yml):
+every save keeps a copy named by the run that made it.
+
+Layout: the dataset's own ``filepath`` always holds the newest version, so everything that
+reads it (a notebook, a BI tool, ``aether status``) works as without versions. Each version is
+a copy beside it, in a folder named after the file::
+
+    data/03_primary/customer_revenue.parquet                     # the newest
+    data/03_primary/customer_revenue.parquet.versions/
+        20261205T134330Z-14dcc9/customer_revenue.parquet          # one per run
+        20261204T091500Z-a1b2c3/customer_revenue.parquet
+
+A copy, not a hard link: an edit of the file in place must never change history. A version
+is copied once its node's outputs are published, written aside and renamed (one object copy
+in object storage), so a crash never leaves half a version; a run killed after the copy and
+before its commit leaves a complete copy that `aether catalog versions` marks "not recorded".
+Retention (``keep``) removes the oldest versions (by when each was kept) after a new one is
+kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import posixpath
+import re
+import shutil
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aether.configuration import durability
+from aether.errors import CatalogError, DataSetError
+
+if TYPE_CHECKING:
+    from aether.datasets.files import AbstractFileDataSet
+
+VERSIONS_SUFFIX = ".versions"
+# A version id is a run id: a folder name anywhere, never a path.
+VERSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+@dataclass(frozen=True)
+class VersionPolicy:
+    """``versioned:`` of a catalog entry: keep every version, or the newest ``keep``."""
+
+    keep: int | None = None
+
+
+def parse_versioned(value: Any, name: str, where: str) -> VersionPolicy | None:
+    """``versioned:`` as written (true, false, or {keep: N}), checked."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return VersionPolicy()
+    if isinstance(value, dict) and set(value) <= {"keep"}:
+        keep = value.get("keep")
+        if keep is None or (isinstance(keep, int) and not isinstance(keep, bool) and keep >= 1):
+            return VersionPolicy(keep)
+    raise CatalogError(
+        f"Dataset '{name}' ({where}): `versioned:` must be true, false or {{keep: N}} with N "
+        f"at least 1, got {value!r}",
+        hint="e.g. versioned: true, or versioned: {keep: 10}",
+    )
+
+
+def check_version_id(version: str) -> str:
+    if not VERSION_ID.fullmatch(version):
+        raise DataSetError(
+            f"'{version}' is not a version id (a run id, like 20261205T134330Z-14dcc9)",
+            hint="list the versions: aether catalog versions NAME",
+        )
+    return version
+
+
+def pin(dataset: Any, version: str) -> None:
+    """Make ``dataset`` (a versioned file dataset) read version ``version``."""
+    from aether.datasets.files import AbstractFileDataSet
+
+    if not isinstance(dataset, AbstractFileDataSet) or dataset.versioned is None:
+        raise CatalogError(
+            f"Dataset '{getattr(dataset, 'name', '?')}' is not versioned: it has only its "
+            "newest version",
+            hint="add `versioned: true` to its catalog entry to keep every version",
+        )
+    dataset.pinned_version = check_version_id(version)
+
+
+class Versions:
+    """The versions folder of one file dataset, local or remote (through fsspec)."""
+
+    def __init__(self, dataset: AbstractFileDataSet) -> None:
+        self.dataset = dataset
+        path = dataset.local_path or dataset.filepath
+        self._join = os.path.join if dataset.local_path else posixpath.join
+        self._split = os.path.split if dataset.local_path else posixpath.split
+        self.folder = path + VERSIONS_SUFFIX
+        self.filename = self._split(path)[1]
+
+    def path_of(self, version: str) -> str:
+        """Where version ``version`` is (or would be) kept."""
+        return self._join(self.folder, check_version_id(version), self.filename)
+
+    def ids(self) -> list[str]:
+        """The versions kept, newest first (only complete ones: each is renamed into place)."""
+        local = self.dataset.local_path is not None
+        try:
+            if local:
+                names = os.listdir(self.folder)
+            else:
+                fs = self.dataset.filesystem()
+                fs.invalidate_cache(self.folder)
+                listed = fs.ls(self.folder, detail=False)
+                names = [posixpath.basename(p.rstrip("/")) for p in listed]
+        except FileNotFoundError:
+            return []
+        kept = {n: self._kept_at(self.path_of(n)) for n in names if VERSION_ID.fullmatch(n)}
+        found = [(at, n) for n, at in kept.items() if at is not None]
+        return [n for _, n in sorted(found, reverse=True)]
+
+    def size_of(self, version: str) -> int | None:
+        path = self.path_of(version)
+        try:
+            if self.dataset.local_path is not None:
+                return os.stat(path).st_size
+            return int(self.dataset.filesystem().size(path))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def keep(self, version: str) -> None:
+        """Copy the dataset's file, as it now is, into version ``version``: written aside
+        and renamed, so the version is complete or absent."""
+        target = self.path_of(version)
+        folder = self._split(target)[0]
+        aside = self._join(folder, f".{self.filename}.aether-copy")
+        if self.dataset.local_path is not None:
+            os.makedirs(folder, exist_ok=True)
+            try:
+                shutil.copyfile(self.dataset.local_path, aside)
+                with open(aside, "rb") as file:
+                    durability.sync_file(file.fileno())
+                os.replace(aside, target)
+            except BaseException:
+                _remove_quietly(aside)
+                raise
+            durability.sync_directory(folder)
+            return
+        fs = self.dataset.filesystem()
+        fs.copy(self.dataset.filepath, target)
+
+    def prune(self, keep: int) -> list[str]:
+        """Remove all but the newest ``keep`` versions; returns the ids removed."""
+        removed = self.ids()[keep:]
+        for version in removed:
+            self.remove(version)
+        return removed
+
+    def remove(self, version: str) -> None:
+        folder = self._split(self.path_of(version))[0]
+        if self.dataset.local_path is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            self.dataset.filesystem().rm(folder, recursive=True)
+
+    def missing_error(self, version: str) -> DataSetError:
+        """Version ``version`` is not kept: say which are, nearest first."""
+        return DataSetError(
+            f"Dataset '{self.dataset.name}' has no version '{version}'",
+            hint=versions_hint(version, self.ids()),
+        )
+
+    def _kept_at(self, path: str) -> float | None:
+        """When the version at ``path`` was kept (its copy's modification time), or None if
+        it is not there. Not the run id's order: two runs in one second differ only by a
+        random suffix."""
+        try:
+            if self.dataset.local_path is not None:
+                found = os.stat(path)
+                return found.st_mtime_ns / 1e9 if os.path.isfile(path) else None
+            return float(self.dataset.filesystem().modified(path).timestamp())
+        except (OSError, NotImplementedError, AttributeError, ValueError):
+            return None
+
+
+def versions_hint(version: str, kept: list[str]) -> str:
+    """The nearest kept versions to ``version`` (by id: ids sort by time), or that none is."""
+    if not kept:
+        return "it keeps no version yet: a run that saves it keeps one"
+    nearest = sorted(kept, key=lambda k: (_shared_prefix(k, version), k), reverse=True)[:3]
+    return f"nearest kept: {', '.join(nearest)} (all: aether catalog versions NAME)"
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    shared = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        shared += 1
+    return shared
+
+
+def _remove_quietly(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(path)

@@ -101,6 +101,7 @@ def test_renders_the_expected_files(bake, engine, answers_id):
         "conf/base/catalog.yml", "conf/base/parameters.yml",
         "conf/base/pipeline.yml", "conf/local/credentials.example.yml", "data/01_raw/orders.csv",
         "conf/prod/parameters.yml",
+        "conf/base/glossary.yml", "conf/base/governance.yml",
         f"src/{package}/__init__.py", f"src/{package}/nodes/__init__.py",
         f"src/{package}/nodes/orders.py", f"src/{package}/nodes/reports.py",
         f"src/{package}/nodes/customers.py", "tests/unit/test_customers.py",

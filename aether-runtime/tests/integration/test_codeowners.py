@@ -34,10 +34,11 @@ def test_block_maps_data_paths_and_conf_files_to_owners_grouped_by_domain(
     assert block.splitlines() == [
         BEGIN,
         "/conf/base/catalog.yml @acme/finance @acme/sales-data",
-        "/data/02_intermediate/clean_orders.parquet @acme/sales-data",
+        "# domain: finance",
         "/data/08_reporting/daily_revenue.csv @acme/finance",
         "# domain: sales",
         "/data/01_raw/orders.csv @acme/sales-data",
+        "/data/02_intermediate/clean_orders.parquet @acme/sales-data",
         END,
     ]
 

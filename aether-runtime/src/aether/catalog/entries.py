@@ -27,6 +27,7 @@ class CatalogEntry:
         checks: `checks:`, the data-quality checks run on every new version.
         freshness: `freshness:` (`warn_after`, `error_after`), or None.
         credentials_ref: `credentials:`, the key of credentials.yml to pass, or None.
+        layer: `layer:` (e.g. raw, primary), or None.
         where: The file (and line) that defines the entry, for messages.
         versioned: `versioned:` (every save kept, or the newest `keep`), or None.
     """
@@ -39,6 +40,7 @@ class CatalogEntry:
     freshness: Mapping[str, Any] | None = None
     credentials_ref: str | None = None
     where: str = "conf/base/catalog.yml"
+    layer: str | None = None
     versioned: VersionPolicy | None = None
 
 
@@ -88,5 +90,6 @@ def parse_entry(name: str, raw: Any, where: str) -> CatalogEntry:
         freshness=freshness,
         credentials_ref=credentials,
         where=where,
+        layer=str(raw["layer"]) if raw.get("layer") is not None else None,
         versioned=parse_versioned(raw.get("versioned"), name, where),
     )

@@ -356,14 +356,19 @@ def catalog_list(
     project: Path | None = ProjectOption,
     env: str | None = EnvOption,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    owner: str | None = typer.Option(None, "--owner", help="Only datasets with this owner."),
+    domain: str | None = typer.Option(None, "--domain", help="Only datasets of this domain."),
+    tier: str | None = typer.Option(None, "--tier", help="Only datasets of this tier."),
 ) -> None:
     """List the catalog's datasets: type, location, owner, description.
 
-    Example: aether catalog list --json
+    Filters combine: `--owner finance --tier gold` lists finance's gold datasets.
+
+    Example: aether catalog list --domain sales --json
     """
     from aether.cli.catalog_command import list_command
 
-    list_command(project, env, as_json)
+    list_command(project, env, as_json, {"owner": owner, "domain": domain, "tier": tier})
 
 
 @catalog_app.command("describe")

@@ -11,12 +11,25 @@ from aether.errors import CatalogError
 from aether.support.suggestions import did_you_mean
 
 
-def list_command(project: Path | None, env: str | None, as_json: bool) -> None:
+def list_command(
+    project: Path | None,
+    env: str | None,
+    as_json: bool,
+    filters: Mapping[str, str | None] | None = None,
+) -> None:
+    """The catalog's datasets, those matching every given filter (`owner`, `domain`, `tier`)."""
+    from aether.catalog.metadata import asset_metadata
     from aether.project.context import load_context
 
     catalog = load_context(project, env=env).catalog
+    described = {name: asset_metadata(catalog.entries[name]) for name in catalog.list()}
+    wanted = {key: value for key, value in (filters or {}).items() if value is not None}
+    for key, value in wanted.items():
+        _check_filter(key, value, [v for meta in described.values() for v in _values(meta, key)])
     rows = []
-    for name in catalog.list():
+    for name, meta in described.items():
+        if any(value.casefold() not in _folded(meta, key) for key, value in wanted.items()):
+            continue
         entry = catalog.entries[name]
         rows.append(
             {
@@ -24,6 +37,9 @@ def list_command(project: Path | None, env: str | None, as_json: bool) -> None:
                 "type": entry.type_name,
                 "location": _location(entry.arguments),
                 "owner": entry.metadata.get("owner"),
+                "domain": meta.domain,
+                "tier": meta.tier,
+                "pii": meta.pii,
                 "description": entry.metadata.get("description"),
                 "checks": len(entry.checks),
             }
@@ -34,6 +50,28 @@ def list_command(project: Path | None, env: str | None, as_json: bool) -> None:
     columns = ["name", "type", "location", "owner", "description"]
     # Plain aligned rows, never wrapped: piped into grep or a file, a name stays whole.
     print_table(None, columns, [[r[c] for c in columns] for r in rows])
+
+
+def _values(meta: Any, key: str) -> tuple[str, ...]:
+    if key == "owner":
+        return tuple(meta.owners)
+    value = getattr(meta, key)
+    return (value,) if value else ()
+
+
+def _folded(meta: Any, key: str) -> set[str]:
+    return {v.casefold() for v in _values(meta, key)}
+
+
+def _check_filter(key: str, value: str, known: list[str]) -> None:
+    """A filter no dataset could match is a typo more often than a question: say so."""
+    if value.casefold() in {k.casefold() for k in known}:
+        return
+    listed = ", ".join(sorted(set(known))) or "none"
+    raise CatalogError(
+        f"No dataset has {key} '{value}' (metadata.{key} in catalog.yml)",
+        hint=did_you_mean(value, set(known)) or f"{key}s in the catalog: {listed}",
+    )
 
 
 def describe_command(name: str, project: Path | None, env: str | None, as_json: bool) -> None:

@@ -25,7 +25,8 @@ def validate_command(project: Path | None, env: str | None, as_json: bool = Fals
         conf = project_root(project) / "conf"
         print_json(problems_json([problem_from_error(error, conf)]))
         return 2
-    problems = validate_project(context)
+    warnings: list[AetherError] = []
+    problems = validate_project(context, warnings)
     from aether.catalog.codeowners import codeowners_problems
     from aether.cli.catalog_command import base_catalog
 
@@ -36,10 +37,15 @@ def validate_command(project: Path | None, env: str | None, as_json: bool = Fals
         records = [problem_from_error(p, conf) for p in problems] + [
             problem_from_warning(w, URL_SECRET_HINT, "url-secret", conf) for w in url_secrets
         ]
+        records += [
+            problem_from_warning(w.message, w.hint or "", "governance", conf) for w in warnings
+        ]
         print_json(problems_json(records))
         return 2 if problems else 0
     for warning in url_secrets:
         print_warning(warning, URL_SECRET_HINT)
+    for governance_warning in warnings:
+        print_warning(governance_warning.message, governance_warning.hint or "")
     for problem in problems:
         print_error(problem)
     if problems:

@@ -16,6 +16,7 @@ from aether.catalog import DataCatalog
 from aether.checks import parse_checks
 from aether.engine.transformation import check_arguments, resolve_callable
 from aether.errors import AetherError, ConfigError, PipelineError
+from aether.governance.review import review_governance
 from aether.pipeline import Node, Pipeline
 from aether.project.context import AetherContext, check_parameters, project_paths, read_settings
 from aether.project.locations import check_one_writer
@@ -30,14 +31,17 @@ _SECRET_KEY = re.compile(r"(password|passwd|secret|token|api[_-]?key|access[_-]?
 _NOT_SECRET = re.compile(r"-?[\d_.]+|true|false|yes|no|on|off|null|~", re.I)
 
 
-def validate_project(ctx: AetherContext) -> list[AetherError]:
+def validate_project(
+    ctx: AetherContext, warnings: list[AetherError] | None = None
+) -> list[AetherError]:
     """Every configuration problem of the project, each once; no node runs.
 
     Inputs and cycles are checked on all pipelines together (a pipeline may read what
     another one produces); parameters per pipeline, so the message names it. Then the
     ``${secret:...}`` references of credentials.yml (form and provider), every catalog entry
     (which reads the secrets of the sets it names), the alert webhook, shared locations and
-    literal secrets in conf/base.
+    literal secrets in conf/base. Last, governance: metadata shapes, glossary terms and the
+    rules of governance.yml; the findings of a `warn` rule go to ``warnings`` when given.
     """
     problems: list[AetherError] = []
     union = ctx.project_pipeline()
@@ -68,6 +72,11 @@ def validate_project(ctx: AetherContext) -> list[AetherError]:
         except AetherError as error:
             problems.append(error)
     problems.extend(find_committed_secrets(ctx.paths.conf_base))
+    for finding in review_governance(ctx.config, ctx.catalog.entries, union, ctx.env):
+        if finding.severity == "error":
+            problems.append(finding.problem)
+        elif warnings is not None:
+            warnings.append(finding.problem)
     return list({p.message: p for p in problems}.values())
 
 

@@ -74,6 +74,9 @@ class Node:
         code_version: Set by hand to mark a logic change the code hash cannot see; a new
             value makes the outputs stale.
         description: What the node does, shown by `aether viz`.
+        removes_pii: `removes_pii: true` in pipeline.yml: the node drops or masks personal
+            data, so its outputs need not be `pii: true` when an input is (governance.yml's
+            `pii_propagation` rule).
     """
 
     name: str
@@ -86,6 +89,7 @@ class Node:
     tags: frozenset[str] = frozenset()
     code_version: str | None = None
     description: str | None = None
+    removes_pii: bool = False
 
     # Cached: status asks for these tens of thousands of times on a large DAG. (A cached
     # property writes the instance __dict__ directly, so it works on a frozen dataclass.)

@@ -3,6 +3,7 @@ default pipeline's name; every mistake named with where it is and how to fix it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,7 +14,7 @@ from aether.support.suggestions import did_you_mean
 
 _NODE_KEYS = {
     "name", "transformation", "inputs", "outputs", "options", "tags", "code_version",
-    "description",
+    "description", "removes_pii",
 }  # fmt: skip
 
 
@@ -90,6 +91,14 @@ def _parse_node(entry: Any, where: str) -> Node:
     )
     if entry.get("description"):
         result = Node(**{**result.__dict__, "description": str(entry["description"])})
+    removes_pii = entry.get("removes_pii", False)
+    if not isinstance(removes_pii, bool):
+        raise PipelineError(
+            f"{where}, node '{name}': `removes_pii:` must be true or false, not {removes_pii!r}",
+            hint="write `removes_pii: true` (no quotes) on a node that drops personal data",
+        )
+    if removes_pii:
+        result = dataclasses.replace(result, removes_pii=True)
     return result
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from aether.assets.status import AssetStatus
 from aether.catalog.entries import CatalogEntry
-from aether.configuration.strict_yaml import parse_strict_yaml
+from aether.governance.glossary import Term, read_glossary
 from aether.insight.catalog_site.schema import Columns, read_columns
 from aether.insight.status_report import AssetHistory, evaluate, history
 from aether.pipeline.graph import Pipeline
@@ -21,14 +20,6 @@ from aether.state.base import CheckResult, Materialization
 HEALTH_WINDOW = 30 * 24 * 3600.0
 LAST_MATERIALIZATIONS = 5
 RUNS_READ = 50
-
-
-@dataclass(frozen=True)
-class Term:
-    name: str
-    definition: str
-    owner: str | None
-    synonyms: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -96,30 +87,14 @@ def gather(ctx: AetherContext) -> SiteFacts:
             producer=pipeline.producers.get(name),
         )
     window = history(transitions, HEALTH_WINDOW, as_of) if as_of is not None else {}
-    return SiteFacts(assets, pipeline, read_glossary(ctx.paths.conf), window, as_of)
+    return SiteFacts(assets, pipeline, site_glossary(ctx), window, as_of)
 
 
-def read_glossary(conf: Path) -> dict[str, Term]:
-    """``conf/base/glossary.yml``: ``terms: {name: {definition, owner, synonyms}}`` (its shape
-    is checked by ``aether validate``; here what is not text is shown as text)."""
-    path = conf / "base" / "glossary.yml"
-    if not path.is_file():
-        return {}
-    raw = parse_strict_yaml(path.read_text(encoding="utf-8"), str(path)) or {}
-    terms = raw.get("terms") if isinstance(raw, Mapping) else None
-    if not isinstance(terms, Mapping):
-        return {}
-    found = {}
-    for name, body in terms.items():
-        body = body if isinstance(body, Mapping) else {"definition": body}
-        synonyms = body.get("synonyms") or ()
-        found[str(name)] = Term(
-            str(name),
-            str(body.get("definition") or ""),
-            str(body["owner"]) if body.get("owner") else None,
-            tuple(str(s) for s in (synonyms if isinstance(synonyms, list) else [synonyms])),
-        )
-    return dict(sorted(found.items()))
+def site_glossary(ctx: AetherContext) -> dict[str, Term]:
+    """The project's glossary terms by name, sorted: read (and checked) as `aether validate`
+    reads them."""
+    found = read_glossary(ctx.config)
+    return dict(sorted(found.terms.items())) if found is not None else {}
 
 
 def _recent_materializations(store: Any) -> dict[str, list[Materialization]]:

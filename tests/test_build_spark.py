@@ -59,3 +59,10 @@ def test_make_test_runs_the_spark_test_rather_than_skipping_it(spark_project):
         done.stdout
     )
     assert "SKIPPED" not in done.stdout
+
+
+def test_make_lint_passes_as_generated(spark_project):
+    # aether validate in every environment: governance, CODEOWNERS and the Spark entries.
+    done = make(spark_project, "lint")
+
+    assert "Configuration is valid" in done.stdout + done.stderr, done.stdout

@@ -43,6 +43,24 @@ def test_block_maps_data_paths_and_conf_files_to_owners_grouped_by_domain(
     ]
 
 
+def test_entries_sharing_a_file_share_one_line_with_all_their_owners(
+    orders_project: Path,
+) -> None:
+    # A later CODEOWNERS line for a path replaces an earlier one: two lines would drop owners.
+    catalog = orders_project / "conf/base/catalog.yml"
+    catalog.write_text(
+        catalog.read_text()
+        + "\nraw_orders_again:\n  type: PandasCsvDataSet\n  filepath: data/01_raw/orders.csv\n"
+        "  metadata:\n    owner: '@acme/auditors'\n    domain: sales\n"
+    )
+
+    block = render_block(_catalog(orders_project))
+
+    assert [line for line in block.splitlines() if "orders.csv" in line] == [
+        "/data/01_raw/orders.csv @acme/auditors @acme/sales-data"
+    ]
+
+
 def test_remote_paths_get_no_line_but_their_conf_file_does(orders_project: Path) -> None:
     _set_owner(orders_project, "data/08_reporting/daily_revenue.csv", "s3://bucket/revenue.csv")
 

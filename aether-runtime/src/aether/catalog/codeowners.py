@@ -50,7 +50,10 @@ def entry_owners(name: str, metadata: Mapping[str, Any], where: str) -> tuple[st
 def render_block(catalog: Any) -> str:
     """The managed block for ``catalog`` (a DataCatalog), markers included."""
     conf_owners: dict[str, set[str]] = {}
-    data_lines: list[tuple[str, str, str]] = []  # (domain, path, owners)
+    # One line per path: entries sharing a file (pandas and Spark reading one CSV) share
+    # its line, since a later CODEOWNERS line for a path replaces an earlier one.
+    data_owners: dict[str, set[str]] = {}
+    data_domain: dict[str, str] = {}
     for name in sorted(catalog.entries):
         entry = catalog.entries[name]
         owners = entry_owners(name, entry.metadata, entry.where)
@@ -60,16 +63,17 @@ def render_block(catalog: Any) -> str:
         conf_owners.setdefault(conf_file, set()).update(owners)
         filepath = entry.arguments.get("filepath")
         if isinstance(filepath, str) and _local_relative(filepath):
-            domain = str(entry.metadata.get("domain") or "")
-            data_lines.append((domain, _pattern(filepath), " ".join(owners)))
+            path = _pattern(filepath)
+            data_owners.setdefault(path, set()).update(owners)
+            data_domain.setdefault(path, str(entry.metadata.get("domain") or ""))
     lines = [BEGIN]
     lines += [f"{_pattern(f)} {' '.join(sorted(o))}" for f, o in sorted(conf_owners.items())]
     current: str | None = None
-    for domain, path, shown in sorted(data_lines):
+    for domain, path in sorted((data_domain[path], path) for path in data_owners):
         if domain and domain != current:
             lines.append(f"# domain: {domain}")
         current = domain
-        lines.append(f"{path} {shown}")
+        lines.append(f"{path} {' '.join(sorted(data_owners[path]))}")
     lines.append(END)
     return "\n".join(lines) + "\n"
 

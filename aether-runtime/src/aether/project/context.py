@@ -212,7 +212,7 @@ def _configure_spark(root: Path, loader: ConfigLoader) -> None:
     from aether.spark.settings import spark_settings
 
     shown = ", ".join(str(path.relative_to(root)) for path in files)
-    configure(spark_settings(loader.get("spark.yml").data, shown))
+    configure(spark_settings(loader.get("spark.yml").data, shown), shown)
 
 
 def _load_context(

@@ -9,6 +9,7 @@ every Spark dataset and node of the process (a JVM costs ~10 s to start).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -25,17 +26,25 @@ LOCAL_DEFAULTS: dict[str, str] = {
     "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
 }
 
+# How long to wait for a Spark Connect server to answer before saying so (pyspark's own
+# client retries for minutes, with no output, when nothing listens).
+CONNECT_TIMEOUT_SECONDS = 10
+DEFAULT_CONNECT_PORT = 15002
+
 _session: Any = None
 # The project's spark.yml, set when the project is loaded; read when the session is built.
 _settings: dict[str, Any] = {}
+_settings_file = "conf/base/spark.yml"
 # Tests inject a builder for the Databricks Connect path, which cannot run offline.
 _remote_builder: Callable[[str | None], Any] | None = None
 
 
-def configure(settings: Mapping[str, Any]) -> None:
-    """Remember the project's settings for the session built later (nothing starts here)."""
-    global _settings
+def configure(settings: Mapping[str, Any], shown: str = "conf/base/spark.yml") -> None:
+    """Remember the project's settings (from the files ``shown``) for the session built
+    later (nothing starts here)."""
+    global _settings, _settings_file
     _settings = dict(settings)
+    _settings_file = shown
 
 
 def get_spark(settings: Mapping[str, Any] | None = None) -> Any:
@@ -82,10 +91,45 @@ def _connect(remote: str | None) -> Any:
                 "DATABRICKS_CLUSTER_ID is set but databricks-connect is not installed",
                 hint="install it with: pip install databricks-connect (or set SPARK_REMOTE)",
             ) from None
+        _check_reachable(remote)
         from pyspark.sql import SparkSession  # type: ignore[import-not-found, unused-ignore]
 
-        return SparkSession.builder.remote(remote).getOrCreate()
+        try:
+            return SparkSession.builder.remote(remote).getOrCreate()
+        except ImportError as exc:  # the Connect client's own packages (grpcio, ...)
+            raise ConfigError(
+                "SPARK_REMOTE needs the Spark Connect client, which is not installed"
+                + (f" ({exc.name})" if exc.name else ""),
+                hint="install it with: pip install 'pyspark[connect]' (or databricks-connect)",
+            ) from None
     return connect.DatabricksSession.builder.getOrCreate()
+
+
+def _check_reachable(remote: str) -> None:
+    """Refuse quickly, naming host and port only (the URL may carry a token), a Spark
+    Connect server nothing answers for."""
+    import socket
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(remote.split(";", 1)[0])
+        scheme, host, port = parts.scheme, parts.hostname, parts.port or DEFAULT_CONNECT_PORT
+    except ValueError:  # a port that is not a number
+        scheme, host, port = "", None, DEFAULT_CONNECT_PORT
+    if scheme != "sc" or not host:
+        raise ConfigError(
+            "SPARK_REMOTE (or spark.remote in spark.yml) is not a Spark Connect URL",
+            hint="write it as sc://host:15002 (the URL is not shown: it may hold a token)",
+        )
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_SECONDS).close()
+    except OSError as exc:
+        reason = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
+        raise ConfigError(
+            f"Cannot reach the Spark Connect server at {host}:{port} (SPARK_REMOTE): {reason}",
+            hint="start the server (start-connect-server.sh) or fix SPARK_REMOTE; unset it to "
+            "use a local Spark session",
+        ) from None
 
 
 def _local_session(settings: dict[str, Any]) -> Any:
@@ -102,7 +146,43 @@ def _local_session(settings: dict[str, Any]) -> Any:
     builder = SparkSession.builder.appName(str(settings.pop("spark.app.name", "aether")))
     for key, value in {**LOCAL_DEFAULTS, **settings}.items():
         builder = builder.config(key, _text(value))
-    return builder.getOrCreate()
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # pyspark's errors: the JVM said why on stderr already
+        if "JAVA_GATEWAY_EXITED" not in str(exc):
+            raise
+        raise ConfigError(
+            f"The local Spark session did not start: its JVM exited (settings: {_settings_file})",
+            hint="the JVM's own message is printed above; a value in spark.yml may be wrong "
+            "(e.g. spark.driver.memory: 2g)",
+        ) from None
+    _check_sql_settings(session, settings)
+    return session
+
+
+def _check_sql_settings(session: Any, settings: Mapping[str, Any]) -> None:
+    """Spark checks a ``spark.sql.*`` value's type only when the setting is first read,
+    deep inside the first dataset that reads: read each now, so a wrong one is blamed on
+    spark.yml rather than on a dataset."""
+    for key, value in settings.items():
+        if not key.startswith("spark.sql."):
+            continue
+        try:
+            session.conf.get(key)
+        except Exception as exc:  # pyspark's IllegalArgumentException
+            session.stop()
+            raise ConfigError(
+                f"{_settings_file}: Spark refuses {key}: {_text(value)!r}: {_spark_reason(exc)}",
+                hint="fix the value in spark.yml (Spark's settings and their types: "
+                "https://spark.apache.org/docs/latest/configuration.html)",
+            ) from None
+
+
+def _spark_reason(exc: Exception) -> str:
+    """The first line of a Spark error, without its ``[ERROR_CLASS]`` and ``SQLSTATE``."""
+    line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    line = re.sub(r"^\[[A-Z_.]+\]\s*", "", line)
+    return re.sub(r"\s*SQLSTATE: \w+$", "", line)
 
 
 def _require_pyspark() -> None:

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from aether.configuration.conf_folder import deep_merge, interpolate_env, load_yaml
 from aether.errors import ConfigError
+from aether.secrets.references import MARK as SECRET_MARK
+from aether.secrets.references import has_reference
 from aether.project.paths import ProjectPaths
 from aether.support import redaction
 from aether.support.suggestions import did_you_mean
@@ -43,6 +45,7 @@ DEFAULT_NAMESPACE = "default"
 _SETTINGS_KEYS = ("state",)
 _STATE_KEYS = ("url", "namespace", "project")
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
@@ -78,6 +81,8 @@ class StateLocation:
         settings, where = _read_settings(root, env)
         url = environ.get(URL_VARIABLE) or None
         chosen_by = URL_VARIABLE
+        if url is not None and SECRET_MARK in url:
+            raise _secret_reference_error(URL_VARIABLE)
         if url is None and settings.get("url") is not None:
             url, chosen_by = (
                 _text(settings["url"], f"state.url in {where}"),
@@ -97,6 +102,7 @@ class StateLocation:
             path = _sqlite_path(url, root, chosen_by)
             return cls(root, env, None, path, project, namespace, chosen_by)
         if scheme in _POSTGRES_SCHEMES:
+            _check_user_info(url, chosen_by)
             _register_password(url)
             project = project or _project_name(root)  # read only for a shared store
             return cls(root, env, url, None, project, namespace, chosen_by)
@@ -195,6 +201,8 @@ def _read_settings(root: Path, env: str) -> tuple[dict[str, Any], str]:
         if state is None:
             continue
         _check_keys(state, _STATE_KEYS, shown, "under state:")
+        if has_reference(state):
+            raise _secret_reference_error(f"state: in {shown}")
         merged = deep_merge(merged, interpolate_env(state, shown))
         where = shown if "url" in state or where == "conf/base/aether.yml" else where
     return merged, where
@@ -264,6 +272,35 @@ def _sqlite_path(url: str, root: Path, chosen_by: str) -> Path:
         )
     path = Path(rest[3:])
     return path if path.is_absolute() else root / path
+
+
+def _secret_reference_error(where: str) -> ConfigError:
+    """``${secret:...}`` is resolved in credentials.yml only: the store is chosen before any
+    secret provider could be asked, and a URL is shown (masked) in messages."""
+    return ConfigError(
+        f"{where} holds a ${{secret:...}} reference, which only credentials.yml may hold",
+        hint="take the URL from the environment instead (${env:NAME} in aether.yml, or "
+        f"export {URL_VARIABLE}), or leave the password out and use PGPASSWORD or ~/.pgpass",
+    )
+
+
+def _check_user_info(url: str, chosen_by: str) -> None:
+    """Refuse a user or password that is not percent-encoded. libpq ends the user info at
+    the first '@' and the host at a '/', '?' or '#': a raw one in a password would make a
+    piece of the password the host, shown in every error, and the rest sent elsewhere."""
+    rest = url.partition("://")[2]
+    user_info = rest.rpartition("@")[0]
+    if "=" in user_info.partition("?")[2]:  # that '@' is in the query string (?k=a@b)
+        user_info = rest.partition("?")[0].rpartition("@")[0]
+    if any(char in user_info for char in "@/?#") or _BAD_PERCENT.search(user_info):
+        raise ConfigError(
+            f"{chosen_by}: the user or password of the state store URL holds a character "
+            "that must be percent-encoded (the URL is not shown: it holds a password)",
+            hint="write '@' as %40, '/' as %2F, '?' as %3F, '#' as %23 and '%' as %25 "
+            '(python3 -c "import urllib.parse, getpass; print(urllib.parse.quote('
+            "getpass.getpass(), safe=''))\"), or leave the password out and use PGPASSWORD "
+            "or ~/.pgpass",
+        )
 
 
 def _register_password(url: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aether.errors import StateError
 from aether.state.base import Columns, Head, HeadStatus, Materialization, RunRecord
 from aether.state.json_values import to_json
 
@@ -29,7 +30,10 @@ def heads_from_rows(rows: list[tuple[Any, ...]], include_parts: bool) -> dict[st
     decoded by one ``json.loads`` of them all (each is a JSON text, or NULL), not one call
     per row.
     """
-    signatures = json.loads("[" + ",".join(row[12] or "null" for row in rows) + "]")
+    try:
+        signatures = json.loads("[" + ",".join(row[12] or "null" for row in rows) + "]")
+    except ValueError:
+        raise _edited("a materialization's signature is not JSON") from None
     heads = {}
     for row, sig in zip(rows, signatures, strict=True):
         asset, status, error, updated_at = row[:4]
@@ -38,13 +42,29 @@ def heads_from_rows(rows: list[tuple[Any, ...]], include_parts: bool) -> dict[st
             m_asset, node, run_id, started, finished, fingerprint, parts, version, _, dt, cols = (
                 row[4:]
             )
-            m = Materialization(
-                m_asset, node, run_id, started, finished, fingerprint,
-                json.loads(parts) if include_parts else {}, version, sig, dt,
-                columns_from_json(cols) if include_parts else None,
-            )  # fmt: skip
+            try:
+                m = Materialization(
+                    m_asset, node, run_id, started, finished, fingerprint,
+                    json.loads(parts) if include_parts else {}, version, sig, dt,
+                    columns_from_json(cols) if include_parts else None,
+                )  # fmt: skip
+            except ValueError:
+                raise _edited(f"asset '{asset}' has a materialization that is not JSON") from None
+        if status not in _HEAD_STATUSES:
+            raise _edited(f"asset '{asset}' has the status {status!r}")
         heads[asset] = Head(asset, _HEAD_STATUSES[status], m, error, updated_at)
     return heads
+
+
+def _edited(what: str) -> StateError:
+    """A row no Aether wrote (a hand edit in psql or sqlite3): said in one line, with the
+    way out, rather than a KeyError from deep inside a look."""
+    known = ", ".join(_HEAD_STATUSES)
+    return StateError(
+        f"The state store holds a row Aether did not write: {what}",
+        hint=f"a hand edit? undo it (a status is one of {known}), or delete the asset's row "
+        "from `heads`: the asset is then rebuilt by the next run",
+    )
 
 
 def materialization_from_row(row: tuple[Any, ...]) -> Materialization:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -144,3 +146,50 @@ def test_no_java_is_a_one_line_error_naming_what_to_install(
     assert "Spark needs a Java runtime" in result.stderr
     assert "default-jre-headless" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _needs_pyspark_and_java() -> None:
+    if importlib.util.find_spec("pyspark") is None:
+        pytest.skip("pyspark is not installed (uv sync --group spark); .ci/run installs it")
+    if shutil.which("java") is None:
+        pytest.skip(
+            "Java is not installed (apt-get install default-jre-headless); .ci/run installs it"
+        )
+
+
+def test_a_wrong_typed_spark_yml_value_is_blamed_on_spark_yml_not_on_a_dataset(
+    aether: Callable[..., Any], make_project: Callable[..., Path]
+) -> None:
+    # Spark checks a spark.sql.* value's type only when first read: it used to surface as
+    # a failure of the first dataset read, cut off after a colon.
+    _needs_pyspark_and_java()
+    project = _project(make_project, spark_yml="spark.sql.shuffle.partitions: lots\n")
+
+    result = aether(project, "run")
+
+    assert result.returncode == 2, result.stderr
+    said = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(said) == 1, result.stderr
+    assert "conf/base/spark.yml: Spark refuses spark.sql.shuffle.partitions: 'lots'" in said[0]
+    assert "should be a/an 'int' value" in said[0]
+    assert "numbers" not in said[0] and "Traceback" not in result.stderr
+
+
+def test_a_spark_remote_nothing_answers_for_fails_fast_naming_host_and_port_only(
+    aether: Callable[..., Any], make_project: Callable[..., Path]
+) -> None:
+    if importlib.util.find_spec("pyspark") is None:
+        pytest.skip("pyspark is not installed (uv sync --group spark); .ci/run installs it")
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    project = _project(make_project)
+    remote = f"sc://127.0.0.1:{port}/;token=tok-SECRET-123"
+
+    result = aether(project, "run", env={"SPARK_REMOTE": remote}, timeout=60)
+
+    assert result.returncode == 2, result.stderr
+    assert f"Cannot reach the Spark Connect server at 127.0.0.1:{port} (SPARK_REMOTE)" in (
+        result.stderr
+    )
+    assert "SECRET" not in result.stdout + result.stderr

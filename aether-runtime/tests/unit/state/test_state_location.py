@@ -4,6 +4,7 @@ settings refused with what to write instead; a password never shown."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -137,6 +138,60 @@ def test_env_variables_in_the_url_are_read_at_run_time(tmp_path: Path) -> None:
     location = StateLocation.choose(root, "local", environ={})
 
     assert location.sqlite_path is not None and location.sqlite_path.name == "from-env.db"
+
+
+@pytest.mark.parametrize(
+    "password", ["S3cr:@/%xyzPW", "p@ss#w0rd9", "a/b-secret", "half?query", "100%sure"]
+)
+def test_a_password_that_is_not_percent_encoded_is_refused_without_showing_it(
+    tmp_path: Path, password: str
+) -> None:
+    # libpq would end the user info or the host inside the password: a piece of it would
+    # be named as the server in every error, and the rest sent to the wrong place.
+    root = _project(tmp_path)
+    environ = {"AETHER_STATE_URL": f"postgresql://aether:{password}@db:5432/aether"}
+
+    with pytest.raises(ConfigError, match="must be percent-encoded") as raised:
+        StateLocation.choose(root, "prod", environ=environ)
+
+    said = f"{raised.value.message} {raised.value.hint}"
+    assert raised.value.exit_code == 2 and "%40" in said
+    pieces = [p for p in re.split(r"[@:/#?%]", password) if len(p) >= 3]
+    assert pieces and not any(piece in said for piece in pieces)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://aether:p%40ss%23word%2F%25@db:5432/aether",
+        "postgresql://aether@db/aether?options=-c%20x&sslcert=/certs/a@b",
+        "postgres://db.internal/aether",
+    ],
+)
+def test_encoded_passwords_and_an_at_sign_in_the_query_are_accepted(
+    tmp_path: Path, url: str
+) -> None:
+    location = StateLocation.choose(_project(tmp_path), "prod", environ={"AETHER_STATE_URL": url})
+
+    assert location.shared and location.url == url
+
+
+@pytest.mark.parametrize(
+    ("files", "environ"),
+    [
+        ({"conf/prod/aether.yml": "state:\n  url: ${secret:env:STATE_URL}\n"}, {}),
+        ({}, {"AETHER_STATE_URL": "postgresql://u:${secret:env:PW}@db/aether"}),
+    ],
+)
+def test_a_secret_reference_in_the_state_url_is_refused(
+    tmp_path: Path, files: dict[str, str], environ: dict[str, str]
+) -> None:
+    root = _project(tmp_path, files)
+
+    with pytest.raises(ConfigError, match="only credentials.yml may hold") as raised:
+        StateLocation.choose(root, "prod", environ=environ)
+
+    assert raised.value.exit_code == 2 and "${env:NAME}" in (raised.value.hint or "")
 
 
 @pytest.fixture(autouse=True)

@@ -113,6 +113,29 @@ def test_heads_decode_every_kind_of_row_alike_with_and_without_parts(tmp_path: P
         )
 
 
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        ("UPDATE heads SET status = 'garbage'", "asset 'orders' has the status 'garbage'"),
+        ("UPDATE materializations SET parts = '{oops'", "a materialization that is not JSON"),
+        ("UPDATE materializations SET signature = '[1,'", "signature is not JSON"),
+    ],
+)
+def test_a_row_edited_by_hand_is_one_line_with_the_way_out_not_a_traceback(
+    tmp_path: Path, edit: str, said: str
+) -> None:
+    path = tmp_path / "state.db"
+    with SQLiteStateStore(path) as store:
+        store.commit_node(store.begin_attempt("run-1", "n"), [mat("orders")], [])
+    with sqlite3.connect(path) as conn:
+        conn.execute(edit)
+
+    with SQLiteStateStore(path) as reopened, pytest.raises(StateError, match=said) as raised:
+        reopened.heads()
+
+    assert raised.value.exit_code == 2 and "delete the asset's row" in (raised.value.hint or "")
+
+
 def test_garbage_file_names_path_and_says_to_move_it(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     path.write_bytes(b"this is not a database, just some text long enough " * 50)

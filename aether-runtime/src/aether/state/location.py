@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from aether.configuration.conf_folder import deep_merge, interpolate_env, load_yaml
 from aether.errors import ConfigError
+from aether.project.paths import ProjectPaths
 from aether.secrets.references import MARK as SECRET_MARK
 from aether.secrets.references import has_reference
-from aether.project.paths import ProjectPaths
 from aether.support import redaction
 from aether.support.suggestions import did_you_mean
 

@@ -188,7 +188,7 @@ def test_a_secret_reference_in_the_state_url_is_refused(
 ) -> None:
     root = _project(tmp_path, files)
 
-    with pytest.raises(ConfigError, match="only credentials.yml may hold") as raised:
+    with pytest.raises(ConfigError, match=r"only credentials\.yml may hold") as raised:
         StateLocation.choose(root, "prod", environ=environ)
 
     assert raised.value.exit_code == 2 and "${env:NAME}" in (raised.value.hint or "")

@@ -8,6 +8,7 @@ every Spark dataset and node of the process (a JVM costs ~10 s to start).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -30,6 +31,10 @@ LOCAL_DEFAULTS: dict[str, str] = {
 # client retries for minutes, with no output, when nothing listens).
 CONNECT_TIMEOUT_SECONDS = 10
 DEFAULT_CONNECT_PORT = 15002
+# How long a server that took the connection has to answer its first question (seconds;
+# AETHER_SPARK_CONNECT_TIMEOUT changes it, e.g. for a server that is slow to start).
+ANSWER_TIMEOUT_SECONDS = 30
+ANSWER_TIMEOUT_VARIABLE = "AETHER_SPARK_CONNECT_TIMEOUT"
 
 _session: Any = None
 # The project's spark.yml, set when the project is loaded; read when the session is built.
@@ -95,20 +100,76 @@ def _connect(remote: str | None) -> Any:
         from pyspark.sql import SparkSession  # type: ignore[import-not-found, unused-ignore]
 
         try:
-            return SparkSession.builder.remote(remote).getOrCreate()
+            session = SparkSession.builder.remote(remote).getOrCreate()
         except ImportError as exc:  # the Connect client's own packages (grpcio, ...)
             raise ConfigError(
                 "SPARK_REMOTE needs the Spark Connect client, which is not installed"
                 + (f" ({exc.name})" if exc.name else ""),
-                hint="install it with: pip install 'pyspark[connect]' (or databricks-connect)",
+                hint="install it with: uv add 'pyspark[connect]' (or databricks-connect)",
             ) from None
+        _check_answering(session, _server(remote))
+        return session
     return connect.DatabricksSession.builder.getOrCreate()
 
 
-def _check_reachable(remote: str) -> None:
-    """Refuse quickly, naming host and port only (the URL may carry a token), a Spark
-    Connect server nothing answers for."""
-    import socket
+def _check_answering(session: Any, server: str) -> None:
+    """Ask the server its Spark version, for at most ANSWER_TIMEOUT_SECONDS: something that
+    accepts connections but does not speak Spark Connect (a wrong port, a proxy) would keep
+    pyspark's client retrying for minutes without a word."""
+    import threading
+
+    timeout = _answer_timeout()
+    answered = threading.Event()
+    failures: list[Exception] = []
+
+    def ask() -> None:
+        try:
+            session.version  # noqa: B018 - the call is the question
+        except Exception as exc:  # pyspark's Connect errors
+            failures.append(exc)
+        finally:
+            answered.set()
+
+    threading.Thread(target=ask, name="aether-spark-connect-probe", daemon=True).start()
+    if answered.wait(timeout) and not failures:
+        return
+    # Closed, so pyspark's exit hook sends nothing more to a server that does not answer
+    # (it would block the process's exit, even after SIGTERM).
+    with contextlib.suppress(Exception):  # already failing, with the clearer error below
+        session.client.close()
+    said = _rpc_reason(failures[0]) if failures else f"no answer in {timeout:g} s"
+    raise ConfigError(
+        f"The server at {server} (SPARK_REMOTE) does not answer as Spark Connect: {said}",
+        hint="check the port (Spark Connect listens on 15002 by default) and that the server "
+        "is up; unset SPARK_REMOTE to use a local Spark session",
+    )
+
+
+def _answer_timeout() -> float:
+    text = os.environ.get(ANSWER_TIMEOUT_VARIABLE)
+    if not text:
+        return ANSWER_TIMEOUT_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 86_400:
+        raise ConfigError(
+            f"{ANSWER_TIMEOUT_VARIABLE} must be a number of seconds, not {text!r}",
+            hint=f"e.g. export {ANSWER_TIMEOUT_VARIABLE}=120 (default {ANSWER_TIMEOUT_SECONDS})",
+        )
+    return value
+
+
+def _rpc_reason(exc: Exception) -> str:
+    """What a failed gRPC call said: its ``details``, else the error's first line."""
+    details = re.search(r'details = "([^"]*)"', str(exc))
+    return details.group(1) if details else _spark_reason(exc)
+
+
+def _address(remote: str) -> tuple[str, int]:
+    """Host and port of a Spark Connect URL (``sc://host:port/;token=...``): all messages
+    may say of it, as the rest may carry a token."""
     from urllib.parse import urlsplit
 
     try:
@@ -121,6 +182,20 @@ def _check_reachable(remote: str) -> None:
             "SPARK_REMOTE (or spark.remote in spark.yml) is not a Spark Connect URL",
             hint="write it as sc://host:15002 (the URL is not shown: it may hold a token)",
         )
+    return host, port
+
+
+def _server(remote: str) -> str:
+    host, port = _address(remote)
+    return f"{host}:{port}"
+
+
+def _check_reachable(remote: str) -> None:
+    """Refuse quickly, naming host and port only, a Spark Connect server nothing answers
+    for."""
+    import socket
+
+    host, port = _address(remote)
     try:
         socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_SECONDS).close()
     except OSError as exc:
@@ -171,6 +246,11 @@ def _check_sql_settings(session: Any, settings: Mapping[str, Any]) -> None:
             session.conf.get(key)
         except Exception as exc:  # pyspark's IllegalArgumentException
             session.stop()
+            # The first read builds the session's SQL state, which checks every setting:
+            # the bad one is the one Spark names, not necessarily this one.
+            named = re.search(r'config "([^"]+)"', str(exc))
+            if named and named.group(1) in settings:
+                key, value = named.group(1), settings[named.group(1)]
             raise ConfigError(
                 f"{_settings_file}: Spark refuses {key}: {_text(value)!r}: {_spark_reason(exc)}",
                 hint="fix the value in spark.yml (Spark's settings and their types: "

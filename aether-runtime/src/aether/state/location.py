@@ -45,6 +45,11 @@ DEFAULT_NAMESPACE = "default"
 _SETTINGS_KEYS = ("state",)
 _STATE_KEYS = ("url", "namespace", "project")
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}")
+_URL_HINT = (
+    "use postgresql://user@host:5432/database, or sqlite:///path/to/state.db (leave it "
+    "unset for .aether/state.db)"
+)
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
@@ -97,7 +102,15 @@ class StateLocation:
         if url is None:
             default = ProjectPaths(root).state_db
             return cls(root, env, None, default, project, namespace, "default")
-        scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
+        scheme_text, separator, _ = url.partition("://")
+        if not separator or not _SCHEME.fullmatch(scheme_text):
+            # Not shown: a URL mistyped (postgresql:/user:pw@host) is still a password.
+            raise ConfigError(
+                f"{chosen_by} is not a URL of the form scheme://... (not shown: it may hold a "
+                "password)",
+                hint=_URL_HINT,
+            )
+        scheme = scheme_text.split("+", 1)[0].lower()
         if scheme == "sqlite":
             path = _sqlite_path(url, root, chosen_by)
             return cls(root, env, None, path, project, namespace, chosen_by)
@@ -107,9 +120,8 @@ class StateLocation:
             project = project or _project_name(root)  # read only for a shared store
             return cls(root, env, url, None, project, namespace, chosen_by)
         raise ConfigError(
-            f"{chosen_by} is not a state store URL Aether knows ({redaction.redact_url(url)})",
-            hint="use postgresql://user@host:5432/database, or sqlite:///path/to/state.db "
-            "(leave it unset for .aether/state.db)",
+            f"{chosen_by} is not a state store URL Aether knows ({scheme_text}://...)",
+            hint=_URL_HINT,
         )
 
     @property
@@ -290,8 +302,9 @@ def _check_user_info(url: str, chosen_by: str) -> None:
     piece of the password the host, shown in every error, and the rest sent elsewhere."""
     rest = url.partition("://")[2]
     user_info = rest.rpartition("@")[0]
-    if "=" in user_info.partition("?")[2]:  # that '@' is in the query string (?k=a@b)
-        user_info = rest.partition("?")[0].rpartition("@")[0]
+    head, _, query = user_info.partition("?")
+    if "=" in query and _is_authority_and_path(head):  # that '@' is in ?key=a@b
+        user_info = head.rpartition("@")[0]
     if any(char in user_info for char in "@/?#") or _BAD_PERCENT.search(user_info):
         raise ConfigError(
             f"{chosen_by}: the user or password of the state store URL holds a character "
@@ -301,6 +314,15 @@ def _check_user_info(url: str, chosen_by: str) -> None:
             "getpass.getpass(), safe=''))\"), or leave the password out and use PGPASSWORD "
             "or ~/.pgpass",
         )
+
+
+def _is_authority_and_path(head: str) -> bool:
+    """Whether ``head`` (what comes before a '?') reads as ``[user@]host[:port]/database``,
+    so that a '?' after it starts the query string, not a piece of a password."""
+    authority, slash, _ = head.partition("/")
+    host = authority.rpartition("@")[2]
+    port = host.rpartition(":")[2] if ":" in host and not host.endswith("]") else ""
+    return bool(slash) and "@" not in authority.rpartition("@")[0] and (not port or port.isdigit())
 
 
 def _register_password(url: str) -> None:

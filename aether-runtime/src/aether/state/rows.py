@@ -33,7 +33,7 @@ def heads_from_rows(rows: list[tuple[Any, ...]], include_parts: bool) -> dict[st
     try:
         signatures = json.loads("[" + ",".join(row[12] or "null" for row in rows) + "]")
     except ValueError:
-        raise _edited("a materialization's signature is not JSON") from None
+        raise _edited(f"asset '{_bad_signature(rows)}' has a signature that is not JSON") from None
     heads = {}
     for row, sig in zip(rows, signatures, strict=True):
         asset, status, error, updated_at = row[:4]
@@ -48,12 +48,23 @@ def heads_from_rows(rows: list[tuple[Any, ...]], include_parts: bool) -> dict[st
                     json.loads(parts) if include_parts else {}, version, sig, dt,
                     columns_from_json(cols) if include_parts else None,
                 )  # fmt: skip
-            except ValueError:
+            except (ValueError, TypeError):
                 raise _edited(f"asset '{asset}' has a materialization that is not JSON") from None
         if status not in _HEAD_STATUSES:
             raise _edited(f"asset '{asset}' has the status {status!r}")
         heads[asset] = Head(asset, _HEAD_STATUSES[status], m, error, updated_at)
     return heads
+
+
+def _bad_signature(rows: list[tuple[Any, ...]]) -> str:
+    """The asset of the first row whose signature does not decode (one found, the batch
+    failed: decoded one by one now, only on this error path)."""
+    for row in rows:
+        try:
+            json.loads(row[12] or "null")
+        except ValueError:
+            return str(row[0])
+    return "?"
 
 
 def _edited(what: str) -> StateError:
@@ -70,10 +81,13 @@ def _edited(what: str) -> StateError:
 def materialization_from_row(row: tuple[Any, ...]) -> Materialization:
     """A materialization from a row of :data:`MATERIALIZATION_COLUMNS`."""
     asset, node, run_id, started, finished, fingerprint, parts, version, sig, dt, cols = row
-    return Materialization(
-        asset, node, run_id, started, finished, fingerprint, json.loads(parts), version,
-        None if sig is None else json.loads(sig), dt, columns_from_json(cols),
-    )  # fmt: skip
+    try:
+        return Materialization(
+            asset, node, run_id, started, finished, fingerprint, json.loads(parts), version,
+            None if sig is None else json.loads(sig), dt, columns_from_json(cols),
+        )  # fmt: skip
+    except (ValueError, TypeError):
+        raise _edited(f"asset '{asset}' has a materialization that is not JSON") from None
 
 
 def columns_to_json(columns: Columns | None) -> str | None:
@@ -101,7 +115,15 @@ def run_values(record: RunRecord) -> tuple[Any, ...]:
 def run_from_row(row: tuple[Any, ...]) -> RunRecord:
     """A run from a row of :data:`RUN_COLUMNS`."""
     run_id, started, env, pipeline, params, commit, dirty, *rest = row
+    try:
+        values = json.loads(params)
+    except ValueError:
+        raise StateError(
+            f"The state store holds a row Aether did not write: run '{run_id}' has "
+            "parameters that are not JSON",
+            hint="a hand edit? undo it, or delete the run's row from `runs`",
+        ) from None
     return RunRecord(
-        run_id, started, env, pipeline, json.loads(params), commit,
-        None if dirty is None else bool(dirty), *rest,
+        run_id, started, env, pipeline, values, commit, None if dirty is None else bool(dirty),
+        *rest,
     )  # fmt: skip

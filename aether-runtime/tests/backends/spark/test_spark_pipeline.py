@@ -163,7 +163,10 @@ def test_a_wrong_typed_spark_yml_value_is_blamed_on_spark_yml_not_on_a_dataset(
     # Spark checks a spark.sql.* value's type only when first read: it used to surface as
     # a failure of the first dataset read, cut off after a colon.
     _needs_pyspark_and_java()
-    project = _project(make_project, spark_yml="spark.sql.shuffle.partitions: lots\n")
+    # Another spark.sql setting first, as in the template's spark.yml: Spark checks them all
+    # at the first read, and the one it names is the one to blame.
+    spark_yml = "spark.sql.session.timeZone: UTC\nspark.sql.shuffle.partitions: lots\n"
+    project = _project(make_project, spark_yml=spark_yml)
 
     result = aether(project, "run")
 
@@ -191,5 +194,32 @@ def test_a_spark_remote_nothing_answers_for_fails_fast_naming_host_and_port_only
     assert result.returncode == 2, result.stderr
     assert f"Cannot reach the Spark Connect server at 127.0.0.1:{port} (SPARK_REMOTE)" in (
         result.stderr
+    )
+    assert "SECRET" not in result.stdout + result.stderr
+
+
+def test_a_server_that_takes_the_connection_but_never_answers_fails_in_bounded_time(
+    aether: Callable[..., Any], make_project: Callable[..., Path]
+) -> None:
+    # A wrong port or a proxy accepts TCP and then says nothing: pyspark's client retried for
+    # minutes without a word, and its exit hook kept the process alive even after SIGTERM.
+    if importlib.util.find_spec("grpc") is None:
+        pytest.skip("the Spark Connect client is not installed (uv sync --group spark)")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(50)
+        port = silent.getsockname()[1]
+        project = _project(make_project)
+        env = {
+            "SPARK_REMOTE": f"sc://127.0.0.1:{port}/;token=tok-SECRET-123",
+            "AETHER_SPARK_CONNECT_TIMEOUT": "3",
+        }
+
+        result = aether(project, "run", env=env, timeout=90)
+
+    assert result.returncode == 2, result.stderr
+    assert (
+        f"The server at 127.0.0.1:{port} (SPARK_REMOTE) does not answer as Spark Connect: "
+        "no answer in 3 s" in result.stderr
     )
     assert "SECRET" not in result.stdout + result.stderr

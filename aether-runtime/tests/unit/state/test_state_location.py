@@ -161,6 +161,27 @@ def test_a_password_that_is_not_percent_encoded_is_refused_without_showing_it(
 
 
 @pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("postgresql://aether:Xy@Hidden7?a=b@db:5432/aether", "Hidden7"),  # '@' then '?k=v'
+        ("postgresql://aether:a/b?x=1@db:5432/aether", "a/b"),
+        ("pgsql://aether:a/b-Hidden7@db:5432/aether", "Hidden7"),  # a misspelt scheme
+        ("postgress://aether:p@ss#Hidden7@db/aether", "Hidden7"),
+        ("postgresql:/aether:Hidden7@db:5432/aether", "Hidden7"),  # a slash short
+        ("postgresql//aether:Hidden7@db:5432/aether", "Hidden7"),
+    ],
+)
+def test_a_mistyped_url_is_refused_without_any_piece_of_its_password(
+    tmp_path: Path, url: str, secret: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        StateLocation.choose(_project(tmp_path), "prod", environ={"AETHER_STATE_URL": url})
+
+    said = f"{raised.value.message} {raised.value.hint}"
+    assert raised.value.exit_code == 2 and secret not in said and "aether:" not in said
+
+
+@pytest.mark.parametrize(
     "url",
     [
         "postgresql://aether:p%40ss%23word%2F%25@db:5432/aether",

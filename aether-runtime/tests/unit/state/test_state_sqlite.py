@@ -118,7 +118,7 @@ def test_heads_decode_every_kind_of_row_alike_with_and_without_parts(tmp_path: P
     [
         ("UPDATE heads SET status = 'garbage'", "asset 'orders' has the status 'garbage'"),
         ("UPDATE materializations SET parts = '{oops'", "a materialization that is not JSON"),
-        ("UPDATE materializations SET signature = '[1,'", "signature is not JSON"),
+        ("UPDATE materializations SET signature = '[1,'", "'orders' has a signature that is not"),
     ],
 )
 def test_a_row_edited_by_hand_is_one_line_with_the_way_out_not_a_traceback(
@@ -134,6 +134,27 @@ def test_a_row_edited_by_hand_is_one_line_with_the_way_out_not_a_traceback(
         reopened.heads()
 
     assert raised.value.exit_code == 2 and "delete the asset's row" in (raised.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "UPDATE materializations SET parts = '{oops'",
+        "UPDATE materializations SET signature = '{oops'",
+        "UPDATE materializations SET data_columns = '[[1]]'",
+        "UPDATE materializations SET data_columns = '[1]'",
+    ],
+)
+def test_a_past_run_edited_by_hand_is_one_line_too(tmp_path: Path, edit: str) -> None:
+    # `aether show RUN_ID` reads a run's materializations one by one, not through heads.
+    path = tmp_path / "state.db"
+    with SQLiteStateStore(path) as store:
+        store.commit_node(store.begin_attempt("run-1", "n"), [mat("orders")], [])
+    with sqlite3.connect(path) as conn:
+        conn.execute(edit)
+
+    with SQLiteStateStore(path) as reopened, pytest.raises(StateError, match="'orders'"):
+        reopened.run_materializations("run-1")
 
 
 def test_garbage_file_names_path_and_says_to_move_it(tmp_path: Path) -> None:

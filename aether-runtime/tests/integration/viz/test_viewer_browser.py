@@ -297,9 +297,14 @@ def test_webview_update_without_the_selected_node_drops_the_selection(
     dag["edges"] = [e for e in dag["edges"] if not {e["source"], e["target"]} & gone]
     (tmp_path / "update.json").write_text(json.dumps(dag))
     report = drive(
-        page, "--vscode", "--click", "dataset:daily_revenue", "--update",
+        page, "--vscode", "--click", "dataset:daily_revenue", "--bad-update", "--update",
         str(tmp_path / "update.json"),
     )  # fmt: skip
+    # What is not an aether.dag/v1 DAG is ignored, and said so.
+    assert report["badUpdate"] == {
+        "status": "Ignored an update that is not an aether.dag/v1 DAG",
+        "same": True,
+    }
     assert report["beforeUpdate"]["selected"] == ["dataset:daily_revenue"]
     after = report["afterUpdate"]
     assert set(after["positions"]) == {

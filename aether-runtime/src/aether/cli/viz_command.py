@@ -20,6 +20,7 @@ def viz_command(
     focus_on: str | None = None,
     depth: int = 2,
 ) -> None:
+    from aether.insight.dag_locations import node_lines, param_locations
     from aether.insight.dag_view import dag_json, focus, to_html, to_mermaid
     from aether.insight.status_report import evaluate
     from aether.project.context import load_context
@@ -32,8 +33,25 @@ def viz_command(
     # Without --pipeline: the whole project. Statuses always come from the whole project.
     selected = ctx.pipeline(pipeline) if pipeline else ctx.project_pipeline()
     ctx.project_pipeline().toposorted()  # a cycle is refused before the state is touched
+    checked = sorted({name for name in selected.datasets() if name in ctx.catalog.entries})
     with ctx.state_store() as store:
         evaluation = evaluate(ctx, store)
+        # Recorded results only: no dataset is loaded, no check run (nor Spark started).
+        results = {
+            name: store.latest_check_results(name)
+            for name in checked
+            if ctx.catalog.entries[name].checks
+        }
+    # Where the editor jumps: each node's `name:` in the pipeline.yml layer that holds the
+    # pipelines, each parameter's key in the parameters.yml layer that sets it.
+    pipeline_file = ctx.config.get("pipeline.yml").origins.get("pipelines")
+    pipeline_lines = (
+        node_lines(pipeline_file, _shown(pipeline_file, ctx.project_path), selected.name)
+        if pipeline_file
+        else {}
+    )
+    params = [(p, _shown(p, ctx.project_path)) for p in ctx.config.layer_files("parameters.yml")]
+    keys = sorted({key for item in selected.nodes for key in item.param_keys})
     dag = dag_json(
         selected,
         ctx.catalog,
@@ -41,6 +59,9 @@ def viz_command(
         evaluation.nodes,
         ctx.project_path,
         project=evaluation.pipeline,
+        pipeline_lines=pipeline_lines,
+        param_lines=param_locations(params, keys),
+        check_results=results,
     )
     if focus_on is not None:
         dag = focus(dag, focus_on, depth)
@@ -64,3 +85,11 @@ def viz_command(
             f"Cannot write {output}: {exc.strerror}", hint="pick another --output path"
         ) from None
     console().print(f"Wrote {output}", markup=False)
+
+
+def _shown(path: Path, root: Path) -> str:
+    """``conf/base/pipeline.yml``: relative to the project when inside it."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

@@ -50,6 +50,12 @@ def spark_settings(data: Mapping[str, Any], shown: str) -> dict[str, Any]:
                 hint=did_you_mean(str(key), COMMON_KEYS)
                 or "e.g. `spark.sql.shuffle.partitions: 8`",
             )
+        near = _near_miss(key)
+        if near is not None:
+            raise ConfigError(
+                f"{shown}: unknown Spark setting '{key}' (Spark would ignore it)",
+                hint=f"did you mean '{near}'?",
+            )
         if isinstance(value, (list, dict)):
             raise ConfigError(
                 f"{shown}: '{key}' must be a single value, not a {type(value).__name__}",
@@ -57,3 +63,17 @@ def spark_settings(data: Mapping[str, Any], shown: str) -> dict[str, Any]:
             )
         settings[key] = value
     return settings
+
+
+def _near_miss(key: str) -> str | None:
+    """A common setting ``key`` is one slip away from (``spark.sql.shuffle.partition``):
+    Spark takes any ``spark.*`` key and ignores what it does not know, so a typo would do
+    nothing, silently. Real settings this close to a common one but different do not exist."""
+    import difflib
+
+    if key in COMMON_KEYS:
+        return None
+    for known in COMMON_KEYS:
+        if difflib.SequenceMatcher(None, key, known).ratio() >= 0.95:
+            return known
+    return None

@@ -289,10 +289,14 @@ def _sqlite_path(url: str, root: Path, chosen_by: str) -> Path:
 def _secret_reference_error(where: str) -> ConfigError:
     """``${secret:...}`` is resolved in credentials.yml only: the store is chosen before any
     secret provider could be asked, and a URL is shown (masked) in messages."""
+    instead = (
+        f"export {URL_VARIABLE} with the password in it (percent-encoded)"
+        if where == URL_VARIABLE
+        else f"take the URL from the environment (${{env:NAME}} here, or {URL_VARIABLE})"
+    )
     return ConfigError(
         f"{where} holds a ${{secret:...}} reference, which only credentials.yml may hold",
-        hint="take the URL from the environment instead (${env:NAME} in aether.yml, or "
-        f"export {URL_VARIABLE}), or leave the password out and use PGPASSWORD or ~/.pgpass",
+        hint=f"{instead}, or leave the password out and use PGPASSWORD or ~/.pgpass",
     )
 
 

@@ -212,7 +212,7 @@ def test_a_secret_reference_in_the_state_url_is_refused(
     with pytest.raises(ConfigError, match=r"only credentials\.yml may hold") as raised:
         StateLocation.choose(root, "prod", environ=environ)
 
-    assert raised.value.exit_code == 2 and "${env:NAME}" in (raised.value.hint or "")
+    assert raised.value.exit_code == 2 and "PGPASSWORD" in (raised.value.hint or "")
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ an old version, versions touched by hand, and what a copy killed half way leaves
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -94,3 +95,27 @@ def test_the_half_copy_a_killed_run_left_is_removed_by_the_next_version_kept(
     assert not killed.exists()
     assert (mine / "notes.txt").read_text() == "someone's own file"  # not ours: untouched
     assert [v["id"] for v in versions(aether, root)] == [newest, kept]
+
+
+def test_a_version_edited_by_hand_is_shown_as_changed_with_what_it_holds_now(
+    make_project: Callable[..., Path], aether: Aether
+) -> None:
+    root = make_project(catalog=versioned("true"))
+    edited = run(aether, root, "--params", "factor=2")
+    touched = run(aether, root, "--params", "factor=3")
+    newest = run(aether, root, "--params", "factor=4")
+    later = (root / FOLDER / newest / "doubled.csv").stat().st_mtime + 60
+    copy = root / FOLDER / edited / "doubled.csv"
+    copy.write_text("n\n999\n")
+    os.utime(copy, (later, later))
+    same = root / FOLDER / touched / "doubled.csv"  # only its time moved: not changed
+    os.utime(same, (later, later))
+
+    by_id = {v["id"]: v for v in versions(aether, root)}
+    table = aether(root, "catalog", "versions", "doubled").stdout
+
+    assert by_id[edited]["edited"] is True
+    assert by_id[edited]["content"] == "sha256:" + hashlib.sha256(b"n\n999\n").hexdigest()
+    assert by_id[touched]["edited"] is False and by_id[newest]["edited"] is False
+    assert f"{edited}" in table and "changed after it was kept" in table
+    assert table.count("changed after it was kept") == 1

@@ -130,6 +130,25 @@ class Versions:
         except (OSError, ValueError, TypeError):
             return None
 
+    def kept_at(self, version: str) -> float | None:
+        """When version ``version`` was last written (its copy's modification time)."""
+        return self._kept_at(self.path_of(version))
+
+    def content_hash(self, version: str) -> str | None:
+        """The ``sha256:`` of version ``version``'s bytes as they are now, or None if it
+        cannot be read. Reads the whole copy: asked only of a copy written after its run."""
+        from aether.datasets import file_hashes
+
+        path = self.path_of(version)
+        try:
+            if self.dataset.local_path is not None:
+                with open(path, "rb") as file:
+                    return file_hashes.sha256(file)
+            with self.dataset.filesystem().open(path, "rb") as file:
+                return file_hashes.sha256(file)
+        except (OSError, ValueError):
+            return None
+
     def keep(self, version: str) -> None:
         """Copy the dataset's file, as it now is, into version ``version``: written aside
         and renamed, so the version is complete or absent."""

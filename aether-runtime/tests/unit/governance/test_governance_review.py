@@ -74,3 +74,29 @@ def test_a_rule_for_an_existing_env_still_bites_there(
     )
 
     assert len(errors) == 3 and all("is not allowed in env prod" in e for e in errors)
+
+
+@pytest.mark.parametrize(
+    ("glossary", "words"),
+    [
+        (
+            "terms:\n  customer: {definition: Who buys, synonyms: [revenue]}\n"
+            "  revenue: {definition: Money received}\n",
+            "term 'customer': synonym 'revenue' is a term of its own",
+        ),
+        (
+            "terms:\n  customer: {definition: Who buys, synonyms: [buyer]}\n"
+            "  revenue: {definition: Money received, synonyms: [buyer]}\n",
+            "synonym 'buyer' belongs to both 'customer' and 'revenue'",
+        ),
+    ],
+)
+def test_a_glossary_word_with_two_meanings_is_one_error(
+    make_project: Callable[..., Path], glossary: str, words: str
+) -> None:
+    root = make_project(files={"conf/base/glossary.yml": glossary})
+
+    errors = [f"{e.message} — {e.hint}" for e in validate_project(load_context(root), [])]
+
+    assert len(errors) == 1, errors
+    assert words in errors[0] and "conf/base/glossary.yml" in errors[0]

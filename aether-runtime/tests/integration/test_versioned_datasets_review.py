@@ -56,7 +56,7 @@ def test_a_run_reading_the_oldest_kept_version_does_not_prune_it_away(
     # The next run's retention removes it: the pin protects a version for its run only.
     newest = run(aether, root, "--params", "factor=5")
     assert oldest not in [v["id"] for v in versions(aether, root)]
-    assert [v["id"] for v in versions(aether, root)][0] == newest
+    assert next(v["id"] for v in versions(aether, root)) == newest
 
 
 def test_an_old_version_touched_by_hand_stays_old_and_retention_keeps_the_newest(

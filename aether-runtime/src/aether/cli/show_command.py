@@ -7,10 +7,9 @@ import json
 import shlex
 import time
 from pathlib import Path
-
-from aether.cli.output import print_json, print_table
 from typing import TYPE_CHECKING, Any
 
+from aether.cli.output import print_json, print_table
 from aether.errors import AetherError
 from aether.insight.run_report import (
     RECENT_RUNS,

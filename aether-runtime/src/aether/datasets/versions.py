@@ -207,7 +207,9 @@ class Versions:
             return
         for name in names:
             folder = os.path.join(self.folder, name)
-            if not VERSION_ID.fullmatch(name) or os.path.isfile(os.path.join(folder, self.filename)):
+            if not VERSION_ID.fullmatch(name) or os.path.isfile(
+                os.path.join(folder, self.filename)
+            ):
                 continue
             _remove_quietly(os.path.join(folder, aside))
             with contextlib.suppress(OSError):

@@ -218,7 +218,9 @@ def rerun(
 _ABSENT = object()
 
 
-def _leaves(value: Mapping[str, Any], path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+def _leaves(
+    value: Mapping[str, Any], path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Any]]:
     for key, item in value.items():
         if isinstance(item, Mapping) and item and "$fingerprint" not in item:
             yield from _leaves(item, (*path, str(key)))

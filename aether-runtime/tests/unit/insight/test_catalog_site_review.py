@@ -41,3 +41,13 @@ def test_a_page_says_pii_and_versions_and_how_to_load_an_older_version(
     assert "| versions | every save " in pages["assets/total.md"]
     assert 'catalog.load("doubled", version="<run id>")' in pages["assets/doubled.md"]
     assert "version=" not in pages["assets/numbers.md"]  # not versioned: no older version
+
+
+def test_the_health_page_of_a_project_never_run_reads_as_a_sentence(
+    make_project: Callable[..., Path],
+) -> None:
+    page = render_pages(gather(load_context(make_project(catalog=CATALOG))))["health.md"]
+
+    # Not "As of the newest record in the state store: no run recorded yet (UTC)."
+    assert "(UTC)" not in page
+    assert "There is no run recorded yet: incidents and downtime count from the first one" in page

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,7 @@ def test_an_old_version_touched_by_hand_stays_old_and_retention_keeps_the_newest
 ) -> None:
     root = make_project(catalog=versioned("{keep: 2}"))
     first = run(aether, root, "--params", "factor=2")
+    time.sleep(1.1)  # run ids name the second a run started; within one, mtime decides
     second = run(aether, root, "--params", "factor=3")
     # A hand edit, a restore from backup or a `cp` moves the file's modification time.
     touched = root / FOLDER / first / "doubled.csv"

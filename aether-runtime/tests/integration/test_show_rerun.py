@@ -5,6 +5,7 @@ secret is never printed."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -72,6 +73,13 @@ def test_the_command_shown_reads_the_versions_the_run_read_and_runs_only_its_nod
     again = aether(root, *command[1:])
     assert again.returncode == 0, again.stderr
     assert total(root) == 18  # from the version it read (3, 6, 9), not the newest
+    assert shown(aether, root, partial)["rerun"]["notes"] == []
+
+    shutil.rmtree(root / "data" / "02_intermediate" / "doubled.csv.versions" / made)
+
+    notes = shown(aether, root, partial)["rerun"]["notes"]
+    assert len(notes) == 1 and f"doubled no longer keeps version {made}" in notes[0]
+    assert f"# doubled no longer keeps version {made}" in aether(root, "show", partial).stdout
 
 
 def test_a_parameter_named_like_a_secret_is_masked_in_every_report(

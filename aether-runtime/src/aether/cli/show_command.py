@@ -128,12 +128,22 @@ def _rerun(report: RunReport, shown: AetherContext, project: Path | None) -> Rer
     except AetherError:
         ctx = shown
     pipeline = ctx.pipelines.get(record.pipeline)
-    entries = ctx.catalog.entries
+    catalog = ctx.catalog
+
+    def is_kept(name: str, version: str) -> bool:
+        from aether.datasets.versions import Versions
+
+        try:
+            return version in Versions(catalog.get(name)).ids()
+        except (AetherError, OSError):
+            return True  # unknown: the command itself will say
+
     return rerun(
         report,
         params_now,
         [node.name for node in pipeline.nodes] if pipeline is not None else None,
-        lambda name: name in entries and entries[name].versioned is not None,
+        lambda name: name in catalog.entries and catalog.entries[name].versioned is not None,
+        is_kept,
     )
 
 

@@ -175,12 +175,14 @@ def rerun(
     params_now: Mapping[str, Any] | None,
     pipeline_nodes: Collection[str] | None,
     is_versioned: Callable[[str], bool],
+    is_kept: Callable[[str, str], bool] = lambda name, version: True,
 ) -> Rerun:
     """The ``aether run`` arguments that run ``report``'s run again: only its nodes (when it
     ran part of the pipeline, ``pipeline_nodes``), each parameter whose value differs from
     ``params_now`` (the configuration's now, masked like the record; None: unknown, so
     every parameter), and ``--load-version`` for each versioned input (``is_versioned``)
-    that another run made: the run read that version, the file may hold a newer one now."""
+    that another run made: the run read that version, the file may hold a newer one now (a
+    note says when ``is_kept`` finds it removed since)."""
     record = report.record
     arguments = ["--pipeline", record.pipeline, "--env", record.env]
     notes: list[str] = []
@@ -211,6 +213,11 @@ def rerun(
                 pins.setdefault(read.name, read.made_by)
     for name, version in sorted(pins.items()):
         arguments += ["--load-version", f"{name}={version}"]
+        if not is_kept(name, version):
+            notes.append(
+                f"{name} no longer keeps version {version} (removed by retention or by hand): "
+                "this command stops at it, and no other version is the data this run read"
+            )
     arguments.append("--force")
     return Rerun(tuple(arguments), tuple(notes))
 

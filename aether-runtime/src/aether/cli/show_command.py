@@ -131,10 +131,14 @@ def _rerun(report: RunReport, shown: AetherContext, project: Path | None) -> Rer
     catalog = ctx.catalog
 
     def is_kept(name: str, version: str) -> bool:
+        from aether.datasets.files import AbstractFileDataSet
         from aether.datasets.versions import Versions
 
         try:
-            return version in Versions(catalog.get(name)).ids()
+            dataset = catalog.get(name)
+            if not isinstance(dataset, AbstractFileDataSet):
+                return True  # not versioned here: the command itself will say
+            return version in Versions(dataset).ids()
         except (AetherError, OSError):
             return True  # unknown: the command itself will say
 

@@ -10,6 +10,10 @@ from aether.cli.output import console, print_json, print_table, table
 from aether.errors import CatalogError
 from aether.support.suggestions import did_you_mean
 
+# Seconds a version's copy may be younger than its run's record: the copy is made first, so
+# this only absorbs the clocks of object storage.
+EDIT_SLACK = 2.0
+
 
 def list_command(
     project: Path | None,
@@ -143,14 +147,29 @@ def versions_command(name: str, project: Path | None, env: str | None, as_json: 
     rows: list[dict[str, Any]] = []
     for version in versions.ids():
         made = recorded.get(version)
+        content = made.version if made else None
+        edited = False
+        kept_at = versions.kept_at(version)
+        # A copy is written before its run commits: one written later was changed since (by
+        # hand, by a restore). Only then is it read again, to say what it holds now.
+        if (
+            made is not None
+            and made.version.startswith("sha256:")  # a content hash, not a large file's signature
+            and kept_at is not None
+            and kept_at > made.finished_at + EDIT_SLACK
+        ):
+            now = versions.content_hash(version)
+            edited = now != made.version
+            content = now if edited else content
         rows.append(
             {
                 "id": version,
                 "current": version == current,
                 "made_at": made.finished_at if made else None,
                 "size": versions.size_of(version),
-                "content": made.version if made else None,
+                "content": content,
                 "recorded": made is not None,
+                "edited": edited,
                 "path": versions.path_of(version),
             }
         )
@@ -169,11 +188,19 @@ def versions_command(name: str, project: Path | None, env: str | None, as_json: 
                 _utc(r["made_at"]),
                 r["size"],
                 (r["content"] or "")[:19],
-                "current" if r["current"] else ("" if r["recorded"] else "not recorded"),
+                _note(r),
             ]
             for r in rows
         ],
     )
+
+
+def _note(row: Mapping[str, Any]) -> str:
+    if row["edited"]:
+        return "changed after it was kept: not what its run made"
+    if row["current"]:
+        return "current"
+    return "" if row["recorded"] else "not recorded"
 
 
 def versioned_dataset(catalog: Any, name: str) -> Any:

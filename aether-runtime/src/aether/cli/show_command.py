@@ -7,11 +7,25 @@ import json
 import shlex
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from aether.cli.output import print_json, print_table
-from aether.insight.run_report import RECENT_RUNS, RunReport, find_run, run_report
+from aether.errors import AetherError
+from aether.insight.run_report import (
+    RECENT_RUNS,
+    Rerun,
+    RunReport,
+    find_run,
+    masked_params,
+    masked_record,
+    rerun,
+    run_report,
+)
 from aether.state.base import RunRecord
 from aether.support.redaction import redact
+
+if TYPE_CHECKING:
+    from aether.project.context import AetherContext
 
 SHORT_HASH = 19  # "sha256:" and 12 hex digits
 
@@ -25,8 +39,10 @@ def show_command(run_id: str | None, project: Path | None, env: str | None, as_j
             _list_runs(store.runs(RECENT_RUNS), as_json)
             return
         report = run_report(store, find_run(store, run_id))
+    again = _rerun(report, ctx, project)
     if as_json:
-        print_json(report.as_json())
+        rerun_json = {"command": ["aether", "run", *again.arguments], "notes": list(again.notes)}
+        print_json({**report.as_json(), "rerun": rerun_json})
         return
     print(redact("\n".join(_summary(report))))
     print()
@@ -42,12 +58,12 @@ def show_command(run_id: str | None, project: Path | None, env: str | None, as_j
     ]
     print_table(None, ["node", "status", "code hash", "read", "wrote"], rows)
     print()
-    print(redact("\n".join(_how_to_reproduce(report))))
+    print(redact("\n".join(_how_to_reproduce(report, again))))
 
 
 def _list_runs(runs: list[RunRecord], as_json: bool) -> None:
     if as_json:
-        print_json({"runs": [dataclasses.asdict(r) for r in runs]})
+        print_json({"runs": [dataclasses.asdict(masked_record(r)) for r in runs]})
         return
     if not runs:
         print("No run recorded yet: a run is recorded once it runs a node.")
@@ -93,7 +109,49 @@ def _summary(report: RunReport) -> list[str]:
     ]
 
 
-def _how_to_reproduce(report: RunReport) -> list[str]:
+def _rerun(report: RunReport, shown: AetherContext, project: Path | None) -> Rerun:
+    """:func:`rerun` against the configuration of the run's environment as it is now (the
+    one shown if that environment is gone: then every parameter is given)."""
+    from aether.assets.codehash import canonical_json
+    from aether.assets.fingerprint import bounded_params
+    from aether.project.context import load_context
+
+    record = report.record
+    params_now: dict[str, Any] | None = None
+    ctx = shown
+    try:
+        if record.env != shown.env:
+            ctx = load_context(project, env=record.env)
+        # Compared as the run stored its own: large values hashed, secrets masked.
+        plain = bounded_params(json.loads(canonical_json(dict(ctx.params))))
+        params_now = masked_params(json.loads(redact(json.dumps(plain, sort_keys=True))))
+    except AetherError:
+        ctx = shown
+    pipeline = ctx.pipelines.get(record.pipeline)
+    catalog = ctx.catalog
+
+    def is_kept(name: str, version: str) -> bool:
+        from aether.datasets.files import AbstractFileDataSet
+        from aether.datasets.versions import Versions
+
+        try:
+            dataset = catalog.get(name)
+            if not isinstance(dataset, AbstractFileDataSet):
+                return True  # not versioned here: the command itself will say
+            return version in Versions(dataset).ids()
+        except (AetherError, OSError):
+            return True  # unknown: the command itself will say
+
+    return rerun(
+        report,
+        params_now,
+        [node.name for node in pipeline.nodes] if pipeline is not None else None,
+        lambda name: name in catalog.entries and catalog.entries[name].versioned is not None,
+        is_kept,
+    )
+
+
+def _how_to_reproduce(report: RunReport, again: Rerun) -> list[str]:
     record = report.record
     lines = ["To run it again on the same code and dependencies:"]
     if record.git_commit:
@@ -106,8 +164,8 @@ def _how_to_reproduce(report: RunReport) -> list[str]:
         lines.append("  uv sync --frozen")
     elif record.lockfile:
         lines.append(f"  # install from {record.lockfile} (digest {_short(record.lockfile_hash)})")
-    command = ["aether", "run", "--pipeline", record.pipeline, "--env", record.env, "--force"]
-    lines.append("  " + shlex.join(command))
+    lines += [f"  # {note}" for note in again.notes]
+    lines.append("  " + shlex.join(["aether", "run", *again.arguments]))
     return lines
 
 

@@ -14,8 +14,9 @@ A copy, not a hard link: an edit of the file in place must never change history.
 is copied once its node's outputs are published, written aside and renamed (one object copy
 in object storage), so a crash never leaves half a version; a run killed after the copy and
 before its commit leaves a complete copy that `aether catalog versions` marks "not recorded".
-Retention (``keep``) removes the oldest versions (by when each was kept) after a new one is
-kept.
+Retention (``keep``) removes the oldest versions (by when their run started, then when each
+was kept) after a new one is kept, never the one the run reads (``--load-version``); a folder
+a killed copy left half written is removed by the next run that keeps a version.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import os
 import posixpath
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 VERSIONS_SUFFIX = ".versions"
 # A version id is a run id: a folder name anywhere, never a path.
 VERSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+# The start of a run id (aether.project.context.new_run_id): when its run started, in UTC.
+_RUN_STAMP = re.compile(r"(\d{8}T\d{6}Z)-")
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ class Versions:
         except FileNotFoundError:
             return []
         kept = {n: self._kept_at(self.path_of(n)) for n in names if VERSION_ID.fullmatch(n)}
-        found = [(at, n) for n, at in kept.items() if at is not None]
+        found = [(_order(n, at), n) for n, at in kept.items() if at is not None]
         return [n for _, n in sorted(found, reverse=True)]
 
     def size_of(self, version: str) -> int | None:
@@ -126,6 +130,25 @@ class Versions:
         except (OSError, ValueError, TypeError):
             return None
 
+    def kept_at(self, version: str) -> float | None:
+        """When version ``version`` was last written (its copy's modification time)."""
+        return self._kept_at(self.path_of(version))
+
+    def content_hash(self, version: str) -> str | None:
+        """The ``sha256:`` of version ``version``'s bytes as they are now, or None if it
+        cannot be read. Reads the whole copy: asked only of a copy written after its run."""
+        from aether.datasets import file_hashes
+
+        path = self.path_of(version)
+        try:
+            if self.dataset.local_path is not None:
+                with open(path, "rb") as file:
+                    return file_hashes.sha256(file)
+            with self.dataset.filesystem().open(path, "rb") as file:
+                return file_hashes.sha256(file)
+        except (OSError, ValueError):
+            return None
+
     def keep(self, version: str) -> None:
         """Copy the dataset's file, as it now is, into version ``version``: written aside
         and renamed, so the version is complete or absent."""
@@ -133,6 +156,7 @@ class Versions:
         folder = self._split(target)[0]
         aside = self._join(folder, f".{self.filename}.aether-copy")
         if self.dataset.local_path is not None:
+            self._remove_unfinished_copies()
             os.makedirs(folder, exist_ok=True)
             try:
                 shutil.copyfile(self.dataset.local_path, aside)
@@ -148,8 +172,11 @@ class Versions:
         fs.copy(self.dataset.filepath, target)
 
     def prune(self, keep: int) -> list[str]:
-        """Remove all but the newest ``keep`` versions; returns the ids removed."""
-        removed = self.ids()[keep:]
+        """Remove all but the newest ``keep`` versions; returns the ids removed. The version
+        this run reads (``--load-version``) is spared: a node that reads it may not have run
+        yet, and it goes at the next run's pruning."""
+        pinned = getattr(self.dataset, "pinned_version", None)
+        removed = [v for v in self.ids()[keep:] if v != pinned]
         for version in removed:
             self.remove(version)
         return removed
@@ -168,10 +195,29 @@ class Versions:
             hint=versions_hint(version, self.ids()),
         )
 
+    def _remove_unfinished_copies(self) -> None:
+        """Remove what a run killed while copying left: a version folder holding only the
+        copy written aside (``.<file>.aether-copy``). No version lists it, so no pruning
+        would ever free its space. Called under the project's run lock, by a run keeping a
+        version: no other copy is in progress then."""
+        aside = f".{self.filename}.aether-copy"
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return
+        for name in names:
+            folder = os.path.join(self.folder, name)
+            if not VERSION_ID.fullmatch(name) or os.path.isfile(
+                os.path.join(folder, self.filename)
+            ):
+                continue
+            _remove_quietly(os.path.join(folder, aside))
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)  # only if nothing else is in it: never someone's own files
+
     def _kept_at(self, path: str) -> float | None:
         """When the version at ``path`` was kept (its copy's modification time), or None if
-        it is not there. Not the run id's order: two runs in one second differ only by a
-        random suffix."""
+        it is not there."""
         try:
             if self.dataset.local_path is not None:
                 found = os.stat(path)
@@ -179,6 +225,18 @@ class Versions:
             return float(self.dataset.filesystem().modified(path).timestamp())
         except (OSError, NotImplementedError, AttributeError, ValueError):
             return None
+
+
+def _order(version: str, kept_at: float) -> tuple[str, float]:
+    """The sort key of a version, oldest first: the time its run started (the run id's
+    stamp), then when it was kept. By the id's stamp first, so that a hand edit or a copy
+    (which moves the file's modification time) never makes an old version the newest one,
+    which retention would then keep in place of a newer one; by modification time next, as
+    two runs in one second differ only by a random suffix. An id that is no run id counts
+    from its modification time."""
+    stamp = _RUN_STAMP.match(version)
+    started = stamp.group(1) if stamp else time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(kept_at))
+    return started, kept_at
 
 
 def versions_hint(version: str, kept: list[str]) -> str:

@@ -91,7 +91,28 @@ def read_glossary(config: ConfigLoader) -> Glossary | None:
             hint="e.g. terms: {revenue: {definition: Money received from orders}}",
         )
     terms = {str(name): _term(str(name), spec, where) for name, spec in raw.items()}
+    _check_synonyms(terms, where)
     return Glossary(terms=terms, where=shown)
+
+
+def _check_synonyms(terms: Mapping[str, Term], where: str) -> None:
+    """One word, one meaning: a synonym that is a term itself, or that two terms both
+    claim, makes a reader (and the did-you-mean of a wrong `term:`) pick one at random."""
+    owner_of: dict[str, str] = {}
+    for term in terms.values():
+        for synonym in term.synonyms:
+            if synonym in terms and synonym != term.name:
+                raise ConfigError(
+                    f"{where}: term '{term.name}': synonym '{synonym}' is a term of its own",
+                    hint=f"remove it from the synonyms of '{term.name}', or merge the two terms",
+                )
+            if owner_of.get(synonym, term.name) != term.name:
+                raise ConfigError(
+                    f"{where}: synonym '{synonym}' belongs to both '{owner_of[synonym]}' and "
+                    f"'{term.name}'",
+                    hint="keep it under the term it means",
+                )
+            owner_of[synonym] = term.name
 
 
 def _term(name: str, spec: Any, where: str) -> Term:

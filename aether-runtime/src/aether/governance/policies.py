@@ -31,6 +31,9 @@ from aether.support.suggestions import closest, did_you_mean, suggestion
 GOVERNANCE_FILE = "governance.yml"
 SEVERITIES = ("error", "warn")
 _COMMON_KEYS = ("rule", "severity")
+# How like a known dataset type a name of allowed_types must be to be taken for its typo
+# (PandasParquetDataset, SQLTabelDataSet): a custom class of another name (MyDataSet) is not.
+TYPE_TYPO_CUTOFF = 0.9
 # Per rule: the keys it takes (besides rule and severity) and those it needs.
 RULE_KEYS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "required_metadata": (("tiers", "layers", "keys"), ("keys",)),
@@ -96,10 +99,11 @@ def read_rules(config: ConfigLoader) -> tuple[Rule, ...]:
             f"{shown}: `rules:` must be a list of rules",
             hint="e.g. rules: [{rule: pii_propagation, severity: error}]",
         )
-    return tuple(_rule(spec, f"{shown} rules[{i}]") for i, spec in enumerate(raw))
+    envs = sorted(p.name for p in config.conf_path.iterdir() if p.is_dir() and p.name != "base")
+    return tuple(_rule(spec, f"{shown} rules[{i}]", envs) for i, spec in enumerate(raw))
 
 
-def _rule(spec: Any, where: str) -> Rule:
+def _rule(spec: Any, where: str, envs: Sequence[str] = ()) -> Rule:
     if not isinstance(spec, Mapping) or not isinstance(spec.get("rule"), str):
         raise ConfigError(
             f"{where}: each rule must be a mapping with a `rule:`",
@@ -145,8 +149,17 @@ def _rule(spec: Any, where: str) -> Rule:
                     "reads",
                     hint=f"{suggestion(near)} (any other free-form key is allowed as written)",
                 )
+    if kind == "allowed_types":
+        _check_allowed_types(spec, where, envs)
     if kind == "naming":
         pattern = spec["pattern"]
+        if not isinstance(pattern, str) or not pattern:
+            # `pattern: 5` would match any name holding a 5; a YAML list is no pattern at all.
+            raise ConfigError(
+                f"{where}: rule naming: `pattern:` must be a regular expression in quotes, "
+                f"got {pattern!r}",
+                hint=_EXAMPLES[kind],
+            )
         try:
             re.compile(str(pattern))
         except re.error as exc:
@@ -156,6 +169,33 @@ def _rule(spec: Any, where: str) -> Rule:
             ) from None
     options = {k: v for k, v in spec.items() if k not in _COMMON_KEYS}
     return Rule(kind=kind, severity=severity, options=options, where=where)
+
+
+def _check_allowed_types(spec: Mapping[str, Any], where: str, envs: Sequence[str]) -> None:
+    """An environment a letter away from one of conf/ would never apply, and a type a
+    letter away from a known one would never match: both silently disable the rule (or
+    refuse every entry), so both are refused. Any other name may be a custom class (its
+    dotted path's last part), so it is allowed as written."""
+    from aether.catalog import DataSetFactory
+
+    for env in _listed(spec["env"]):
+        # An env without a folder yet may be one being prepared; a letter away from one
+        # that has a folder, it is a typo.
+        near = closest(env, envs)
+        if env not in envs and near is not None:
+            raise ConfigError(
+                f"{where}: rule allowed_types: env '{env}' has no folder conf/{env}, so the "
+                "rule would never apply",
+                hint=suggestion(near),
+            )
+    known = DataSetFactory().known_types()
+    for name in _listed(spec["types"]):
+        near = closest(name, known, cutoff=TYPE_TYPO_CUTOFF)
+        if "." not in name and name not in known and near is not None:
+            raise ConfigError(
+                f"{where}: rule allowed_types: '{name}' is not a dataset type",
+                hint=f"{suggestion(near)} (the types: aether catalog types)",
+            )
 
 
 def _listed(value: str | list[str]) -> list[str]:

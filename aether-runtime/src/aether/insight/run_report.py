@@ -6,16 +6,24 @@ dirty, lockfile digest) comes from the ``runs`` table; per node, the materializa
 committed say its code hash, the parameters it read and the version of each input it read.
 An input version is named by the run that made it where the state knows one (that run id is
 also the version's name for a versioned dataset: ``aether run --load-version NAME=RUN_ID``).
+:func:`rerun` turns a report into the arguments of the ``aether run`` that runs it again: its
+nodes, its parameters where they differ from the configuration's, and the versions it read.
+Parameters named like secrets (``token:``, ``password:``) are masked in every report, as
+``aether validate`` calls them secrets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import json
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aether.errors import ConfigError
+from aether.errors import AetherError, ConfigError
 from aether.state.base import Attempt, Materialization, RunRecord, StateStore
+from aether.support.redaction import MASK, has_named_secret
 from aether.support.suggestions import did_you_mean
 
 RECENT_RUNS = 50
@@ -121,7 +129,139 @@ def run_report(store: StateStore, run: RunRecord) -> RunReport:
         _node_run(attempt, by_node.get(attempt.node, []), store, makers)
         for attempt in store.attempts(run.run_id)
     ]
-    return RunReport(run, tuple(nodes))
+    return RunReport(masked_record(run), tuple(nodes))
+
+
+def masked_record(record: RunRecord) -> RunRecord:
+    """``record`` with the values of parameters named like secrets masked."""
+    return dataclasses.replace(record, params=masked_params(record.params))
+
+
+def masked_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` with every value under a secret's name (``token``, ``api_key``,
+    ``password``...) replaced by ``***``, at any depth. The run stored what it saw; a
+    secret kept in parameters (which ``aether validate`` refuses in conf/base, not in
+    conf/local) must still never be printed."""
+    masked: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, Mapping):
+            masked[key] = masked_params(value)
+        elif has_named_secret({key: value}):
+            masked[key] = MASK
+        else:
+            masked[key] = value
+    return masked
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """How to run a past run again.
+
+    Attributes:
+        arguments: The arguments of ``aether run`` (after ``run``).
+        notes: What the arguments cannot pin, one line each.
+    """
+
+    arguments: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+# A parameter path --params accepts (aether.configuration.params_overrides).
+_PARAM_KEY = re.compile(r"[A-Za-z0-9_\-]+")
+
+
+def rerun(
+    report: RunReport,
+    params_now: Mapping[str, Any] | None,
+    pipeline_nodes: Collection[str] | None,
+    is_versioned: Callable[[str], bool],
+    is_kept: Callable[[str, str], bool] = lambda name, version: True,
+) -> Rerun:
+    """The ``aether run`` arguments that run ``report``'s run again: only its nodes (when it
+    ran part of the pipeline, ``pipeline_nodes``), each parameter whose value differs from
+    ``params_now`` (the configuration's now, masked like the record; None: unknown, so
+    every parameter), and ``--load-version`` for each versioned input (``is_versioned``)
+    that another run made: the run read that version, the file may hold a newer one now (a
+    note says when ``is_kept`` finds it removed since)."""
+    record = report.record
+    arguments = ["--pipeline", record.pipeline, "--env", record.env]
+    notes: list[str] = []
+    ran = [node.node for node in report.nodes]
+    if ran and pipeline_nodes is not None and set(ran) != set(pipeline_nodes):
+        arguments += ["--nodes", ",".join(ran)]
+    overrides: list[str] = []
+    now = dict(params_now) if params_now is not None else None
+    for path, value in _leaves(record.params):
+        if now is not None and _at(now, path) == value:
+            continue
+        key = ".".join(path)
+        shown = _override_value(key, value)
+        if shown is None:
+            notes.append(
+                f"parameter {key} cannot be given on the command line (a secret, or a large "
+                f"value stored as its hash): make conf/{record.env}/parameters.yml hold the "
+                "value the run read"
+            )
+        else:
+            overrides.append(f"{key}={shown}")
+    if overrides:
+        arguments += ["--params", ",".join(overrides)]
+    pins: dict[str, str] = {}
+    for node in report.nodes:
+        for read in node.inputs:
+            if read.made_by and read.made_by != record.run_id and is_versioned(read.name):
+                pins.setdefault(read.name, read.made_by)
+    for name, version in sorted(pins.items()):
+        arguments += ["--load-version", f"{name}={version}"]
+        if not is_kept(name, version):
+            notes.append(
+                f"{name} no longer keeps version {version} (removed by retention or by hand): "
+                "this command stops at it, and no other version is the data this run read"
+            )
+    arguments.append("--force")
+    return Rerun(tuple(arguments), tuple(notes))
+
+
+_ABSENT = object()
+
+
+def _leaves(
+    value: Mapping[str, Any], path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Any]]:
+    for key, item in value.items():
+        if isinstance(item, Mapping) and item and "$fingerprint" not in item:
+            yield from _leaves(item, (*path, str(key)))
+        else:
+            yield (*path, str(key)), item
+
+
+def _at(params: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = params
+    for key in path:
+        if not isinstance(value, Mapping) or key not in value:
+            return _ABSENT
+        value = value[key]
+    return value
+
+
+def _override_value(key: str, value: Any) -> str | None:
+    """``value`` as ``--params`` reads it back (plain where that parses to the same value,
+    else JSON, which is YAML), or None if it cannot be given: masked, hashed, or a key
+    --params cannot name."""
+    from aether.configuration.params_overrides import parse_params_overrides
+
+    if not all(_PARAM_KEY.fullmatch(part) for part in key.split(".")):
+        return None
+    text = json.dumps(value, ensure_ascii=False)
+    if MASK in text or "$fingerprint" in text:
+        return None
+    for shown in ([value] if isinstance(value, str) else []) + [text]:
+        try:
+            if parse_params_overrides(f"{key}={shown}") == {key: value}:
+                return str(shown)
+        except AetherError:
+            continue
+    return None
 
 
 def _node_run(

@@ -32,15 +32,42 @@ def render(asset: AssetFacts, site: SiteFacts) -> str:
         "",
         "catalog = load_context().catalog",
         f"data = catalog.load({json.dumps(asset.name)})",
+        *_older_version(asset),
         "```",
         "",
     ]
     return "\n".join(lines)
 
 
+def _older_version(asset: AssetFacts) -> list[str]:
+    """For a versioned dataset, how a notebook reads an older version (a run id)."""
+    if asset.entry.versioned is None:
+        return []
+    # No id of a real version: a page is rebuilt when docs are, not when a version is pruned.
+    return [
+        "# an older version, by the run that made it (the ids: aether catalog versions NAME)",
+        f'before = catalog.load({json.dumps(asset.name)}, version="<run id>")',
+    ]
+
+
+def _governance_rows(asset: AssetFacts) -> list[list[str]]:
+    """Whether it holds personal data, and which versions it keeps: what a reader must know
+    before using it, so shown whenever the catalog says."""
+    rows = []
+    pii = asset.metadata.get("pii")
+    if isinstance(pii, bool):
+        rows.append(["personal data (pii)", "**yes**" if pii else "no"])
+    policy = asset.entry.versioned
+    if policy is not None:
+        kept = "every save" if policy.keep is None else f"the newest {policy.keep} saves"
+        rows.append(["versions", f"{kept} (aether catalog versions {text(asset.name)})"])
+    return rows
+
+
 def _about(asset: AssetFacts, site: SiteFacts) -> list[str]:
     meta = asset.metadata
     rows = [[text(key), _value(meta.get(key))] for key in _ABOUT if meta.get(key) not in (None, "")]
+    rows += _governance_rows(asset)
     rows.append(["type", text(asset.entry.type_name)])
     terms = _terms(meta.get("term"), site)
     if terms:

@@ -16,12 +16,16 @@ _COUNTED = (Status.FRESH, Status.STALE, Status.FAILED, Status.MISSING)
 
 def render(site: SiteFacts) -> str:
     days = int(HEALTH_WINDOW // 86400)
-    as_of = when(site.as_of) if site.as_of is not None else "no run recorded yet"
+    window = (
+        f"As of the newest record in the state store: {when(site.as_of)} (UTC). Incidents and "
+        f"downtime over the {days} days before it"
+        if site.as_of is not None
+        else "There is no run recorded yet: incidents and downtime count from the first one"
+    )
     lines = [
         "# Health of the data",
         "",
-        f"As of the newest record in the state store: {as_of} (UTC). Incidents and downtime "
-        f"over the {days} days before it; downtime is time spent missing, failed or overdue.",
+        f"{window}; downtime is time spent missing, failed or overdue.",
         "",
     ]
     rows = []

@@ -34,6 +34,19 @@ def test_the_example_validates_clean_in_every_environment(bake, engine):
         assert validated.stderr == "", (env, validated.stderr)  # not even a warning
 
 
+def test_every_environment_sees_the_same_governed_datasets(bake):
+    # An environment's catalog entry replaces the base one whole: one that moved a dataset
+    # (conf/databricks) and dropped its metadata made pii_propagation blind there.
+    project = bake("copier", databricks_bundle=True)
+    described = {
+        env: _aether(project, "catalog", "list", "--json", "--env", env).stdout
+        for env in ("local", "databricks")
+    }
+    assert '"pii": true' in described["local"]
+    assert described["databricks"].count('"pii": true') == described["local"].count('"pii": true')
+    assert described["databricks"].count('"tier"') == described["local"].count('"tier"')
+
+
 def test_the_example_catalog_is_governed(bake):
     project = bake("copier")
     listed = _aether(project, "catalog", "list", "--tier", "gold", "--json")

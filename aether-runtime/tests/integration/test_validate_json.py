@@ -112,8 +112,14 @@ def test_a_warning_alone_keeps_the_project_valid(
     assert "hunter2secret" not in json.dumps(found)
 
 
-def test_outside_a_project_it_fails_as_validate_does(tmp_path: Path, aether: Aether) -> None:
+def test_outside_a_project_it_is_still_json_with_a_problem_and_no_file(
+    tmp_path: Path, aether: Aether
+) -> None:
+    # A tool reading stdout always gets the same shape, whatever went wrong.
     done = aether(tmp_path, "validate", "--json")
 
-    assert done.returncode == 2
-    assert done.stdout == "" and done.stderr.startswith("error: No Aether project found")
+    assert done.returncode == 2 and done.stderr == ""
+    found = json.loads(done.stdout)
+    assert found["valid"] is False and len(found["problems"]) == 1
+    problem = found["problems"][0]
+    assert problem["file"] is None and problem["message"].startswith("No Aether project found")

@@ -21,8 +21,12 @@ def validate_command(project: Path | None, env: str | None, as_json: bool = Fals
         if not as_json:
             raise
         # An editor asks on every save: a file that does not parse is a problem at its
-        # line, not a failure of the command. No project at all stays a failure.
-        conf = project_root(project) / "conf"
+        # line, not a failure of the command. Even no project at all is said in JSON (a
+        # problem with no file): a tool reading stdout always gets the same shape.
+        try:
+            conf = project_root(project) / "conf"
+        except AetherError:
+            conf = Path.cwd() / "conf"
         print_json(problems_json([problem_from_error(error, conf)]))
         return 2
     warnings: list[AetherError] = []

@@ -99,3 +99,7 @@ def test_a_parameter_named_like_a_secret_is_masked_in_every_report(
     assert all(secret not in out for out in outputs)
     assert shown(aether, root, ran)["params"]["api_token"] == "***"
     assert shown(aether, root)["runs"][0]["params"]["api_token"] == "***"
+    # Nor is it stored: the state file never held it.
+    assert secret.encode() not in b"".join(
+        path.read_bytes() for path in (root / ".aether").rglob("state.db*") if path.is_file()
+    )

@@ -183,11 +183,14 @@ def describe_run(setup: RunSetup) -> RunRecord:
     pipeline, the parameters (large values hashed, secrets masked), the git commit and the
     lockfile. Asked once, when the run's first node starts."""
     from aether import __version__
+    from aether.insight.run_report import masked_params
 
     ctx = setup.ctx
     code = provenance(ctx.project_path)
     plain = bounded_params(json.loads(canonical_json(dict(ctx.params))))
-    params = json.loads(redact(json.dumps(plain, sort_keys=True)))
+    # Registered secrets and values under a secret's name (a `token:` in conf/local) are
+    # masked before the record is stored, not only when it is shown.
+    params = masked_params(json.loads(redact(json.dumps(plain, sort_keys=True))))
     return RunRecord(
         run_id=ctx.run_id,
         started_at=time.time(),

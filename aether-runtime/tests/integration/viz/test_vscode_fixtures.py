@@ -88,9 +88,7 @@ def test_the_fixture_project_is_valid(aether: Aether, tmp_path: Path) -> None:
 COMPARED = ("id", "kind", "name", "location", "type", "filepath", "owner", "description", "tags")
 
 
-def test_the_fixture_dag_is_what_viz_prints_for_the_project(
-    aether: Aether, tmp_path: Path
-) -> None:
+def test_the_fixture_dag_is_what_viz_prints_for_the_project(aether: Aether, tmp_path: Path) -> None:
     done = aether(project_copy(tmp_path, "viz"), "viz", "--format", "json")
     assert done.returncode == 0, done.stderr
     real = json.loads(done.stdout)

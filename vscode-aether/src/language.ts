@@ -136,6 +136,7 @@ export function describe(node: DagNode): string {
   const transformation = kind === "task" ? transformationOf(node) : undefined;
   if (transformation && transformation !== node.type) facts.push(`transformation: \`${transformation}\``);
   if (node.location) facts.push(`defined at \`${node.location}\``);
+  if (node.location_in_pipeline) facts.push(`node at \`${node.location_in_pipeline}\``);
   if (facts.length) lines.push(facts.join("  \n"));
   const results = node.check_results ?? [];
   if (results.length) {

@@ -121,6 +121,7 @@ test("hover: on a catalog entry's name, and on a transformation (its task's stat
   assert.match(task, /\*\*double\*\* · task/);
   assert.match(task, /\*\*stale\*\*: doubled: numbers changed since the last run/);
   assert.match(task, /defined at `src\/mini\/nodes.py:6`/);
+  assert.match(task, /node at `conf\/base\/pipeline.yml:4`/);
 });
 
 test("hover: nothing on a key", async () => {

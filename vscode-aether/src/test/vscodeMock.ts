@@ -184,6 +184,56 @@ export const window = {
   },
 };
 
+type Listener = (value: any) => unknown;
+
+/** What activate() registered, and the events the tests fire at it. */
+export const registry = {
+  commands: new Map<string, (...args: unknown[]) => unknown>(),
+  taskProviders: new Map<string, any>(),
+  providers: [] as { kind: string; selector: unknown; provider: any; triggers: string[] }[],
+  collections: [] as Collection[],
+  listeners: { open: [] as Listener[], save: [] as Listener[], configuration: [] as Listener[] },
+  settings: new Map<string, unknown>(),
+};
+
+export function resetRegistry(): void {
+  registry.commands.clear();
+  registry.taskProviders.clear();
+  registry.providers.length = 0;
+  registry.collections.length = 0;
+  registry.listeners.open.length = 0;
+  registry.listeners.save.length = 0;
+  registry.listeners.configuration.length = 0;
+  registry.settings.clear();
+}
+
+const disposable = { dispose() {} };
+
+function listen(list: Listener[]) {
+  return (listener: Listener) => {
+    list.push(listener);
+    return disposable;
+  };
+}
+
+function provider(kind: string) {
+  return (selector: unknown, implementation: any, ...triggers: string[]) => {
+    registry.providers.push({ kind, selector, provider: implementation, triggers });
+    return disposable;
+  };
+}
+
+export const workspace = {
+  workspaceFolders: undefined as { uri: Uri; name: string; index: number }[] | undefined,
+  textDocuments: [] as unknown[],
+  getConfiguration: (section: string) => ({
+    get: (key: string) => registry.settings.get(`${section}.${key}`),
+  }),
+  onDidOpenTextDocument: listen(registry.listeners.open),
+  onDidSaveTextDocument: listen(registry.listeners.save),
+  onDidChangeConfiguration: listen(registry.listeners.configuration),
+};
+
 const vscode = {
   Position,
   Range,
@@ -200,8 +250,29 @@ const vscode = {
   TaskScope,
   ViewColumn,
   window,
-  languages: { createDiagnosticCollection: () => new Collection() },
-  workspace: { workspaceFolders: undefined },
+  workspace,
+  languages: {
+    createDiagnosticCollection: () => {
+      const collection = new Collection();
+      registry.collections.push(collection);
+      return collection;
+    },
+    registerDefinitionProvider: provider("definition"),
+    registerCompletionItemProvider: provider("completion"),
+    registerHoverProvider: provider("hover"),
+  },
+  commands: {
+    registerCommand: (name: string, run: (...args: unknown[]) => unknown) => {
+      registry.commands.set(name, run);
+      return disposable;
+    },
+  },
+  tasks: {
+    registerTaskProvider: (type: string, implementation: any) => {
+      registry.taskProviders.set(type, implementation);
+      return disposable;
+    },
+  },
 };
 
 const load = (Module as any)._load;

@@ -20,6 +20,7 @@ def viz_command(
     focus_on: str | None = None,
     depth: int = 2,
 ) -> None:
+    from aether.insight.dag_locations import node_lines, param_locations
     from aether.insight.dag_view import dag_json, focus, to_html, to_mermaid
     from aether.insight.status_report import evaluate
     from aether.project.context import load_context
@@ -32,8 +33,26 @@ def viz_command(
     # Without --pipeline: the whole project. Statuses always come from the whole project.
     selected = ctx.pipeline(pipeline) if pipeline else ctx.project_pipeline()
     ctx.project_pipeline().toposorted()  # a cycle is refused before the state is touched
+    checked = sorted({name for name in selected.datasets() if name in ctx.catalog.entries})
     with ctx.state_store() as store:
         evaluation = evaluate(ctx, store)
+        # Recorded results only: no dataset is loaded, no check run (nor Spark started).
+        results = {
+            name: store.latest_check_results(name)
+            for name in checked
+            if ctx.catalog.entries[name].checks
+        }
+    # Where the editor jumps: each node's `name:` in the pipeline.yml layer that holds the
+    # pipelines, each parameter's key in the parameters.yml layer that sets it.
+    root = ctx.project_path
+    pipeline_file = ctx.config.get("pipeline.yml").origins.get("pipelines")
+    pipeline_lines = (
+        node_lines(pipeline_file, str(pipeline_file.relative_to(root)), selected.name)
+        if pipeline_file
+        else {}
+    )
+    params = [(p, str(p.relative_to(root))) for p in ctx.config.layer_files("parameters.yml")]
+    keys = sorted({key for item in selected.nodes for key in item.param_keys})
     dag = dag_json(
         selected,
         ctx.catalog,
@@ -41,6 +60,9 @@ def viz_command(
         evaluation.nodes,
         ctx.project_path,
         project=evaluation.pipeline,
+        pipeline_lines=pipeline_lines,
+        param_lines=param_locations(params, keys),
+        check_results=results,
     )
     if focus_on is not None:
         dag = focus(dag, focus_on, depth)

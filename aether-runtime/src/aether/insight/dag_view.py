@@ -10,15 +10,18 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from aether.assets.status import AssetStatus, NodeState
 from aether.catalog import DataCatalog
+from aether.checks import parse_checks
 from aether.errors import AetherError
 from aether.pipeline import Node, Pipeline
+from aether.state.base import CheckResult
 from aether.support.redaction import redact_mapping, redact_url
 from aether.support.suggestions import did_you_mean
 from aether.verdicts import Reason
@@ -36,6 +39,10 @@ def dag_json(
     node_states: Mapping[str, NodeState],
     project_path: Path,
     project: Pipeline | None = None,
+    *,
+    pipeline_lines: Mapping[str, str] | None = None,
+    param_lines: Mapping[str, str] | None = None,
+    check_results: Mapping[str, Sequence[CheckResult]] | None = None,
 ) -> dict[str, Any]:
     """The pipeline as ``{"schema", "pipeline", "nodes": [...], "edges": [...]}``.
 
@@ -43,6 +50,17 @@ def dag_json(
     pipeline produces is drawn as a dataset, not a source. Secrets are masked in every field
     (reasons quote recorded errors), so the Mermaid and HTML renderings built from it are
     masked too.
+
+    Args:
+        pipeline: The pipeline drawn.
+        catalog: The project's catalog (entries are read, no dataset is built).
+        statuses: Each asset's status, as ``aether status`` judges it.
+        node_states: Each node's status.
+        project_path: The project root; code locations are relative to it.
+        project: The union of all pipelines (what is a source).
+        pipeline_lines: Node name to ``conf/base/pipeline.yml:LINE`` of its ``name:``.
+        param_lines: Dotted parameter key to ``conf/<env>/parameters.yml:LINE``.
+        check_results: Asset name to the state store's last result of each check.
     """
     producers = (project or pipeline).producers
     # Many nodes share a transformation: find each one's file and line once.
@@ -55,17 +73,25 @@ def dag_json(
         if path not in locations:
             locations[path] = code_location(path, project_path)
         nodes[task] = _task(item, node_states.get(item.name), locations[path])
+        nodes[task]["location_in_pipeline"] = (pipeline_lines or {}).get(item.name)
         for put in item.inputs:
             if put.is_param:
                 source = f"param:{put.param_key}"
-                nodes.setdefault(source, {"id": source, "kind": "param", "name": put.source})
+                where = (param_lines or {}).get(put.param_key or "")
+                nodes.setdefault(
+                    source, {"id": source, "kind": "param", "name": put.source, "location": where}
+                )
             else:
                 source = f"dataset:{put.source}"
-                nodes.setdefault(source, _dataset(put.source, producers, catalog, statuses))
+                if source not in nodes:
+                    nodes[source] = _dataset(put.source, producers, catalog, statuses)
+                    nodes[source]["check_results"] = _checks(put.source, catalog, check_results)
             edges.add((source, task))
         for output in item.outputs:
             target = f"dataset:{output}"
-            nodes.setdefault(target, _dataset(output, producers, catalog, statuses))
+            if target not in nodes:
+                nodes[target] = _dataset(output, producers, catalog, statuses)
+                nodes[target]["check_results"] = _checks(output, catalog, check_results)
             edges.add((task, target))
     dag = {
         "schema": SCHEMA,
@@ -82,6 +108,7 @@ def _task(item: Node, state: NodeState | None, location: str | None) -> dict[str
         "kind": "task",
         "name": item.name,
         "type": item.transformation_path,
+        "transformation": item.transformation_path,
         "group": _prefix(item.name),
         "tags": sorted(item.tags),
         "location": location,
@@ -118,6 +145,34 @@ def _dataset(
         "reason": _words(status.reason) if status else None,
         "last_run": status.run_id if status else None,
     }
+
+
+def _checks(
+    name: str, catalog: DataCatalog, results: Mapping[str, Sequence[CheckResult]] | None
+) -> list[dict[str, Any]]:
+    """Each configured check of ``name`` with its last result; a check whose spec changed
+    since (another hash) has not been run as written: ``passed`` is null."""
+    entry = catalog.entries.get(name)
+    if entry is None or not entry.checks:
+        return []
+    latest = {result.spec_hash: result for result in (results or {}).get(name, ())}
+    found = []
+    for spec in parse_checks(name, list(entry.checks), entry.where):
+        result = latest.get(spec.spec_hash)
+        found.append(
+            {
+                "name": spec.label,
+                "severity": spec.severity,
+                "passed": result.passed if result else None,
+                "message": result.message if result else None,
+                "checked_at": _iso(result.checked_at) if result else None,
+            }
+        )
+    return found
+
+
+def _iso(stamp: float) -> str:
+    return datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="seconds")
 
 
 def _prefix(name: str) -> str | None:

@@ -7,10 +7,12 @@ import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 Aether = Callable[..., subprocess.CompletedProcess[str]]
+DATA_KINDS = ("dataset", "source")
 
 
 @pytest.fixture
@@ -185,3 +187,110 @@ def test_mermaid_refuses_past_its_text_limit_and_escapes_labels() -> None:
     assert "--focus" in (raised.value.hint or "")
     text = to_mermaid(chain(2, 'a"<b>#'))
     assert "a#quot;#lt;b#gt;#35;0" in text and "<b>" not in text
+
+
+# --- what the editor jumps to, and the checks' last results ----------------------------------
+
+
+def _check_results(dag: dict[str, Any]) -> dict[str, Any]:
+    return {n["id"]: n["check_results"] for n in dag["nodes"] if n["kind"] in DATA_KINDS}
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def test_json_points_tasks_at_pipeline_yml_and_params_at_their_key(
+    aether: Aether, project: Path
+) -> None:
+    import jsonschema
+
+    # A nested key overridden by the environment: its value, so its line, comes from there.
+    (project / "conf" / "local" / "parameters.yml").write_text(
+        "# local overrides\nreport:\n  # the report's currency\n  currency: USD\n"
+    )
+    dag = json.loads(aether(project, "viz", "--format", "json").stdout)
+    jsonschema.validate(dag, _schema())
+    nodes = {n["id"]: n for n in dag["nodes"]}
+    pipeline = project / "conf" / "base" / "pipeline.yml"
+    task = nodes["task:daily_revenue"]
+    assert task["transformation"] == "orders_demo.nodes.reports.daily_revenue"
+    assert task["location"] == "src/orders_demo/nodes/reports.py:8"
+    line = _line_of(pipeline, "- name: daily_revenue")
+    assert task["location_in_pipeline"] == f"conf/base/pipeline.yml:{line}"
+    assert nodes["task:clean_orders"]["location_in_pipeline"] == (
+        f"conf/base/pipeline.yml:{_line_of(pipeline, '- name: clean_orders')}"
+    )
+    base = project / "conf" / "base" / "parameters.yml"
+    assert nodes["param:cleaning.min_amount"]["location"] == (
+        f"conf/base/parameters.yml:{_line_of(base, 'min_amount:')}"
+    )
+    assert nodes["param:report.currency"]["location"] == "conf/local/parameters.yml:4"
+    # A dataset is not a task: no pipeline location, and its own location is catalog.yml's.
+    assert "location_in_pipeline" not in nodes["dataset:clean_orders"]
+
+
+def test_json_carries_each_checks_last_result_without_loading_data(
+    aether: Aether, project: Path
+) -> None:
+    import jsonschema
+
+    catalog = project / "conf" / "base" / "catalog.yml"
+    text = catalog.read_text()
+    text = text.replace(
+        "    description: Real orders with an amount, test orders removed\n",
+        "    description: Real orders with an amount, test orders removed\n"
+        "  checks:\n"
+        "    - {check: not_null, columns: [amount]}\n"
+        "    - {check: row_count, max: 1, severity: warn}\n",
+    )
+    text = text.replace(
+        "    description: Revenue per day in the report currency\n",
+        "    description: Revenue per day in the report currency\n"
+        "  checks:\n"
+        "    - {check: not_null, columns: [revenue]}\n",
+    )
+    catalog.write_text(text)
+    before = json.loads(aether(project, "viz", "--format", "json").stdout)
+    jsonschema.validate(before, _schema())
+    never = _check_results(before)
+    assert never["dataset:clean_orders"] == [
+        {"name": "not_null(amount)", "severity": "error", "passed": None, "message": None,
+         "checked_at": None},
+        {"name": "row_count", "severity": "warn", "passed": None, "message": None,
+         "checked_at": None},
+    ]  # fmt: skip
+    assert never["dataset:raw_orders"] == []
+    assert aether(project, "run").returncode == 0
+    # A changed spec has not been run as written yet: its old result does not count.
+    catalog.write_text(catalog.read_text().replace("columns: [revenue]}", "columns: [day]}"))
+    # Data gone: the results come from the state store, not from reading the data.
+    (project / "data" / "02_intermediate" / "clean_orders.parquet").unlink()
+    after = json.loads(aether(project, "viz", "--format", "json").stdout)
+    jsonschema.validate(after, _schema())
+    results = _check_results(after)
+    passed, rows = results["dataset:clean_orders"]
+    assert (passed["name"], passed["passed"]) == ("not_null(amount)", True)
+    assert passed["message"] == "no null values in amount"
+    assert (rows["name"], rows["severity"], rows["passed"]) == ("row_count", "warn", False)
+    assert rows["message"].endswith("rows, expected at most 1")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", rows["checked_at"])
+    assert results["dataset:daily_revenue"] == [
+        {"name": "not_null(day)", "severity": "error", "passed": None, "message": None,
+         "checked_at": None},
+    ]  # fmt: skip
+
+
+def test_schema_refuses_a_check_result_without_its_verdict() -> None:
+    import jsonschema
+
+    node = {
+        "id": "dataset:a",
+        "kind": "dataset",
+        "name": "a",
+        "check_results": [{"name": "not_null(x)", "severity": "error", "message": None}],
+    }
+    with pytest.raises(jsonschema.ValidationError, match="passed"):
+        jsonschema.validate(
+            {"schema": "aether.dag/v1", "pipeline": "p", "nodes": [node], "edges": []}, _schema()
+        )

@@ -1,7 +1,7 @@
 // Go to definition, completion and hover in conf/**/pipeline.yml and catalog.yml. The buffer
 // only says where the cursor is (yamlCursor); what a name is comes from the CLI's DAG.
 import * as vscode from "vscode";
-import { type DagIndex, type DagNode, transformationOf } from "./dag";
+import { type CheckResult, type DagIndex, type DagNode, transformationOf } from "./dag";
 import { resolveInside } from "./locations";
 import { fileKindOf, projectRootOf } from "./project";
 import { completionAt, tokenAt, type Token } from "./yamlCursor";
@@ -121,6 +121,13 @@ function escape(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 }
 
+/** One check's last result; `passed: null` means it never ran as configured now. */
+function checkLine(check: CheckResult): string {
+  const icon = check.passed === true ? "$(pass)" : check.passed === false ? "$(error)" : "$(circle-outline)";
+  const outcome = check.passed === null || check.passed === undefined ? ": not run yet" : check.message ? `: ${escape(check.message)}` : "";
+  return `- ${icon} ${escape(check.name)}${check.severity ? ` (${check.severity})` : ""}${outcome}${check.checked_at ? ` — ${check.checked_at}` : ""}`;
+}
+
 /** The hover text of one node: status and reason first (what the user came for), then the rest. */
 export function describe(node: DagNode): string {
   const lines: string[] = [];
@@ -141,7 +148,7 @@ export function describe(node: DagNode): string {
   const results = node.check_results ?? [];
   if (results.length) {
     lines.push(
-      ["checks:", ...results.map((check) => `- ${check.passed ? "$(pass)" : "$(error)"} ${escape(check.name)}${check.severity ? ` (${check.severity})` : ""}${check.message ? `: ${escape(check.message)}` : ""}${check.checked_at ? ` — ${check.checked_at}` : ""}`)].join("\n"),
+      ["checks:", ...results.map(checkLine)].join("\n"),
     );
   } else if (node.checks && node.checks.length) {
     lines.push(`checks: ${node.checks.length} declared, no result yet`);

@@ -110,7 +110,12 @@ test("hover: a dataset's status and reason, type, owner and its checks' last res
   assert.match(text, /\*\*stale\*\*: numbers changed since the last run/);
   assert.match(text, /owner: @team\/data/);
   assert.match(text, /\$\(pass\) not\\_null\\\(n\\\) \(error\)/);
-  assert.match(text, /\$\(error\) row\\_count \\> 2 \(warning\): 2 rows — 2026-12-05T10:00:00Z/);
+  assert.match(text, /\$\(error\) row\\_count \\> 2 \(warn\): 2 rows — 2026-12-05T10:00:00Z/);
+});
+
+test("hover: a check that never ran as configured now says so", async () => {
+  const text = (await hover(PIPELINE, pipelineText, "- total", 3))!;
+  assert.match(text, /\$\(circle-outline\) unique\\\(total\\\) \(error\): not run yet/);
 });
 
 test("hover: on a catalog entry's name, and on a transformation (its task's status)", async () => {

@@ -20,7 +20,7 @@ if (!present && process.env.AETHER_NO_SKIP === "1") {
 }
 const skip = present ? false : `no aether CLI at ${executable}: run make install at the repository root`;
 
-test("the real CLI's DAG feeds definition and hover", { skip }, async () => {
+test("the real CLI's DAG feeds definition (transformation, params:) and hover", { skip }, async () => {
   const root = projectCopy();
   const dag = new DagIndex(await readDag(executable, root));
   const dagFor: DagFor = async () => dag;
@@ -32,6 +32,9 @@ test("the real CLI's DAG feeds definition and hover", { skip }, async () => {
   const found = (await definitionProvider(dagFor).provideDefinition(document(pipeline, text), at, undefined as never)) as vscodeTypes.Location[];
   assert.deepStrictEqual(found.map((l) => [l.uri.fsPath, l.range.start.line]), [[path.join(root, "src", "mini", "nodes.py"), 9]]);
   assert.match(fs.readFileSync(path.join(root, "src", "mini", "nodes.py"), "utf8").split("\n")[9]!, /^def total\(/);
+  const factor = lines.findIndex((l) => l.includes("params:scaling.factor"));
+  const param = (await definitionProvider(dagFor).provideDefinition(document(pipeline, text), new vscode.Position(factor, lines[factor]!.indexOf("params:") + 9), undefined as never)) as vscodeTypes.Location[] | undefined;
+  assert.deepStrictEqual(param?.map((l) => [l.uri.fsPath, l.range.start.line]), [[path.join(root, "conf", "base", "parameters.yml"), 1]]);
   const numbers = lines.findIndex((l) => l.includes("rows: numbers"));
   const hover = (await hoverProvider(dagFor).provideHover(document(pipeline, text), new vscode.Position(numbers, lines[numbers]!.indexOf("numbers") + 2), undefined as never)) as vscodeTypes.Hover;
   const markdown = (hover.contents[0] as vscodeTypes.MarkdownString).value;

@@ -3,7 +3,9 @@
 `vscode-aether/test/fixtures/cli-lines.json` holds the error lines the CLI prints for broken
 copies of the extension's test project, and where each names a place; the extension's tests
 run the `$aether` problem matcher on them. `fixtures/dag.json` is the DAG its language
-features are tested on. Here both are compared with what this CLI really prints.
+features are tested on: it follows the shipped JSON Schema and, but for what only past runs
+can show (statuses, check results), what `aether viz` prints for the project. Here both are
+compared with what this CLI really prints.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -82,10 +85,21 @@ def test_the_fixture_project_is_valid(aether: Aether, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-# The fields the extension reads that this CLI prints; the fixture may add the contract's
-# optional ones (transformation, location_in_pipeline, check_results, a param's location)
-# and other statuses, which a never-run project cannot show.
-COMPARED = ("id", "kind", "name", "location", "type", "filepath", "owner", "description", "tags")
+# The fields the extension reads that do not depend on past runs; statuses, reasons and
+# check results in the fixture show what a never-run project cannot.
+COMPARED = (
+    "id",
+    "kind",
+    "name",
+    "location",
+    "type",
+    "filepath",
+    "owner",
+    "description",
+    "tags",
+    "transformation",
+    "location_in_pipeline",
+)
 
 
 def test_the_fixture_dag_is_what_viz_prints_for_the_project(aether: Aether, tmp_path: Path) -> None:
@@ -94,11 +108,14 @@ def test_the_fixture_dag_is_what_viz_prints_for_the_project(aether: Aether, tmp_
     real = json.loads(done.stdout)
     fixture = json.loads((FIXTURES / "dag.json").read_text(encoding="utf-8"))
 
+    import jsonschema
+
+    schema = resources.files("aether.insight").joinpath("dag.schema.json").read_text("utf-8")
+    jsonschema.validate(fixture, json.loads(schema))
     assert fixture["schema"] == real["schema"]
     assert fixture["edges"] == real["edges"]
     fixture_nodes = {node["id"]: node for node in fixture["nodes"]}
     assert set(fixture_nodes) == {node["id"] for node in real["nodes"]}
     for node in real["nodes"]:
         for key in COMPARED:
-            if key in node and node[key] is not None:
-                assert fixture_nodes[node["id"]].get(key) == node[key], (node["id"], key)
+            assert fixture_nodes[node["id"]].get(key) == node.get(key), (node["id"], key)

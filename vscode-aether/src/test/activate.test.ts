@@ -12,6 +12,15 @@ import { fakeAether, FIXTURES, projectCopy, tempDir } from "./fixtures";
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Wait until `done()` holds (the debounce and the stand-in CLI take a moment), or fail. */
+async function until(done: () => boolean, what: string, timeout = 10000): Promise<void> {
+  const end = Date.now() + timeout;
+  while (!done()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for: ${what}`);
+    await wait(20);
+  }
+}
+
 function setUp() {
   resetRegistry();
   resetCalls();
@@ -75,14 +84,13 @@ test("saving a conf/ YAML validates the project: diagnostics appear, then clear 
   const good = fs.readFileSync(catalog, "utf8");
   fs.writeFileSync(catalog, good.replace("PandasParquetDataSet", "PandasParquetDataSt"));
   save(catalog);
-  await wait(700);
   const collection = registry.collections[0]!;
+  await until(() => collection.entries.size > 0, "the diagnostics");
   assert.deepStrictEqual([...collection.entries.keys()], [catalog]);
   assert.ok(logged().includes("validate --json --env dev"));
   fs.writeFileSync(catalog, good);
   save(catalog);
-  await wait(700);
-  assert.strictEqual(collection.entries.size, 0);
+  await until(() => collection.entries.size === 0, "the diagnostics cleared");
   save(path.join(root, "src", "mini", "nodes.py"));
   await wait(500);
   assert.strictEqual(logged().filter((l) => l.startsWith("validate")).length, 2, "a Python file is not validated");
@@ -95,7 +103,7 @@ test("Show DAG opens the view; a save under conf/ posts the new DAG to it", asyn
   const webview = calls.panels[0].webview;
   assert.match(webview.html, /"id":"task:double"/);
   save(path.join(root, "conf", "base", "pipeline.yml"));
-  await wait(400);
+  await until(() => webview.posted.length > 0, "the update posted");
   assert.strictEqual(webview.posted.length, 1);
   assert.strictEqual(webview.posted[0].type, "update");
   assert.deepStrictEqual(calls.errors, []);

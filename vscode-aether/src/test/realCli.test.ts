@@ -2,6 +2,7 @@
 // the providers and the diagnostics on a copy of the test project.
 import { Collection, document } from "./vscodeMock";
 import * as assert from "node:assert";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
@@ -57,4 +58,23 @@ test("the real CLI's validate --json becomes diagnostics, cleared once the file 
   fs.writeFileSync(catalog, good);
   await validator.runNow(root);
   assert.strictEqual(collection.entries.size, 0);
+});
+
+test("the hover shows what the real CLI knows after a run: fresh, then stale with the reason", { skip }, async () => {
+  const root = projectCopy();
+  execFileSync(executable, ["run"], { cwd: root, stdio: "pipe" });
+  const pipeline = path.join(root, "conf", "base", "pipeline.yml");
+  const text = fs.readFileSync(pipeline, "utf8");
+  const lines = text.split("\n");
+  const line = lines.findIndex((l) => l.includes("outputs: doubled"));
+  const at = new vscode.Position(line, lines[line]!.indexOf("doubled") + 2);
+  const hoverOn = async () => {
+    const dag = new DagIndex(await readDag(executable, root));
+    const found = (await hoverProvider(async () => dag).provideHover(document(pipeline, text), at, undefined as never)) as vscodeTypes.Hover;
+    return (found.contents[0] as vscodeTypes.MarkdownString).value;
+  };
+  assert.match(await hoverOn(), /\*\*fresh\*\*/);
+  fs.appendFileSync(path.join(root, "data", "01_raw", "numbers.csv"), "4\n");
+  const stale = await hoverOn();
+  assert.match(stale, /\*\*stale\*\*: .*numbers/);
 });

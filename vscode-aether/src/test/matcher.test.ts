@@ -36,6 +36,10 @@ function read(line: string): Expected | null {
 test("package.json contributes $aether, reading paths relative to the workspace folder", () => {
   assert.ok(matcher, "no problem matcher named aether");
   assert.deepStrictEqual(matcher.fileLocation, ["relative", "${workspaceFolder}"]);
+  // Markers are grouped by owner: a task run clears its matcher's owner, which must not be
+  // the diagnostics collection's ("aether", extension.ts), or a run would wipe them.
+  assert.notStrictEqual(matcher.owner, "aether");
+  assert.match(fs.readFileSync(path.join(PACKAGE, "src", "extension.ts"), "utf8"), /createDiagnosticCollection\("aether"\)/);
 });
 
 for (const scenario of scenarios) {

@@ -4,15 +4,18 @@
 // same script (a Blob URL, which also works from file://).
 import { layout } from "./layout.js";
 import { buildView, groupsOf, neighbourhood } from "./view.js";
+import { clearDetails, showDetails } from "./details.js";
+import { connect } from "./host.js";
 
 const COLLAPSE_ABOVE = 300;
 const NS = "http://www.w3.org/2000/svg";
 
 
 function start(source) {
-  const dag = JSON.parse(document.getElementById("aether-dag").textContent);
-  const byId = new Map(dag.nodes.map((n) => [n.id, n]));
-  const grouping = groupsOf(dag);
+  const host = connect(); // acquireVsCodeApi() is called here, once
+  let dag = JSON.parse(document.getElementById("aether-dag").textContent);
+  let byId = new Map(dag.nodes.map((n) => [n.id, n]));
+  let grouping = groupsOf(dag);
   const state = {
     expanded: new Set(),
     collapsed: dag.nodes.length > COLLAPSE_ABOVE,
@@ -21,7 +24,11 @@ function start(source) {
     search: "",
     selected: null,
   };
+  let transform = { x: 20, y: 20, k: 1 };
+  restore(host.saved());
   const ui = scaffold(dag);
+  fillTags();
+  ui.search.value = state.search;
   let worker = makeWorker(source);
   if (worker) {
     // A CSP may refuse blob: workers only once it starts: lay out on the page instead.
@@ -31,7 +38,52 @@ function start(source) {
     };
   }
   let seq = 0;
-  let transform = { x: 20, y: 20, k: 1 };
+
+  // A webview hidden then shown is rebuilt: it comes back where the user left it.
+  function restore(saved) {
+    if (!saved || typeof saved !== "object") return;
+    const v = saved.viewport;
+    if (v && [v.x, v.y, v.k].every(Number.isFinite) && v.k > 0) transform = { x: v.x, y: v.y, k: v.k };
+    if (typeof saved.selected === "string") state.selected = saved.selected;
+    if (typeof saved.focus === "string") state.focus = saved.focus;
+    if (typeof saved.search === "string") state.search = saved.search;
+    if (typeof saved.tag === "string") state.tag = saved.tag;
+    if (typeof saved.collapsed === "boolean") state.collapsed = saved.collapsed;
+    if (Array.isArray(saved.expanded)) state.expanded = new Set(saved.expanded.filter((k) => typeof k === "string"));
+    keepWhatExists();
+  }
+
+  // After a new DAG (or a restored state): forget what names nodes, tags or groups gone.
+  function keepWhatExists() {
+    if (state.selected && !byId.has(state.selected)) state.selected = null;
+    if (state.focus && !byId.has(state.focus)) state.focus = null;
+    if (state.tag && !dag.nodes.some((n) => (n.tags || []).includes(state.tag))) state.tag = "";
+    const keys = new Set(grouping.values());
+    state.expanded = new Set([...state.expanded].filter((k) => keys.has(k)));
+  }
+
+  function persist(later) {
+    host.save({
+      viewport: transform,
+      selected: state.selected,
+      focus: state.focus,
+      search: state.search,
+      tag: state.tag,
+      collapsed: state.collapsed,
+      expanded: [...state.expanded],
+    }, later);
+  }
+
+  function fillTags() {
+    const tags = [...new Set(dag.nodes.flatMap((n) => n.tags || []))].sort();
+    ui.tag.length = 1; // keep "all tags"
+    for (const name of tags) {
+      const option = document.createElement("option");
+      option.value = option.textContent = name;
+      ui.tag.appendChild(option);
+    }
+    ui.tag.value = state.tag;
+  }
 
   function redraw() {
     document.body.dataset.ready = "false";
@@ -91,11 +143,14 @@ function start(source) {
         event.stopPropagation();
         if (n.group) {
           state.expanded.add(n.id);
+          persist();
           redraw();
         } else {
           select(n.id);
         }
       });
+      // In VS Code a double-click opens where the node is defined.
+      if (!n.group) g.addEventListener("dblclick", () => host.open(data.location));
       scene.appendChild(g);
     }
     applyTransform();
@@ -109,10 +164,20 @@ function start(source) {
     for (const el of ui.scene.querySelectorAll(".node.selected")) el.classList.remove("selected");
     const el = ui.scene.querySelector(`[data-id="${CSS.escape(id)}"]`);
     if (el) el.classList.add("selected");
-    details(ui, byId.get(id), () => {
-      state.focus = id;
+    showSelection();
+    persist();
+  }
+
+  function showSelection() {
+    if (!state.selected) {
+      clearDetails(ui, dag);
+      return;
+    }
+    showDetails(ui, byId.get(state.selected), host, () => {
+      state.focus = state.selected;
       state.expanded.clear();
       state.collapsed = false;
+      persist();
       redraw();
     });
   }
@@ -126,7 +191,10 @@ function start(source) {
   ui.canvas.addEventListener("pointerdown", (e) => {
     drag = { x: e.clientX - transform.x, y: e.clientY - transform.y };
   });
-  window.addEventListener("pointerup", () => (drag = null));
+  window.addEventListener("pointerup", () => {
+    if (drag) persist();
+    drag = null;
+  });
   window.addEventListener("pointermove", (e) => {
     if (!drag) return;
     transform = { ...transform, x: e.clientX - drag.x, y: e.clientY - drag.y };
@@ -140,27 +208,53 @@ function start(source) {
     const py = e.clientY - rect.top;
     transform = { k, x: px - ((px - transform.x) * k) / transform.k, y: py - ((py - transform.y) * k) / transform.k };
     applyTransform();
+    persist(true);
   }, { passive: false });
 
   ui.search.addEventListener("input", () => {
     state.search = ui.search.value.trim();
+    persist();
     redraw();
   });
   ui.tag.addEventListener("change", () => {
     state.tag = ui.tag.value;
+    persist();
     redraw();
   });
   ui.collapse.addEventListener("click", () => {
     state.collapsed = !state.collapsed;
     state.expanded.clear();
+    persist();
     redraw();
   });
   ui.reset.addEventListener("click", () => {
     Object.assign(state, { focus: null, tag: "", search: "" });
     ui.search.value = "";
     ui.tag.value = "";
+    persist();
     redraw();
   });
+
+  // {type: "update", dag}: the extension's new DAG (after a save). Same layout for the same
+  // graph, and the viewport untouched: nothing moves unless the graph did.
+  window.addEventListener("message", (event) => {
+    const message = event.data;
+    if (!message || message.type !== "update") return;
+    const next = message.dag;
+    if (!next || next.schema !== "aether.dag/v1" || !Array.isArray(next.nodes) || !Array.isArray(next.edges)) {
+      ui.status.textContent = "Ignored an update that is not an aether.dag/v1 DAG";
+      return;
+    }
+    dag = next;
+    byId = new Map(dag.nodes.map((n) => [n.id, n]));
+    grouping = groupsOf(dag);
+    keepWhatExists();
+    fillTags();
+    showSelection();
+    persist();
+    redraw();
+  });
+  showSelection();
   redraw();
 }
 
@@ -184,7 +278,6 @@ function scaffold(dag) {
   const style = document.createElement("style");
   style.textContent = CSS_TEXT;
   document.head.appendChild(style);
-  const tags = [...new Set(dag.nodes.flatMap((n) => n.tags || []))].sort();
   document.body.insertAdjacentHTML(
     "beforeend",
     `<div id="main"><div id="bar"><input id="search" type="search" placeholder="Search nodes">
@@ -197,11 +290,6 @@ function scaffold(dag) {
 <dl id="details"></dl></aside>`,
   );
   const tag = document.getElementById("tag");
-  for (const name of tags) {
-    const option = document.createElement("option");
-    option.value = option.textContent = name;
-    tag.appendChild(option);
-  }
   document.getElementById("title").textContent = `Pipeline: ${dag.pipeline}`;
   return {
     canvas: document.getElementById("canvas"),
@@ -216,34 +304,6 @@ function scaffold(dag) {
   };
 }
 
-const FIELDS = [
-  ["kind", "Kind"], ["type", "Type"], ["status", "Status"], ["reason", "Reason"],
-  ["filepath", "Filepath"], ["owner", "Owner"], ["checks", "Checks"], ["location", "Defined in"],
-  ["last_run", "Last run"], ["group", "Group"], ["tags", "Tags"], ["description", "Description"],
-];
-
-function details(ui, node, onFocus) {
-  ui.title.textContent = node.name;
-  ui.details.textContent = "";
-  for (const [key, label] of FIELDS) {
-    let value = node[key];
-    if (Array.isArray(value)) value = value.join(", ");
-    if (value === undefined || value === null || value === "") continue;
-    const dt = document.createElement("dt");
-    dt.textContent = label;
-    const dd = document.createElement("dd");
-    dd.textContent = String(value);
-    dd.dataset.field = key;
-    ui.details.append(dt, dd);
-  }
-  const button = document.createElement("button");
-  button.type = "button";
-  button.id = "focus";
-  button.textContent = "Focus on its neighbourhood";
-  button.addEventListener("click", onFocus);
-  ui.details.append(button);
-}
-
 const CSS_TEXT = `
 :root{font:14px system-ui,sans-serif;color:#202124}
 body{margin:0;display:flex;height:100vh;overflow:hidden}
@@ -255,7 +315,7 @@ body{margin:0;display:flex;height:100vh;overflow:hidden}
 #side h1{font-size:16px;margin:0 0 8px;word-break:break-word}
 #side dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;margin:0}
 #side dt{color:#5f6368}#side dd{margin:0;word-break:break-word}
-#side button{grid-column:1/3;margin-top:8px}
+#side button{grid-column:1/3;margin-top:8px;justify-self:start}
 .node rect{stroke-width:1.5;rx:6}.node.task rect{rx:18}.node.group rect{stroke-dasharray:4 2}
 .node text{font-size:12px;pointer-events:none}
 .node{cursor:pointer}.node.selected rect{stroke-width:3.5}.node.hit rect{stroke-width:3}.node.dim{opacity:.3}
@@ -263,6 +323,9 @@ body{margin:0;display:flex;height:100vh;overflow:hidden}
 .fresh rect{fill:#e6f4ea;stroke:#1e8e3e}.stale rect{fill:#fef7e0;stroke:#e37400}
 .missing rect{fill:#f3e8fd;stroke:#9334e6}.failed rect{fill:#fce8e6;stroke:#d93025}
 .plain rect{fill:#fff;stroke:#5f6368}.param rect{fill:#f1f3f4;stroke:#80868b}
+.checks{list-style:none;margin:0;padding:0}.checks li{margin-bottom:4px}
+.checks .mark{display:inline-block;width:1.2em;font-weight:bold}.checks .message{color:#5f6368;margin-left:1.2em}
+[data-result=passed] .mark{color:#1e8e3e}[data-result=failed] .mark{color:#d93025}[data-result=never] .mark{color:#80868b}
 .legend .fresh{color:#1e8e3e}.legend .stale{color:#e37400}.legend .missing{color:#9334e6}.legend .failed{color:#d93025}
 `;
 

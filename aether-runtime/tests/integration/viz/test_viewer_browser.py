@@ -93,16 +93,9 @@ def test_example_page_draws_offline_left_to_right_and_stably(
     assert page.stat().st_size <= 80_000
     shots = SCREENSHOTS if os.environ.get("AETHER_VIZ_SCREENSHOTS") else tmp_path
     first = drive(
-        page,
-        "--screenshot",
-        str(shots / "dag.png"),
-        "--click",
-        "dataset:raw_orders",
-        "--screenshot-details",
-        str(shots / "details.png"),
-        "--search",
+        page, "--screenshot", str(shots / "dag.png"), "--click", "dataset:raw_orders", "--search",
         "revenue",
-    )
+    )  # fmt: skip
     x = {key: pos[0] for key, pos in first["first"]["positions"].items()}
     assert len(x) == 7
     assert first["first"]["edges"] == 6
@@ -115,6 +108,8 @@ def test_example_page_draws_offline_left_to_right_and_stably(
     assert first["details"]["location"] == "conf/base/catalog.yml:3"
     assert first["details"]["owner"] == "@acme/sales-data"
     assert first["details"]["status"] == "fresh"
+    # On the HTML page a location is text: no button asks an editor to open it.
+    assert first["buttons"] == ["focus"]
     assert set(first["hits"]) == {"dataset:daily_revenue", "task:daily_revenue"}
     # Same DAG, same positions: a reload does not move anything.
     again = drive(page)
@@ -194,3 +189,130 @@ def test_extension_webview_page_draws_under_its_csp(
     report = drive(tmp_path / "webview.html", "--click", "task:clean_orders")
     assert len(report["first"]["positions"]) == 7
     assert report["details"]["location"] == "src/orders_demo/nodes/orders.py:10"
+
+
+# --- checks in the details panel, and the viewer inside a VS Code webview --------------------
+
+CHECKS = (
+    "  checks:\n"
+    "    - {check: not_null, columns: [amount]}\n"
+    "    - {check: row_count, max: 1, severity: warn}\n"
+    "    - {check: unique, columns: [order_id]}\n"
+)
+
+
+def checked_page(aether: Aether, project: Path, page: Path) -> dict[str, Any]:
+    """The example with three checks on clean_orders, run, then the third one changed (so
+    never run as configured): the page written to ``page``, the DAG JSON returned."""
+    catalog = project / "conf" / "base" / "catalog.yml"
+    described = "    description: Real orders with an amount, test orders removed\n"
+    catalog.write_text(catalog.read_text().replace(described, described + CHECKS))
+    assert aether(project, "run").returncode == 0
+    catalog.write_text(catalog.read_text().replace("columns: [order_id]", "columns: [customer]"))
+    assert aether(project, "viz", "--output", str(page)).returncode == 0
+    result = aether(project, "viz", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    dag: dict[str, Any] = json.loads(result.stdout)
+    return dag
+
+
+def test_details_panel_marks_each_checks_last_result(
+    aether: Aether, orders_project: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "dag.html"
+    checked_page(aether, orders_project, page)
+    assert page.stat().st_size <= 80_000
+    shots = SCREENSHOTS if os.environ.get("AETHER_VIZ_SCREENSHOTS") else tmp_path
+    report = drive(
+        page, "--click", "dataset:clean_orders", "--screenshot-details", str(shots / "details.png")
+    )
+    assert report["checks"] == [
+        {"name": "not_null(amount)", "result": "passed", "mark": "✓",
+         "message": "no null values in amount"},
+        {"name": "row_count", "result": "failed", "mark": "✗",
+         "message": "36 rows, expected at most 1"},
+        {"name": "unique(customer)", "result": "never", "mark": "○", "message": "never run"},
+    ]  # fmt: skip
+    assert report["details"]["location"] == "conf/base/catalog.yml:21"
+    assert report["buttons"] == ["focus"]
+
+
+def test_webview_click_and_double_click_ask_the_editor_to_open(
+    aether: Aether, orders_project: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "dag.html"
+    assert aether(orders_project, "viz", "--output", str(page)).returncode == 0
+    report = drive(
+        page, "--vscode", "--click", "task:clean_orders", "--open", "--open-pipeline",
+        "--dblclick", "dataset:raw_orders",
+    )  # fmt: skip
+    assert report["buttons"] == ["open", "open-pipeline", "focus"]
+    # Shown as text too, beside the buttons.
+    assert report["details"]["location_in_pipeline"] == "conf/base/pipeline.yml:5"
+    assert report["posted"] == [
+        {"type": "open", "location": "src/orders_demo/nodes/orders.py:10"},
+        {"type": "open", "location": "conf/base/pipeline.yml:5"},
+        {"type": "open", "location": "conf/base/catalog.yml:3"},
+    ]
+    assert report["vscodeState"]["selected"] == "dataset:raw_orders"
+
+
+def test_webview_update_keeps_the_viewport_selection_and_search(
+    aether: Aether, orders_project: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "dag.html"
+    dag = checked_page(aether, orders_project, page)
+    # The same graph, statuses changed (as after an edit): nothing may move.
+    for node in dag["nodes"]:
+        if node.get("status") == "fresh":
+            node["status"], node["reason"] = "stale", "code changed"
+    (tmp_path / "update.json").write_text(json.dumps(dag))
+    report = drive(
+        page, "--vscode", "--click", "dataset:clean_orders", "--search", "revenue",
+        "--pan", "37,-12", "--update", str(tmp_path / "update.json"), "--rebuild",
+    )  # fmt: skip
+    before, after = report["beforeUpdate"], report["afterUpdate"]
+    assert before["transform"] == "translate(57,8) scale(1)"  # panned from (20, 20)
+    assert after["transform"] == before["transform"]
+    assert after["positions"] == before["positions"]
+    assert after["selected"] == before["selected"] == ["dataset:clean_orders"]
+    assert after["hits"] == before["hits"] == ["dataset:daily_revenue", "task:daily_revenue"]
+    # The update was drawn: new statuses on the nodes and in the details panel.
+    assert "fresh" in before["classes"]["dataset:clean_orders"].split()
+    assert "stale" in after["classes"]["dataset:clean_orders"].split()
+    assert (before["details"]["status"], after["details"]["status"]) == ("fresh", "stale")
+    # A webview hidden then shown is rebuilt from the state the viewer stored.
+    assert report["vscodeState"]["viewport"] == {"x": 57, "y": 8, "k": 1}
+    rebuilt = report["rebuilt"]
+    assert rebuilt["transform"] == before["transform"]
+    assert rebuilt["selected"] == ["dataset:clean_orders"]
+    assert rebuilt["title"] == "clean_orders"
+    assert rebuilt["search"] == "revenue" and rebuilt["hits"] == before["hits"]
+
+
+def test_webview_update_without_the_selected_node_drops_the_selection(
+    aether: Aether, orders_project: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "dag.html"
+    assert aether(orders_project, "viz", "--output", str(page)).returncode == 0
+    dag = json.loads(aether(orders_project, "viz", "--format", "json").stdout)
+    gone = {"dataset:daily_revenue", "task:daily_revenue", "param:report.currency"}
+    dag["nodes"] = [n for n in dag["nodes"] if n["id"] not in gone]
+    dag["edges"] = [e for e in dag["edges"] if not {e["source"], e["target"]} & gone]
+    (tmp_path / "update.json").write_text(json.dumps(dag))
+    report = drive(
+        page, "--vscode", "--click", "dataset:daily_revenue", "--update",
+        str(tmp_path / "update.json"),
+    )  # fmt: skip
+    assert report["beforeUpdate"]["selected"] == ["dataset:daily_revenue"]
+    after = report["afterUpdate"]
+    assert set(after["positions"]) == {
+        "dataset:clean_orders",
+        "dataset:raw_orders",
+        "param:cleaning.min_amount",
+        "task:clean_orders",
+    }
+    assert after["selected"] == []
+    assert after["title"] == "Pipeline: orders"
+    assert after["details"] == {}
+    assert report["vscodeState"]["selected"] is None

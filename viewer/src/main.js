@@ -26,7 +26,7 @@ function start(source) {
   };
   let transform = { x: 20, y: 20, k: 1 };
   restore(host.saved());
-  const ui = scaffold(dag);
+  const ui = scaffold(dag, host.inEditor);
   fillTags();
   ui.search.value = state.search;
   let worker = makeWorker(source);
@@ -274,7 +274,7 @@ function svg(tag, attrs) {
   return el;
 }
 
-function scaffold(dag) {
+function scaffold(dag, inEditor) {
   const style = document.createElement("style");
   style.textContent = CSS_TEXT;
   document.head.appendChild(style);
@@ -286,7 +286,7 @@ function scaffold(dag) {
 <button id="reset" type="button">Show all</button><span id="status"></span></div>
 <svg id="canvas" role="img" aria-label="pipeline graph"><g id="scene"></g></svg></div>
 <aside id="side"><h1 id="title"></h1>
-<p class="legend"><span class="fresh">fresh</span> <span class="stale">stale</span> <span class="missing">missing</span> <span class="failed">failed</span> — drag to pan, wheel to zoom, click for details.</p>
+<p class="legend"><span class="fresh">fresh</span> <span class="stale">stale</span> <span class="missing">missing</span> <span class="failed">failed</span> — drag to pan, wheel to zoom, click for details${inEditor ? ", double-click to open" : ""}.</p>
 <dl id="details"></dl></aside>`,
   );
   const tag = document.getElementById("tag");

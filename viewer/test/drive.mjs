@@ -2,7 +2,7 @@
 // it saw as JSON, for aether-runtime/tests/integration/viz/test_viewer_browser.py.
 // Usage: node drive.mjs PAGE [--screenshot FILE] [--click ID [--screenshot-details FILE]]
 //   [--search TEXT] [--vscode [--vscode-state JSON]] [--pan DX,DY] [--open] [--open-pipeline]
-//   [--dblclick ID] [--update DAG.json] [--rebuild] [--expand GROUP] [--focus ID]
+//   [--dblclick ID] [--bad-update] [--update DAG.json] [--rebuild] [--expand GROUP] [--focus ID]
 // Steps run in that order. --vscode stubs acquireVsCodeApi as a VS Code webview has it
 // (callable once; postMessage recorded; getState/setState kept in the page) and reports the
 // messages posted and the state stored; --rebuild opens the page again with that state, as
@@ -111,6 +111,11 @@ try {
   if (flag("--open")) await page.click("#open");
   if (flag("--open-pipeline")) await page.click("#open-pipeline");
   if (option("--dblclick")) await page.dblclick(`[data-id="${option("--dblclick")}"]`);
+  if (flag("--bad-update")) {
+    const before = await snapshot();
+    await page.evaluate(() => window.dispatchEvent(new MessageEvent("message", { data: { type: "update", dag: { nodes: "?" } } })));
+    report.badUpdate = { status: await page.textContent("#status"), same: JSON.stringify(before) === JSON.stringify(await snapshot()) };
+  }
   if (option("--update")) {
     const dag = JSON.parse(readFileSync(option("--update"), "utf8"));
     report.beforeUpdate = { ...(await seen()), ...(await snapshot()) };

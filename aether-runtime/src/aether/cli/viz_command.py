@@ -44,14 +44,13 @@ def viz_command(
         }
     # Where the editor jumps: each node's `name:` in the pipeline.yml layer that holds the
     # pipelines, each parameter's key in the parameters.yml layer that sets it.
-    root = ctx.project_path
     pipeline_file = ctx.config.get("pipeline.yml").origins.get("pipelines")
     pipeline_lines = (
-        node_lines(pipeline_file, str(pipeline_file.relative_to(root)), selected.name)
+        node_lines(pipeline_file, _shown(pipeline_file, ctx.project_path), selected.name)
         if pipeline_file
         else {}
     )
-    params = [(p, str(p.relative_to(root))) for p in ctx.config.layer_files("parameters.yml")]
+    params = [(p, _shown(p, ctx.project_path)) for p in ctx.config.layer_files("parameters.yml")]
     keys = sorted({key for item in selected.nodes for key in item.param_keys})
     dag = dag_json(
         selected,
@@ -86,3 +85,11 @@ def viz_command(
             f"Cannot write {output}: {exc.strerror}", hint="pick another --output path"
         ) from None
     console().print(f"Wrote {output}", markup=False)
+
+
+def _shown(path: Path, root: Path) -> str:
+    """``conf/base/pipeline.yml``: relative to the project when inside it."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

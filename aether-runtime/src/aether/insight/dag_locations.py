@@ -13,10 +13,13 @@ from pathlib import Path
 
 import yaml
 
+# libyaml's composer when PyYAML was built with it: a 10,000-node pipeline.yml in a blink.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _compose(path: Path) -> yaml.Node | None:
     try:
-        return yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        return yaml.compose(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None  # a position is a convenience: never fail the DAG for it
 

@@ -186,9 +186,18 @@ def test_extension_webview_page_draws_under_its_csp(
     ).stdout
     assert "script-src 'nonce-n0nce'" in page
     (tmp_path / "webview.html").write_text(page, encoding="utf-8")
-    report = drive(tmp_path / "webview.html", "--click", "task:clean_orders")
+    (tmp_path / "same.json").write_text(result.stdout)
+    report = drive(
+        tmp_path / "webview.html", "--vscode", "--click", "task:clean_orders", "--pan", "37,-12",
+        "--update", str(tmp_path / "same.json"),
+    )  # fmt: skip
     assert len(report["first"]["positions"]) == 7
     assert report["details"]["location"] == "src/orders_demo/nodes/orders.py:10"
+    # Laid out on the page (no worker here): an unchanged DAG redraws in place.
+    before, after = report["beforeUpdate"], report["afterUpdate"]
+    assert before["transform"] == after["transform"] == "translate(57,8) scale(1)"
+    assert after["positions"] == before["positions"] == report["first"]["positions"]
+    assert after["selected"] == ["task:clean_orders"]
 
 
 # --- checks in the details panel, and the viewer inside a VS Code webview --------------------
@@ -301,9 +310,14 @@ def test_webview_update_without_the_selected_node_drops_the_selection(
     dag["edges"] = [e for e in dag["edges"] if not {e["source"], e["target"]} & gone]
     (tmp_path / "update.json").write_text(json.dumps(dag))
     report = drive(
-        page, "--vscode", "--click", "dataset:daily_revenue", "--update",
+        page, "--vscode", "--click", "dataset:daily_revenue", "--bad-update", "--update",
         str(tmp_path / "update.json"),
     )  # fmt: skip
+    # What is not an aether.dag/v1 DAG is ignored, and said so.
+    assert report["badUpdate"] == {
+        "status": "Ignored an update that is not an aether.dag/v1 DAG",
+        "same": True,
+    }
     assert report["beforeUpdate"]["selected"] == ["dataset:daily_revenue"]
     after = report["afterUpdate"]
     assert set(after["positions"]) == {

@@ -48,13 +48,15 @@ format: install ## Format and auto-fix with ruff
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
-test: install ## Run every test: runtime, template (slow ones included), the VS Code extension
-	$(TEST_ENV) $(RUN) pytest
-	@# The extension's tests need Node.js: without it they are skipped with the reason,
-	@# except under .ci/run (AETHER_NO_SKIP=1), where a skipped lane fails the run.
-	@if command -v node >/dev/null 2>&1; then cd vscode-aether && npm test; \
+test: install ## Run every test: the VS Code extension, runtime, template (slow ones included)
+	@# The extension first: its build (out/) is what the webview's browser test loads. Its
+	@# tests need Node.js: without it they are skipped with the reason, except under .ci/run
+	@# (AETHER_NO_SKIP=1), where a skipped lane fails the run. npm ci only on a clean clone.
+	@if command -v node >/dev/null 2>&1; then cd vscode-aether && \
+	  { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test; \
 	elif [ "$$AETHER_NO_SKIP" = 1 ]; then echo "vscode-aether tests: Node.js is missing" >&2; exit 1; \
 	else echo "SKIPPED vscode-aether tests: Node.js is not installed (apt-get install nodejs npm)"; fi
+	$(TEST_ENV) $(RUN) pytest
 
 test-fast: install ## Run the tests that are not marked slow
 	$(TEST_ENV) $(RUN) pytest -m "not slow"

@@ -157,8 +157,12 @@ def test_five_thousand_nodes_start_collapsed_and_groups_expand(tmp_path: Path) -
 def test_extension_webview_page_draws_under_its_csp(
     aether: Aether, orders_project: Path, tmp_path: Path
 ) -> None:
-    """The VS Code webview's page (vscode-aether/src/dagPanel.js): nonce'd script by URL,
-    no blob: worker allowed, so the viewer lays out on the page."""
+    """The VS Code webview's page (vscode-aether/src/dagPanel.ts, compiled to out/ by the
+    extension's build): nonce'd script by URL, no blob: worker allowed, so the viewer lays
+    out on the page."""
+    panel = ROOT / "vscode-aether" / "out" / "dagPanel.js"
+    if not panel.is_file():
+        pytest.skip("the extension is not built: cd vscode-aether && npm ci && npm run build")
     result = aether(orders_project, "viz", "--format", "json")
     assert result.returncode == 0, result.stderr
     viewer = ROOT / "aether-runtime" / "src" / "aether" / "insight" / "viewer.js"
@@ -172,7 +176,7 @@ def test_extension_webview_page_draws_under_its_csp(
             str(NODE),
             "-e",
             script,
-            str(ROOT / "vscode-aether" / "src" / "dagPanel.js"),
+            str(panel),
             viewer.as_uri(),
         ],
         input=result.stdout,

@@ -28,6 +28,7 @@ from aether.engine.publication import (
 )
 from aether.engine.runners import create_runner
 from aether.engine.validation import check_transformations
+from aether.lineage.config import read_lineage
 from aether.project.provenance import provenance
 from aether.project.sources import reading_project
 from aether.run.logging_setup import configure_logging
@@ -137,7 +138,7 @@ def _execute_run(setup: RunSetup, options: RunOptions) -> RunResult:
     if not options.track:
         plan = plan_all(setup.selected, _untracked_reason(options.force))
         check_transformations(plan.nodes)
-        return execute_plan(setup, plan, options)
+        return execute_plan(setup, plan, _with_lineage(setup, options, None))
     with ctx.state_store() as store:
         lock = ctx.state_location.run_lock(
             ctx.run_id, wait=options.wait_for_lock, on_wait=options.on_lock_wait
@@ -173,9 +174,24 @@ def _tracked_run(setup: RunSetup, store: StateStore, options: RunOptions) -> Run
     check_transformations(plan.nodes)
     record_observations(cache)
     alerts = AlertListener(read_webhook(ctx.config), ctx.project_path.name)
-    return execute_plan(
-        setup, plan, replace(options, listeners=(alerts, *options.listeners)), tracker
+    options = _with_lineage(setup, replace(options, listeners=(alerts, *options.listeners)), store)
+    return execute_plan(setup, plan, options, tracker)
+
+
+def _with_lineage(setup: RunSetup, options: RunOptions, store: StateStore | None) -> RunOptions:
+    """`options` with the OpenLineage listener lineage.yml asks for, if there is one (its
+    credentials are read here, before any node runs)."""
+    config = read_lineage(setup.ctx.config)
+    if config is None:
+        return options
+    from aether.lineage.listener import lineage_listener  # urllib: only when configured
+
+    ctx = setup.ctx
+    columns_of = None if store is None else store.latest_columns
+    listener = lineage_listener(
+        config, ctx.catalog, ctx.project_path, setup.home.name, columns_of=columns_of
     )
+    return replace(options, listeners=(*options.listeners, listener))
 
 
 def describe_run(setup: RunSetup) -> RunRecord:

@@ -1,0 +1,167 @@
+"""aether.lineage's parts: lineage.yml checked, datasets named the OpenLineage way (never
+with a password), the HTTP endpoint's URL, run ids as UUIDs, the file transport's lines."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aether.catalog import DataCatalog
+from aether.errors import ConfigError
+from aether.lineage.config import FileTransportConfig, HttpTransportConfig, parse_lineage
+from aether.lineage.events import run_uuid
+from aether.lineage.listener import endpoint_url
+from aether.lineage.naming import DatasetName, DatasetNamer
+from aether.lineage.transport import FileTransport, HttpTransport
+from aether.support import redaction
+
+WHERE = "conf/local/lineage.yml"
+SECRET = "Hunter2-db-Secret-9"
+
+
+@pytest.fixture(autouse=True)
+def empty_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A registry of its own for each test (a process otherwise keeps its secrets)."""
+    monkeypatch.setattr(redaction, "_secrets", set())
+    monkeypatch.setattr(redaction, "_pattern", None)
+
+
+# --- lineage.yml -------------------------------------------------------------------
+
+
+def test_a_file_transport_and_an_http_transport_are_read() -> None:
+    file = parse_lineage({"namespace": "shop", "transport": {"type": "file", "path": "x"}}, WHERE)
+    http = parse_lineage(
+        {
+            "namespace": "shop",
+            "transport": {"type": "http", "url": "https://m.example", "credentials": "marquez"},
+        },
+        WHERE,
+    )
+
+    assert file.transport == FileTransportConfig("x")
+    assert http.transport == HttpTransportConfig("https://m.example", credentials="marquez")
+    assert http.where == WHERE
+
+
+@pytest.mark.parametrize(
+    ("transport", "message"),
+    [
+        ({"type": "http", "url": "ftp://host"}, "http:// or https://"),
+        ({"type": "http", "url": "https://"}, "with a host"),
+        ({"type": "http", "url": "https://h", "timeout": 0}, "`timeout:`"),
+        ({"type": "http", "url": "https://h", "timeout": 600}, "at most 60"),
+        ({"type": "http", "url": "https://h", "credentials": ["a"]}, "`credentials:`"),
+        ({"type": "file", "path": ""}, "needs `path:`"),
+        ({"path": "x"}, "unknown transport type None"),
+    ],
+)
+def test_bad_transport_values_are_refused_naming_the_file(
+    transport: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_lineage({"namespace": "shop", "transport": transport}, WHERE)
+
+    assert message in caught.value.message
+    assert caught.value.message.startswith(WHERE)
+
+
+def test_a_url_password_is_registered_for_masking_as_soon_as_it_is_read() -> None:
+    url = f"https://bob:{SECRET}@marquez.example"
+    parse_lineage({"namespace": "s", "transport": {"type": "http", "url": url}}, WHERE)
+
+    assert SECRET not in redaction.redact(f"failed: {SECRET} at {url}")
+
+
+# --- naming ----------------------------------------------------------------------------
+
+
+def namer(tmp_path: Path, entries: dict[str, Any], credentials: Any = None) -> DatasetNamer:
+    catalog = DataCatalog.from_config(entries, credentials=credentials, project_path=tmp_path)
+    return DatasetNamer(catalog, tmp_path, "shop")
+
+
+def test_files_objects_tables_and_apis_are_named_by_where_they_live(tmp_path: Path) -> None:
+    name = namer(
+        tmp_path,
+        {
+            "local": {"type": "PandasCsvDataSet", "filepath": "data/./01_raw/a.csv"},
+            "object": {"type": "PandasParquetDataSet", "filepath": "s3a://Bucket/k/x.parquet"},
+            "table": {"type": "SQLTableDataSet", "table_name": "orders", "credentials": "db"},
+            "lite": {"type": "SQLTableDataSet", "table_name": "Orders", "credentials": "file"},
+            "api": {"type": "APIDataSet", "url": "https://api.example:8443/v1/rates?key=abc"},
+            "scratch": {"type": "MemoryDataSet"},
+        },
+        credentials={
+            "db": {"con": f"postgresql+psycopg://bob:{SECRET}@DB.example/sales?sslmode=require"},
+            "file": {"con": "sqlite:///data/shop.db"},
+        },
+    )
+
+    assert name("local") == DatasetName("file", f"{tmp_path.resolve()}/data/01_raw/a.csv")
+    assert name("object") == DatasetName("s3://bucket", "k/x.parquet")
+    assert name("table") == DatasetName("postgres://db.example:5432", "sales.public.orders")
+    assert name("lite") == DatasetName(f"sqlite://{tmp_path.resolve()}/data/shop.db", "main.orders")
+    assert name("api") == DatasetName("https://api.example:8443", "/v1/rates")
+    assert name("scratch") == DatasetName("shop", "scratch")  # in memory: the project's
+    assert name("undeclared") == DatasetName("shop", "undeclared")
+    assert SECRET not in json.dumps([name(n).__dict__ for n in ("table", "lite")])
+
+
+# --- events and transports ----------------------------------------------------------
+
+
+def test_run_ids_are_uuids_derived_from_the_aether_run_and_node() -> None:
+    assert run_uuid("20260101T000000Z-abc123") == run_uuid("20260101T000000Z-abc123")
+    assert run_uuid("r", "a") != run_uuid("r", "b") != run_uuid("r")
+    assert uuid.UUID(run_uuid("r", "a")).version == 5
+
+
+@pytest.mark.parametrize(
+    ("url", "endpoint", "expected"),
+    [
+        ("http://localhost:5000", "api/v1/lineage", "http://localhost:5000/api/v1/lineage"),
+        ("http://h/base/", "/api/v1/lineage", "http://h/base/api/v1/lineage"),
+        ("http://h/events?api_key=x", "", "http://h/events?api_key=x"),
+        ("http://h/?api_key=x", "api/v1/lineage", "http://h/api/v1/lineage?api_key=x"),
+    ],
+)
+def test_the_endpoint_goes_under_the_url_path(url: str, endpoint: str, expected: str) -> None:
+    assert endpoint_url(url, endpoint) == expected
+
+
+def test_an_inline_password_leaves_the_url_for_a_basic_header() -> None:
+    transport = HttpTransport(f"http://bob:{SECRET}@lineage.example:5000/api", {}, 1.0)
+
+    assert transport.url == "http://lineage.example:5000/api"
+    assert transport.target == "lineage.example:5000"
+    assert transport.headers["Authorization"].startswith("Basic ")
+    assert "***" in redaction.redact(transport.headers["Authorization"])
+
+
+def test_the_file_transport_appends_whole_lines_from_many_writers(tmp_path: Path) -> None:
+    """Each event is one write on a file opened for appending: concurrent writers (threads
+    here, processes alike) never interleave their lines."""
+    transport = FileTransport(tmp_path / "deep" / "events.jsonl", "events.jsonl")
+    big = "x" * 100_000  # larger than any pipe buffer: one write still keeps it whole
+
+    def write(writer: int) -> None:
+        for number in range(20):
+            transport.send({"writer": writer, "number": number, "padding": big})
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    lines = (tmp_path / "deep" / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 80
+    assert {(e["writer"], e["number"]) for e in map(json.loads, lines)} == {
+        (w, n) for w in range(4) for n in range(20)
+    }

@@ -428,3 +428,18 @@ def test_did_you_mean_answers_a_misspelt_key_and_transport_type(
 
     assert "did you mean 'namespace'?" in aether(key, "run").stderr
     assert "did you mean 'http'?" in aether(kind, "run").stderr
+
+
+def test_validate_reports_a_malformed_lineage_file(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """`aether validate` (so `make lint` and CI) catches it before any run does."""
+    project = make_project(
+        "validate_lineage", envs={"prod": {"lineage.yml": "namespace: s\ntransport: {type: htp}\n"}}
+    )
+
+    assert aether(project, "validate").returncode == 0  # local has no lineage.yml
+    result = aether(project, "validate", "--env", "prod")
+
+    assert result.returncode == 2
+    assert "conf/prod/lineage.yml: unknown transport type 'htp'" in result.stderr

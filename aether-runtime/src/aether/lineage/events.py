@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from aether.lineage.naming import DatasetName
-
 SPEC_VERSION = "2-0-2"
 SCHEMA_URL = f"https://openlineage.io/spec/{SPEC_VERSION}/OpenLineage.json#/$defs/RunEvent"
 PARENT_FACET_URL = (
@@ -48,6 +46,19 @@ def producer() -> str:
     except ImportError:  # a source tree never installed: as `aether --version` says
         __version__ = "0.0.0+unknown"
     return f"https://pypi.org/project/aether-data/{__version__}/"
+
+
+@dataclass(frozen=True)
+class DatasetName:
+    """A dataset as OpenLineage identifies it (see `aether.lineage.naming`).
+
+    Attributes:
+        namespace: Where it lives (`file`, `s3://bucket`, `postgres://host:5432`).
+        name: Which data it is there (a path, a key, `db.schema.table`).
+    """
+
+    namespace: str
+    name: str
 
 
 @dataclass(frozen=True)

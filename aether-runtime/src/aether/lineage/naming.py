@@ -15,29 +15,16 @@ and every name passes through `redact` on top.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from aether.catalog.data_catalog import DataCatalog
+from aether.lineage.events import DatasetName
 from aether.project.locations import LOCAL_SCHEME, TABLE_SCHEME, PlacedEntry, place_entries
 from aether.support.redaction import redact
 
 # OpenLineage spells a few engines differently from SQLAlchemy.
 _ENGINE_SCHEMES = {"postgresql": "postgres", "mssql": "sqlserver"}
-
-
-@dataclass(frozen=True)
-class DatasetName:
-    """A dataset as OpenLineage identifies it.
-
-    Attributes:
-        namespace: Where it lives (`file`, `s3://bucket`, `postgres://host:5432`).
-        name: Which data it is there (a path, a key, `db.schema.table`).
-    """
-
-    namespace: str
-    name: str
 
 
 class DatasetNamer:

@@ -14,9 +14,9 @@ import pytest
 from aether.catalog import DataCatalog
 from aether.errors import ConfigError
 from aether.lineage.config import FileTransportConfig, HttpTransportConfig, parse_lineage
-from aether.lineage.events import run_uuid
+from aether.lineage.events import DatasetName, run_uuid
 from aether.lineage.listener import endpoint_url
-from aether.lineage.naming import DatasetName, DatasetNamer
+from aether.lineage.naming import DatasetNamer
 from aether.lineage.transport import FileTransport, HttpTransport
 from aether.support import redaction
 

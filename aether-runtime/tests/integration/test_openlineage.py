@@ -367,6 +367,26 @@ def test_an_endpoint_refusing_connections_never_fails_the_run(
     assert "retried once" in warning
 
 
+def test_an_endpoint_that_never_answers_costs_two_timeouts_and_the_run_succeeds(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """A black hole: connections are taken (by the kernel) but never answered."""
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(8)
+        port = hole.getsockname()[1]
+        project = make_project(
+            "black_hole",
+            local={"lineage.yml": http_lineage(f"http://127.0.0.1:{port}", timeout=0.5)},
+        )
+
+        result = aether(project, "run", timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    (warning,) = warnings_of(result)
+    assert f"127.0.0.1:{port} unreachable (TimeoutError), retried once" in warning
+
+
 def test_a_password_inline_in_the_url_is_sent_as_basic_auth_and_never_shown(
     make_project: MakeProject, aether: Aether, lineage_server: tuple[str, Received]
 ) -> None:

@@ -41,8 +41,9 @@ def validate_project(
     another one produces); parameters per pipeline, so the message names it. Then the
     ``${secret:...}`` references of credentials.yml (form and provider), every catalog entry
     (which reads the secrets of the sets it names), the alert webhook, lineage.yml, shared
-    locations and literal secrets in conf/base. Last, governance: metadata shapes, glossary terms and the
-    rules of governance.yml; the findings of a `warn` rule go to ``warnings`` when given.
+    locations and literal secrets in conf/base. Last, governance: metadata shapes, glossary
+    terms and the rules of governance.yml; the findings of a `warn` rule go to ``warnings``
+    when given.
     """
     problems: list[AetherError] = []
     union = ctx.project_pipeline()

@@ -25,6 +25,8 @@ from aether.support.redaction import redact, register_pair
 # Between the first attempt and the retry: long enough for a server restarting under a
 # load balancer, short enough not to be noticed next to a node's run.
 RETRY_PAUSE = 0.2
+# Of the server's answer only the status matters; what is read of its body is bounded.
+_ANSWER_READ = 64 * 1024
 
 
 class DeliveryFailed(Exception):
@@ -117,7 +119,7 @@ class HttpTransport:
         request = urllib.request.Request(self.url, data=body, headers=self.headers, method="POST")
         try:
             with opener.open(request, timeout=self.timeout) as response:
-                response.read()
+                response.read(_ANSWER_READ)
         except urllib.error.HTTPError as exc:
             raise DeliveryFailed(f"{self.target} answered HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:

@@ -12,13 +12,24 @@ from typing import Any
 import pytest
 
 from aether.catalog import DataCatalog
+from aether.engine.events import (
+    NodeAborted,
+    NodeSkipped,
+    NodeStarted,
+    NodeSucceeded,
+    RunEvent,
+    RunFinished,
+)
+from aether.engine.plan import NodeResult, NodeStatus, RunResult
 from aether.errors import ConfigError
 from aether.lineage.config import FileTransportConfig, HttpTransportConfig, parse_lineage
 from aether.lineage.events import DatasetName, run_uuid
-from aether.lineage.listener import endpoint_url
+from aether.lineage.listener import LineageListener, endpoint_url
 from aether.lineage.naming import DatasetNamer
-from aether.lineage.transport import FileTransport, HttpTransport
+from aether.lineage.transport import DeliveryFailed, FileTransport, HttpTransport
+from aether.pipeline import Input, Node
 from aether.support import redaction
+from aether.verdicts import ReasonKind, because
 
 WHERE = "conf/local/lineage.yml"
 SECRET = "Hunter2-db-Secret-9"
@@ -165,3 +176,90 @@ def test_the_file_transport_appends_whole_lines_from_many_writers(tmp_path: Path
     assert {(e["writer"], e["number"]) for e in map(json.loads, lines)} == {
         (w, n) for w in range(4) for n in range(20)
     }
+
+
+# --- the listener ---------------------------------------------------------------------
+
+
+class Kept:
+    """A transport keeping what it is given; it fails from the `fail_from`-th event on."""
+
+    target = "kept"
+
+    def __init__(self, fail_from: int | None = None) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.fail_from = fail_from
+
+    def send(self, event: Any) -> None:
+        if self.fail_from is not None and len(self.events) >= self.fail_from:
+            raise DeliveryFailed("kept answered HTTP 500, retried once")
+        self.events.append(dict(event))
+
+
+def listener(tmp_path: Path, transport: Kept) -> LineageListener:
+    catalog = DataCatalog.from_config({}, project_path=tmp_path)
+    return LineageListener(transport, DatasetNamer(catalog, tmp_path, "shop"), "shop", "main")
+
+
+def feed(target: LineageListener, *events: RunEvent) -> None:
+    for event in events:
+        target.on_event(event)
+
+
+NODE = Node("load", "mini.nodes.load", inputs=(Input(None, "raw"),), outputs=("clean",))
+
+
+def test_an_interrupted_node_and_its_run_end_with_abort(tmp_path: Path) -> None:
+    kept = Kept()
+    aborted = NodeResult(
+        "load", NodeStatus.ABORTED, reason=because(ReasonKind.INTERRUPTED, signal="SIGTERM")
+    )
+
+    feed(
+        listener(tmp_path, kept),
+        NodeStarted("r1", 1.0, NODE, because(ReasonKind.FORCED)),
+        NodeAborted("r1", 2.0, aborted),
+        RunFinished("r1", 3.0, RunResult("r1", "main", [aborted])),
+    )
+
+    assert [(e["job"]["name"], e["eventType"]) for e in kept.events] == [
+        ("main", "START"),
+        ("main.load", "START"),
+        ("main.load", "ABORT"),
+        ("main", "ABORT"),
+    ]
+    assert kept.events[1]["inputs"] == [{"namespace": "shop", "name": "raw", "facets": {}}]
+
+
+def test_a_node_never_started_sends_nothing(tmp_path: Path) -> None:
+    kept = Kept()
+    skipped = NodeResult("load", NodeStatus.SKIPPED)
+
+    feed(
+        listener(tmp_path, kept),
+        NodeSkipped("r1", 1.0, skipped),
+        RunFinished("r1", 2.0, RunResult("r1", "main", [skipped])),
+    )
+
+    assert kept.events == []
+
+
+def test_after_a_failed_delivery_one_warning_and_nothing_more_is_sent(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    kept = Kept(fail_from=1)
+    done = NodeResult("load", NodeStatus.SUCCEEDED)
+
+    feed(
+        listener(tmp_path, kept),
+        NodeStarted("r1", 1.0, NODE, because(ReasonKind.FORCED)),
+        NodeSucceeded("r1", 2.0, done),
+        RunFinished("r1", 3.0, RunResult("r1", "main", [done])),
+    )
+
+    assert len(kept.events) == 1
+    warnings = [r.getMessage() for r in caplog.records if r.name == "aether.lineage"]
+    assert warnings == [
+        "OpenLineage events not delivered: kept answered HTTP 500, retried once; "
+        "the run goes on without sending more"
+    ]

@@ -34,6 +34,7 @@ from aether.engine.events import (
     OutputsPublished,
     RunEvent,
     RunFinished,
+    RunStarted,
 )
 from aether.errors import AetherError, ConfigError
 from aether.lineage.config import FileTransportConfig, LineageConfig
@@ -76,12 +77,15 @@ class LineageListener:
         self.columns_of = columns_of
         self.descriptions_of = descriptions_of
         self._parent: JobRun | None = None
+        self._run_started_at: float | None = None  # the parent run starts with the run
         self._started: dict[str, Node] = {}
         self._columns: dict[str, Mapping[str, Columns]] = {}
         self._broken = False
 
     def on_event(self, event: RunEvent) -> None:
-        if isinstance(event, NodeStarted):
+        if isinstance(event, RunStarted):
+            self._run_started_at = event.at
+        elif isinstance(event, NodeStarted):
             self._node_started(event)
         elif isinstance(event, OutputsPublished):
             self._columns[event.node] = event.columns
@@ -98,7 +102,8 @@ class LineageListener:
     def _node_started(self, event: NodeStarted) -> None:
         if self._parent is None:
             self._parent = JobRun(self.namespace, self.pipeline, run_uuid(event.run_id))
-            self._send(run_event("START", event.at, self._parent))
+            at = self._run_started_at if self._run_started_at is not None else event.at
+            self._send(run_event("START", at, self._parent))
         node = event.node
         self._started[node.name] = node
         self._send(

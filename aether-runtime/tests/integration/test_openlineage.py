@@ -64,8 +64,8 @@ default: main
 
 def _registry() -> Registry:
     resources = []
-    for name in ("OpenLineage.json", "ParentRunFacet.json", "SchemaDatasetFacet.json"):
-        schema = json.loads((SPEC / name).read_text(encoding="utf-8"))
+    for path in sorted(SPEC.glob("*.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
         resources.append((schema["$id"], Resource.from_contents(schema)))
     return Registry().with_resources(resources)  # every $ref resolves here, offline
 
@@ -81,14 +81,22 @@ def _validator(name: str) -> Draft202012Validator:
 EVENT = _validator("OpenLineage.json")
 PARENT_FACET = _validator("ParentRunFacet.json")
 SCHEMA_FACET = _validator("SchemaDatasetFacet.json")
+ERROR_FACET = _validator("ErrorMessageRunFacet.json")
+JOB_TYPE_FACET = _validator("JobTypeJobFacet.json")
 
 
 def assert_valid(event: dict[str, Any]) -> None:
     """The event against the core spec, and each facet Aether sends against its own."""
     EVENT.validate(event)
     uuid.UUID(event["run"]["runId"])  # `format: uuid` is only checked when asked for
-    if "parent" in event["run"]["facets"]:
-        PARENT_FACET.validate({"parent": event["run"]["facets"]["parent"]})
+    facets = event["run"]["facets"]
+    assert set(facets) <= {"parent", "errorMessage"}, "a facet this test does not validate"
+    if "parent" in facets:
+        PARENT_FACET.validate({"parent": facets["parent"]})
+    if "errorMessage" in facets:
+        ERROR_FACET.validate({"errorMessage": facets["errorMessage"]})
+    assert set(event["job"]["facets"]) == {"jobType"}
+    JOB_TYPE_FACET.validate({"jobType": event["job"]["facets"]["jobType"]})
     for dataset in event["inputs"] + event["outputs"]:
         if "schema" in dataset["facets"]:
             SCHEMA_FACET.validate({"schema": dataset["facets"]["schema"]})
@@ -268,6 +276,11 @@ def test_a_failing_node_sends_fail_and_the_run_is_a_failure(
     for event in events:
         assert_valid(event)
     assert events[4]["outputs"][0]["facets"] == {}  # nothing was written
+    error = events[4]["run"]["facets"]["errorMessage"]
+    assert "boom on purpose" in error["message"]
+    assert error["programmingLanguage"] == "PYTHON"
+    assert events[4]["job"]["facets"]["jobType"]["jobType"] == "NODE"
+    assert events[5]["job"]["facets"]["jobType"]["jobType"] == "PIPELINE"
 
 
 def test_an_untracked_parallel_run_sends_events_too(make_project: MakeProject) -> None:

@@ -22,6 +22,12 @@ PARENT_FACET_URL = (
 SCHEMA_FACET_URL = (
     "https://openlineage.io/spec/facets/1-2-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet"
 )
+ERROR_FACET_URL = (
+    "https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet"
+)
+JOB_TYPE_FACET_URL = (
+    "https://openlineage.io/spec/facets/2-0-4/JobTypeJobFacet.json#/$defs/JobTypeJobFacet"
+)
 EVENT_TYPES = ("START", "COMPLETE", "FAIL", "ABORT")
 # The UUID namespace of Aether's run ids (fixed forever: changing it renames every past run).
 _AETHER_RUNS = uuid.UUID("4c7a1a52-4c5e-4d8e-9a57-2f0f5a1e7d31")
@@ -69,11 +75,13 @@ class JobRun:
         namespace: The job's namespace (lineage.yml's `namespace`).
         job: The job's name (`<pipeline>.<node>`, or the pipeline for the Aether run).
         run_id: Its OpenLineage run id (a UUID, see `run_uuid`).
+        job_type: `NODE` or `PIPELINE` (the job type facet's `jobType`).
     """
 
     namespace: str
     job: str
     run_id: str
+    job_type: str = "NODE"
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,7 @@ def run_event(
     parent: JobRun | None = None,
     inputs: Iterable[LineageDataset] = (),
     outputs: Iterable[LineageDataset] = (),
+    error: str | None = None,
 ) -> dict[str, Any]:
     """One OpenLineage RunEvent.
 
@@ -109,6 +118,7 @@ def run_event(
         parent: The run that started this one (the Aether run of a node), or None.
         inputs: The datasets the run reads.
         outputs: The datasets it writes.
+        error: Why it failed, secrets already masked (the error message facet), or None.
     """
     made_by = producer()
     run_facets: dict[str, Any] = {}
@@ -119,13 +129,27 @@ def run_event(
             "run": {"runId": parent.run_id},
             "job": {"namespace": parent.namespace, "name": parent.job},
         }
+    if error is not None:
+        run_facets["errorMessage"] = {
+            "_producer": made_by,
+            "_schemaURL": ERROR_FACET_URL,
+            "message": error,
+            "programmingLanguage": "PYTHON",
+        }
+    job_type = {
+        "_producer": made_by,
+        "_schemaURL": JOB_TYPE_FACET_URL,
+        "processingType": "BATCH",
+        "integration": "AETHER",
+        "jobType": run.job_type,
+    }
     return {
         "eventType": event_type,
         "eventTime": datetime.fromtimestamp(at, timezone.utc).isoformat(),
         "producer": made_by,
         "schemaURL": SCHEMA_URL,
         "run": {"runId": run.run_id, "facets": run_facets},
-        "job": {"namespace": run.namespace, "name": run.job, "facets": {}},
+        "job": {"namespace": run.namespace, "name": run.job, "facets": {"jobType": job_type}},
         "inputs": [_dataset(d, made_by) for d in inputs],
         "outputs": [_dataset(d, made_by) for d in outputs],
     }

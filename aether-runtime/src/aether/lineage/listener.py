@@ -29,6 +29,7 @@ from aether.datasets.api_auth import auth_from_credentials
 from aether.engine.events import (
     NodeAborted,
     NodeFailed,
+    NodeFinished,
     NodeStarted,
     NodeSucceeded,
     OutputsPublished,
@@ -42,8 +43,11 @@ from aether.lineage.events import Columns, JobRun, LineageDataset, run_event, ru
 from aether.lineage.naming import DatasetNamer
 from aether.lineage.transport import DeliveryFailed, FileTransport, HttpTransport, Transport
 from aether.pipeline import Node
+from aether.support.redaction import redact_then_cut
 
 logger = logging.getLogger("aether.lineage")
+# An error message longer than this is cut: it is for a person to read in a lineage UI.
+MAX_ERROR_LENGTH = 2000
 
 # What the state store recorded for a dataset's current version (None: nothing known).
 ColumnsOf = Callable[[str], "Columns | None"]
@@ -101,7 +105,8 @@ class LineageListener:
 
     def _node_started(self, event: NodeStarted) -> None:
         if self._parent is None:
-            self._parent = JobRun(self.namespace, self.pipeline, run_uuid(event.run_id))
+            run_id = run_uuid(event.run_id)
+            self._parent = JobRun(self.namespace, self.pipeline, run_id, "PIPELINE")
             at = self._run_started_at if self._run_started_at is not None else event.at
             self._send(run_event("START", at, self._parent))
         node = event.node
@@ -117,7 +122,7 @@ class LineageListener:
             )
         )
 
-    def _node_ended(self, kind: str, event: RunEvent, node: Node) -> None:
+    def _node_ended(self, kind: str, event: NodeFinished, node: Node) -> None:
         made = self._columns.pop(node.name, {})
         self._send(
             run_event(
@@ -127,6 +132,7 @@ class LineageListener:
                 parent=self._parent,
                 inputs=self._datasets(node.dataset_inputs),
                 outputs=self._datasets(node.outputs, made, store=kind == "COMPLETE"),
+                error=_error_text(event),
             )
         )
 
@@ -158,6 +164,15 @@ class LineageListener:
                 "OpenLineage events not delivered: %s; the run goes on without sending more",
                 failure,
             )
+
+
+def _error_text(event: NodeFinished) -> str | None:
+    """A failed node's error, masked then cut (an error may quote a connection URL or a
+    value, and a traceback is not sent: it names the machine's paths)."""
+    error = event.result.error
+    if not isinstance(event, NodeFailed) or error is None:
+        return None
+    return redact_then_cut(str(error), MAX_ERROR_LENGTH)
 
 
 _ENDINGS: Mapping[type[RunEvent], str] = {

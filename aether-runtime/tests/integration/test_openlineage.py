@@ -340,8 +340,9 @@ def test_a_missing_credentials_set_is_refused_before_any_node_runs(
     result = aether(project, "run")
 
     assert result.returncode == 2
-    assert "credentials 'marquez'" in result.stderr
+    assert "conf/local/lineage.yml uses credentials 'marquez'" in result.stderr
     assert not (project / "data/02_intermediate/doubled.csv").exists()
+    assert not (project / ".aether" / "state.db").exists()  # refused before any state
     assert received.requests == []
 
 

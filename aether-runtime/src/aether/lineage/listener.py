@@ -183,35 +183,31 @@ _ENDINGS: Mapping[type[RunEvent], str] = {
 
 
 def lineage_listener(
-    config: LineageConfig,
-    catalog: DataCatalog,
-    project_path: Path,
-    pipeline: str,
-    columns_of: ColumnsOf | None = None,
-) -> LineageListener:
-    """The listener lineage.yml asks for, its transport ready (credentials read).
+    config: LineageConfig, catalog: DataCatalog, project_path: Path, pipeline: str
+) -> Callable[[ColumnsOf | None], LineageListener]:
+    """What makes the listener lineage.yml asks for, its transport ready (credentials read
+    now, before the run touches any state); called with the state store's `latest_columns`
+    once the store is open (None for an untracked run).
 
     Args:
         config: lineage.yml, checked.
         catalog: The run's catalog (dataset locations, credentials, column descriptions).
         project_path: The project folder (relative file paths start there).
         pipeline: The pipeline that runs.
-        columns_of: The columns the state store recorded for a dataset (None: an
-            untracked run, without a state store).
 
     Raises:
         CredentialsError: The credentials set it names is missing or unreadable.
         ConfigError: The set has a shape that cannot authenticate a request.
     """
+    transport = _transport(config, catalog, project_path)
     namer = DatasetNamer(catalog, project_path, config.namespace)
-    return LineageListener(
-        _transport(config, catalog, project_path),
-        namer,
-        config.namespace,
-        pipeline,
-        columns_of or (lambda name: None),
-        _descriptions(catalog),
-    )
+    described = _descriptions(catalog)
+
+    def make(columns_of: ColumnsOf | None) -> LineageListener:
+        columns = columns_of or (lambda name: None)
+        return LineageListener(transport, namer, config.namespace, pipeline, columns, described)
+
+    return make
 
 
 def _transport(config: LineageConfig, catalog: DataCatalog, project_path: Path) -> Transport:

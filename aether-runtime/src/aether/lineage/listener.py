@@ -93,10 +93,10 @@ class LineageListener:
             self._node_started(event)
         elif isinstance(event, OutputsPublished):
             self._columns[event.node] = event.columns
-        elif isinstance(event, (NodeSucceeded, NodeFailed, NodeAborted)):
+        elif isinstance(event, NodeFinished):
+            kind = next((k for t, k in _ENDINGS.items() if isinstance(event, t)), None)
             node = self._started.pop(event.node, None)
-            if node is not None:
-                kind = _ENDINGS[type(event)]
+            if node is not None and kind is not None:  # LeftAlone, Skipped: never started
                 self._node_ended(kind, event, node)
         elif isinstance(event, RunFinished) and self._parent is not None:
             result = event.result

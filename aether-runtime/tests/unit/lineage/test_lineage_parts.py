@@ -263,3 +263,11 @@ def test_after_a_failed_delivery_one_warning_and_nothing_more_is_sent(
         "OpenLineage events not delivered: kept answered HTTP 500, retried once; "
         "the run goes on without sending more"
     ]
+
+
+def test_a_file_that_cannot_be_written_is_a_failed_delivery_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder", encoding="utf-8")
+    transport = FileTransport(tmp_path / "taken" / "events.jsonl", "taken/events.jsonl")
+
+    with pytest.raises(DeliveryFailed, match=r"cannot append to taken/events.jsonl \("):
+        transport.send({"eventType": "START"})

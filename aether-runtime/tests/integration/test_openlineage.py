@@ -477,3 +477,30 @@ def test_validate_reports_a_malformed_lineage_file(
 
     assert result.returncode == 2
     assert "conf/prod/lineage.yml: unknown transport type 'htp'" in result.stderr
+
+
+def test_a_secret_in_a_failed_nodes_error_is_masked_in_the_event(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    secret = "db-Pa55word-in-an-error"
+    leaky = FAILING_PIPELINE.replace("mini.nodes.boom", "mini.leaky.boom")
+    project = make_project(
+        "leaky_error",
+        pipeline=leaky,
+        local={
+            "lineage.yml": FILE_LINEAGE,
+            "credentials.yml": f"warehouse: {{password: {secret}}}\n",
+        },
+        files={
+            "src/mini/leaky.py": (
+                f"def boom(rows):\n    raise ValueError('login refused for {secret}')\n"
+            )
+        },
+    )
+
+    assert aether(project, "run").returncode == 1
+
+    failed = read_events(project)[4]
+    assert failed["eventType"] == "FAIL"
+    assert "login refused for ***" in failed["run"]["facets"]["errorMessage"]["message"]
+    assert secret not in (project / EVENTS_FILE).read_text(encoding="utf-8")

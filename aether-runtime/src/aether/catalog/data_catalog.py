@@ -325,10 +325,23 @@ class DataCatalog:
         ref = entry.credentials_ref
         if ref is None:
             return None
+        return self.credential_set(ref, f"Dataset '{entry.name}'")
+
+    def credential_set(self, ref: str, user: str) -> Mapping[str, Any]:
+        """The credentials set ``ref`` of credentials.yml, its secrets read (once per
+        process and set) and masked from then on.
+
+        Args:
+            ref: The set's name (`credentials: <ref>`).
+            user: Who names it, for messages (`Dataset 'orders'`, `conf/local/lineage.yml`).
+
+        Raises:
+            CredentialsError: There is no credentials.yml, no such set, or a secret it
+                references cannot be read.
+        """
         if self._credentials is None:
             raise CredentialsError(
-                f"Dataset '{entry.name}' uses credentials '{ref}', but "
-                f"{self._credentials_file} does not exist",
+                f"{user} uses credentials '{ref}', but {self._credentials_file} does not exist",
                 hint=f"create {self._credentials_file} with a '{ref}:' entry "
                 "(copy credentials.example.yml if the project has one)",
             )
@@ -336,8 +349,7 @@ class DataCatalog:
         if not isinstance(found, Mapping):
             known = ", ".join(sorted(self._credentials)) or "none"
             raise CredentialsError(
-                f"Dataset '{entry.name}' uses credentials '{ref}', which "
-                f"{self._credentials_file} does not define",
+                f"{user} uses credentials '{ref}', which {self._credentials_file} does not define",
                 hint=f"add a '{ref}:' mapping to that file (defined there: {known})",
             )
         if ref not in self._resolved:

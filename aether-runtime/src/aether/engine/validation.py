@@ -17,6 +17,7 @@ from aether.checks import parse_checks
 from aether.engine.transformation import check_arguments, resolve_callable
 from aether.errors import AetherError, ConfigError, PipelineError
 from aether.governance.review import review_governance
+from aether.lineage.config import read_lineage
 from aether.pipeline import Node, Pipeline
 from aether.project.context import AetherContext, check_parameters, project_paths, read_settings
 from aether.project.locations import check_one_writer
@@ -39,9 +40,10 @@ def validate_project(
     Inputs and cycles are checked on all pipelines together (a pipeline may read what
     another one produces); parameters per pipeline, so the message names it. Then the
     ``${secret:...}`` references of credentials.yml (form and provider), every catalog entry
-    (which reads the secrets of the sets it names), the alert webhook, shared locations and
-    literal secrets in conf/base. Last, governance: metadata shapes, glossary terms and the
-    rules of governance.yml; the findings of a `warn` rule go to ``warnings`` when given.
+    (which reads the secrets of the sets it names), the alert webhook, lineage.yml, shared
+    locations and literal secrets in conf/base. Last, governance: metadata shapes, glossary
+    terms and the rules of governance.yml; the findings of a `warn` rule go to ``warnings``
+    when given.
     """
     problems: list[AetherError] = []
     union = ctx.project_pipeline()
@@ -63,6 +65,7 @@ def validate_project(
     problems.extend(_catalog_entry_problems(ctx.catalog, problems))
     project_wide: list[Callable[[], object]] = [
         functools.partial(read_webhook, ctx.config),
+        functools.partial(read_lineage, ctx.config),
         # An entry written by a node of any pipeline.
         functools.partial(check_locations, ctx.catalog, ctx.pipelines.values(), ctx.paths),
     ]

@@ -28,6 +28,7 @@ from aether.engine.publication import (
 )
 from aether.engine.runners import create_runner
 from aether.engine.validation import check_transformations
+from aether.lineage.config import read_lineage
 from aether.project.provenance import provenance
 from aether.project.sources import reading_project
 from aether.run.logging_setup import configure_logging
@@ -134,16 +135,33 @@ def execute_run(setup: RunSetup, options: RunOptions = RunOptions()) -> RunResul
 def _execute_run(setup: RunSetup, options: RunOptions) -> RunResult:
     ctx = setup.ctx
     ctx.catalog.pin_versions(options.load_versions)  # checked before any lock or state
+    lineage = _lineage(setup)  # its credentials too
     if not options.track:
         plan = plan_all(setup.selected, _untracked_reason(options.force))
         check_transformations(plan.nodes)
+        if lineage is not None:
+            options = replace(options, listeners=(*options.listeners, lineage(None)))
         return execute_plan(setup, plan, options)
     with ctx.state_store() as store:
         lock = ctx.state_location.run_lock(
             ctx.run_id, wait=options.wait_for_lock, on_wait=options.on_lock_wait
         )
         with lock:
+            if lineage is not None:
+                listener = lineage(store.latest_columns)
+                options = replace(options, listeners=(*options.listeners, listener))
             return _tracked_run(setup, store, options)
+
+
+def _lineage(setup: RunSetup) -> Callable[[Callable[[str], Any] | None], RunListener] | None:
+    """What makes the OpenLineage listener lineage.yml asks for, if there is one."""
+    config = read_lineage(setup.ctx.config)
+    if config is None:
+        return None
+    from aether.lineage.listener import lineage_listener  # urllib: only when configured
+
+    ctx = setup.ctx
+    return lineage_listener(config, ctx.catalog, ctx.project_path, setup.home.name)
 
 
 def _tracked_run(setup: RunSetup, store: StateStore, options: RunOptions) -> RunResult:

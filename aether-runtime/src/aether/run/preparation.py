@@ -11,6 +11,7 @@ from typing import Any
 from aether.alerts import read_webhook
 from aether.engine.validation import check_locations, check_selection, validate_pipeline
 from aether.errors import PipelineError
+from aether.lineage.config import read_lineage
 from aether.pipeline import Pipeline
 from aether.project.context import AetherContext, check_parameters, load_context
 
@@ -98,6 +99,7 @@ def prepare_run(
     check_selection(selected, home, ctx.catalog)
     # Alerts are sent once the nodes have run: a broken alerts.yml is refused before.
     read_webhook(ctx.config)
+    read_lineage(ctx.config)  # and lineage events from the first node on
     return RunSetup(ctx, home, selected, project)
 
 

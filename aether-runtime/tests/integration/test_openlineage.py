@@ -344,6 +344,9 @@ def test_a_missing_credentials_set_is_refused_before_any_node_runs(
     assert not (project / "data/02_intermediate/doubled.csv").exists()
     assert not (project / ".aether" / "state.db").exists()  # refused before any state
     assert received.requests == []
+    validated = aether(project, "validate")  # and validate says so before any run
+    assert validated.returncode == 2
+    assert "conf/local/lineage.yml uses credentials 'marquez'" in validated.stderr
 
 
 def test_an_endpoint_answering_500_is_retried_once_then_warned_about_and_the_run_succeeds(

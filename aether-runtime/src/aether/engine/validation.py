@@ -65,7 +65,7 @@ def validate_project(
     problems.extend(_catalog_entry_problems(ctx.catalog, problems))
     project_wide: list[Callable[[], object]] = [
         functools.partial(read_webhook, ctx.config),
-        functools.partial(read_lineage, ctx.config),
+        functools.partial(_check_lineage, ctx),
         # An entry written by a node of any pipeline.
         functools.partial(check_locations, ctx.catalog, ctx.pipelines.values(), ctx.paths),
     ]
@@ -267,3 +267,14 @@ def _literal_value(value: str) -> bool:
     if not unquoted or unquoted.startswith(("${", "{", "[", "#")):
         return False
     return unquoted != value or not _NOT_SECRET.fullmatch(value)
+
+
+def _check_lineage(ctx: AetherContext) -> None:
+    """lineage.yml well formed, and the credentials set it names defined (its secrets read,
+    as a catalog entry's are): `aether run` would refuse either before the first node."""
+    config = read_lineage(ctx.config)
+    if config is None:
+        return
+    credentials = getattr(config.transport, "credentials", None)
+    if credentials is not None:
+        ctx.catalog.credential_set(credentials, config.where)

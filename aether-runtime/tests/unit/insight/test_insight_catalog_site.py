@@ -75,6 +75,8 @@ def test_an_asset_page_shows_metadata_schema_checks_freshness_lineage_and_usage(
     assert '<pre class="mermaid"><code>flowchart LR' in page
     assert 'n0["doubled"]' in page and '"numbers"' in page and "n1 --&gt; n0" in page
     assert '"total"' in page
+    # One step away, as links: clickable, and readable offline where Mermaid cannot load.
+    assert "Made from: [numbers](numbers.md). Used to make: [total](total.md)." in page
     assert 'catalog.load("doubled")' in page
     assert "## Last materializations" in page and "| double |" in page.replace("\\", "")
     assert "Status: **fresh**." in page

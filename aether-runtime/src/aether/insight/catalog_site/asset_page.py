@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aether.insight.catalog_site.facts import AssetFacts, SiteFacts
-from aether.insight.catalog_site.lineage_diagram import mermaid
+from aether.insight.catalog_site.lineage_diagram import mermaid, neighbours
 from aether.insight.catalog_site.markdown import anchor, code, file_stem, table, text
 from aether.insight.catalog_site.times import when
 from aether.verdicts import Status
@@ -22,7 +22,7 @@ def render(asset: AssetFacts, site: SiteFacts) -> str:
     lines += _schema(asset, site)
     lines += _checks(asset)
     lines += _freshness(asset)
-    lines += ["## Lineage", "", *mermaid(asset.name, site), ""]
+    lines += ["## Lineage", "", *neighbours(asset.name, site), *mermaid(asset.name, site), ""]
     lines += _materializations(asset)
     lines += [
         "## How to use it",

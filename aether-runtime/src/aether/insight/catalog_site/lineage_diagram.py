@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from aether.insight.catalog_site.facts import SiteFacts
-from aether.insight.catalog_site.markdown import mermaid_id, mermaid_label
+from aether.insight.catalog_site.markdown import file_stem, mermaid_id, mermaid_label, text
 
 
 def related(asset: str, site: SiteFacts) -> set[str]:
@@ -48,3 +48,26 @@ def mermaid(asset: str, site: SiteFacts) -> list[str]:
     # it with no configuration in the project's mkdocs.yml (elsewhere it shows as text).
     body = html.escape("\n".join(lines), quote=False)
     return [f'<pre class="mermaid"><code>{body}</code></pre>', ""]
+
+
+def neighbours(asset: str, site: SiteFacts) -> list[str]:
+    """The datasets ``asset`` is made from and the ones made from it, as links to their
+    pages: what the diagram shows one step away, clickable, and readable where Mermaid's
+    script cannot load (a site browsed offline shows the diagram as text)."""
+    pipeline = site.pipeline
+    producer = pipeline.producers.get(asset)
+    upstream = sorted(set(pipeline.node(producer).dataset_inputs)) if producer else []
+    downstream = sorted(
+        {out for n in pipeline.nodes if asset in n.dataset_inputs for out in n.outputs}
+    )
+    lines = []
+    if upstream:
+        lines.append(f"Made from: {', '.join(_link(name, site) for name in upstream)}.")
+    if downstream:
+        lines.append(f"Used to make: {', '.join(_link(name, site) for name in downstream)}.")
+    return [" ".join(lines), ""] if lines else []
+
+
+def _link(name: str, site: SiteFacts) -> str:
+    # Asset pages sit side by side in assets/: a dataset without a page is named only.
+    return f"[{text(name)}]({file_stem(name)}.md)" if name in site.assets else text(name)

@@ -214,7 +214,13 @@ def _transport(config: LineageConfig, catalog: DataCatalog, project_path: Path) 
     spec = config.transport
     if isinstance(spec, FileTransportConfig):
         path = Path(spec.path).expanduser()
-        return FileTransport(path if path.is_absolute() else project_path / path, spec.path)
+        path = path if path.is_absolute() else project_path / path
+        if path.is_dir():  # a mistake to say before the run, not a warning after its nodes
+            raise ConfigError(
+                f"{config.where}: transport file `path:` {spec.path} is a folder",
+                hint="name a file in it, e.g. path: data/09_lineage/events.jsonl",
+            )
+        return FileTransport(path, spec.path)
     headers: Mapping[str, str] = {}
     if spec.credentials is not None:
         found = catalog.credential_set(spec.credentials, config.where)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -115,6 +116,29 @@ class HttpTransport:
                 raise DeliveryFailed(f"{again}, retried once") from None
 
     def _post(self, body: bytes) -> None:
+        """One attempt, bounded in total: the socket timeout bounds each read, not the
+        whole answer, so a server dribbling its headers or body a byte at a time would
+        hold the run for hours. The attempt runs in a daemon thread given `timeout`
+        overall; one still running then is abandoned (it dies with the process)."""
+        outcome: list[BaseException | None] = []
+
+        def attempt() -> None:
+            try:
+                self._request(body)
+            except BaseException as exc:  # handed to the caller's thread below
+                outcome.append(exc)
+            else:
+                outcome.append(None)
+
+        worker = threading.Thread(target=attempt, name="aether-lineage-post", daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if not outcome:
+            raise self._no_answer()
+        if outcome[0] is not None:
+            raise outcome[0]
+
+    def _request(self, body: bytes) -> None:
         opener = urllib.request.build_opener(_NoRedirect())
         request = urllib.request.Request(self.url, data=body, headers=self.headers, method="POST")
         try:
@@ -124,8 +148,13 @@ class HttpTransport:
             raise DeliveryFailed(f"{self.target} answered HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
+            if isinstance(reason, TimeoutError):  # said as the overall deadline says it
+                raise self._no_answer() from None
             why = reason if isinstance(reason, str) else type(reason).__name__
             raise DeliveryFailed(f"{self.target} unreachable ({redact(str(why))})") from None
+
+    def _no_answer(self) -> DeliveryFailed:
+        return DeliveryFailed(f"{self.target} unreachable (no answer within {self.timeout:g}s)")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -69,7 +69,7 @@ def test_a_file_transport_and_an_http_transport_are_read() -> None:
         ({"type": "http", "url": "https://h", "timeout": 600}, "at most 60"),
         ({"type": "http", "url": "https://h", "credentials": ["a"]}, "`credentials:`"),
         ({"type": "file", "path": ""}, "needs `path:`"),
-        ({"path": "x"}, "unknown transport type None"),
+        ({"path": "x"}, "`transport:` needs `type:`"),
     ],
 )
 def test_bad_transport_values_are_refused_naming_the_file(

@@ -590,3 +590,49 @@ def test_a_url_without_a_secret_is_not_masked_as_one() -> None:
     inline = "http://bob:Inline-pa55-Word@lineage-secret.example"
     parse_lineage({"namespace": "s", "transport": {"type": "http", "url": inline}}, "x.yml")
     assert "Inline-pa55-Word" not in redact(f"see {inline} and Inline-pa55-Word")
+
+
+@pytest.mark.parametrize("runner", ["sequential", "parallel"])
+def test_a_run_stopped_by_a_signal_aborts_its_node_and_its_parent_run(
+    make_project: MakeProject,
+    aether_in_background: Callable[..., subprocess.Popen[str]],
+    tmp_path: Path,
+    runner: str,
+) -> None:
+    """A signal unwinds the run without `RunFinished`: the parent run must still end
+    (ABORT), or a consumer shows it running for ever."""
+    import signal
+
+    started = tmp_path / f"{runner}.started"
+    waiting = FAILING_PIPELINE.replace("mini.nodes.boom", "mini.slow.wait")
+    project = make_project(
+        f"interrupted_{runner}",
+        pipeline=waiting,
+        local={"lineage.yml": FILE_LINEAGE},
+        files={
+            "src/mini/slow.py": (
+                "import os, pathlib, time\n"
+                "def wait(rows):\n"
+                "    pathlib.Path(os.environ['STARTED']).write_text('1')\n"
+                "    time.sleep(60)\n"
+                "    return rows\n"
+            )
+        },
+    )
+    process = aether_in_background(
+        project, "run", "--runner", runner, env={"STARTED": str(started)}
+    )
+    deadline = time.monotonic() + 60
+    while not started.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), process.communicate()
+    time.sleep(0.2)  # the node is in its sleep
+
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=60)
+
+    assert process.returncode == 130
+    events = read_events(project)
+    assert summary(events)[-2:] == [("main.explode", "ABORT"), ("main", "ABORT")]
+    for event in events:
+        assert_valid(event)

@@ -61,6 +61,7 @@ class FileTransport:
     def __init__(self, path: Path, shown: str) -> None:
         self.path = path
         self.target = shown
+        self._checked_tail = False
 
     def send(self, event: Mapping[str, Any]) -> None:
         line = (json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
@@ -68,11 +69,29 @@ class FileTransport:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
-                os.write(handle, line)
+                if not self._checked_tail:
+                    self._checked_tail = True
+                    line = self._after_a_cut_line(line)
+                written = os.write(handle, line)
             finally:
                 os.close(handle)
         except OSError as exc:
             raise DeliveryFailed(f"cannot append to {self.target} ({exc.strerror})") from None
+        if written != len(line):  # a full disk can take part of a write without an error
+            raise DeliveryFailed(f"cannot append to {self.target} (wrote part of an event)")
+
+    def _after_a_cut_line(self, line: bytes) -> bytes:
+        """`line`, after a newline if the file ends in the middle of one (a write cut
+        short by a full disk): the first event of this run must not be glued to it."""
+        try:
+            with open(self.path, "rb") as existing:
+                existing.seek(0, os.SEEK_END)
+                if existing.tell() == 0:
+                    return line
+                existing.seek(-1, os.SEEK_END)
+                return line if existing.read(1) == b"\n" else b"\n" + line
+        except OSError:  # not a regular file (/dev/stdout, a FIFO): nothing to repair
+            return line
 
 
 class HttpTransport:

@@ -8,6 +8,7 @@ import json
 import socket
 import subprocess
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -401,7 +402,54 @@ def test_an_endpoint_that_never_answers_costs_two_timeouts_and_the_run_succeeds(
 
     assert result.returncode == 0, result.stderr
     (warning,) = warnings_of(result)
-    assert f"127.0.0.1:{port} unreachable (TimeoutError), retried once" in warning
+    assert f"127.0.0.1:{port} unreachable (no answer within 0.5s), retried once" in warning
+
+
+def test_a_server_dribbling_its_answer_is_cut_off_at_the_timeout(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    """The socket timeout bounds each read, not the answer: a server sending its body a
+    byte at a time (each well within the timeout) must not hold the run for hours."""
+    stop = threading.Event()
+
+    class Dribbler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            while not stop.is_set():
+                try:
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                except OSError:
+                    return
+                stop.wait(0.1)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Dribbler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        project = make_project(
+            "dribble",
+            local={"lineage.yml": http_lineage(f"http://127.0.0.1:{port}", timeout=0.5)},
+        )
+        started = time.monotonic()
+
+        result = aether(project, "run", timeout=60)
+
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.stderr
+    (warning,) = warnings_of(result)
+    assert f"127.0.0.1:{port} unreachable (no answer within 0.5s), retried once" in warning
+    assert elapsed < 20  # two cut attempts and the run itself; unbounded before
 
 
 def test_a_password_inline_in_the_url_is_sent_as_basic_auth_and_never_shown(
@@ -440,6 +488,11 @@ def test_a_password_inline_in_the_url_is_sent_as_basic_auth_and_never_shown(
         ("namespace: shop\ntransport: {type: http}\n", "transport http needs `url:`"),
         ("namespace: shop\ntransport: {type: file, pth: x.jsonl}\n", "unknown key 'pth'"),
         ("transport: {type: file, path: x.jsonl}\n", "`namespace:`"),
+        ("namespace: shop\ntransport: {path: x.jsonl}\n", "`transport:` needs `type:`"),
+        (  # a port out of range raised a traceback from urllib when the run started
+            "namespace: shop\ntransport: {type: http, url: 'http://h:99999'}\n",
+            "transport http `url:` must be an http:// or https:// URL with a host",
+        ),
     ],
 )
 def test_a_malformed_lineage_file_is_refused_before_any_node_runs(
@@ -507,3 +560,79 @@ def test_a_secret_in_a_failed_nodes_error_is_masked_in_the_event(
     assert failed["eventType"] == "FAIL"
     assert "login refused for ***" in failed["run"]["facets"]["errorMessage"]["message"]
     assert secret not in (project / EVENTS_FILE).read_text(encoding="utf-8")
+
+
+def test_a_folder_as_the_file_transport_path_is_refused_before_any_node_runs(
+    make_project: MakeProject, aether: Aether
+) -> None:
+    project = make_project(
+        "folder_path",
+        local={"lineage.yml": "namespace: shop\ntransport: {type: file, path: data}\n"},
+    )
+
+    result = aether(project, "run")
+
+    assert result.returncode == 2
+    assert "conf/local/lineage.yml: transport file `path:` data is a folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (project / "data/02_intermediate/doubled.csv").exists()
+
+
+def test_a_url_without_a_secret_is_not_masked_as_one() -> None:
+    """Only a URL holding a password or token is a secret: masking a plain one garbled
+    every later message quoting its host (a lone `http://h` masked `http://host...`)."""
+    from aether.lineage.config import parse_lineage
+    from aether.support.redaction import redact
+
+    plain = "http://lineage-plain.example:5000"
+    parse_lineage({"namespace": "s", "transport": {"type": "http", "url": plain}}, "x.yml")
+    assert redact(f"see {plain}/ui") == f"see {plain}/ui"
+    inline = "http://bob:Inline-pa55-Word@lineage-secret.example"
+    parse_lineage({"namespace": "s", "transport": {"type": "http", "url": inline}}, "x.yml")
+    assert "Inline-pa55-Word" not in redact(f"see {inline} and Inline-pa55-Word")
+
+
+@pytest.mark.parametrize("runner", ["sequential", "parallel"])
+def test_a_run_stopped_by_a_signal_aborts_its_node_and_its_parent_run(
+    make_project: MakeProject,
+    aether_in_background: Callable[..., subprocess.Popen[str]],
+    tmp_path: Path,
+    runner: str,
+) -> None:
+    """A signal unwinds the run without `RunFinished`: the parent run must still end
+    (ABORT), or a consumer shows it running for ever."""
+    import signal
+
+    started = tmp_path / f"{runner}.started"
+    waiting = FAILING_PIPELINE.replace("mini.nodes.boom", "mini.slow.wait")
+    project = make_project(
+        f"interrupted_{runner}",
+        pipeline=waiting,
+        local={"lineage.yml": FILE_LINEAGE},
+        files={
+            "src/mini/slow.py": (
+                "import os, pathlib, time\n"
+                "def wait(rows):\n"
+                "    pathlib.Path(os.environ['STARTED']).write_text('1')\n"
+                "    time.sleep(60)\n"
+                "    return rows\n"
+            )
+        },
+    )
+    process = aether_in_background(
+        project, "run", "--runner", runner, env={"STARTED": str(started)}
+    )
+    deadline = time.monotonic() + 60
+    while not started.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), process.communicate()
+    time.sleep(0.2)  # the node is in its sleep
+
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=60)
+
+    assert process.returncode == 130
+    events = read_events(project)
+    assert summary(events)[-2:] == [("main.explode", "ABORT"), ("main", "ABORT")]
+    for event in events:
+        assert_valid(event)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from aether.configuration.conf_folder import ConfigLoader
 from aether.errors import ConfigError
-from aether.support.redaction import register
+from aether.support.redaction import has_url_secret, register
 from aether.support.suggestions import did_you_mean
 
 LINEAGE_FILE = "lineage.yml"
@@ -122,6 +122,8 @@ def parse_lineage(data: Mapping[str, Any], where: str) -> LineageConfig:
     if not isinstance(transport, Mapping):
         raise ConfigError(f"{where}: `transport:` must be a mapping", hint=_EXAMPLES["file"])
     kind = transport.get("type")
+    if kind is None:
+        raise ConfigError(f"{where}: `transport:` needs `type:`", hint=_EXAMPLES["file"])
     if not isinstance(kind, str) or kind not in TRANSPORT_KEYS:
         raise ConfigError(
             f"{where}: unknown transport type {kind!r}",
@@ -139,7 +141,9 @@ def parse_lineage(data: Mapping[str, Any], where: str) -> LineageConfig:
 
 def _http(transport: Mapping[str, Any], where: str) -> HttpTransportConfig:
     url = transport["url"]
-    register(url)  # a password or token inline is masked from now on, before any check
+    if has_url_secret(url):  # a password or token inline is masked from now on, before
+        register(url)  # any check; a URL without one is no secret (masking it would
+        # garble every message that quotes the host, e.g. a lone "http://h" prefix)
     if not url.lower().startswith(("http://", "https://")) or not _host(url):
         raise ConfigError(
             f"{where}: transport http `url:` must be an http:// or https:// URL with a host",
@@ -170,7 +174,9 @@ def _http(transport: Mapping[str, Any], where: str) -> HttpTransportConfig:
 
 def _host(url: str) -> str | None:
     try:
-        return urlsplit(url).hostname
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - read for its check: a port above 65535 raises here
+        return parts.hostname
     except ValueError:  # a malformed port or bracket: no host to send to
         return None
 

@@ -44,6 +44,7 @@ from aether.lineage.naming import DatasetNamer
 from aether.lineage.transport import DeliveryFailed, FileTransport, HttpTransport, Transport
 from aether.pipeline import Node
 from aether.support.redaction import redact_then_cut
+from aether.verdicts import ReasonKind
 
 logger = logging.getLogger("aether.lineage")
 # An error message longer than this is cut: it is for a person to read in a lineage UI.
@@ -85,6 +86,7 @@ class LineageListener:
         self._started: dict[str, Node] = {}
         self._columns: dict[str, Mapping[str, Columns]] = {}
         self._broken = False
+        self._parent_closed = False
 
     def on_event(self, event: RunEvent) -> None:
         if isinstance(event, RunStarted):
@@ -98,10 +100,20 @@ class LineageListener:
             node = self._started.pop(event.node, None)
             if node is not None and kind is not None:  # LeftAlone, Skipped: never started
                 self._node_ended(kind, event, node)
-        elif isinstance(event, RunFinished) and self._parent is not None:
+            if _interrupted(event) and not self._started:
+                self._parent_ended("ABORT", event.at)
+        elif isinstance(event, RunFinished):
             result = event.result
             kind = "FAIL" if result.failed else "ABORT" if result.aborted else "COMPLETE"
-            self._send(run_event(kind, event.at, self._parent))
+            self._parent_ended(kind, event.at)
+
+    def _parent_ended(self, kind: str, at: float) -> None:
+        """The Aether run's own end event, once. A run stopped by a signal emits no
+        `RunFinished` (the interrupt unwinds the run): its parent run ends with the last
+        node the signal aborted, or it would stay open in the consumer for ever."""
+        if self._parent is not None and not self._parent_closed:
+            self._parent_closed = True
+            self._send(run_event(kind, at, self._parent))
 
     def _node_started(self, event: NodeStarted) -> None:
         if self._parent is None:
@@ -166,6 +178,15 @@ class LineageListener:
             )
 
 
+def _interrupted(event: NodeFinished) -> bool:
+    """A node aborted because a signal is stopping the run (not a worker that died: the
+    run goes on after that)."""
+    reason = event.result.reason
+    return isinstance(event, NodeAborted) and getattr(reason, "kind", None) is (
+        ReasonKind.INTERRUPTED
+    )
+
+
 def _error_text(event: NodeFinished) -> str | None:
     """A failed node's error, masked then cut (an error may quote a connection URL or a
     value, and a traceback is not sent: it names the machine's paths)."""
@@ -214,7 +235,13 @@ def _transport(config: LineageConfig, catalog: DataCatalog, project_path: Path) 
     spec = config.transport
     if isinstance(spec, FileTransportConfig):
         path = Path(spec.path).expanduser()
-        return FileTransport(path if path.is_absolute() else project_path / path, spec.path)
+        path = path if path.is_absolute() else project_path / path
+        if path.is_dir():  # a mistake to say before the run, not a warning after its nodes
+            raise ConfigError(
+                f"{config.where}: transport file `path:` {spec.path} is a folder",
+                hint="name a file in it, e.g. path: data/09_lineage/events.jsonl",
+            )
+        return FileTransport(path, spec.path)
     headers: Mapping[str, str] = {}
     if spec.credentials is not None:
         found = catalog.credential_set(spec.credentials, config.where)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -60,6 +61,7 @@ class FileTransport:
     def __init__(self, path: Path, shown: str) -> None:
         self.path = path
         self.target = shown
+        self._checked_tail = False
 
     def send(self, event: Mapping[str, Any]) -> None:
         line = (json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
@@ -67,11 +69,29 @@ class FileTransport:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
-                os.write(handle, line)
+                if not self._checked_tail:
+                    self._checked_tail = True
+                    line = self._after_a_cut_line(line)
+                written = os.write(handle, line)
             finally:
                 os.close(handle)
         except OSError as exc:
             raise DeliveryFailed(f"cannot append to {self.target} ({exc.strerror})") from None
+        if written != len(line):  # a full disk can take part of a write without an error
+            raise DeliveryFailed(f"cannot append to {self.target} (wrote part of an event)")
+
+    def _after_a_cut_line(self, line: bytes) -> bytes:
+        """`line`, after a newline if the file ends in the middle of one (a write cut
+        short by a full disk): the first event of this run must not be glued to it."""
+        try:
+            with open(self.path, "rb") as existing:
+                existing.seek(0, os.SEEK_END)
+                if existing.tell() == 0:
+                    return line
+                existing.seek(-1, os.SEEK_END)
+                return line if existing.read(1) == b"\n" else b"\n" + line
+        except OSError:  # not a regular file (/dev/stdout, a FIFO): nothing to repair
+            return line
 
 
 class HttpTransport:
@@ -115,6 +135,29 @@ class HttpTransport:
                 raise DeliveryFailed(f"{again}, retried once") from None
 
     def _post(self, body: bytes) -> None:
+        """One attempt, bounded in total: the socket timeout bounds each read, not the
+        whole answer, so a server dribbling its headers or body a byte at a time would
+        hold the run for hours. The attempt runs in a daemon thread given `timeout`
+        overall; one still running then is abandoned (it dies with the process)."""
+        outcome: list[BaseException | None] = []
+
+        def attempt() -> None:
+            try:
+                self._request(body)
+            except BaseException as exc:  # handed to the caller's thread below
+                outcome.append(exc)
+            else:
+                outcome.append(None)
+
+        worker = threading.Thread(target=attempt, name="aether-lineage-post", daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if not outcome:
+            raise self._no_answer()
+        if outcome[0] is not None:
+            raise outcome[0]
+
+    def _request(self, body: bytes) -> None:
         opener = urllib.request.build_opener(_NoRedirect())
         request = urllib.request.Request(self.url, data=body, headers=self.headers, method="POST")
         try:
@@ -124,8 +167,13 @@ class HttpTransport:
             raise DeliveryFailed(f"{self.target} answered HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
+            if isinstance(reason, TimeoutError):  # said as the overall deadline says it
+                raise self._no_answer() from None
             why = reason if isinstance(reason, str) else type(reason).__name__
             raise DeliveryFailed(f"{self.target} unreachable ({redact(str(why))})") from None
+
+    def _no_answer(self) -> DeliveryFailed:
+        return DeliveryFailed(f"{self.target} unreachable (no answer within {self.timeout:g}s)")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -4,6 +4,7 @@ with a password), the HTTP endpoint's URL, run ids as UUIDs, the file transport'
 from __future__ import annotations
 
 import json
+import os
 import threading
 import uuid
 from pathlib import Path
@@ -69,7 +70,7 @@ def test_a_file_transport_and_an_http_transport_are_read() -> None:
         ({"type": "http", "url": "https://h", "timeout": 600}, "at most 60"),
         ({"type": "http", "url": "https://h", "credentials": ["a"]}, "`credentials:`"),
         ({"type": "file", "path": ""}, "needs `path:`"),
-        ({"path": "x"}, "unknown transport type None"),
+        ({"path": "x"}, "`transport:` needs `type:`"),
     ],
 )
 def test_bad_transport_values_are_refused_naming_the_file(
@@ -176,6 +177,30 @@ def test_the_file_transport_appends_whole_lines_from_many_writers(tmp_path: Path
     assert {(e["writer"], e["number"]) for e in map(json.loads, lines)} == {
         (w, n) for w in range(4) for n in range(20)
     }
+
+
+def test_a_line_cut_short_by_an_earlier_write_does_not_swallow_the_next_event(
+    tmp_path: Path,
+) -> None:
+    """A full disk can take part of a write: the next run's first event goes on a line of
+    its own, so every whole event stays readable."""
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b'{"whole":1}\n{"cut":')
+
+    FileTransport(path, "events.jsonl").send({"next": 2})
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines == ['{"whole":1}', '{"cut":', '{"next":2}']
+
+
+def test_a_short_write_is_a_failed_delivery(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, data[: len(data) // 2]))
+
+    with pytest.raises(DeliveryFailed, match="wrote part of an event"):
+        FileTransport(tmp_path / "events.jsonl", "events.jsonl").send({"x": "y" * 100})
 
 
 # --- the listener ---------------------------------------------------------------------

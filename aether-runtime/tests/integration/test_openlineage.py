@@ -576,6 +576,8 @@ def test_a_folder_as_the_file_transport_path_is_refused_before_any_node_runs(
     assert "conf/local/lineage.yml: transport file `path:` data is a folder" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (project / "data/02_intermediate/doubled.csv").exists()
+    validated = aether(project, "validate")  # said before any run too
+    assert validated.returncode == 2 and "`path:` data is a folder" in validated.stderr
 
 
 def test_a_url_without_a_secret_is_not_masked_as_one() -> None:

@@ -103,3 +103,30 @@ def test_a_parameter_named_like_a_secret_is_masked_in_every_report(
     assert secret.encode() not in b"".join(
         path.read_bytes() for path in (root / ".aether").rglob("state.db*") if path.is_file()
     )
+
+
+def test_a_parameter_named_like_a_secret_is_masked_in_what_a_failing_node_says(
+    make_project: Callable[..., Path], aether: Aether
+) -> None:
+    # Allowed in conf/local/parameters.yml; a node's error quoting it must not print it.
+    secret = "s3cr3t-Quoted-in-an-error"
+    root = make_project(local={"parameters.yml": f"factor: 2\napi_token: {secret}\n"})
+    nodes = root / "src" / "mini" / "nodes.py"
+    nodes.write_text(
+        nodes.read_text()
+        + "\n\ndef leak(token):\n    raise RuntimeError(f'the server refused {token}')\n"
+    )
+    pipeline = root / "conf" / "base" / "pipeline.yml"
+    pipeline.write_text(
+        pipeline.read_text().replace(
+            "default: main",
+            "  leaky:\n    nodes:\n      - name: leak\n        transformation: mini.nodes.leak\n"
+            "        inputs: {token: params:api_token}\n        outputs: leaked\ndefault: main",
+        )
+    )
+
+    done = aether(root, "run", "--pipeline", "leaky")
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "the server refused ***" in done.stdout + done.stderr
+    assert secret not in done.stdout + done.stderr

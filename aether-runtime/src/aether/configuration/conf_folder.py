@@ -222,7 +222,8 @@ def refuse_secret_references(data: Any, text: str, shown: str) -> None:
     raise ConfigError(
         f"{shown}{f':{line}' if line else ''}: ${{secret:...}} may only be used in credentials.yml",
         hint="move the value to a set in conf/local/credentials.yml and name the set with "
-        "`credentials: <set>` in the catalog entry",
+        "`credentials: <set>` where it is needed (a catalog entry, or lineage.yml's "
+        "transport)",
     )
 
 

@@ -17,7 +17,7 @@ from aether.checks import parse_checks
 from aether.engine.transformation import check_arguments, resolve_callable
 from aether.errors import AetherError, ConfigError, PipelineError
 from aether.governance.review import review_governance
-from aether.lineage.config import read_lineage
+from aether.lineage.config import FileTransportConfig, events_file, read_lineage
 from aether.pipeline import Node, Pipeline
 from aether.project.context import AetherContext, check_parameters, project_paths, read_settings
 from aether.project.locations import check_one_writer
@@ -270,11 +270,13 @@ def _literal_value(value: str) -> bool:
 
 
 def _check_lineage(ctx: AetherContext) -> None:
-    """lineage.yml well formed, and the credentials set it names defined (its secrets read,
-    as a catalog entry's are): `aether run` would refuse either before the first node."""
+    """lineage.yml well formed, its file not a folder, and the credentials set it names
+    defined (its secrets read, as a catalog entry's are): what `aether run` refuses before
+    the first node."""
     config = read_lineage(ctx.config)
     if config is None:
         return
-    credentials = getattr(config.transport, "credentials", None)
-    if credentials is not None:
-        ctx.catalog.credential_set(credentials, config.where)
+    if isinstance(config.transport, FileTransportConfig):
+        events_file(config, config.transport, ctx.paths.root)
+    elif config.transport.credentials is not None:
+        ctx.catalog.credential_set(config.transport.credentials, config.where)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -188,3 +189,21 @@ def _refuse_unknown(data: Mapping[str, Any], known: tuple[str, ...], where: str,
                 f"{where}: {what}unknown key '{key}'",
                 hint=did_you_mean(str(key), known) or f"the keys are: {', '.join(known)}",
             )
+
+
+def events_file(config: LineageConfig, spec: FileTransportConfig, project_path: Path) -> Path:
+    """The file a file transport appends to (``path:`` from the project folder, ``~``
+    expanded).
+
+    Raises:
+        ConfigError: The path is a folder: said before the run (and by ``aether validate``),
+            not as a warning after its nodes.
+    """
+    path = Path(spec.path).expanduser()
+    path = path if path.is_absolute() else project_path / path
+    if path.is_dir():
+        raise ConfigError(
+            f"{config.where}: transport file `path:` {spec.path} is a folder",
+            hint="name a file in it, e.g. path: data/09_lineage/events.jsonl",
+        )
+    return path

@@ -38,7 +38,7 @@ from aether.engine.events import (
     RunStarted,
 )
 from aether.errors import AetherError, ConfigError
-from aether.lineage.config import FileTransportConfig, LineageConfig
+from aether.lineage.config import FileTransportConfig, LineageConfig, events_file
 from aether.lineage.events import Columns, JobRun, LineageDataset, run_event, run_uuid
 from aether.lineage.naming import DatasetNamer
 from aether.lineage.transport import DeliveryFailed, FileTransport, HttpTransport, Transport
@@ -234,14 +234,7 @@ def lineage_listener(
 def _transport(config: LineageConfig, catalog: DataCatalog, project_path: Path) -> Transport:
     spec = config.transport
     if isinstance(spec, FileTransportConfig):
-        path = Path(spec.path).expanduser()
-        path = path if path.is_absolute() else project_path / path
-        if path.is_dir():  # a mistake to say before the run, not a warning after its nodes
-            raise ConfigError(
-                f"{config.where}: transport file `path:` {spec.path} is a folder",
-                hint="name a file in it, e.g. path: data/09_lineage/events.jsonl",
-            )
-        return FileTransport(path, spec.path)
+        return FileTransport(events_file(config, spec, project_path), spec.path)
     headers: Mapping[str, str] = {}
     if spec.credentials is not None:
         found = catalog.credential_set(spec.credentials, config.where)

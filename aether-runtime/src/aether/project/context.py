@@ -26,6 +26,7 @@ from aether.errors import ConfigError, PipelineError
 from aether.pipeline import Pipeline, parse_pipelines
 from aether.project.dag import pipelines_of, union_of
 from aether.project.paths import SOURCE_FOLDER, ProjectPaths
+from aether.support import redaction
 from aether.support.collection import collection_paused
 from aether.support.dotted_keys import get_dotted, is_missing
 from aether.support.suggestions import did_you_mean
@@ -224,6 +225,7 @@ def _load_context(
     loaded_at = time.time()  # before any file is read
     root, settings, loader = _read_configuration(project, env)
     parameters = apply_overrides(loader.get("parameters.yml", deep=True).data, params or {})
+    redaction.register_named_secrets(parameters)
     _configure_spark(root, loader)
     catalog = build_catalog(root, loader, parameters)
     pipelines, default = read_pipelines(root, loader)

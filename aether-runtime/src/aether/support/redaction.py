@@ -168,6 +168,23 @@ def has_named_secret(value: object) -> bool:
     return False
 
 
+def register_named_secrets(value: object) -> None:
+    """Mask from now on every value held under a secret's name in ``value`` (parsed YAML),
+    at any depth: a ``token:`` kept in conf/local/parameters.yml (allowed there) must not
+    come back in a node's error, a log or an event."""
+    stack = [value]
+    while stack:  # a loop, not recursion: parameters may nest deeply
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            for key, inner in item.items():
+                if _is_named_secret(key, inner):
+                    register(str(inner))
+                else:
+                    stack.append(inner)
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+
+
 def _is_named_secret(key: object, value: object) -> bool:
     if value is None or isinstance(value, (Mapping, list, tuple, bool)):
         return False

@@ -30,7 +30,10 @@ interface Completed {
 
 function run(executable: string, argv: string[], root: string, timeout: number): Promise<Completed> {
   return new Promise((resolve, reject) => {
-    execFile(executable, argv, { cwd: root, timeout, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+    // SIGKILL: a CLI that ignores SIGTERM would otherwise hold the editor until it exits, and
+    // then read as a success with no output. viz and validate only read, so nothing is lost.
+    const options = { cwd: root, timeout, killSignal: "SIGKILL" as const, maxBuffer: 256 * 1024 * 1024 };
+    execFile(executable, argv, options, (error, stdout, stderr) => {
       const failure = error as (NodeJS.ErrnoException & { killed?: boolean }) | null;
       if (failure && (failure.code === "ENOENT" || failure.code === "EACCES")) {
         reject(new CliError(`the aether executable '${executable}' cannot be run (${failure.code}): set aether.executable, or run \`make install\` in the project`));

@@ -45,6 +45,13 @@ test("a hung CLI is stopped at the timeout", async () => {
   await assert.rejects(readDag(file, dir, { timeout: 300 }), /took longer than 0.3 s and was stopped/);
 });
 
+test("a hung CLI that ignores SIGTERM is still stopped at the timeout, and said so", async () => {
+  const { dir, file } = fakeAether(`process.on("SIGTERM", () => {}); setTimeout(() => {}, 8000)`);
+  const started = Date.now();
+  await assert.rejects(readDag(file, dir, { timeout: 300 }), /took longer than 0.3 s and was stopped/);
+  assert.ok(Date.now() - started < 4000, `stopped after ${Date.now() - started} ms`);
+});
+
 test("readProblems: exit 2 with problems is an answer, not a failure", async () => {
   const problem = { file: "conf/base/catalog.yml", line: 3, column: null, severity: "error", code: "catalog", message: "m", hint: null };
   const { dir, file } = fakeAether(

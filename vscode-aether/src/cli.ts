@@ -46,8 +46,17 @@ function run(executable: string, argv: string[], root: string, timeout: number):
   });
 }
 
-function lastLine(text: string): string {
-  return text.trim().split("\n").pop()?.trim() ?? "";
+/** Longest CLI line shown in a notification: past it, the line is cut (a notification is one line). */
+export const MAX_MESSAGE = 500;
+
+/**
+ * The last line of the CLI's stderr, fit for a notification: the password of any
+ * `scheme://user:password@host` hidden (a traceback's last line may carry a connection URL),
+ * and cut to MAX_MESSAGE characters.
+ */
+export function lastLine(text: string): string {
+  const line = (text.trim().split("\n").pop() ?? "").trim().replace(/(\w[\w+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/g, "$1***@");
+  return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE - 1)}…` : line;
 }
 
 function parseJson(done: Completed, command: string): unknown {

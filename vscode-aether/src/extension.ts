@@ -22,11 +22,15 @@ function executableFor(root: string): string {
   return defaultExecutable(root, settings().get<string>("executable"));
 }
 
-/** The project of the DAG view: the first workspace folder holding conf/base/pipeline.yml. */
-function mainRoot(): string | undefined {
+/** The main project: the first workspace folder holding conf/base/pipeline.yml, else the first folder. */
+function mainFolder(): vscode.WorkspaceFolder | undefined {
   const folders = vscode.workspace.workspaceFolders ?? [];
-  const project = folders.find((folder) => fs.existsSync(path.join(folder.uri.fsPath, "conf", "base", "pipeline.yml")));
-  return (project ?? folders[0])?.uri.fsPath;
+  return folders.find((folder) => fs.existsSync(path.join(folder.uri.fsPath, "conf", "base", "pipeline.yml"))) ?? folders[0];
+}
+
+/** The project of the DAG view and of the offered tasks. */
+function mainRoot(): string | undefined {
+  return mainFolder()?.uri.fsPath;
 }
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -54,9 +58,9 @@ export function activate(context: vscode.ExtensionContext): void {
     diagnostics,
     validator,
     vscode.tasks.registerTaskProvider("aether", taskProvider({
-      executable: () => executableFor(mainRoot() ?? "."),
+      executable: (root) => executableFor(root ?? mainRoot() ?? "."),
       env,
-      folder: () => vscode.workspace.workspaceFolders?.[0],
+      folder: mainFolder,
     })),
     vscode.commands.registerCommand("aether.showDag", () => panel.show()),
     vscode.commands.registerCommand("aether.refreshDag", () => {

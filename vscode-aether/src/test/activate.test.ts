@@ -108,3 +108,21 @@ test("Show DAG opens the view; a save under conf/ posts the new DAG to it", asyn
   assert.strictEqual(webview.posted[0].type, "update");
   assert.deepStrictEqual(calls.errors, []);
 });
+
+test("in a workspace whose first folder is not a project, the offered tasks run in the project with its own aether", async () => {
+  const { root } = setUp();
+  const notes = tempDir();
+  fs.mkdirSync(path.join(notes, ".venv", "bin"), { recursive: true });
+  fs.writeFileSync(path.join(notes, ".venv", "bin", "aether"), "", { mode: 0o755 });
+  fs.mkdirSync(path.join(root, ".venv", "bin"), { recursive: true });
+  fs.writeFileSync(path.join(root, ".venv", "bin", "aether"), "", { mode: 0o755 });
+  registry.settings.set("aether.executable", "");
+  workspace.workspaceFolders = [
+    { uri: vscode.Uri.file(notes), name: "notes", index: 0 },
+    { uri: vscode.Uri.file(root), name: "project", index: 1 },
+  ];
+  const tasks = (await registry.taskProviders.get("aether").provideTasks()) as vscodeTypes.Task[];
+  const execution = tasks[0]!.execution as vscodeTypes.ProcessExecution;
+  assert.strictEqual(execution.process, path.join(root, ".venv", "bin", "aether"));
+  assert.strictEqual(execution.options?.cwd, root);
+});

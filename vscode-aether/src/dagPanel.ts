@@ -96,7 +96,11 @@ export class DagPanel {
     if (!message || (message as { type?: unknown }).type !== "open") return;
     const target = openTarget(root, message);
     if (!target) {
-      void this.vscode.window.showWarningMessage(`Aether: not opening '${String((message as { location?: unknown }).location)}': not a file inside the project`);
+      // The page is not trusted: what it sent is echoed as one short line, never whole.
+      const said = JSON.stringify((message as { location?: unknown }).location) ?? "undefined";
+      const shown = typeof (message as { location?: unknown }).location === "string" ? said.slice(1, -1) : said;
+      const brief = shown.length > 120 ? `${shown.slice(0, 119)}…` : shown;
+      void this.vscode.window.showWarningMessage(`Aether: not opening '${brief}': not a file inside the project`);
       return;
     }
     const line = Math.max(0, (target.line ?? 1) - 1);

@@ -85,6 +85,20 @@ test("a click on a node opens its file at the line; a location outside is refuse
   assert.strictEqual(calls.opened.length, 1);
 });
 
+test("a refused location from the page is echoed in the warning as one short line", async () => {
+  const root = projectCopy();
+  const { panel } = panelFor(root, [fixtureDag()]);
+  await panel.show();
+  const page = calls.panels[0];
+  await page.receive({ type: "open", location: `/etc/${"x".repeat(100000)}\nline two` });
+  await page.receive({ type: "open", location: { toString: "no" } });
+  assert.strictEqual(calls.opened.length, 0);
+  assert.strictEqual(calls.warnings.length, 2);
+  assert.ok(calls.warnings[0]!.length < 200, `a warning of ${calls.warnings[0]!.length} characters`);
+  assert.ok(!calls.warnings[0]!.includes("\n"));
+  assert.strictEqual(calls.warnings[1], `Aether: not opening '{"toString":"no"}': not a file inside the project`);
+});
+
 test("a CLI failure on show or refresh is one error message, and a closed panel is reopened", async () => {
   const root = projectCopy();
   const { panel } = panelFor(root, []);

@@ -28,9 +28,16 @@ function mainFolder(): vscode.WorkspaceFolder | undefined {
   return folders.find((folder) => fs.existsSync(path.join(folder.uri.fsPath, "conf", "base", "pipeline.yml"))) ?? folders[0];
 }
 
-/** The project of the DAG view and of the offered tasks. */
+/** The project of the offered tasks, and of the DAG view when no project file is being edited. */
 function mainRoot(): string | undefined {
   return mainFolder()?.uri.fsPath;
+}
+
+/** The project of the file being edited (a workspace may hold several), else the main one. */
+function activeRoot(): string | undefined {
+  const editor = vscode.window.activeTextEditor;
+  const root = editor && editor.document.uri.scheme === "file" ? projectRootOf(editor.document.uri.fsPath) : undefined;
+  return root && fs.existsSync(path.join(root, "conf", "base", "pipeline.yml")) ? root : mainRoot();
 }
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -39,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): void {
     (message) => void vscode.window.showErrorMessage(`Aether: ${message}`),
   );
   const panel = new DagPanel(vscode, context.extensionUri, () => ({
-    root: mainRoot(),
+    root: activeRoot(),
     readDag: async (root) => (await cache.load(root)).dag,
   }));
   const diagnostics = vscode.languages.createDiagnosticCollection("aether");

@@ -25,7 +25,7 @@ test("open messages: a location inside the project, with its line", () => {
 
 test("open messages: .., absolute paths, drive letters, odd values and other types are refused", () => {
   const root = projectCopy();
-  for (const location of ["../x.py:1", "src/../../x.py", "src/../conf/base/catalog.yml:1", "/etc/passwd:1", "C:\\Windows\\x:1", "c:x", "", "src/mini/nodes.py:0", "a\0b", 42, null, { path: "x" }]) {
+  for (const location of ["../x.py:1", "src/../../x.py", "src/../conf/base/catalog.yml:1", "/etc/passwd:1", "C:\\Windows\\x:1", "c:x", "", "src/mini/nodes.py:0", "src/mini/nodes.py:-1", "src/mini/nodes.py:NaN", "src/mini/nodes.py:1.5", "src/mini/nodes.py:+3", "src/mini/nodes.py:99999999999999999999", "a\0b", 42, null, { path: "x" }]) {
     assert.strictEqual(openTarget(root, { type: "open", location }), undefined, String(location));
   }
   assert.strictEqual(openTarget(root, { type: "select", location: "src/mini/nodes.py:6" }), undefined);

@@ -30,7 +30,10 @@ interface Completed {
 
 function run(executable: string, argv: string[], root: string, timeout: number): Promise<Completed> {
   return new Promise((resolve, reject) => {
-    execFile(executable, argv, { cwd: root, timeout, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+    // SIGKILL: a CLI that ignores SIGTERM would otherwise hold the editor until it exits, and
+    // then read as a success with no output. viz and validate only read, so nothing is lost.
+    const options = { cwd: root, timeout, killSignal: "SIGKILL" as const, maxBuffer: 256 * 1024 * 1024 };
+    execFile(executable, argv, options, (error, stdout, stderr) => {
       const failure = error as (NodeJS.ErrnoException & { killed?: boolean }) | null;
       if (failure && (failure.code === "ENOENT" || failure.code === "EACCES")) {
         reject(new CliError(`the aether executable '${executable}' cannot be run (${failure.code}): set aether.executable, or run \`make install\` in the project`));
@@ -43,8 +46,17 @@ function run(executable: string, argv: string[], root: string, timeout: number):
   });
 }
 
-function lastLine(text: string): string {
-  return text.trim().split("\n").pop()?.trim() ?? "";
+/** Longest CLI line shown in a notification: past it, the line is cut (a notification is one line). */
+export const MAX_MESSAGE = 500;
+
+/**
+ * The last line of the CLI's stderr, fit for a notification: the password of any
+ * `scheme://user:password@host` hidden (a traceback's last line may carry a connection URL),
+ * and cut to MAX_MESSAGE characters.
+ */
+export function lastLine(text: string): string {
+  const line = (text.trim().split("\n").pop() ?? "").trim().replace(/(\w[\w+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/g, "$1***@");
+  return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE - 1)}…` : line;
 }
 
 function parseJson(done: Completed, command: string): unknown {

@@ -38,6 +38,8 @@ export interface PanelOptions {
 
 export class DagPanel {
   private panel: vscodeApi.WebviewPanel | undefined;
+  /** The project the open page draws: its `open` messages resolve inside it, refreshes read it. */
+  private root: string | undefined;
 
   constructor(
     private readonly vscode: Vscode,
@@ -49,12 +51,13 @@ export class DagPanel {
     return this.panel !== undefined;
   }
 
+  /** Show the DAG of the project `options().root` names: the open page, or a new one. */
   async show(): Promise<void> {
-    if (this.panel) {
+    const { root, readDag } = this.options();
+    if (this.panel && root === this.root) {
       this.panel.reveal();
       return this.refresh();
     }
-    const { root, readDag } = this.options();
     if (!root) {
       void this.vscode.window.showErrorMessage("Aether: open a folder with conf/base/pipeline.yml to see its DAG");
       return;
@@ -67,22 +70,33 @@ export class DagPanel {
       return;
     }
     const media = this.vscode.Uri.joinPath(this.extensionUri, "media");
-    const panel = this.vscode.window.createWebviewPanel("aetherDag", "Aether DAG", this.vscode.ViewColumn.Beside, {
-      enableScripts: true,
-      retainContextWhenHidden: true,
-      localResourceRoots: [media],
-    });
-    this.panel = panel;
-    panel.onDidDispose(() => (this.panel = undefined));
-    panel.webview.onDidReceiveMessage((message: unknown) => this.open(root, message));
+    let panel = this.panel;
+    if (panel) {
+      panel.reveal();
+    } else {
+      panel = this.vscode.window.createWebviewPanel("aetherDag", "Aether DAG", this.vscode.ViewColumn.Beside, {
+        enableScripts: true,
+        retainContextWhenHidden: true,
+        localResourceRoots: [media],
+      });
+      this.panel = panel;
+      panel.onDidDispose(() => {
+        this.panel = undefined;
+        this.root = undefined;
+      });
+      panel.webview.onDidReceiveMessage((message: unknown) => (this.root ? this.open(this.root, message) : undefined));
+    }
+    // Another project than the page draws: a new page (its viewport belongs to the other DAG).
+    this.root = root;
     const viewer = panel.webview.asWebviewUri(this.vscode.Uri.joinPath(media, "viewer.js"));
     panel.webview.html = pageHtml(dag, viewer.toString(), panel.webview.cspSource, nonce());
   }
 
-  /** Post the new DAG to the open page (no reload: the viewer keeps its viewport). */
+  /** Post the new DAG of the page's project to it (no reload: the viewer keeps its viewport). */
   async refresh(): Promise<void> {
     const panel = this.panel;
-    const { root, readDag } = this.options();
+    const root = this.root;
+    const { readDag } = this.options();
     if (!panel || !root) return;
     try {
       const dag = await readDag(root);
@@ -96,7 +110,11 @@ export class DagPanel {
     if (!message || (message as { type?: unknown }).type !== "open") return;
     const target = openTarget(root, message);
     if (!target) {
-      void this.vscode.window.showWarningMessage(`Aether: not opening '${String((message as { location?: unknown }).location)}': not a file inside the project`);
+      // The page is not trusted: what it sent is echoed as one short line, never whole.
+      const said = JSON.stringify((message as { location?: unknown }).location) ?? "undefined";
+      const shown = typeof (message as { location?: unknown }).location === "string" ? said.slice(1, -1) : said;
+      const brief = shown.length > 120 ? `${shown.slice(0, 119)}…` : shown;
+      void this.vscode.window.showWarningMessage(`Aether: not opening '${brief}': not a file inside the project`);
       return;
     }
     const line = Math.max(0, (target.line ?? 1) - 1);

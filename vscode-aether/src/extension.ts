@@ -22,11 +22,22 @@ function executableFor(root: string): string {
   return defaultExecutable(root, settings().get<string>("executable"));
 }
 
-/** The project of the DAG view: the first workspace folder holding conf/base/pipeline.yml. */
-function mainRoot(): string | undefined {
+/** The main project: the first workspace folder holding conf/base/pipeline.yml, else the first folder. */
+function mainFolder(): vscode.WorkspaceFolder | undefined {
   const folders = vscode.workspace.workspaceFolders ?? [];
-  const project = folders.find((folder) => fs.existsSync(path.join(folder.uri.fsPath, "conf", "base", "pipeline.yml")));
-  return (project ?? folders[0])?.uri.fsPath;
+  return folders.find((folder) => fs.existsSync(path.join(folder.uri.fsPath, "conf", "base", "pipeline.yml"))) ?? folders[0];
+}
+
+/** The project of the offered tasks, and of the DAG view when no project file is being edited. */
+function mainRoot(): string | undefined {
+  return mainFolder()?.uri.fsPath;
+}
+
+/** The project of the file being edited (a workspace may hold several), else the main one. */
+function activeRoot(): string | undefined {
+  const editor = vscode.window.activeTextEditor;
+  const root = editor && editor.document.uri.scheme === "file" ? projectRootOf(editor.document.uri.fsPath) : undefined;
+  return root && fs.existsSync(path.join(root, "conf", "base", "pipeline.yml")) ? root : mainRoot();
 }
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -35,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): void {
     (message) => void vscode.window.showErrorMessage(`Aether: ${message}`),
   );
   const panel = new DagPanel(vscode, context.extensionUri, () => ({
-    root: mainRoot(),
+    root: activeRoot(),
     readDag: async (root) => (await cache.load(root)).dag,
   }));
   const diagnostics = vscode.languages.createDiagnosticCollection("aether");
@@ -54,9 +65,9 @@ export function activate(context: vscode.ExtensionContext): void {
     diagnostics,
     validator,
     vscode.tasks.registerTaskProvider("aether", taskProvider({
-      executable: () => executableFor(mainRoot() ?? "."),
+      executable: (root) => executableFor(root ?? mainRoot() ?? "."),
       env,
-      folder: () => vscode.workspace.workspaceFolders?.[0],
+      folder: mainFolder,
     })),
     vscode.commands.registerCommand("aether.showDag", () => panel.show()),
     vscode.commands.registerCommand("aether.refreshDag", () => {

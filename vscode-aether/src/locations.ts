@@ -17,7 +17,9 @@ export function parseLocation(location: unknown): { path: string; line: number |
   const match = /^(.*?)(?::(\d+))?$/.exec(location);
   if (!match || !match[1]) return undefined;
   const line = match[2] === undefined ? undefined : Number(match[2]);
-  if (line !== undefined && line < 1) return undefined;
+  if (line !== undefined && (line < 1 || !Number.isSafeInteger(line))) return undefined;
+  // "file:-1", "file:NaN", "file:1.5": a line that is not one, not a file named so.
+  if (line === undefined && /:[-+]?(?:\d[\d.eE+-]*|NaN|Infinity)$/.test(location)) return undefined;
   return { path: match[1], line };
 }
 

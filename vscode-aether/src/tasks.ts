@@ -38,7 +38,8 @@ export function makeTask(
 }
 
 export interface TaskSettings {
-  executable: () => string;
+  /** The aether of the project at `root` (its own .venv): each folder of a workspace has its own. */
+  executable: (root: string | undefined) => string;
   env: () => string | undefined;
   folder: () => vscode.WorkspaceFolder | undefined;
 }
@@ -49,7 +50,7 @@ export function taskProvider(settings: TaskSettings): vscode.TaskProvider {
     // The problem matcher reads paths relative to the workspace folder: run there. The
     // definition is passed on untouched (VS Code matches resolved tasks by it).
     const cwd = typeof where === "object" ? where.uri.fsPath : undefined;
-    return makeTask(definition, settings.executable(), where, cwd, settings.env());
+    return makeTask(definition, settings.executable(cwd), where, cwd, settings.env());
   };
   return {
     provideTasks: () => COMMANDS.map((command) => build({ type: "aether", command })),

@@ -1,6 +1,6 @@
 // activate() wired to the mock: what it registers, and what a save or a hover makes it do,
 // with a stand-in CLI that logs each call.
-import { calls, document, registry, resetCalls, resetRegistry, workspace } from "./vscodeMock";
+import { calls, document, registry, resetCalls, resetRegistry, window, workspace } from "./vscodeMock";
 import * as assert from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -106,5 +106,58 @@ test("Show DAG opens the view; a save under conf/ posts the new DAG to it", asyn
   await until(() => webview.posted.length > 0, "the update posted");
   assert.strictEqual(webview.posted.length, 1);
   assert.strictEqual(webview.posted[0].type, "update");
+  assert.deepStrictEqual(calls.errors, []);
+});
+
+test("in a workspace whose first folder is not a project, the offered tasks run in the project with its own aether", async () => {
+  const { root } = setUp();
+  const notes = tempDir();
+  fs.mkdirSync(path.join(notes, ".venv", "bin"), { recursive: true });
+  fs.writeFileSync(path.join(notes, ".venv", "bin", "aether"), "", { mode: 0o755 });
+  fs.mkdirSync(path.join(root, ".venv", "bin"), { recursive: true });
+  fs.writeFileSync(path.join(root, ".venv", "bin", "aether"), "", { mode: 0o755 });
+  registry.settings.set("aether.executable", "");
+  workspace.workspaceFolders = [
+    { uri: vscode.Uri.file(notes), name: "notes", index: 0 },
+    { uri: vscode.Uri.file(root), name: "project", index: 1 },
+  ];
+  const tasks = (await registry.taskProviders.get("aether").provideTasks()) as vscodeTypes.Task[];
+  const execution = tasks[0]!.execution as vscodeTypes.ProcessExecution;
+  assert.strictEqual(execution.process, path.join(root, ".venv", "bin", "aether"));
+  assert.strictEqual(execution.options?.cwd, root);
+});
+
+test("in a workspace of two projects, Show DAG draws the project being edited, and opens and refreshes inside it", async () => {
+  setUp();
+  const [first, second] = [projectCopy(), projectCopy()];
+  // The stand-in CLI names the project it ran in: the DAG says which project was read.
+  // (A save also validates: that answer is "no problems", so no error can race the update.)
+  const { file } = fakeAether(`
+if (process.argv[2] !== "viz") return process.stdout.write(JSON.stringify({problems: [], valid: true}));
+const dag = JSON.parse(require("fs").readFileSync(${JSON.stringify(path.join(FIXTURES, "dag.json"))}, "utf8"));
+dag.pipeline = process.cwd();
+process.stdout.write(JSON.stringify(dag));`);
+  registry.settings.set("aether.executable", file);
+  workspace.workspaceFolders = [
+    { uri: vscode.Uri.file(first), name: "first", index: 0 },
+    { uri: vscode.Uri.file(second), name: "second", index: 1 },
+  ];
+  const drawn = (html: string) => JSON.parse(/<script type="application\/json" id="aether-dag">(.*?)<\/script>/s.exec(html)![1]!).pipeline;
+  window.activeTextEditor = { document: { uri: vscode.Uri.file(path.join(second, "conf", "base", "pipeline.yml")) } };
+  await registry.commands.get("aether.showDag")!();
+  const page = calls.panels[0];
+  assert.strictEqual(drawn(page.webview.html), second);
+  await page.receive({ type: "open", location: "src/mini/nodes.py:10" });
+  assert.deepStrictEqual(calls.opened, [{ file: path.join(second, "src", "mini", "nodes.py"), line: 9 }]);
+  window.activeTextEditor = { document: { uri: vscode.Uri.file(path.join(first, "src", "mini", "nodes.py")) } };
+  await registry.commands.get("aether.showDag")!();
+  assert.strictEqual(calls.panels.length, 1, "the one view now draws the other project");
+  assert.strictEqual(drawn(page.webview.html), first);
+  await page.receive({ type: "open", location: "src/mini/nodes.py:10" });
+  assert.deepStrictEqual(calls.opened[1], { file: path.join(first, "src", "mini", "nodes.py"), line: 9 });
+  window.activeTextEditor = undefined;
+  save(path.join(second, "conf", "base", "pipeline.yml"));
+  await until(() => page.webview.posted.length > 0, "the update posted");
+  assert.strictEqual(page.webview.posted[0].dag.pipeline, first, "a refresh reads the project the view draws");
   assert.deepStrictEqual(calls.errors, []);
 });

@@ -2,7 +2,7 @@ import * as assert from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { CliError, defaultExecutable, readDag, readProblems } from "../cli";
+import { CliError, defaultExecutable, MAX_MESSAGE, readDag, readProblems } from "../cli";
 import { fakeAether, tempDir } from "./fixtures";
 
 test("readDag runs `aether viz --format json` with the env and checks the schema", async () => {
@@ -43,6 +43,28 @@ test("another schema version, or no nodes, is refused", async () => {
 test("a hung CLI is stopped at the timeout", async () => {
   const { dir, file } = fakeAether(`setTimeout(() => {}, 10000)`);
   await assert.rejects(readDag(file, dir, { timeout: 300 }), /took longer than 0.3 s and was stopped/);
+});
+
+test("a hung CLI that ignores SIGTERM is still stopped at the timeout, and said so", async () => {
+  const { dir, file } = fakeAether(`process.on("SIGTERM", () => {}); setTimeout(() => {}, 8000)`);
+  const started = Date.now();
+  await assert.rejects(readDag(file, dir, { timeout: 300 }), /took longer than 0.3 s and was stopped/);
+  assert.ok(Date.now() - started < 4000, `stopped after ${Date.now() - started} ms`);
+});
+
+test("a failing CLI's last line reaches the notification without a URL's password, and cut short", async () => {
+  const leak = fakeAether(`console.error("Traceback ..."); console.error("OperationalError: cannot connect to postgresql+psycopg://admin:S3cr3t@db:5432/x"); process.exit(1)`);
+  await assert.rejects(readDag(leak.file, leak.dir), (error: Error) => {
+    assert.strictEqual(error.message, "OperationalError: cannot connect to postgresql+psycopg://admin:***@db:5432/x");
+    return true;
+  });
+  await assert.rejects(readProblems(leak.file, leak.dir), (error: Error) => !error.message.includes("S3cr3t"));
+  const long = fakeAether(`console.error("error: " + "A".repeat(2000000)); process.exit(2)`);
+  await assert.rejects(readDag(long.file, long.dir), (error: Error) => {
+    assert.strictEqual(error.message.length, MAX_MESSAGE);
+    assert.ok(error.message.startsWith("error: AAA") && error.message.endsWith("…"));
+    return true;
+  });
 });
 
 test("readProblems: exit 2 with problems is an answer, not a failure", async () => {

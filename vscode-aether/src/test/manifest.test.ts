@@ -25,3 +25,11 @@ test("the template's .vscode/extensions.json recommends this extension by its id
   const recommendations = JSON.parse(fs.readFileSync(path.join(vscodeDir, file), "utf8")).recommendations as string[];
   assert.ok(recommendations.includes(`${manifest.publisher}.${manifest.name}`));
 });
+
+test("a workspace that is not trusted gets no activation: the extension runs the project's own code", () => {
+  // The default .venv/bin/aether and a workspace's aether.executable are the workspace's files.
+  assert.strictEqual(manifest.capabilities?.untrustedWorkspaces?.supported, false);
+  assert.match(manifest.capabilities.untrustedWorkspaces.description, /trust/);
+  // It runs a local process on the files: a virtual (remote file system) workspace has none.
+  assert.strictEqual(manifest.capabilities.virtualWorkspaces, false);
+});

@@ -25,7 +25,7 @@ test("open messages: a location inside the project, with its line", () => {
 
 test("open messages: .., absolute paths, drive letters, odd values and other types are refused", () => {
   const root = projectCopy();
-  for (const location of ["../x.py:1", "src/../../x.py", "src/../conf/base/catalog.yml:1", "/etc/passwd:1", "C:\\Windows\\x:1", "c:x", "", "src/mini/nodes.py:0", "a\0b", 42, null, { path: "x" }]) {
+  for (const location of ["../x.py:1", "src/../../x.py", "src/../conf/base/catalog.yml:1", "/etc/passwd:1", "C:\\Windows\\x:1", "c:x", "", "src/mini/nodes.py:0", "src/mini/nodes.py:-1", "src/mini/nodes.py:NaN", "src/mini/nodes.py:1.5", "src/mini/nodes.py:+3", "src/mini/nodes.py:99999999999999999999", "a\0b", 42, null, { path: "x" }]) {
     assert.strictEqual(openTarget(root, { type: "open", location }), undefined, String(location));
   }
   assert.strictEqual(openTarget(root, { type: "select", location: "src/mini/nodes.py:6" }), undefined);
@@ -83,6 +83,20 @@ test("a click on a node opens its file at the line; a location outside is refuse
   assert.deepStrictEqual(calls.warnings, ["Aether: not opening '../../etc/passwd:1': not a file inside the project"]);
   await page.receive({ type: "select", id: "task:double" });
   assert.strictEqual(calls.opened.length, 1);
+});
+
+test("a refused location from the page is echoed in the warning as one short line", async () => {
+  const root = projectCopy();
+  const { panel } = panelFor(root, [fixtureDag()]);
+  await panel.show();
+  const page = calls.panels[0];
+  await page.receive({ type: "open", location: `/etc/${"x".repeat(100000)}\nline two` });
+  await page.receive({ type: "open", location: { toString: "no" } });
+  assert.strictEqual(calls.opened.length, 0);
+  assert.strictEqual(calls.warnings.length, 2);
+  assert.ok(calls.warnings[0]!.length < 200, `a warning of ${calls.warnings[0]!.length} characters`);
+  assert.ok(!calls.warnings[0]!.includes("\n"));
+  assert.strictEqual(calls.warnings[1], `Aether: not opening '{"toString":"no"}': not a file inside the project`);
 });
 
 test("a CLI failure on show or refresh is one error message, and a closed panel is reopened", async () => {

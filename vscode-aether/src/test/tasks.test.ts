@@ -47,3 +47,12 @@ test("a task of an unknown command is not resolved", async () => {
   const task = new vscode.Task({ type: "aether", command: "deploy" }, folder, "deploy", "aether");
   assert.strictEqual(await provider().resolveTask(task, undefined as never), undefined);
 });
+
+test("in a workspace of two projects, a task runs the aether of its own folder, in that folder", async () => {
+  const other = { uri: vscode.Uri.file("/q"), name: "q", index: 1 } as vscode.WorkspaceFolder;
+  const perFolder = taskProvider({ executable: (root) => `${root}/.venv/bin/aether`, env: () => undefined, folder: () => folder });
+  const task = new vscode.Task({ type: "aether", command: "run" }, other, "run", "aether");
+  const execution = ((await perFolder.resolveTask(task, undefined as never)) as vscode.Task).execution as vscode.ProcessExecution;
+  assert.strictEqual(execution.process, "/q/.venv/bin/aether");
+  assert.strictEqual(execution.options?.cwd, other.uri.fsPath);
+});

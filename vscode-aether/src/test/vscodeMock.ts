@@ -172,6 +172,8 @@ function makePanel(): any {
 }
 
 export const window = {
+  /** The editor with focus: tests set it (`{document}`), undefined by default. */
+  activeTextEditor: undefined as { document: { uri: Uri } } | undefined,
   showErrorMessage: async (message: string) => void calls.errors.push(message),
   showWarningMessage: async (message: string) => void calls.warnings.push(message),
   showTextDocument: async (uri: Uri, options: { selection: Range }) => {
@@ -197,6 +199,7 @@ export const registry = {
 };
 
 export function resetRegistry(): void {
+  window.activeTextEditor = undefined;
   registry.commands.clear();
   registry.taskProviders.clear();
   registry.providers.length = 0;

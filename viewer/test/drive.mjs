@@ -95,6 +95,8 @@ try {
   }
   if (option("--search")) {
     await page.fill("#search", option("--search"));
+    // A search marks nodes after a pause in typing, without a new layout.
+    await page.waitForFunction((text) => document.body.dataset.search === text, option("--search"));
     await ready();
     report.hits = await page.evaluate(() => [...document.querySelectorAll(".node.hit")].map((e) => e.dataset.id));
   }
@@ -112,9 +114,21 @@ try {
   if (flag("--open-pipeline")) await page.click("#open-pipeline");
   if (option("--dblclick")) await page.dblclick(`[data-id="${option("--dblclick")}"]`);
   if (flag("--bad-update")) {
+    // Not a DAG at all, then DAGs of the right schema whose nodes or edges lack what the
+    // viewer reads: each must leave the drawing as it was, and say so.
+    const v1 = (nodes, edges) => ({ schema: "aether.dag/v1", pipeline: "x", nodes, edges });
+    const bad = [{ nodes: "?" }, v1([{}], []), v1([null], []), v1([{ id: "task:a", kind: "task", name: "a" }], [null])];
     const before = await snapshot();
-    await page.evaluate(() => window.dispatchEvent(new MessageEvent("message", { data: { type: "update", dag: { nodes: "?" } } })));
-    report.badUpdate = { status: await page.textContent("#status"), same: JSON.stringify(before) === JSON.stringify(await snapshot()) };
+    const statuses = [];
+    for (const dag of bad) {
+      await page.evaluate((data) => window.dispatchEvent(new MessageEvent("message", { data })), { type: "update", dag });
+      statuses.push(await page.textContent("#status"));
+    }
+    const ready_ = await page.evaluate(() => document.body.dataset.ready);
+    report.badUpdate = {
+      statuses: [...new Set(statuses)],
+      same: JSON.stringify(before) === JSON.stringify(await snapshot()) && ready_ === "true",
+    };
   }
   if (option("--update")) {
     const dag = JSON.parse(readFileSync(option("--update"), "utf8"));

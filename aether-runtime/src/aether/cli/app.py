@@ -257,7 +257,9 @@ def viz(
     focus_on: str | None = typer.Option(
         None, "--focus", help="Only draw this node (dataset or task name) and its neighbours."
     ),
-    depth: int = typer.Option(2, "--depth", help="With --focus: how many edges away to draw."),
+    depth: int | None = typer.Option(
+        None, "--depth", help="With --focus: how many edges away to draw (default 2)."
+    ),
     env: str | None = EnvOption,
     project: Path | None = ProjectOption,
 ) -> None:

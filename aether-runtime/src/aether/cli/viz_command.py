@@ -18,7 +18,7 @@ def viz_command(
     fmt: str,
     output: Path | None,
     focus_on: str | None = None,
-    depth: int = 2,
+    depth: int | None = None,
 ) -> None:
     from aether.insight.dag_locations import node_lines, param_locations
     from aether.insight.dag_view import dag_json, focus, to_html, to_mermaid
@@ -27,6 +27,12 @@ def viz_command(
 
     if fmt not in FORMATS:
         raise ConfigError(f"Unknown format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
+    if depth is not None and focus_on is None:  # it would be ignored without a word
+        raise ConfigError(
+            "--depth only applies with --focus",
+            hint="add the node to draw around, e.g. aether viz --focus clean_orders --depth 3",
+        )
+    depth = 2 if depth is None else depth
     if depth < 0:
         raise ConfigError(f"--depth must be 0 or more, not {depth}", hint="try --depth 2")
     ctx = load_context(project, env=env)

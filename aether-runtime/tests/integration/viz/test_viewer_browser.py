@@ -313,9 +313,10 @@ def test_webview_update_without_the_selected_node_drops_the_selection(
         page, "--vscode", "--click", "dataset:daily_revenue", "--bad-update", "--update",
         str(tmp_path / "update.json"),
     )  # fmt: skip
-    # What is not an aether.dag/v1 DAG is ignored, and said so.
+    # What is not an aether.dag/v1 DAG (or has nodes or edges without their fields) is
+    # ignored, and said so: the page stays drawn.
     assert report["badUpdate"] == {
-        "status": "Ignored an update that is not an aether.dag/v1 DAG",
+        "statuses": ["Ignored an update that is not an aether.dag/v1 DAG"],
         "same": True,
     }
     assert report["beforeUpdate"]["selected"] == ["dataset:daily_revenue"]

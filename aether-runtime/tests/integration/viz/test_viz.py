@@ -154,6 +154,7 @@ def test_focus_draws_a_neighbourhood_at_the_given_depth(aether: Aether, project:
     [
         (("--focus", "clean_order"), "Unknown node 'clean_order' for --focus"),
         (("--focus", "clean_orders", "--depth", "-1"), "--depth must be 0 or more"),
+        (("--depth", "3"), "--depth only applies with --focus"),  # was silently ignored
     ],
 )
 def test_bad_focus_is_one_line_and_exit_2(

@@ -96,7 +96,7 @@ def _connect(remote: str | None) -> Any:
                 "DATABRICKS_CLUSTER_ID is set but databricks-connect is not installed",
                 hint="install it with: pip install databricks-connect (or set SPARK_REMOTE)",
             ) from None
-        _check_reachable(remote)
+        server = _check_reachable(remote)
         from pyspark.sql import SparkSession  # type: ignore[import-not-found, unused-ignore]
 
         try:
@@ -107,7 +107,7 @@ def _connect(remote: str | None) -> Any:
                 + (f" ({exc.name})" if exc.name else ""),
                 hint="install it with: uv add 'pyspark[connect]' (or databricks-connect)",
             ) from None
-        _check_answering(session, _server(remote))
+        _check_answering(session, server)
         return session
     return connect.DatabricksSession.builder.getOrCreate()
 
@@ -185,14 +185,9 @@ def _address(remote: str) -> tuple[str, int]:
     return host, port
 
 
-def _server(remote: str) -> str:
-    host, port = _address(remote)
-    return f"{host}:{port}"
-
-
-def _check_reachable(remote: str) -> None:
+def _check_reachable(remote: str) -> str:
     """Refuse quickly, naming host and port only, a Spark Connect server nothing answers
-    for."""
+    for; ``host:port`` when something does."""
     import socket
 
     host, port = _address(remote)
@@ -205,6 +200,7 @@ def _check_reachable(remote: str) -> None:
             hint="start the server (start-connect-server.sh) or fix SPARK_REMOTE; unset it to "
             "use a local Spark session",
         ) from None
+    return f"{host}:{port}"
 
 
 def _local_session(settings: dict[str, Any]) -> Any:

@@ -50,9 +50,10 @@ def heads_from_rows(rows: list[tuple[Any, ...]], include_parts: bool) -> dict[st
                 )  # fmt: skip
             except (ValueError, TypeError):
                 raise _edited(f"asset '{asset}' has a materialization that is not JSON") from None
-        if status not in _HEAD_STATUSES:
+        kind = _HEAD_STATUSES.get(status)  # one lookup: status reads every asset's row
+        if kind is None:
             raise _edited(f"asset '{asset}' has the status {status!r}")
-        heads[asset] = Head(asset, _HEAD_STATUSES[status], m, error, updated_at)
+        heads[asset] = Head(asset, kind, m, error, updated_at)
     return heads
 
 
